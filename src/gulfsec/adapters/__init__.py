@@ -1,0 +1,1 @@
+"""Adapters: the edges where gulfsec meets files, databases and third-party libraries."""

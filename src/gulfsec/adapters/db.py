@@ -1,0 +1,322 @@
+"""The hub's database: tables, engine factory, migrations and the queries the services need.
+
+SQLite (the embedded default, WAL with full fsync) and PostgreSQL (chosen by URL) run the same
+code. Database exceptions are translated into :class:`gulfsec.errors.StorageError` here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from gulfsec.errors import StorageError
+
+metadata = sa.MetaData()
+
+entries = sa.Table(
+    "entries",
+    metadata,
+    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("entry_id", sa.LargeBinary(32), nullable=False, unique=True),
+    sa.Column("sender", sa.String(8), nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("form", sa.String(64), nullable=False),
+    sa.Column("audience_all", sa.Boolean, nullable=False),
+    sa.Column("claimed_time", sa.String(32), nullable=False),
+    sa.Column("sequenced_at", sa.BigInteger, nullable=False),
+    sa.Column("raw", sa.LargeBinary, nullable=False),
+    sa.UniqueConstraint("sender", "seq", name="uq_entries_sender_seq"),
+)
+
+audience = sa.Table(
+    "entry_audience",
+    metadata,
+    sa.Column("party", sa.String(8), primary_key=True),
+    sa.Column("idx", sa.BigInteger, sa.ForeignKey("entries.idx"), primary_key=True),
+)
+
+checkpoints = sa.Table(
+    "checkpoints",
+    metadata,
+    sa.Column("size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("root", sa.LargeBinary(32), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+
+keys = sa.Table(
+    "keys",
+    metadata,
+    sa.Column("party", sa.String(8), primary_key=True),
+    sa.Column("key_id", sa.String(8), primary_key=True),
+    sa.Column("vkey", sa.Text, nullable=False),
+    sa.Column("registered_at", sa.BigInteger, nullable=False),
+    sa.Column("revoked_at", sa.BigInteger, nullable=True),
+)
+
+sa.Index("ix_entries_sender", entries.c.sender, entries.c.idx)
+sa.Index("ix_entries_all", entries.c.audience_all, entries.c.idx)
+
+
+def _is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine for ``url`` with the settings gulfsec relies on (durability, isolation)."""
+    try:
+        if _is_sqlite(url):
+            engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+            sa.event.listen(engine, "connect", _on_sqlite_connect)
+        else:
+            engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        raise StorageError(f"cannot open database {_redact(url)}: {exc}") from exc
+    return engine
+
+
+def _redact(url: str) -> str:
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except SQLAlchemyError:
+        return "<unparseable url>"
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    location = resources.files("gulfsec.adapters").joinpath("migrations")
+    cfg.set_main_option("script_location", str(location))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration."""
+    try:
+        command.upgrade(alembic_config(engine), "head")
+    except SQLAlchemyError as exc:
+        raise StorageError(f"migration failed: {exc}") from exc
+
+
+@contextlib.contextmanager
+def translate_errors(what: str) -> Iterator[None]:
+    """Turn SQLAlchemy errors into StorageError naming what was being done."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise StorageError(f"database error while {what}: {exc.__class__.__name__}: "
+                           f"{str(exc).splitlines()[0]}") from exc
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    index: int
+    entry_id: bytes
+    sender: str
+    seq: int
+    form: str
+    sequenced_at: int
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    size: int
+    root: bytes
+    note: str
+    created_at: int
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    index: int
+    entry_id: bytes
+    sender: str
+    seq: int
+    form: str
+    audience: Sequence[str] | None
+    """None for an entry to all."""
+    claimed_time: str
+    sequenced_at: int
+    raw: bytes
+
+
+def _stored(row: Any) -> StoredEntry:
+    return StoredEntry(row.idx, bytes(row.entry_id), row.sender, row.seq, row.form,
+                       row.sequenced_at, bytes(row.raw))
+
+
+_ENTRY_COLUMNS = (entries.c.idx, entries.c.entry_id, entries.c.sender, entries.c.seq,
+                  entries.c.form, entries.c.sequenced_at, entries.c.raw)
+
+
+class HubRepository:
+    """Queries over one connection; the caller owns the transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def insert_entries(self, rows: Sequence[NewEntry]) -> None:
+        if not rows:
+            return
+        self.conn.execute(
+            entries.insert(),
+            [
+                {
+                    "idx": r.index,
+                    "entry_id": r.entry_id,
+                    "sender": r.sender,
+                    "seq": r.seq,
+                    "form": r.form,
+                    "audience_all": r.audience is None,
+                    "claimed_time": r.claimed_time,
+                    "sequenced_at": r.sequenced_at,
+                    "raw": r.raw,
+                }
+                for r in rows
+            ],
+        )
+        members = [
+            {"party": party, "idx": r.index}
+            for r in rows
+            if r.audience is not None
+            for party in r.audience
+        ]
+        if members:
+            self.conn.execute(audience.insert(), members)
+
+    def insert_checkpoint(self, cp: StoredCheckpoint) -> None:
+        self.conn.execute(
+            checkpoints.insert(),
+            {"size": cp.size, "root": cp.root, "note": cp.note, "created_at": cp.created_at},
+        )
+
+    def upsert_key(self, party: str, key_id: str, vkey: str, registered_at: int,
+                   revoked_at: int | None) -> None:
+        existing = self.conn.execute(
+            sa.select(keys.c.party).where(keys.c.party == party, keys.c.key_id == key_id)
+        ).first()
+        if existing is None:
+            self.conn.execute(keys.insert(), {"party": party, "key_id": key_id, "vkey": vkey,
+                                              "registered_at": registered_at,
+                                              "revoked_at": revoked_at})
+        else:
+            self.conn.execute(
+                keys.update()
+                .where(keys.c.party == party, keys.c.key_id == key_id)
+                .values(revoked_at=revoked_at)
+            )
+
+    def all_keys(self) -> list[Any]:
+        return list(self.conn.execute(sa.select(keys).order_by(keys.c.registered_at)))
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        row = self.conn.execute(
+            sa.select(checkpoints).order_by(checkpoints.c.size.desc()).limit(1)
+        ).first()
+        if row is None:
+            return None
+        return StoredCheckpoint(row.size, bytes(row.root), row.note, row.created_at)
+
+    def checkpoint_at(self, size: int) -> StoredCheckpoint | None:
+        row = self.conn.execute(sa.select(checkpoints).where(checkpoints.c.size == size)).first()
+        if row is None:
+            return None
+        return StoredCheckpoint(row.size, bytes(row.root), row.note, row.created_at)
+
+    def first_checkpoint_covering(self, index: int) -> StoredCheckpoint | None:
+        row = self.conn.execute(
+            sa.select(checkpoints).where(checkpoints.c.size > index)
+            .order_by(checkpoints.c.size).limit(1)
+        ).first()
+        if row is None:
+            return None
+        return StoredCheckpoint(row.size, bytes(row.root), row.note, row.created_at)
+
+    def entry_ids(self, start: int = 0) -> Iterator[bytes]:
+        result = self.conn.execution_options(yield_per=10_000).execute(
+            sa.select(entries.c.entry_id).where(entries.c.idx >= start).order_by(entries.c.idx)
+        )
+        for row in result:
+            yield bytes(row.entry_id)
+
+    def count(self) -> int:
+        return int(self.conn.execute(sa.select(sa.func.count()).select_from(entries)).scalar_one())
+
+    def next_seqs(self) -> dict[str, int]:
+        rows = self.conn.execute(
+            sa.select(entries.c.sender, sa.func.max(entries.c.seq)).group_by(entries.c.sender)
+        )
+        return {sender: int(seq) + 1 for sender, seq in rows}
+
+    def find_by_ids(self, ids: Iterable[bytes]) -> dict[bytes, int]:
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        rows = self.conn.execute(
+            sa.select(entries.c.entry_id, entries.c.idx).where(entries.c.entry_id.in_(wanted))
+        )
+        return {bytes(r.entry_id): int(r.idx) for r in rows}
+
+    def entry_by_id(self, entry_id: bytes) -> StoredEntry | None:
+        row = self.conn.execute(
+            sa.select(*_ENTRY_COLUMNS).where(entries.c.entry_id == entry_id)
+        ).first()
+        return None if row is None else _stored(row)
+
+    def entry_by_index(self, index: int) -> StoredEntry | None:
+        row = self.conn.execute(sa.select(*_ENTRY_COLUMNS).where(entries.c.idx == index)).first()
+        return None if row is None else _stored(row)
+
+    def audience_of(self, index: int) -> list[str] | None:
+        row = self.conn.execute(
+            sa.select(entries.c.audience_all).where(entries.c.idx == index)
+        ).first()
+        if row is None or row.audience_all:
+            return None
+        rows = self.conn.execute(sa.select(audience.c.party).where(audience.c.idx == index))
+        return sorted(r.party for r in rows)
+
+    def visible_entries(self, party: str, after: int, limit: int) -> list[StoredEntry]:
+        """Entries ``party`` may read with index > ``after``, oldest first."""
+        addressed = sa.select(audience.c.idx).where(audience.c.party == party)
+        query = (
+            sa.select(*_ENTRY_COLUMNS)
+            .where(
+                entries.c.idx > after,
+                sa.or_(
+                    entries.c.audience_all.is_(True),
+                    entries.c.sender == party,
+                    entries.c.idx.in_(addressed),
+                ),
+            )
+            .order_by(entries.c.idx)
+            .limit(limit)
+        )
+        return [_stored(row) for row in self.conn.execute(query)]
+
+    def entry_ids_range(self, start: int, end: int) -> list[bytes]:
+        rows = self.conn.execute(
+            sa.select(entries.c.entry_id)
+            .where(entries.c.idx >= start, entries.c.idx < end)
+            .order_by(entries.c.idx)
+        )
+        return [bytes(r.entry_id) for r in rows]

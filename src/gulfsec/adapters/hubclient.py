@@ -1,0 +1,118 @@
+"""The HTTP client a participant (CLI now, node later) uses to talk to the hub.
+
+It signs every request that needs it with the participant's key and turns transport failures and
+error answers into :class:`TransportError` / :class:`RemoteError` at this edge.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from gulfsec.adapters.clock import Clock, SystemClock
+from gulfsec.domain.encoding import JSONError, parse_json
+from gulfsec.domain.keys import SigningKey
+from gulfsec.domain.request_auth import sign_request
+from gulfsec.errors import RemoteError, TransportError
+
+
+class HubClient:
+    def __init__(self, base_url: str, *, party: str | None = None, key: SigningKey | None = None,
+                 clock: Clock | None = None, timeout: float = 30.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.party = party
+        self.key = key
+        self.clock = clock or SystemClock()
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> HubClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                 content: bytes = b"", signed: bool = False,
+                 headers: dict[str, str] | None = None) -> httpx.Response:
+        request = self._http.build_request(method, path, params=params, content=content or None,
+                                           headers=headers)
+        if signed:
+            if self.key is None or self.party is None:
+                raise TransportError("this request must be signed: give the participant's key")
+            target = request.url.raw_path.decode("ascii")
+            request.headers.update(
+                sign_request(self.key, self.party, method, target, content, self.clock.now())
+            )
+        try:
+            response = self._http.send(request)
+        except httpx.HTTPError as exc:
+            raise TransportError(f"cannot reach the hub at {self.base_url}: "
+                                 f"{exc.__class__.__name__}: {exc}") from exc
+        if response.status_code >= 400:
+            try:
+                body = parse_json(response.content)
+                if not isinstance(body, dict):
+                    body = {"message": response.text[:200]}
+            except JSONError:
+                body = {"message": response.text[:200] or response.reason_phrase}
+            raise RemoteError(response.status_code, body)
+        return response
+
+    def _json(self, response: httpx.Response) -> Any:
+        try:
+            return parse_json(response.content)
+        except JSONError as exc:
+            raise TransportError(f"the hub sent invalid JSON: {exc}") from exc
+
+    # -- public ----------------------------------------------------------------------------
+
+    def log_info(self) -> dict[str, Any]:
+        return dict(self._json(self._request("GET", "/v1/log")))
+
+    def checkpoint(self) -> str:
+        return self._request("GET", "/v1/checkpoint").text
+
+    def checkpoint_at(self, size: int) -> str:
+        return self._request("GET", f"/v1/checkpoints/{size}").text
+
+    def consistency(self, old: int, new: int) -> dict[str, Any]:
+        return dict(self._json(self._request("GET", "/v1/proof/consistency",
+                                             params={"old": old, "new": new})))
+
+    def inclusion(self, index: int, size: int) -> dict[str, Any]:
+        return dict(self._json(self._request("GET", "/v1/proof/inclusion",
+                                             params={"index": index, "size": size})))
+
+    def keys(self) -> list[dict[str, Any]]:
+        return list(self._json(self._request("GET", "/v1/keys")))
+
+    def tile(self, path: str) -> bytes:
+        return self._request("GET", f"/log/{path}").content
+
+    def submit(self, raw: bytes) -> dict[str, Any]:
+        response = self._request("POST", "/v1/entries", content=raw,
+                                 headers={"Content-Type": "application/json"})
+        return dict(self._json(response))
+
+    # -- signed ----------------------------------------------------------------------------
+
+    def entries(self, after: int = -1, limit: int = 100) -> dict[str, Any]:
+        return dict(self._json(self._request("GET", "/v1/entries",
+                                             params={"after": after, "limit": limit},
+                                             signed=True)))
+
+    def entry(self, entry_id: str) -> dict[str, Any]:
+        return dict(self._json(self._request("GET", f"/v1/entries/{entry_id}", signed=True)))
+
+    def entry_proof(self, entry_id: str, size: int | None = None) -> dict[str, Any]:
+        params = {"size": size} if size is not None else None
+        return dict(self._json(self._request("GET", f"/v1/entries/{entry_id}/proof",
+                                             params=params, signed=True)))
+
+    def party_status(self) -> dict[str, Any]:
+        return dict(self._json(self._request("GET", "/v1/me", signed=True)))

@@ -1,0 +1,1 @@
+"""HTTP entry points: the hub's API (and, later, the node's)."""

@@ -1,0 +1,265 @@
+"""The hub's HTTP API (version 1) and its static tlog-tiles tree.
+
+Routes only translate: request in, one call into :class:`gulfsec.services.hub.Hub`, response out.
+Entry content goes only to the sender and the audience; an outsider gets 404 and learns nothing.
+The checkpoint, tiles and proofs reveal entry ids only, so they are public.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from gulfsec import __version__
+from gulfsec.api.deps import CurrentParty, HubDep
+from gulfsec.api.errors import install_error_handlers
+from gulfsec.domain.encoding import b64encode, format_time, parse_json
+from gulfsec.domain.forms import get_form, registry
+from gulfsec.errors import EntryTooLarge, NotFound
+from gulfsec.ledger import tiles
+from gulfsec.services.hub import Hub, ReadEntry, Receipt
+
+API_PREFIX = "/v1"
+
+
+class ReceiptOut(BaseModel):
+    entry_id: str
+    index: int
+    checkpoint_size: int
+    duplicate: bool
+
+
+class LogInfo(BaseModel):
+    regime: str
+    log_origin: str
+    log_key: str
+    size: int
+    version: str
+
+
+class KeyOut(BaseModel):
+    party: str
+    key_id: str
+    vkey: str
+    fingerprint: str
+    registered_at: int
+    revoked_at: int | None
+
+
+class InclusionOut(BaseModel):
+    index: int
+    size: int
+    leaf_hash: str
+    proof: list[str]
+
+
+class ConsistencyOut(BaseModel):
+    old: int
+    new: int
+    proof: list[str]
+
+
+def _entry_json(item: ReadEntry) -> dict[str, Any]:
+    return {
+        "index": item.index,
+        "entry_id": item.entry_id,
+        "sequenced_at": format_time(item.sequenced_at),
+        "entry": parse_json(item.raw),
+    }
+
+
+def _receipt(r: Receipt) -> ReceiptOut:
+    return ReceiptOut(entry_id=r.entry_id, index=r.index, checkpoint_size=r.checkpoint_size,
+                      duplicate=r.duplicate)
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > limit:
+            raise EntryTooLarge(total, limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+router = APIRouter(prefix=API_PREFIX)
+
+
+@router.get("/log", response_model=LogInfo, summary="What this log is and how big it is")
+def log_info(hub: HubDep) -> LogInfo:
+    return LogInfo(regime=hub.regime.id, log_origin=hub.regime.log_origin,
+                   log_key=hub.log_key.verifier.encode(), size=hub.state.size,
+                   version=__version__)
+
+
+@router.post("/entries", response_model=ReceiptOut, status_code=201,
+             summary="Submit a signed entry; answers once it is durably sequenced",
+             responses={200: {"description": "the same entry was already in the log"}})
+async def submit_entry(request: Request, response: Response, hub: HubDep) -> ReceiptOut:
+    raw = await _read_capped(request, hub.regime.limits.max_entry_bytes)
+    signed = await run_in_threadpool(hub.prepare, raw)
+    receipt = await asyncio.wrap_future(hub.enqueue(signed))
+    if receipt.duplicate:
+        response.status_code = 200
+    return _receipt(receipt)
+
+
+@router.get("/entries", summary="Entries the caller may read, after an index, oldest first")
+def list_entries(
+    hub: HubDep,
+    party: CurrentParty,
+    after: Annotated[int, Query(ge=-1)] = -1,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    items = hub.list_entries(party, after, limit)
+    return {"size": hub.state.size, "entries": [_entry_json(i) for i in items]}
+
+
+@router.get("/entries/{entry_id}", summary="One entry, if the caller may read it")
+def read_entry(entry_id: str, hub: HubDep, party: CurrentParty) -> dict[str, Any]:
+    return _entry_json(hub.read_entry(party, entry_id))
+
+
+@router.get("/entries/{entry_id}/proof",
+            summary="The entry with its inclusion proof against a checkpoint")
+def entry_proof(
+    entry_id: str,
+    hub: HubDep,
+    party: CurrentParty,
+    size: Annotated[int | None, Query(ge=1)] = None,
+) -> dict[str, Any]:
+    item = hub.read_entry(party, entry_id)
+    tree_size, proof = hub.inclusion_proof(item.index, size)
+    return {
+        **_entry_json(item),
+        "size": tree_size,
+        "proof": [b64encode(h) for h in proof],
+        "checkpoint": hub.checkpoint_note(tree_size),
+    }
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse,
+            summary="The latest signed checkpoint (C2SP tlog-checkpoint)")
+def checkpoint(hub: HubDep) -> PlainTextResponse:
+    return PlainTextResponse(hub.checkpoint().note)
+
+
+@router.get("/checkpoints/{size}", response_class=PlainTextResponse,
+            summary="The signed checkpoint of a given size")
+def checkpoint_at(size: int, hub: HubDep) -> PlainTextResponse:
+    return PlainTextResponse(hub.checkpoint_note(size))
+
+
+@router.get("/proof/inclusion", response_model=InclusionOut,
+            summary="Inclusion proof of the leaf at an index (RFC 9162 §2.1.3)")
+def inclusion(
+    hub: HubDep,
+    index: Annotated[int, Query(ge=0)],
+    size: Annotated[int | None, Query(ge=1)] = None,
+) -> InclusionOut:
+    tree_size, proof = hub.inclusion_proof(index, size)
+    with hub.state.lock:
+        leaf = hub.state.tree.leaf_hash_at(index)
+    return InclusionOut(index=index, size=tree_size, leaf_hash=b64encode(leaf),
+                        proof=[b64encode(h) for h in proof])
+
+
+@router.get("/proof/consistency", response_model=ConsistencyOut,
+            summary="Consistency proof between two tree sizes (RFC 9162 §2.1.4)")
+def consistency(
+    hub: HubDep,
+    old: Annotated[int, Query(ge=0)],
+    new: Annotated[int | None, Query(ge=0)] = None,
+) -> ConsistencyOut:
+    new_size, proof = hub.consistency_proof(old, new)
+    return ConsistencyOut(old=old, new=new_size, proof=[b64encode(h) for h in proof])
+
+
+@router.get("/me", summary="The caller's next sequence number and active key")
+def me(hub: HubDep, party: CurrentParty) -> dict[str, object]:
+    return hub.party_status(party)
+
+
+@router.get("/keys", response_model=list[KeyOut], summary="Every registered key, with status")
+def list_keys(hub: HubDep) -> list[KeyOut]:
+    return [
+        KeyOut(party=r.party, key_id=r.key.key_id_hex, vkey=r.key.encode(),
+               fingerprint=r.key.fingerprint, registered_at=r.registered_at,
+               revoked_at=r.revoked_at)
+        for r in hub.keys()
+    ]
+
+
+@router.get("/forms", summary="The forms this hub accepts")
+def list_forms() -> list[dict[str, str]]:
+    return [{"id": f.id, "title": f.title, "description": f.description}
+            for f in registry().values()]
+
+
+@router.get("/forms/{form_id}/schema", summary="The JSON Schema of a form's body")
+def form_schema(form_id: str) -> JSONResponse:
+    try:
+        spec = get_form(form_id)
+    except Exception as exc:
+        raise NotFound(f"no form {form_id!r}") from exc
+    return JSONResponse(spec.json_schema(), media_type="application/schema+json")
+
+
+tiles_router = APIRouter(prefix="/log")
+
+
+@tiles_router.get("/checkpoint", response_class=PlainTextResponse,
+                  summary="tlog-tiles: the latest checkpoint")
+def tiles_checkpoint(hub: HubDep) -> PlainTextResponse:
+    return PlainTextResponse(hub.checkpoint().note, headers={"Cache-Control": "no-cache"})
+
+
+@tiles_router.get("/tile/{path:path}", summary="tlog-tiles: hash tiles and entry bundles")
+def tile(path: str, hub: HubDep) -> Response:
+    body = hub.tile("tile/" + path)
+    return Response(body, media_type="application/octet-stream",
+                    headers={"Cache-Control": "public, max-age=31536000, immutable"})
+
+
+def create_hub_app(hub: Hub, *, manage_lifecycle: bool = True) -> FastAPI:
+    """The hub's ASGI app. With ``manage_lifecycle`` the app starts and stops the hub."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if manage_lifecycle:
+            await run_in_threadpool(hub.start)
+        try:
+            yield
+        finally:
+            if manage_lifecycle:
+                await run_in_threadpool(hub.stop)
+
+    app = FastAPI(
+        title="gulfsec hub",
+        version=__version__,
+        summary="A verifiable log of signed entries for a collective security arrangement",
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.hub = hub
+    install_error_handlers(app)
+    app.include_router(router)
+    app.include_router(tiles_router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, Any]:
+        return {"ok": True, "size": hub.state.size}
+
+    _ = tiles  # tile paths are parsed by the service
+    return app

@@ -1,0 +1,331 @@
+"""The ``gulfsec`` command line.
+
+Commands only translate: options in, one service call, a short report out. Every gulfsec error
+ends as one line on standard error and exit status 1; a usage mistake exits 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from gulfsec import __version__
+from gulfsec.adapters import keystore
+from gulfsec.adapters.clock import SystemClock
+from gulfsec.adapters.hubclient import HubClient
+from gulfsec.config import Settings, load_settings
+from gulfsec.domain.keys import KeyFormatError, SigningKey, VerifierKey
+from gulfsec.errors import ConfigError, GulfsecError, KeyStoreError
+from gulfsec.ledger.note import Checkpoint, verify_checkpoint
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_HUB = "http://127.0.0.1:8600"
+
+
+class GulfsecGroup(click.Group):
+    """A group that turns gulfsec errors into one line and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GulfsecError as exc:
+            click.echo(f"gulfsec: error: {exc.message}", err=True)
+            ctx.exit(1)
+
+
+def _settings(ctx: click.Context) -> Settings:
+    obj = ctx.ensure_object(dict)
+    if "settings" not in obj:
+        overrides: dict[str, Any] = {}
+        if obj.get("data_dir") is not None:
+            overrides["data_dir"] = obj["data_dir"]
+        if obj.get("regime") is not None:
+            overrides["regime_path"] = obj["regime"]
+        obj["settings"] = load_settings(**overrides)
+    settings = obj["settings"]
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def _read_file(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror}") from None
+
+
+def _pinned_log_key(value: str | None) -> VerifierKey:
+    """The hub's log key from --log-key: a verifier key string or a file holding one."""
+    if not value:
+        raise ConfigError("give the hub's log verifier key with --log-key (or GULFSEC_LOG_KEY)")
+    text = value
+    if "+" not in value or Path(value).exists():
+        text = _read_file(Path(value), "log key file").decode("utf-8", "replace").strip()
+    try:
+        return VerifierKey.parse(text)
+    except KeyFormatError as exc:
+        raise ConfigError(f"--log-key: {exc}") from None
+
+
+def _load_party_key(ctx: click.Context, path: Path) -> SigningKey:
+    settings = _settings(ctx)
+    name, seed = keystore.load_key(path, settings.effective_passphrase())
+    return SigningKey(name, seed)
+
+
+def _client(hub: str, key: SigningKey | None = None) -> HubClient:
+    return HubClient(hub, party=None if key is None else key.name, key=key)
+
+
+def _emit(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+hub_option = click.option("--hub", "hub_url", envvar="GULFSEC_HUB_URL", default=DEFAULT_HUB,
+                          show_default=True, help="The hub's base URL.")
+key_option = click.option("--key", "key_path", envvar="GULFSEC_KEY_FILE", required=True,
+                          type=click.Path(path_type=Path, dir_okay=False),
+                          help="The participant's encrypted key file.")
+log_key_option = click.option("--log-key", envvar="GULFSEC_LOG_KEY",
+                              help="The hub's log verifier key to pin (string or file).")
+
+
+@click.group(cls=GulfsecGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gulfsec")
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Where keys and the database live (default ./data or GULFSEC_DATA_DIR).")
+@click.option("--regime", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="A regime file (default: the packaged Gulf regime).")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None, regime: Path | None) -> None:
+    """gulfsec: consult, notify and decide over a log that no one has to trust the operator for.
+
+    Passphrases for encrypted keys come from GULFSEC_PASSPHRASE or GULFSEC_PASSPHRASE_FILE
+    (in development the default passphrase is "gulfsec-dev").
+    """
+    ctx.ensure_object(dict).update(data_dir=data_dir, regime=regime)
+
+
+# -- hub ---------------------------------------------------------------------------------------
+
+
+@cli.group(cls=GulfsecGroup)
+def hub() -> None:
+    """Run the secretariat's hub: set it up, serve it, admit participants."""
+
+
+@hub.command("init")
+@click.pass_context
+def hub_init(ctx: click.Context) -> None:
+    """Create the hub's keys, database and genesis entry in the data directory."""
+    from gulfsec.services.setup import HubPaths, init_hub
+
+    settings = _settings(ctx)
+    service, sec = init_hub(settings)
+    paths = HubPaths(settings.data_dir)
+    click.echo(f"hub set up in {settings.data_dir}")
+    click.echo(f"log key (give it to every participant to pin): {service.log_key.verifier.encode()}")
+    click.echo(f"  written to {paths.log_vkey}")
+    click.echo(f"secretariat key: {sec.verifier.encode()}")
+    click.echo(f"  fingerprint {sec.verifier.fingerprint}")
+
+
+@hub.command("serve")
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 8600).")
+@click.pass_context
+def hub_serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve the hub's HTTP API until interrupted."""
+    import uvicorn
+
+    from gulfsec.api.hub_app import create_hub_app
+    from gulfsec.services.setup import open_hub
+
+    settings = _settings(ctx)
+    service = open_hub(settings)
+    app = create_hub_app(service)
+    uvicorn.run(app, host=host or settings.host, port=port or settings.port,
+                log_level=settings.log_level.lower(), access_log=False)
+
+
+@hub.command("admit")
+@click.argument("registration", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@hub_option
+@click.option("--yes", is_flag=True, help="Do not ask to confirm the fingerprint.")
+@click.pass_context
+def hub_admit(ctx: click.Context, registration: Path, hub_url: str, yes: bool) -> None:
+    """Countersign a participant's key registration as the secretariat and submit it.
+
+    Compare the fingerprint shown with the one the participant sent out of band first.
+    """
+    from gulfsec.domain.entry import parse_signed_entry
+    from gulfsec.domain.forms.keys import REGISTRATION
+    from gulfsec.services.setup import load_secretariat_key
+
+    signed = parse_signed_entry(_read_file(registration, "registration"), max_bytes=1 << 16)
+    if signed.entry.form != REGISTRATION:
+        raise ConfigError(f"{registration} is a {signed.entry.form} entry, not a registration")
+    key = VerifierKey.parse(str(signed.entry.body["vkey"]))
+    click.echo(f"party {signed.entry.sender}, key {key.key_id_hex}")
+    click.echo(f"fingerprint {key.fingerprint}")
+    if not yes and not click.confirm("Does this match the fingerprint the party sent?"):
+        raise click.Abort()
+    sec = load_secretariat_key(ctx.obj["settings"] if "settings" in ctx.obj else _settings(ctx))
+    with _client(hub_url) as client:
+        receipt = client.submit(signed.countersigned(sec).raw)
+    click.echo(f"admitted {signed.entry.sender}: entry {receipt['entry_id']} at index "
+               f"{receipt['index']}")
+
+
+# -- keys --------------------------------------------------------------------------------------
+
+
+@cli.group(cls=GulfsecGroup)
+def keys() -> None:
+    """Create and inspect a participant's keys."""
+
+
+@keys.command("create")
+@click.option("--party", required=True, help="Party code, e.g. IRN, SAU, UNSC.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("."), show_default=True, help="Where to write the files.")
+@click.pass_context
+def keys_create(ctx: click.Context, party: str, out_dir: Path) -> None:
+    """Create a party's signing key (encrypted) and its registration request.
+
+    Writes PARTY.key and PARTY.registration.json; send the registration and, by another
+    channel, the fingerprint to the secretariat.
+    """
+    from gulfsec.domain.regime import default_regime, load_regime
+    from gulfsec.services.participant import registration_request
+
+    settings = _settings(ctx)
+    regime = load_regime(settings.regime_path) if settings.regime_path else default_regime()
+    regime.participant(party)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    key = SigningKey.generate(party)
+    key_path = out_dir / f"{party}.key"
+    reg_path = out_dir / f"{party}.registration.json"
+    if reg_path.exists():
+        raise KeyStoreError(f"{reg_path} exists; refusing to overwrite")
+    keystore.save_key(key_path, party, key.seed, settings.effective_passphrase())
+    reg_path.write_bytes(registration_request(key, party, SystemClock().now()).raw)
+    click.echo(f"key:          {key_path}")
+    click.echo(f"registration: {reg_path}")
+    click.echo(f"verifier key: {key.verifier.encode()}")
+    click.echo(f"fingerprint:  {key.verifier.fingerprint}")
+
+
+@keys.command("show")
+@click.argument("key_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+def keys_show(key_file: Path) -> None:
+    """Show a key file's verifier key and fingerprint (no passphrase needed)."""
+    name, public = keystore.read_public(key_file)
+    key = VerifierKey(name, public)
+    click.echo(f"verifier key: {key.encode()}")
+    click.echo(f"fingerprint:  {key.fingerprint}")
+
+
+# -- entries -----------------------------------------------------------------------------------
+
+
+@cli.command("submit")
+@click.argument("draft", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@key_option
+@hub_option
+@click.pass_context
+def submit(ctx: click.Context, draft: Path, key_path: Path, hub_url: str) -> None:
+    """Sign the entry drafted in DRAFT (JSON: form, audience, body, refs) and submit it."""
+    from gulfsec.services.participant import parse_entry_file, submit_draft
+
+    key = _load_party_key(ctx, key_path)
+    draft_obj = parse_entry_file(_read_file(draft, "entry file"))
+    with _client(hub_url, key) as client:
+        signed, receipt = submit_draft(client, key, key.name, draft_obj, SystemClock().now())
+    click.echo(f"sequenced entry {receipt['entry_id']} at index {receipt['index']} "
+               f"(checkpoint size {receipt['checkpoint_size']})")
+
+
+@cli.command("fetch")
+@click.argument("entry_id")
+@key_option
+@hub_option
+@log_key_option
+@click.option("--json", "as_json", is_flag=True, help="Print the verified entry as JSON.")
+@click.pass_context
+def fetch(ctx: click.Context, entry_id: str, key_path: Path, hub_url: str,
+          log_key: str | None, as_json: bool) -> None:
+    """Fetch an entry with its inclusion proof and verify both."""
+    from gulfsec.services.participant import keyring_from_hub, verify_entry_with_proof
+
+    pinned = _pinned_log_key(log_key)
+    key = _load_party_key(ctx, key_path)
+    settings = _settings(ctx)
+    from gulfsec.services.setup import regime_from
+
+    regime = regime_from(settings)
+    with _client(hub_url, key) as client:
+        item = client.entry_proof(entry_id)
+        keyring = keyring_from_hub(client, regime.secretariat.code)
+    verified = verify_entry_with_proof(item, pinned, keyring)
+    if as_json:
+        _emit(verified.signed.to_json())
+        return
+    entry = verified.signed.entry
+    click.echo(f"entry {verified.signed.id_hex}")
+    click.echo(f"  form {entry.form} from {entry.sender} (seq {entry.seq}) to "
+               f"{entry.audience if entry.audience == 'all' else ', '.join(entry.audience)}")
+    click.echo(f"  signature valid; included at index {verified.index} in checkpoint of size "
+               f"{verified.checkpoint.size} signed by the pinned log key")
+    click.echo(json.dumps(dict(entry.body), indent=2, ensure_ascii=False))
+
+
+@cli.command("verify-log")
+@hub_option
+@log_key_option
+@click.option("--state", type=click.Path(path_type=Path, dir_okay=False),
+              help="File keeping the last verified checkpoint; the log must stay consistent.")
+def verify_log(hub_url: str, log_key: str | None, state: Path | None) -> None:
+    """Verify the whole log against its latest checkpoint (and the one seen last time)."""
+    from gulfsec.services.participant import audit_log
+
+    pinned = _pinned_log_key(log_key)
+    previous: Checkpoint | None = None
+    if state is not None and state.exists():
+        previous, _ = verify_checkpoint(_read_file(state, "state file"), pinned)
+    with _client(hub_url) as client:
+        report = audit_log(client, pinned, previous)
+        if state is not None:
+            state.write_text(client.checkpoint_at(report.size))
+    click.echo(f"log verified: {report.size} entries hash to the root signed by "
+               f"{pinned.name}")
+    if report.checked_consistency_from is not None:
+        click.echo(f"  and it is consistent with the checkpoint of size "
+                   f"{report.checked_consistency_from} seen before")
+
+
+@cli.command("demo")
+@click.option("--port", type=int, default=8600, show_default=True, help="Port for the hub.")
+@click.option("--dir", "demo_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("data/demo"), show_default=True,
+              help="Where the demo keeps its data (wiped at each start).")
+@click.option("--no-serve", is_flag=True, help="Run the scenario, then stop.")
+def demo(port: int, demo_dir: Path, no_serve: bool) -> None:
+    """Start a hub on SQLite with the Gulf regime, play a short scenario, keep serving."""
+    from gulfsec.demo import run_demo
+
+    run_demo(demo_dir, port=port, serve=not no_serve, echo=click.echo)
+
+
+def main() -> None:
+    cli(prog_name="gulfsec")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The pure core of gulfsec: entries, the regime, forms, rules and state machines."""

@@ -1,0 +1,116 @@
+"""Canonical JSON (RFC 8785), strict JSON parsing, base64 and time stamps.
+
+Everything that is signed goes through :func:`canonical`; everything that comes from outside goes
+through :func:`parse_json`, which refuses what RFC 8785 cannot represent (duplicate keys, NaN,
+integers beyond 2**53) instead of quietly changing it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import rfc8785
+
+_MAX_SAFE_INT = 2**53 - 1
+_TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
+_HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+class JSONError(ValueError):
+    """Raised by :func:`parse_json` and :func:`canonical`; callers turn it into their own error."""
+
+
+def canonical(value: Any) -> bytes:
+    """The RFC 8785 canonical encoding of a JSON value."""
+    try:
+        return rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        raise JSONError(f"cannot be canonicalised: {exc}") from exc
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise JSONError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def _refuse_constant(name: str) -> Any:
+    raise JSONError(f"{name} is not allowed")
+
+
+def _checked_int(text: str) -> int:
+    value = int(text)
+    if abs(value) > _MAX_SAFE_INT:
+        raise JSONError(f"integer {text} is outside the range JSON can carry exactly")
+    return value
+
+
+_parse_constant: Callable[[str], Any] = _refuse_constant
+
+
+def parse_json(data: bytes | str) -> Any:
+    """Parse JSON strictly: UTF-8, no duplicate keys, no NaN/Infinity, integers within 2**53."""
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        return json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_parse_constant,
+            parse_int=_checked_int,
+        )
+    except UnicodeDecodeError as exc:
+        raise JSONError("not valid UTF-8") from exc
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno} column {exc.colno}"
+        raise JSONError(f"not valid JSON: {exc.msg} at {where}") from exc
+    except RecursionError as exc:
+        raise JSONError("nested too deeply") from exc
+
+
+def b64encode(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def b64decode(text: str, *, length: int | None = None) -> bytes:
+    """Strict standard base64 with padding; raises ValueError."""
+    try:
+        data = base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError) as exc:
+        raise ValueError("not valid base64") from exc
+    if length is not None and len(data) != length:
+        raise ValueError(f"expected {length} bytes, got {len(data)}")
+    return data
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339 in UTC with a ``Z``; microseconds only when present."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    moment = moment.astimezone(UTC)
+    if moment.microsecond:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str) -> datetime:
+    """Parse the form :func:`format_time` writes; raises ValueError for anything else."""
+    if not _TIME_RE.match(text):
+        raise ValueError(f"{text!r} is not a UTC time like 2026-01-31T12:00:00Z")
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
+
+
+def is_entry_id(text: str) -> bool:
+    return bool(_HEX64_RE.match(text))
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,234 @@
+"""Every error gulfsec raises on purpose.
+
+Errors carry data (which entry, which field, which key) and a one-line message. The CLI catches
+``GulfsecError`` and exits non-zero with that line; the HTTP API maps each class to one status
+code in one handler (``gulfsec.api.errors``). Third-party exceptions are translated into these at
+the adapter edge and never cross into the services.
+
+    GulfsecError
+    ├── ConfigError                  settings or environment are wrong
+    ├── RegimeError                  a regime file is wrong (file, key, problem)
+    ├── KeyStoreError                a key file cannot be read, decrypted or written
+    ├── EntryError                   an entry is refused
+    │   ├── MalformedEntry           not JSON, wrong shape, wrong types, not canonical
+    │   ├── EntryTooLarge            over the regime's size limit
+    │   ├── UnknownForm              form id not in the registry
+    │   ├── InvalidFormBody          body fails its form's schema (field by field)
+    │   ├── UnknownSender            sender is not a participant of the regime
+    │   ├── UnknownKey               key id not registered for the sender
+    │   ├── RevokedKey               key was revoked before this entry
+    │   ├── BadSignature             a signature does not verify
+    │   ├── SequenceReplay           sequence number already used by another entry
+    │   ├── SequenceGap              sequence number skips ahead
+    │   ├── UnknownReference         a referenced entry is not in the log
+    │   └── AudienceError            audience names unknown parties or is empty
+    ├── LogVerificationError         the log does not check out
+    │   ├── InclusionProofError
+    │   ├── ConsistencyProofError
+    │   └── CheckpointError
+    │       ├── MalformedCheckpoint
+    │       ├── CheckpointSignatureError
+    │       └── InconsistentCheckpoint
+    ├── AuthError                    a request is not authenticated
+    ├── AccessDenied                 authenticated, but not allowed
+    ├── NotFound                     no such entry, index or tile
+    ├── StorageError                 the database failed
+    └── TransportError               talking to the hub failed
+        └── RemoteError              the hub answered with an error
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+class GulfsecError(Exception):
+    """Base of every gulfsec error. ``str(err)`` is one line meant for a person."""
+
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as the API returns it."""
+        return {"error": self.code, "message": self.message}
+
+
+class ConfigError(GulfsecError):
+    code = "config"
+
+
+class RegimeError(GulfsecError):
+    code = "regime"
+
+    def __init__(self, file: str, key: str, problem: str) -> None:
+        super().__init__(f"{file}: {key}: {problem}")
+        self.file = file
+        self.key = key
+        self.problem = problem
+
+
+class KeyStoreError(GulfsecError):
+    code = "keystore"
+
+
+class EntryError(GulfsecError):
+    code = "entry"
+
+    def __init__(self, message: str, *, entry_id: str | None = None) -> None:
+        super().__init__(message)
+        self.entry_id = entry_id
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        if self.entry_id is not None:
+            data["entry_id"] = self.entry_id
+        return data
+
+
+class MalformedEntry(EntryError):
+    code = "malformed_entry"
+
+
+class EntryTooLarge(EntryError):
+    code = "entry_too_large"
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"entry is {size} bytes, over the limit of {limit} bytes")
+        self.size = size
+        self.limit = limit
+
+
+class UnknownForm(EntryError):
+    code = "unknown_form"
+
+    def __init__(self, form: str) -> None:
+        super().__init__(f"unknown form {form!r}")
+        self.form = form
+
+
+class InvalidFormBody(EntryError):
+    """The body fails its form's schema; ``fields`` maps a dotted path to what is wrong."""
+
+    code = "invalid_form_body"
+
+    def __init__(self, form: str, fields: Sequence[tuple[str, str]]) -> None:
+        listed = "; ".join(f"{path}: {why}" for path, why in fields)
+        super().__init__(f"form {form}: {listed}")
+        self.form = form
+        self.fields = list(fields)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data["fields"] = [{"field": path, "problem": why} for path, why in self.fields]
+        return data
+
+
+class UnknownSender(EntryError):
+    code = "unknown_sender"
+
+
+class UnknownKey(EntryError):
+    code = "unknown_key"
+
+
+class RevokedKey(EntryError):
+    code = "revoked_key"
+
+
+class BadSignature(EntryError):
+    code = "bad_signature"
+
+
+class SequenceError(EntryError):
+    code = "sequence"
+
+    def __init__(self, message: str, *, sender: str, expected: int, got: int) -> None:
+        super().__init__(message)
+        self.sender = sender
+        self.expected = expected
+        self.got = got
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data.update(sender=self.sender, expected=self.expected, got=self.got)
+        return data
+
+
+class SequenceReplay(SequenceError):
+    code = "sequence_replay"
+
+
+class SequenceGap(SequenceError):
+    code = "sequence_gap"
+
+
+class UnknownReference(EntryError):
+    code = "unknown_reference"
+
+
+class AudienceError(EntryError):
+    code = "audience"
+
+
+class LogVerificationError(GulfsecError):
+    code = "log_verification"
+
+
+class InclusionProofError(LogVerificationError):
+    code = "inclusion_proof"
+
+
+class ConsistencyProofError(LogVerificationError):
+    code = "consistency_proof"
+
+
+class CheckpointError(LogVerificationError):
+    code = "checkpoint"
+
+
+class MalformedCheckpoint(CheckpointError):
+    code = "malformed_checkpoint"
+
+
+class CheckpointSignatureError(CheckpointError):
+    code = "checkpoint_signature"
+
+
+class InconsistentCheckpoint(CheckpointError):
+    code = "inconsistent_checkpoint"
+
+
+class AuthError(GulfsecError):
+    code = "unauthenticated"
+
+
+class AccessDenied(GulfsecError):
+    code = "forbidden"
+
+
+class NotFound(GulfsecError):
+    code = "not_found"
+
+
+class StorageError(GulfsecError):
+    code = "storage"
+
+
+class TransportError(GulfsecError):
+    code = "transport"
+
+
+class RemoteError(TransportError):
+    """The hub answered with an error body; ``status`` and ``remote`` keep what it said."""
+
+    code = "remote"
+
+    def __init__(self, status: int, remote: Mapping[str, Any]) -> None:
+        message = str(remote.get("message") or remote.get("detail") or f"HTTP {status}")
+        super().__init__(f"hub refused ({status} {remote.get('error', 'error')}): {message}")
+        self.status = status
+        self.remote = dict(remote)

@@ -1,0 +1,499 @@
+"""The hub's use cases: accept signed entries, sequence them into the log, serve them and proofs.
+
+Submission runs in two steps. :meth:`Hub.prepare` (any thread) parses the entry and checks
+everything that does not depend on log order: shape, size, regime, form, time and signatures.
+The :class:`Sequencer` (one thread) then takes entries in arrival order and, per batch, checks
+what does depend on order (sequence numbers, duplicates, references, keys retired in the
+meantime), writes the accepted entries, the key changes and one signed checkpoint in a single
+transaction, and only then extends the in-memory tree and answers the submitters. A crash
+before the commit loses nothing that was acknowledged; after it, the database holds the entries
+and the checkpoint that covers them, together.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+
+from gulfsec.adapters.clock import Clock
+from gulfsec.adapters.db import NewEntry, StoredCheckpoint, StoredEntry
+from gulfsec.domain.encoding import format_time
+from gulfsec.domain.entry import ALL, Entry, SignedEntry, parse_signed_entry, sign_entry
+from gulfsec.domain.forms.keys import REGISTRATION
+from gulfsec.domain.keyring import KeyRecord, Keyring
+from gulfsec.domain.keys import SigningKey, VerifierKey
+from gulfsec.domain.regime import Regime
+from gulfsec.domain.request_auth import RequestCredentials
+from gulfsec.domain.validate import check_entry
+from gulfsec.errors import (
+    EntryError,
+    GulfsecError,
+    NotFound,
+    SequenceGap,
+    SequenceReplay,
+    StorageError,
+    UnknownReference,
+)
+from gulfsec.ledger import tiles
+from gulfsec.ledger.merkle import MerkleTree
+from gulfsec.ledger.note import Checkpoint, sign_checkpoint
+from gulfsec.services.unit_of_work import UnitOfWork
+
+log = logging.getLogger("gulfsec.hub")
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a submitter gets back once its entry is durably sequenced."""
+
+    entry_id: str
+    index: int
+    checkpoint_size: int
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class ReadEntry:
+    index: int
+    entry_id: str
+    raw: bytes
+    sequenced_at: datetime
+
+
+def _micros(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000)
+
+
+def _from_micros(value: int) -> datetime:
+    return datetime.fromtimestamp(value / 1_000_000, UTC)
+
+
+class HubState:
+    """The hub's in-memory view of the committed log; rebuilt from the database at start."""
+
+    def __init__(self, regime: Regime) -> None:
+        self.regime = regime
+        self.tree = MerkleTree()
+        self.keyring = Keyring(regime.secretariat.code)
+        self.next_seq: dict[str, int] = {}
+        self.checkpoint: StoredCheckpoint | None = None
+        self.lock = threading.RLock()
+
+    def load(self, engine: Engine, log_key: VerifierKey) -> None:
+        from gulfsec.ledger.note import verify_checkpoint
+
+        with UnitOfWork(engine) as uow:
+            tree = MerkleTree()
+            tree.extend(uow.repo.entry_ids())
+            latest = uow.repo.latest_checkpoint()
+            keyring = Keyring(self.regime.secretariat.code, [
+                KeyRecord(row.party, VerifierKey.parse(row.vkey), row.registered_at,
+                          row.revoked_at)
+                for row in uow.repo.all_keys()
+            ])
+            next_seq = uow.repo.next_seqs()
+        if latest is None:
+            if tree.size:
+                raise StorageError("the log holds entries but no checkpoint")
+        else:
+            checkpoint, _ = verify_checkpoint(latest.note, log_key)
+            if checkpoint.size != tree.size or tree.root(tree.size) != checkpoint.root:
+                raise StorageError(
+                    f"stored tree (size {tree.size}) does not match the latest signed "
+                    f"checkpoint (size {checkpoint.size}); refusing to start"
+                )
+        with self.lock:
+            self.tree = tree
+            self.checkpoint = latest
+            self.keyring = keyring
+            self.next_seq = next_seq
+
+    @property
+    def size(self) -> int:
+        return 0 if self.checkpoint is None else self.checkpoint.size
+
+
+@dataclass
+class _Pending:
+    signed: SignedEntry
+    future: Future[Receipt]
+
+
+class Sequencer:
+    """The single writer: batches submissions into transactions and checkpoints."""
+
+    def __init__(self, engine: Engine, state: HubState, log_key: SigningKey, clock: Clock,
+                 max_batch: int, max_delay_s: float) -> None:
+        self._engine = engine
+        self._state = state
+        self._log_key = log_key
+        self._clock = clock
+        self._max_batch = max_batch
+        self._max_delay = max_delay_s
+        self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="gulfsec-sequencer", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+        self._thread = None
+
+    def submit(self, signed: SignedEntry) -> Future[Receipt]:
+        future: Future[Receipt] = Future()
+        if self._stopped.is_set() or self._thread is None:
+            future.set_exception(StorageError("the hub is not accepting entries (stopped)"))
+            return future
+        self._queue.put(_Pending(signed, future))
+        return future
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                break
+            batch = [first]
+            deadline = time.monotonic() + self._max_delay
+            stop_after = False
+            while len(batch) < self._max_batch:
+                remaining = deadline - time.monotonic()
+                try:
+                    item = (self._queue.get(timeout=remaining) if remaining > 0
+                            else self._queue.get_nowait())
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop_after = True
+                    break
+                batch.append(item)
+            try:
+                self._process(batch)
+            except BaseException as exc:  # the writer must answer everyone, whatever happened
+                log.exception("sequencing batch failed")
+                err = exc if isinstance(exc, GulfsecError) else StorageError(
+                    f"sequencing failed: {exc.__class__.__name__}")
+                for p in batch:
+                    if not p.future.done():
+                        p.future.set_exception(err)
+            if stop_after:
+                break
+        self._stopped.set()
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None and not item.future.done():
+                item.future.set_exception(StorageError("the hub stopped before sequencing"))
+
+    def _process(self, batch: list[_Pending]) -> None:
+        state = self._state
+        with state.lock:
+            keyring = state.keyring.copy()
+            next_seq = dict(state.next_seq)
+            base = state.tree.size
+        accepted: list[tuple[_Pending, int]] = []
+        duplicates: list[tuple[_Pending, int]] = []
+        key_changes = False
+        now = self._clock.now()
+        with UnitOfWork(self._engine) as uow:
+            wanted = {p.signed.id for p in batch}
+            for p in batch:
+                wanted.update(bytes.fromhex(r) for r in p.signed.entry.refs)
+            known = uow.repo.find_by_ids(wanted)
+            in_batch: dict[bytes, int] = {}
+            for p in batch:
+                signed = p.signed
+                entry = signed.entry
+                existing = known.get(signed.id, in_batch.get(signed.id))
+                if existing is not None:
+                    duplicates.append((p, existing))
+                    continue
+                try:
+                    self._check_order(signed, next_seq, keyring, known, in_batch)
+                except GulfsecError as exc:
+                    p.future.set_exception(exc)
+                    continue
+                index = base + len(accepted)
+                accepted.append((p, index))
+                in_batch[signed.id] = index
+                next_seq[entry.sender] = entry.seq + 1
+                if keyring.changed_by(signed):
+                    keyring.apply(signed, index)
+                    key_changes = True
+            if not accepted:
+                self._answer_duplicates(duplicates)
+                return
+            rows = [
+                NewEntry(
+                    index=index,
+                    entry_id=p.signed.id,
+                    sender=p.signed.entry.sender,
+                    seq=p.signed.entry.seq,
+                    form=p.signed.entry.form,
+                    audience=None if p.signed.entry.audience == ALL else p.signed.entry.audience,
+                    claimed_time=format_time(p.signed.entry.time),
+                    sequenced_at=_micros(now),
+                    raw=p.signed.raw,
+                )
+                for p, index in accepted
+            ]
+            with state.lock:
+                tree = state.tree
+                tree.extend(row.entry_id for row in rows)
+                new_size = tree.size
+                root = tree.root(new_size)
+            try:
+                note = sign_checkpoint(Checkpoint(self._state.regime.log_origin, new_size, root),
+                                       self._log_key)
+                uow.repo.insert_entries(rows)
+                if key_changes:
+                    for record in keyring.records():
+                        uow.repo.upsert_key(record.party, record.key.key_id_hex,
+                                            record.key.encode(), record.registered_at,
+                                            record.revoked_at)
+                uow.repo.insert_checkpoint(StoredCheckpoint(new_size, root, note, _micros(now)))
+                uow.commit()
+            except BaseException:
+                # The tree was extended in memory but nothing was committed: rebuild it.
+                self._recover()
+                raise
+        with state.lock:
+            state.checkpoint = StoredCheckpoint(new_size, root, note, _micros(now))
+            state.next_seq = next_seq
+            if key_changes:
+                state.keyring = keyring
+        for p, index in accepted:
+            p.future.set_result(Receipt(p.signed.id_hex, index, new_size))
+        self._answer_duplicates(duplicates)
+
+    def _answer_duplicates(self, duplicates: Sequence[tuple[_Pending, int]]) -> None:
+        size = self._state.size
+        for p, index in duplicates:
+            p.future.set_result(Receipt(p.signed.id_hex, index, size, duplicate=True))
+
+    def _recover(self) -> None:
+        log.warning("reloading the log from the database after a failed commit")
+        try:
+            self._state.load(self._engine, self._log_key.verifier)
+        except GulfsecError:
+            log.exception("cannot reload the log; the hub stops sequencing")
+            self._stopped.set()
+
+    @staticmethod
+    def _check_order(signed: SignedEntry, next_seq: dict[str, int], keyring: Keyring,
+                     known: dict[bytes, int], in_batch: dict[bytes, int]) -> None:
+        entry = signed.entry
+        expected = next_seq.get(entry.sender, 0)
+        if entry.seq < expected:
+            raise SequenceReplay(
+                f"{entry.sender} already used sequence number {entry.seq} for another entry "
+                f"(next is {expected})",
+                sender=entry.sender, expected=expected, got=entry.seq,
+            )
+        if entry.seq > expected:
+            raise SequenceGap(
+                f"{entry.sender} sequence number {entry.seq} skips ahead (next is {expected})",
+                sender=entry.sender, expected=expected, got=entry.seq,
+            )
+        for ref in entry.refs:
+            rid = bytes.fromhex(ref)
+            if rid not in known and rid not in in_batch:
+                raise UnknownReference(f"referenced entry {ref} is not in the log",
+                                       entry_id=signed.id_hex)
+        if keyring.changed_by(signed):
+            keyring.verify(signed)
+        else:
+            keyring.resolve(entry.sender, entry.key)
+
+
+class Hub:
+    """The hub service: one per process, started and stopped by the app factory or CLI."""
+
+    def __init__(self, regime: Regime, engine: Engine, log_key: SigningKey, clock: Clock,
+                 *, max_batch: int | None = None, max_delay_ms: int | None = None) -> None:
+        if log_key.name != regime.log_origin:
+            raise EntryError(
+                f"log key is named {log_key.name!r}, but the regime's log origin is "
+                f"{regime.log_origin!r}"
+            )
+        self.regime = regime
+        self.engine = engine
+        self.log_key = log_key
+        self.clock = clock
+        self.state = HubState(regime)
+        batch = max_batch if max_batch is not None else regime.batching.max_batch
+        delay = (max_delay_ms / 1000 if max_delay_ms is not None
+                 else regime.batching.max_delay.total_seconds())
+        self.sequencer = Sequencer(engine, self.state, log_key, clock, batch, delay)
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.state.load(self.engine, self.log_key.verifier)
+        self.sequencer.start()
+        log.info("hub started: log %s at size %d", self.regime.log_origin, self.state.size)
+
+    def stop(self) -> None:
+        self.sequencer.stop()
+
+    def bootstrap(self, secretariat_key: SigningKey) -> Receipt | None:
+        """Sequence the secretariat's key registration as entry 0 of an empty log."""
+        if self.state.size:
+            return None
+        sec = self.regime.secretariat.code
+        entry = Entry(
+            form=REGISTRATION, sender=sec, key=secretariat_key.key_id_hex, seq=0,
+            time=self.clock.now().replace(microsecond=0), audience=ALL,
+            body={"party": sec, "vkey": secretariat_key.verifier.encode()},
+        )
+        return self.submit_signed(self.prepare(sign_entry(entry, secretariat_key).raw))
+
+    # -- submission ------------------------------------------------------------------------
+
+    def prepare(self, raw: bytes) -> SignedEntry:
+        """Parse and check an entry up to (not including) its place in the log."""
+        signed = parse_signed_entry(raw, max_bytes=self.regime.limits.max_entry_bytes)
+        check_entry(signed, self.regime, self.clock.now())
+        with self.state.lock:
+            keyring = self.state.keyring
+        keyring.verify(signed)
+        return signed
+
+    def enqueue(self, signed: SignedEntry) -> Future[Receipt]:
+        return self.sequencer.submit(signed)
+
+    def submit_signed(self, signed: SignedEntry, timeout: float = 60.0) -> Receipt:
+        return self.enqueue(signed).result(timeout=timeout)
+
+    def submit(self, raw: bytes, timeout: float = 60.0) -> Receipt:
+        return self.submit_signed(self.prepare(raw), timeout)
+
+    # -- who is asking ---------------------------------------------------------------------
+
+    def authenticate(self, creds: RequestCredentials, method: str, target: str,
+                     body: bytes) -> str:
+        """Check a signed request; return the party it speaks for."""
+        from gulfsec.errors import AuthError
+
+        try:
+            with self.state.lock:
+                key = self.state.keyring.resolve(creds.party, creds.key_id)
+        except EntryError as exc:
+            raise AuthError(f"request key: {exc.message}") from None
+        creds.check(key, method, target, body, self.clock.now(), self.regime.limits.clock_skew)
+        return creds.party
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def checkpoint(self) -> StoredCheckpoint:
+        cp = self.state.checkpoint
+        if cp is None:
+            raise NotFound("the log is empty: no checkpoint yet")
+        return cp
+
+    def _visible(self, stored: StoredEntry | None, party: str, audience: list[str] | None,
+                 what: str) -> ReadEntry:
+        # An outsider learns nothing: not even whether the entry exists.
+        if stored is None or not (
+            audience is None or party == stored.sender or party in audience
+        ):
+            raise NotFound(f"no entry {what} visible to {party}")
+        return ReadEntry(stored.index, stored.entry_id.hex(), stored.raw,
+                         _from_micros(stored.sequenced_at))
+
+    def read_entry(self, party: str, entry_id: str) -> ReadEntry:
+        try:
+            eid = bytes.fromhex(entry_id)
+        except ValueError:
+            raise NotFound(f"no entry {entry_id!r}") from None
+        with UnitOfWork(self.engine) as uow:
+            stored = uow.repo.entry_by_id(eid)
+            if stored is None or stored.index >= self.state.size:
+                raise NotFound(f"no entry {entry_id} visible to {party}")
+            aud = uow.repo.audience_of(stored.index)
+        return self._visible(stored, party, aud, entry_id)
+
+    def list_entries(self, party: str, after: int, limit: int) -> list[ReadEntry]:
+        limit = max(1, min(limit, 1000))
+        size = self.state.size
+        with UnitOfWork(self.engine) as uow:
+            rows = uow.repo.visible_entries(party, after, limit)
+        return [
+            ReadEntry(r.index, r.entry_id.hex(), r.raw, _from_micros(r.sequenced_at))
+            for r in rows
+            if r.index < size
+        ]
+
+    def _check_size(self, size: int | None) -> int:
+        current = self.state.size
+        if size is None:
+            return current
+        if size < 0 or size > current:
+            raise NotFound(f"the log has no checkpoint of size {size} (size is {current})")
+        return size
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> tuple[int, list[bytes]]:
+        size = self._check_size(size)
+        if not 0 <= index < size:
+            raise NotFound(f"index {index} is not in the tree of size {size}")
+        with self.state.lock:
+            return size, self.state.tree.inclusion_proof(index, size)
+
+    def consistency_proof(self, old: int, new: int | None = None) -> tuple[int, list[bytes]]:
+        new = self._check_size(new)
+        if not 0 <= old <= new:
+            raise NotFound(f"no consistency proof from size {old} to size {new}")
+        with self.state.lock:
+            return new, self.state.tree.consistency_proof(old, new)
+
+    def checkpoint_note(self, size: int | None = None) -> str:
+        if size is None:
+            return self.checkpoint().note
+        with UnitOfWork(self.engine) as uow:
+            cp = uow.repo.checkpoint_at(size)
+        if cp is None:
+            raise NotFound(f"no checkpoint of size {size}")
+        return cp.note
+
+    def tile(self, path: str) -> bytes:
+        """A tlog-tiles hash tile or entry bundle of the tree at the latest checkpoint."""
+        ref = tiles.parse_tile_path(path)
+        size = self.state.size
+        if ref.level == tiles.ENTRIES:
+            indexes = tiles.entries_range(ref.index, ref.width, size)
+            with UnitOfWork(self.engine) as uow:
+                ids = uow.repo.entry_ids_range(indexes.start, indexes.stop)
+            return tiles.entry_bundle(ids)
+        with self.state.lock:
+            return tiles.hash_tile(self.state.tree, ref.level, ref.index, ref.width, size)
+
+    def keys(self) -> list[KeyRecord]:
+        with self.state.lock:
+            return self.state.keyring.records()
+
+    def party_status(self, party: str) -> dict[str, object]:
+        """What a party needs to write its next entry: its next sequence number and key."""
+        with self.state.lock:
+            active = self.state.keyring.active_key(party)
+            next_seq = self.state.next_seq.get(party, 0)
+        return {
+            "party": party,
+            "next_seq": next_seq,
+            "key_id": None if active is None else active.key.key_id_hex,
+            "size": self.state.size,
+        }
