@@ -60,7 +60,11 @@ def run_demo(demo_dir: Path, *, port: int = 8600, serve: bool = True,
              echo: Echo = print) -> None:
     if demo_dir.exists():
         shutil.rmtree(demo_dir)
-    settings = load_settings(data_dir=demo_dir, env="development")
+    # The demo is always SQLite in its own directory with the packaged regime and fresh keys:
+    # a GULFSEC_DATABASE_URL, GULFSEC_LOG_KEY_FILE or GULFSEC_REGIME_PATH meant for a real hub
+    # must not be picked up (a second run would find the first run's log signed by another key).
+    settings = load_settings(data_dir=demo_dir, env="development", database_url=None,
+                             log_key_file=None, regime_path=None)
     echo(f"gulfsec demo: setting up a hub in {demo_dir} (SQLite, Gulf regime)")
     _, sec = init_hub(settings)
     service = open_hub(settings)

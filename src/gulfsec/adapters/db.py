@@ -174,34 +174,35 @@ class HubRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
+    def _placeholders(self, count: int) -> str:
+        mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+        return ", ".join([mark] * count)
+
     def insert_entries(self, rows: Sequence[NewEntry]) -> None:
+        """Insert a batch of entries and their audiences.
+
+        This is the sequencer's hot path, so it goes straight to the driver's executemany
+        with tuples; the columns are the ``entries`` and ``entry_audience`` tables above.
+        """
         if not rows:
             return
-        self.conn.execute(
-            entries.insert(),
+        self.conn.exec_driver_sql(
+            "INSERT INTO entries (idx, entry_id, sender, seq, form, audience_all, claimed_time,"
+            f" sequenced_at, raw) VALUES ({self._placeholders(9)})",
             [
-                {
-                    "idx": r.index,
-                    "entry_id": r.entry_id,
-                    "sender": r.sender,
-                    "seq": r.seq,
-                    "form": r.form,
-                    "audience_all": r.audience is None,
-                    "claimed_time": r.claimed_time,
-                    "sequenced_at": r.sequenced_at,
-                    "raw": r.raw,
-                }
+                (r.index, r.entry_id, r.sender, r.seq, r.form, r.audience is None,
+                 r.claimed_time, r.sequenced_at, r.raw)
                 for r in rows
             ],
         )
         members = [
-            {"party": party, "idx": r.index}
-            for r in rows
-            if r.audience is not None
-            for party in r.audience
+            (party, r.index) for r in rows if r.audience is not None for party in r.audience
         ]
         if members:
-            self.conn.execute(audience.insert(), members)
+            self.conn.exec_driver_sql(
+                f"INSERT INTO entry_audience (party, idx) VALUES ({self._placeholders(2)})",
+                members,
+            )
 
     def insert_checkpoint(self, cp: StoredCheckpoint) -> None:
         self.conn.execute(
@@ -320,3 +321,11 @@ class HubRepository:
             .order_by(entries.c.idx)
         )
         return [bytes(r.entry_id) for r in rows]
+
+    def raw_entries(self) -> Iterator[bytes]:
+        """Every stored entry's canonical bytes, in log order, streamed."""
+        result = self.conn.execution_options(yield_per=5_000).execute(
+            sa.select(entries.c.raw).order_by(entries.c.idx)
+        )
+        for row in result:
+            yield bytes(row.raw)

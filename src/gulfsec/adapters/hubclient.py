@@ -99,6 +99,12 @@ class HubClient:
                                  headers={"Content-Type": "application/json"})
         return dict(self._json(response))
 
+    def submit_batch(self, raws: list[bytes]) -> list[dict[str, Any]]:
+        """Submit signed entries in order; one result (receipt or error) per entry."""
+        response = self._request("POST", "/v1/entries/batch", content=b"[" + b",".join(raws) + b"]",
+                                 headers={"Content-Type": "application/json"})
+        return list(self._json(response)["results"])
+
     # -- signed ----------------------------------------------------------------------------
 
     def entries(self, after: int = -1, limit: int = 100) -> dict[str, Any]:

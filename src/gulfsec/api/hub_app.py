@@ -20,9 +20,9 @@ from starlette.concurrency import run_in_threadpool
 from gulfsec import __version__
 from gulfsec.api.deps import CurrentParty, HubDep
 from gulfsec.api.errors import install_error_handlers
-from gulfsec.domain.encoding import b64encode, format_time, parse_json
+from gulfsec.domain.encoding import JSONError, b64encode, canonical, format_time, parse_json
 from gulfsec.domain.forms import get_form, registry
-from gulfsec.errors import EntryTooLarge, NotFound
+from gulfsec.errors import EntryTooLarge, GulfsecError, MalformedEntry, NotFound
 from gulfsec.ledger import tiles
 from gulfsec.services.hub import Hub, ReadEntry, Receipt
 
@@ -111,6 +111,48 @@ async def submit_entry(request: Request, response: Response, hub: HubDep) -> Rec
     if receipt.duplicate:
         response.status_code = 200
     return _receipt(receipt)
+
+
+MAX_BATCH_ENTRIES = 256
+
+
+@router.post("/entries/batch",
+             summary="Submit several signed entries in order; each is answered on its own",
+             responses={200: {"description": "one result per entry, in order"}})
+async def submit_batch(request: Request, hub: HubDep) -> dict[str, Any]:
+    """Submit up to 256 entries as a JSON array, kept in order (for a node flushing its outbox).
+
+    Each result is either a receipt or an error object; one entry's refusal does not refuse
+    the others, but a refused entry usually makes the same sender's later entries gaps.
+    """
+    limit = hub.regime.limits.max_entry_bytes * MAX_BATCH_ENTRIES
+    raw = await _read_capped(request, limit)
+    try:
+        items = parse_json(raw)
+    except ValueError as exc:
+        raise MalformedEntry(f"batch: {exc}") from None
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH_ENTRIES:
+        raise MalformedEntry(f"batch must be a JSON array of 1 to {MAX_BATCH_ENTRIES} entries")
+    outcomes: list[Any] = []
+    for item in items:
+        try:
+            signed = await run_in_threadpool(hub.prepare, canonical(item))
+            outcomes.append(hub.enqueue(signed))
+        except JSONError as exc:
+            outcomes.append(MalformedEntry(f"malformed entry: {exc}"))
+        except GulfsecError as exc:
+            outcomes.append(exc)
+    results: list[dict[str, Any]] = []
+    for outcome in outcomes:
+        if isinstance(outcome, GulfsecError):
+            results.append({"ok": False, **outcome.to_dict()})
+            continue
+        try:
+            receipt = await asyncio.wrap_future(outcome)
+            results.append({"ok": True, **_receipt(receipt).model_dump()})
+        except GulfsecError as exc:
+            results.append({"ok": False, **exc.to_dict()})
+    return {"results": results}
 
 
 @router.get("/entries", summary="Entries the caller may read, after an index, oldest first")

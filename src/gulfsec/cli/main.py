@@ -7,7 +7,6 @@ ends as one line on standard error and exit status 1; a usage mistake exits 2.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,7 +19,13 @@ from gulfsec.adapters.clock import SystemClock
 from gulfsec.adapters.hubclient import HubClient
 from gulfsec.config import Settings, load_settings
 from gulfsec.domain.keys import KeyFormatError, SigningKey, VerifierKey
-from gulfsec.errors import ConfigError, GulfsecError, KeyStoreError
+from gulfsec.errors import (
+    ConfigError,
+    GulfsecError,
+    KeyStoreError,
+    LogVerificationError,
+    MalformedEntry,
+)
 from gulfsec.ledger.note import Checkpoint, verify_checkpoint
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -83,6 +88,15 @@ def _client(hub: str, key: SigningKey | None = None) -> HubClient:
     return HubClient(hub, party=None if key is None else key.name, key=key)
 
 
+def _check_draft(draft: dict[str, Any]) -> None:
+    """The draft's shape, beyond what ``parse_entry_file`` checks, before anything is signed."""
+    if not isinstance(draft["body"], dict):
+        raise MalformedEntry("entry file: 'body' must be a JSON object")
+    refs = draft.get("refs", [])
+    if not isinstance(refs, list) or not all(isinstance(ref, str) for ref in refs):
+        raise MalformedEntry("entry file: 'refs' must be a list of entry ids")
+
+
 def _emit(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
@@ -100,7 +114,7 @@ log_key_option = click.option("--log-key", envvar="GULFSEC_LOG_KEY",
 @click.version_option(__version__, prog_name="gulfsec")
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Where keys and the database live (default ./data or GULFSEC_DATA_DIR).")
-@click.option("--regime", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+@click.option("--regime", type=click.Path(path_type=Path, dir_okay=False),
               help="A regime file (default: the packaged Gulf regime).")
 @click.pass_context
 def cli(ctx: click.Context, data_dir: Path | None, regime: Path | None) -> None:
@@ -130,7 +144,8 @@ def hub_init(ctx: click.Context) -> None:
     service, sec = init_hub(settings)
     paths = HubPaths(settings.data_dir)
     click.echo(f"hub set up in {settings.data_dir}")
-    click.echo(f"log key (give it to every participant to pin): {service.log_key.verifier.encode()}")
+    click.echo("log key (give it to every participant to pin): "
+               f"{service.log_key.verifier.encode()}")
     click.echo(f"  written to {paths.log_vkey}")
     click.echo(f"secretariat key: {sec.verifier.encode()}")
     click.echo(f"  fingerprint {sec.verifier.fingerprint}")
@@ -155,7 +170,7 @@ def hub_serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 
 
 @hub.command("admit")
-@click.argument("registration", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("registration", type=click.Path(path_type=Path, dir_okay=False))
 @hub_option
 @click.option("--yes", is_flag=True, help="Do not ask to confirm the fingerprint.")
 @click.pass_context
@@ -179,8 +194,26 @@ def hub_admit(ctx: click.Context, registration: Path, hub_url: str, yes: bool) -
     sec = load_secretariat_key(ctx.obj["settings"] if "settings" in ctx.obj else _settings(ctx))
     with _client(hub_url) as client:
         receipt = client.submit(signed.countersigned(sec).raw)
-    click.echo(f"admitted {signed.entry.sender}: entry {receipt['entry_id']} at index "
-               f"{receipt['index']}")
+    done = (f"{signed.entry.sender} was already admitted" if receipt.get("duplicate")
+            else f"admitted {signed.entry.sender}")
+    click.echo(f"{done}: entry {receipt['entry_id']} at index {receipt['index']}")
+
+
+@hub.command("audit")
+@click.pass_context
+def hub_audit(ctx: click.Context) -> None:
+    """Re-check every stored entry and the tree against the latest signed checkpoint."""
+    from gulfsec.services.setup import open_hub
+
+    service = open_hub(_settings(ctx))
+    service.state.load(service.engine, service.log_key.verifier)
+    result = service.audit()
+    for line in result.problems:
+        click.echo(f"  problem: {line}", err=True)
+    if not result.ok:
+        raise LogVerificationError(f"audit failed with {len(result.problems)} problem(s)")
+    click.echo(f"audit passed: {result.size} entries, signatures, sequences and keys check out, "
+               "and the tree matches the latest signed checkpoint")
 
 
 # -- keys --------------------------------------------------------------------------------------
@@ -223,7 +256,7 @@ def keys_create(ctx: click.Context, party: str, out_dir: Path) -> None:
 
 
 @keys.command("show")
-@click.argument("key_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("key_file", type=click.Path(path_type=Path, dir_okay=False))
 def keys_show(key_file: Path) -> None:
     """Show a key file's verifier key and fingerprint (no passphrase needed)."""
     name, public = keystore.read_public(key_file)
@@ -236,7 +269,7 @@ def keys_show(key_file: Path) -> None:
 
 
 @cli.command("submit")
-@click.argument("draft", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("draft", type=click.Path(path_type=Path, dir_okay=False))
 @key_option
 @hub_option
 @click.pass_context
@@ -246,6 +279,7 @@ def submit(ctx: click.Context, draft: Path, key_path: Path, hub_url: str) -> Non
 
     key = _load_party_key(ctx, key_path)
     draft_obj = parse_entry_file(_read_file(draft, "entry file"))
+    _check_draft(draft_obj)
     with _client(hub_url, key) as client:
         signed, receipt = submit_draft(client, key, key.name, draft_obj, SystemClock().now())
     click.echo(f"sequenced entry {receipt['entry_id']} at index {receipt['index']} "
@@ -328,4 +362,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -18,20 +19,75 @@ from typing import Any
 import rfc8785
 
 _MAX_SAFE_INT = 2**53 - 1
-_TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
-_HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
+# ASCII digits only (``\d`` would take any Unicode digit), matched with ``fullmatch`` (``$``
+# would let a trailing newline through).
+_TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z")
+_HEX64_RE = re.compile(r"[0-9a-f]{64}")
 
 
 class JSONError(ValueError):
     """Raised by :func:`parse_json` and :func:`canonical`; callers turn it into their own error."""
 
 
+_fast_encoder = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":"),
+    check_circular=False,
+)
+
+
+def _fast_path_applies(value: Any) -> bool:
+    """True when Python's own sorted, compact JSON equals RFC 8785 for ``value``.
+
+    That holds for objects, arrays, strings, booleans, null and integers within 2**53, as long
+    as no object key has a character outside the Basic Multilingual Plane (RFC 8785 sorts keys
+    by UTF-16 code units, Python by code points; the two orders differ only there). Floats are
+    left to the ``rfc8785`` package, whose number formatting follows ECMAScript.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is int:
+            if -_MAX_SAFE_INT <= item <= _MAX_SAFE_INT:
+                continue
+            return False
+        if kind is dict:
+            for key in item:
+                if type(key) is not str or (not key.isascii() and max(key) > "\uffff"):
+                    return False
+            stack.extend(item.values())
+            continue
+        if kind is list:
+            stack.extend(item)
+            continue
+        return False
+    return True
+
+
 def canonical(value: Any) -> bytes:
     """The RFC 8785 canonical encoding of a JSON value."""
     try:
+        if _fast_path_applies(value):
+            return _fast_encoder.encode(value).encode("utf-8")
         return rfc8785.dumps(value)
+    except UnicodeEncodeError as exc:
+        raise JSONError("cannot be canonicalised: a string holds a lone surrogate") from exc
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
         raise JSONError(f"cannot be canonicalised: {exc}") from exc
+
+
+def parse_json_fast(data: bytes) -> Any:
+    """Parse JSON without the strict checks of :func:`parse_json`.
+
+    Only for input whose canonical re-encoding is then compared byte for byte with ``data``:
+    a duplicate key, a NaN or an out-of-range integer cannot survive that comparison.
+    """
+    try:
+        return json.loads(data, parse_constant=_parse_constant)
+    except (ValueError, RecursionError) as exc:  # ValueError: also int() over 4300 digits
+        raise JSONError(str(exc)) from exc
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -48,9 +104,17 @@ def _refuse_constant(name: str) -> Any:
 
 
 def _checked_int(text: str) -> int:
-    value = int(text)
-    if abs(value) > _MAX_SAFE_INT:
-        raise JSONError(f"integer {text} is outside the range JSON can carry exactly")
+    # Check the length first: int() refuses over 4300 digits with a bare ValueError.
+    if len(text.lstrip("-")) > len(str(_MAX_SAFE_INT)) or abs(int(text)) > _MAX_SAFE_INT:
+        shown = text if len(text) <= 40 else f"{text[:20]}...({len(text)} digits)"
+        raise JSONError(f"integer {shown} is outside the range JSON can carry exactly")
+    return int(text)
+
+
+def _checked_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise JSONError(f"number {text[:40]} is too large to represent")
     return value
 
 
@@ -66,6 +130,7 @@ def parse_json(data: bytes | str) -> Any:
             object_pairs_hook=_no_duplicates,
             parse_constant=_parse_constant,
             parse_int=_checked_int,
+            parse_float=_checked_float,
         )
     except UnicodeDecodeError as exc:
         raise JSONError("not valid UTF-8") from exc
@@ -103,13 +168,13 @@ def format_time(moment: datetime) -> str:
 
 def parse_time(text: str) -> datetime:
     """Parse the form :func:`format_time` writes; raises ValueError for anything else."""
-    if not _TIME_RE.match(text):
+    if not _TIME_RE.fullmatch(text):
         raise ValueError(f"{text!r} is not a UTC time like 2026-01-31T12:00:00Z")
     return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
 
 
 def is_entry_id(text: str) -> bool:
-    return bool(_HEX64_RE.match(text))
+    return bool(_HEX64_RE.fullmatch(text))
 
 
 def now_utc() -> datetime:

@@ -40,6 +40,7 @@ from gulfsec.domain.encoding import (
     format_time,
     is_entry_id,
     parse_json,
+    parse_json_fast,
     parse_time,
 )
 from gulfsec.domain.keys import SigningKey, VerifierKey
@@ -53,6 +54,8 @@ Audience = Literal["all"] | tuple[str, ...]
 
 _ENTRY_FIELDS = frozenset({"v", "form", "sender", "key", "seq", "time", "audience", "refs", "body"})
 _MAX_SEQ = 2**53 - 1
+_ENTRY_KEY = b'{"entry":'
+_SIGNATURES_KEY = b',"signatures":['
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,13 @@ class Entry:
     body: Mapping[str, Any]
     refs: tuple[str, ...] = ()
     v: int = FORMAT_VERSION
+    _source: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    """The JSON object this entry was parsed from (exactly as signed), if any."""
 
     def to_json(self) -> dict[str, Any]:
+        """The entry's JSON object; for a parsed entry, the very object it was parsed from."""
+        if self._source is not None:
+            return self._source
         return {
             "v": self.v,
             "form": self.form,
@@ -128,9 +136,22 @@ class SignedEntry:
     def id_hex(self) -> str:
         return self.id.hex()
 
+    @cached_property
+    def signing_bytes(self) -> bytes:
+        """What the signatures sign, sliced from :attr:`raw` rather than encoded again.
+
+        In the canonical form ``"entry"`` sorts before ``"signatures"``, so ``raw`` reads
+        ``{"entry":<JCS(entry)>,"signatures":[...]}``; the signatures list holds only key/sig
+        objects, so the last ``,"signatures":[`` is the top-level one.
+        """
+        raw = self.raw
+        end = raw.rfind(_SIGNATURES_KEY)
+        assert raw.startswith(_ENTRY_KEY) and end > 0
+        return DOMAIN + raw[len(_ENTRY_KEY) : end]
+
     def countersigned(self, key: SigningKey) -> SignedEntry:
         """A copy with one more signature, by ``key``."""
-        sig = Signature(key.key_id_hex, key.sign(self.entry.signing_bytes()))
+        sig = Signature(key.key_id_hex, key.sign(self.signing_bytes))
         return SignedEntry(self.entry, (*self.signatures, sig))
 
 
@@ -207,6 +228,7 @@ def entry_from_json(obj: Any) -> Entry:
         body=body,
         refs=tuple(refs),
         v=v,
+        _source=obj,
     )
 
 
@@ -241,9 +263,20 @@ def signed_entry_from_json(obj: Any) -> SignedEntry:
 
 
 def parse_signed_entry(data: bytes, *, max_bytes: int) -> SignedEntry:
-    """Parse a signed entry from bytes; size, JSON and shape are checked here."""
+    """Parse a signed entry from bytes; size, JSON and shape are checked here.
+
+    Input already in canonical form (what gulfsec clients send) takes a fast path; anything
+    else is parsed strictly (duplicate keys, NaN and oversized integers refused) and stored in
+    canonical form.
+    """
     if len(data) > max_bytes:
         raise EntryTooLarge(len(data), max_bytes)
+    try:
+        signed = signed_entry_from_json(parse_json_fast(data))
+        if signed.raw == data:
+            return signed
+    except (JSONError, MalformedEntry):
+        pass
     try:
         obj = parse_json(data)
     except JSONError as exc:
@@ -270,7 +303,7 @@ def check_signatures(
             f"entry needs {len(signers)} signature(s), has {len(signed.signatures)}",
             entry_id=signed.id_hex,
         )
-    message = signed.entry.signing_bytes()
+    message = signed.signing_bytes
     for (party, kid), sig in zip(signers, signed.signatures, strict=True):
         if sig.key != kid:
             raise BadSignature(

@@ -108,6 +108,16 @@ class Keyring:
                 raise EntryError("entry.key must be the id of the key being registered",
                                  entry_id=signed.id_hex)
             signers = [(entry.sender, entry.key)]
+            if entry.sender == self.secretariat and any(
+                record.party == self.secretariat for record in self._records.values()
+            ):
+                # Self-registration is for genesis only: once the secretariat has had a key,
+                # nobody may claim the role by signing a registration with a fresh one.
+                raise EntryError(
+                    "the secretariat registers itself only once, at genesis; announce a new "
+                    "key with key-rotation@1",
+                    entry_id=signed.id_hex,
+                )
             if entry.sender != self.secretariat:
                 sec = self.active_key(self.secretariat)
                 if sec is None:

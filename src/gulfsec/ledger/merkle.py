@@ -54,6 +54,8 @@ _MAX_SIZE = 1 << 64
 """Verifiers refuse tree sizes at or above this: no real log gets there, and it bounds the work."""
 _BULK_CHUNK = 1 << 16
 """Entries hashed per batch by ``extend``: bounds the temporary memory for huge iterables."""
+_EDGE_CACHE_MAX = 4096
+"""Right-edge subtree hashes remembered by a tree before the memo is cleared."""
 
 _sha256 = hashlib.sha256
 
@@ -80,14 +82,21 @@ class MerkleTree:
     ``ValueError``; asking for a leaf, node or size the tree does not have raises
     ``gulfsec.errors.NotFound``.
 
+    The hashes of incomplete right-edge ranges (roots, the odd sibling in a proof) are
+    memoised, so repeated proofs against one tree size do no hashing at all.
+
     The tree is not locked: use it from one writer. Reads for a size already published are
     safe alongside appends under the GIL, since written hashes never change.
     """
 
-    __slots__ = ("_levels",)
+    __slots__ = ("_edge", "_levels")
 
     def __init__(self) -> None:
         self._levels: list[bytearray] = [bytearray()]
+        # MTH of incomplete ranges [start, end) (roots and right-edge siblings), which proofs
+        # for the same tree size ask for again and again. Leaves never change, so entries never
+        # go stale; the memo is only cleared to bound its size.
+        self._edge: dict[tuple[int, int], bytes] = {}
 
     # -- construction -------------------------------------------------------------------------
 
@@ -325,9 +334,18 @@ class MerkleTree:
         first; they are folded right to left.
         """
         levels = self._levels
+        width = end - start
+        if width & (width - 1) == 0:
+            lvl = width.bit_length() - 1
+            i = start >> lvl
+            return bytes(levels[lvl][i << 5 : (i + 1) << 5])
+        key = (start, end)
+        memo = self._edge
+        cached = memo.get(key)
+        if cached is not None:
+            return cached
         sha = _sha256
         prefix = _NODE_PREFIX
-        width = end - start
         low = width & -width
         lvl = low.bit_length() - 1
         pos = end - low
@@ -341,6 +359,9 @@ class MerkleTree:
             i = pos >> lvl
             acc = sha(prefix + levels[lvl][i << 5 : (i + 1) << 5] + acc).digest()
             width ^= low
+        if len(memo) >= _EDGE_CACHE_MAX:
+            memo.clear()
+        memo[key] = acc
         return acc
 
 

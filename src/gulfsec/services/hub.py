@@ -45,6 +45,7 @@ from gulfsec.errors import (
 from gulfsec.ledger import tiles
 from gulfsec.ledger.merkle import MerkleTree
 from gulfsec.ledger.note import Checkpoint, sign_checkpoint
+from gulfsec.services.audit import AuditResult, audit_entries
 from gulfsec.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger("gulfsec.hub")
@@ -368,11 +369,26 @@ class Hub:
     def prepare(self, raw: bytes) -> SignedEntry:
         """Parse and check an entry up to (not including) its place in the log."""
         signed = parse_signed_entry(raw, max_bytes=self.regime.limits.max_entry_bytes)
-        check_entry(signed, self.regime, self.clock.now())
-        with self.state.lock:
-            keyring = self.state.keyring
-        keyring.verify(signed)
+        try:
+            check_entry(signed, self.regime, self.clock.now())
+            with self.state.lock:
+                keyring = self.state.keyring
+            keyring.verify(signed)
+        except EntryError as exc:
+            # Re-submitting an entry already in the log is harmless (DESIGN.md §4), even once
+            # it would no longer pass: its claimed time is past the skew, or its key was rotated
+            # out since. The sequencer answers it as a duplicate with its index.
+            if self._in_log(signed.id):
+                return signed
+            if exc.entry_id is None:
+                exc.entry_id = signed.id_hex
+            raise
         return signed
+
+    def _in_log(self, entry_id: bytes) -> bool:
+        with UnitOfWork(self.engine) as uow:
+            found = uow.repo.find_by_ids([entry_id])
+        return bool(found) and found[entry_id] < self.state.size
 
     def enqueue(self, signed: SignedEntry) -> Future[Receipt]:
         return self.sequencer.submit(signed)
@@ -431,6 +447,8 @@ class Hub:
     def list_entries(self, party: str, after: int, limit: int) -> list[ReadEntry]:
         limit = max(1, min(limit, 1000))
         size = self.state.size
+        if after >= size - 1:
+            return []  # also keeps indexes beyond any database integer out of the query
         with UnitOfWork(self.engine) as uow:
             rows = uow.repo.visible_entries(party, after, limit)
         return [
@@ -464,6 +482,8 @@ class Hub:
     def checkpoint_note(self, size: int | None = None) -> str:
         if size is None:
             return self.checkpoint().note
+        if not 0 < size <= self.state.size:
+            raise NotFound(f"no checkpoint of size {size}")
         with UnitOfWork(self.engine) as uow:
             cp = uow.repo.checkpoint_at(size)
         if cp is None:
@@ -481,6 +501,13 @@ class Hub:
             return tiles.entry_bundle(ids)
         with self.state.lock:
             return tiles.hash_tile(self.state.tree, ref.level, ref.index, ref.width, size)
+
+    def audit(self) -> AuditResult:
+        """Re-check the whole stored log from scratch against the latest checkpoint."""
+        cp = self.state.checkpoint
+        checkpoint = None if cp is None else Checkpoint(self.regime.log_origin, cp.size, cp.root)
+        with UnitOfWork(self.engine) as uow:
+            return audit_entries(self.regime, uow.repo.raw_entries(), checkpoint)
 
     def keys(self) -> list[KeyRecord]:
         with self.state.lock:

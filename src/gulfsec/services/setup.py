@@ -66,6 +66,7 @@ def init_hub(settings: Settings, *, clock: Clock | None = None) -> tuple[Hub, Si
         hub.bootstrap(sec_key)
     finally:
         hub.stop()
+        hub.engine.dispose()  # close the pooled connections now, not whenever GC runs
     return hub, sec_key
 
 

@@ -37,8 +37,11 @@ class FormSpec:
         return body
 
     def parse(self, body: Mapping[str, Any]) -> Any:
-        """The body as the form's typed model (after :meth:`validate`)."""
-        return self.model.model_validate(dict(body))
+        """The body as the form's typed model; :class:`InvalidFormBody` when it does not fit."""
+        try:
+            return self.model.model_validate(dict(body))
+        except ValidationError as exc:
+            raise InvalidFormBody(self.id, _field_errors(exc)) from None
 
     def json_schema(self) -> dict[str, Any]:
         schema = self.model.model_json_schema()

@@ -1,0 +1,36 @@
+# The few commands a newcomer needs. `make demo` and `make test` do all set-up themselves.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup demo test test-fast lint bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)                 ## create .venv with the pinned dependencies
+
+demo: $(STAMP)                  ## run the demo: a hub on SQLite with the Gulf regime
+	$(BIN)/gulfsec demo
+
+test: $(STAMP)                  ## the whole test suite, on SQLite and PostgreSQL
+	scripts/ensure-postgres
+	$(BIN)/pytest
+
+test-fast: $(STAMP)             ## unit tests only (seconds)
+	$(BIN)/pytest tests/unit -q
+
+lint: $(STAMP)                  ## ruff and mypy --strict
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+
+bench: $(STAMP)                 ## benchmarks, printed side by side
+	scripts/ensure-postgres
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .hypothesis

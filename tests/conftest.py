@@ -1,0 +1,152 @@
+"""Shared fixtures: the regime, a frozen clock, the personas' keys, and a hub on each database.
+
+Personas: IRN sends, RUS is addressed, QAT is the outsider who must see nothing of a bilateral
+entry; SEC is the secretariat. Integration tests take ``database_url`` and run once on SQLite
+and once on PostgreSQL (``GULFSEC_TEST_PG_URL``, default the local server's ``test`` database,
+in which each test gets a fresh database of its own).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from gulfsec.adapters.clock import ManualClock
+from gulfsec.adapters.db import create_db_engine, migrate
+from gulfsec.domain.entry import ALL, Audience, SignedEntry
+from gulfsec.domain.keys import SigningKey
+from gulfsec.domain.regime import Regime, default_regime
+from gulfsec.services.hub import Hub
+from gulfsec.services.participant import compose, registration_request
+
+PG_URL = os.environ.get(
+    "GULFSEC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+START = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
+PERSONAS = ("IRN", "RUS", "QAT", "SAU", "USA")
+
+
+@pytest.fixture
+def regime() -> Regime:
+    return default_regime()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture(scope="session")
+def party_keys() -> dict[str, SigningKey]:
+    """One signing key per persona, plus the secretariat's."""
+    return {code: SigningKey.generate(code) for code in (*PERSONAS, "SEC")}
+
+
+@pytest.fixture(scope="session")
+def log_key() -> SigningKey:
+    return SigningKey.generate(default_regime().log_origin)
+
+
+def _fresh_pg_database() -> tuple[str, str]:
+    name = f"gulfsec_t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is not reachable at {PG_URL}: {exc.__class__.__name__} "
+                    "(start it, or set GULFSEC_TEST_PG_URL)")
+    finally:
+        admin.dispose()
+    url = sa.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    return name, url
+
+
+def _drop_pg_database(name: str) -> None:
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/hub.db"
+        return
+    name, url = _fresh_pg_database()
+    try:
+        yield url
+    finally:
+        _drop_pg_database(name)
+
+
+@dataclass
+class Writer:
+    """A persona writing entries: keeps its own sequence number."""
+
+    party: str
+    key: SigningKey
+    clock: ManualClock
+    seq: int = 0
+    sent: list[SignedEntry] = field(default_factory=list)
+
+    def entry(self, form: str = "message@1", audience: Audience | Sequence[str] = ALL,
+              body: Mapping[str, Any] | None = None, refs: Sequence[str] = (),
+              seq: int | None = None) -> SignedEntry:
+        if body is None:
+            body = {"subject": f"from {self.party}", "text": f"message {self.seq}"}
+        aud: Audience = ALL if audience == ALL else tuple(sorted(audience))
+        signed = compose(self.key, self.party, form=form, audience=aud, body=body,
+                         seq=self.seq if seq is None else seq, now=self.clock.now(), refs=refs)
+        if seq is None:
+            self.seq += 1
+        self.sent.append(signed)
+        return signed
+
+
+@pytest.fixture
+def make_hub(regime: Regime, log_key: SigningKey, clock: ManualClock) -> Iterator[Any]:
+    """A factory for started hubs over a database URL; every hub is stopped at the end."""
+    started: list[Hub] = []
+
+    def factory(url: str, *, start: bool = True, **kw: Any) -> Hub:
+        engine = create_db_engine(url)
+        migrate(engine)
+        kw.setdefault("max_delay_ms", 5)
+        hub = Hub(regime, engine, log_key, clock, **kw)
+        if start:
+            hub.start()
+            started.append(hub)
+        return hub
+
+    yield factory
+    for hub in started:
+        hub.stop()
+        hub.engine.dispose()
+
+
+@pytest.fixture
+def hub(make_hub: Any, database_url: str, party_keys: dict[str, SigningKey],
+        clock: ManualClock) -> Hub:
+    """A started hub whose log holds the secretariat's key and the personas' registrations."""
+    hub: Hub = make_hub(database_url)
+    hub.bootstrap(party_keys["SEC"])
+    for party in PERSONAS:
+        request = registration_request(party_keys[party], party, clock.now())
+        hub.submit(request.countersigned(party_keys["SEC"]).raw)
+    return hub
+
+
+@pytest.fixture
+def writers(party_keys: dict[str, SigningKey], clock: ManualClock) -> dict[str, Writer]:
+    """Writers for the personas, whose entry 0 (the key registration) is already in the hub."""
+    return {p: Writer(p, party_keys[p], clock, seq=1) for p in PERSONAS}
