@@ -7,10 +7,9 @@ TestClient's transport, so the real client code is exercised against the real ap
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
-
-import warnings
 
 import httpx
 import pytest

@@ -146,11 +146,17 @@ def b64encode(data: bytes) -> str:
 
 
 def b64decode(text: str, *, length: int | None = None) -> bytes:
-    """Strict standard base64 with padding; raises ValueError."""
+    """Strict standard base64 with padding; raises ValueError.
+
+    Only the one canonical spelling of the bytes is accepted: no excess padding ("AAAA="), no
+    stray bits in the last character ("YR==" for "YQ=="), so an encoding cannot be varied.
+    """
     try:
         data = base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError) as exc:
         raise ValueError("not valid base64") from exc
+    if b64encode(data) != text:
+        raise ValueError("not valid base64 (not in canonical form)")
     if length is not None and len(data) != length:
         raise ValueError(f"expected {length} bytes, got {len(data)}")
     return data

@@ -21,6 +21,8 @@ from gulfsec.errors import CheckpointSignatureError, MalformedCheckpoint
 _DASH = "\u2014"
 _SIG_LINE = re.compile(r"^\u2014 (\S+) ([A-Za-z0-9+/=]+)$")
 _MAX_NOTE = 1 << 16
+_SIZE = re.compile(r"0|[1-9][0-9]{0,19}")
+_MAX_SIZE = 2**64 - 1
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,9 @@ class Checkpoint:
         origin, size_text, root_text = lines[:3]
         if not origin or origin != origin.strip():
             raise MalformedCheckpoint("checkpoint origin line is empty or padded")
-        if not size_text.isdigit() or (size_text != "0" and size_text.startswith("0")):
-            raise MalformedCheckpoint(f"checkpoint size {size_text!r} is not a decimal number")
+        # ASCII digits without leading zeros, within uint64 (str.isdigit takes any Unicode digit).
+        if not _SIZE.fullmatch(size_text) or int(size_text) > _MAX_SIZE:
+            raise MalformedCheckpoint(f"checkpoint size {size_text[:40]!r} is not a decimal number")
         try:
             root = b64decode(root_text, length=32)
         except ValueError as exc:

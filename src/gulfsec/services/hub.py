@@ -36,6 +36,7 @@ from gulfsec.domain.validate import check_entry
 from gulfsec.errors import (
     EntryError,
     GulfsecError,
+    MalformedEntry,
     NotFound,
     SequenceGap,
     SequenceReplay,
@@ -368,7 +369,11 @@ class Hub:
 
     def prepare(self, raw: bytes) -> SignedEntry:
         """Parse and check an entry up to (not including) its place in the log."""
-        signed = parse_signed_entry(raw, max_bytes=self.regime.limits.max_entry_bytes)
+        try:
+            signed = parse_signed_entry(raw, max_bytes=self.regime.limits.max_entry_bytes)
+        except RecursionError:
+            # JSON nested just shallow enough to parse can still be too deep to canonicalise.
+            raise MalformedEntry("malformed entry: nested too deeply") from None
         try:
             check_entry(signed, self.regime, self.clock.now())
             with self.state.lock:
