@@ -1,7 +1,8 @@
 """Key forms: registration, rotation and revocation of a party's signing key.
 
 - ``key-registration@1``: the party's first key. Signed by that key and countersigned by the
-  secretariat, which has compared the fingerprint out of band. Must be the party's entry 0.
+  secretariat, which has compared the fingerprint out of band. It is the party's entry 0, or
+  comes after the revocation of all its keys (a lost key).
 - ``key-rotation@1``: a new key, announced by an entry signed with the current key and
   countersigned by the new one (proof of possession). The old key signs nothing afterwards.
 - ``key-revocation@1``: the secretariat (or the party, with its current key) revokes a key that
