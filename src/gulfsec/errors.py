@@ -21,6 +21,7 @@ the adapter edge and never cross into the services.
     │   ├── SequenceReplay           sequence number already used by another entry
     │   ├── SequenceGap              sequence number skips ahead
     │   ├── UnknownReference         a referenced entry is not in the log
+    │   ├── ClaimedTimeOutOfRange    the sender's claimed time is too far from the hub's clock
     │   └── AudienceError            audience names unknown parties or is empty
     ├── LogVerificationError         the log does not check out
     │   ├── InclusionProofError
@@ -168,6 +169,10 @@ class SequenceGap(SequenceError):
 
 class UnknownReference(EntryError):
     code = "unknown_reference"
+
+
+class ClaimedTimeOutOfRange(EntryError):
+    code = "claimed_time"
 
 
 class AudienceError(EntryError):

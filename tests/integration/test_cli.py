@@ -12,7 +12,7 @@ import base64
 import json
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -203,7 +203,7 @@ def test_keys_create_refuses_to_overwrite_a_key_or_to_serve_a_stranger(irn_key: 
 # -- mistakes that never reach a hub -----------------------------------------------------------
 
 
-MISTAKES = {
+MISTAKES: dict[str, tuple[Callable[[Path], list[str]], str]] = {
     "missing draft file": (lambda d: ["submit", str(d / "nope.json"), "--key", "{key}"],
                            "cannot read entry file"),
     "draft is not JSON": (lambda d: ["submit", _text(d / "bad.json", "{bad"), "--key", "{key}"],

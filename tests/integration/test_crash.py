@@ -168,15 +168,16 @@ def check_nothing_acknowledged_was_lost(stored: Stored, senders: list[Sender]) -
     # The stored tree is exactly the one the latest signed checkpoint commits to.
     tree = MerkleTree()
     tree.extend(stored.ids)
-    assert stored.checkpoint.size == tree.size
-    assert stored.checkpoint.root == tree.root(tree.size)
+    assert (tree.size, tree.root(tree.size)) == (stored.checkpoint.size, stored.checkpoint.root), (
+        f"the stored tree ({tree.size} entries) disagrees with the latest signed checkpoint "
+        f"(size {stored.checkpoint.size})")
     for s in senders:
         for signed, receipt in s.acked:
             assert receipt["entry_id"] == signed.id_hex
             index = receipt["index"]
             assert index < len(stored.ids), f"acknowledged {s.party} entry lost: {receipt}"
             assert stored.ids[index] == signed.id, f"another entry at {index}: {receipt}"
-            assert receipt["index"] < receipt["checkpoint_size"] <= stored.checkpoint.size
+            assert index < receipt["checkpoint_size"] <= stored.checkpoint.size
             assert receipt["checkpoint_size"] in stored.checkpoint_sizes
 
 
@@ -245,6 +246,7 @@ def test_a_hub_killed_mid_flow_keeps_every_acknowledged_entry_and_resumes(
 
     hub_proc.stop()
     final = read_database(hub_proc.database_url, log_key)
+    assert previous is not None
     check_nothing_acknowledged_was_lost(final, senders)
     assert final.checkpoint.size == previous.size
     assert sum(len(s.acked) for s in senders) + len(SENDERS) + 1 == final.checkpoint.size

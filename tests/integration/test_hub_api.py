@@ -215,9 +215,8 @@ REFUSALS = [
     ("audience_only_the_sender", 422, "audience"),
     ("audience_unsorted", 422, "malformed_entry"),
     ("audience_empty", 422, "malformed_entry"),
-    # The claimed time has no error class of its own: it is the base EntryError's "entry".
-    ("claimed_time_ahead", 422, "entry"),
-    ("claimed_time_behind", 422, "entry"),
+    ("claimed_time_ahead", 422, "claimed_time"),
+    ("claimed_time_behind", 422, "claimed_time"),
 ]
 
 

@@ -51,6 +51,19 @@ checkpoints = sa.Table(
     sa.Column("root", sa.LargeBinary(32), nullable=False),
     sa.Column("note", sa.Text, nullable=False),
     sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("final_at", sa.BigInteger, nullable=True),
+    sa.Column("quorum", sa.Text, nullable=True),
+)
+
+cosignatures = sa.Table(
+    "cosignatures",
+    metadata,
+    sa.Column("size", sa.BigInteger, sa.ForeignKey("checkpoints.size"), primary_key=True),
+    sa.Column("party", sa.String(8), primary_key=True),
+    sa.Column("key_id", sa.String(8), nullable=False),
+    sa.Column("timestamp", sa.BigInteger, nullable=False),
+    sa.Column("line", sa.Text, nullable=False),
+    sa.Column("received_at", sa.BigInteger, nullable=False),
 )
 
 keys = sa.Table(
@@ -143,6 +156,16 @@ class StoredCheckpoint:
     root: bytes
     note: str
     created_at: int
+    final_at: int | None = None
+
+
+@dataclass(frozen=True)
+class StoredCosignature:
+    size: int
+    party: str
+    key_id: str
+    timestamp: int
+    line: str
 
 
 @dataclass(frozen=True)
@@ -235,13 +258,13 @@ class HubRepository:
         ).first()
         if row is None:
             return None
-        return StoredCheckpoint(row.size, bytes(row.root), row.note, row.created_at)
+        return StoredCheckpoint(row.size, bytes(row.root), row.note, row.created_at, row.final_at)
 
     def checkpoint_at(self, size: int) -> StoredCheckpoint | None:
         row = self.conn.execute(sa.select(checkpoints).where(checkpoints.c.size == size)).first()
         if row is None:
             return None
-        return StoredCheckpoint(row.size, bytes(row.root), row.note, row.created_at)
+        return StoredCheckpoint(row.size, bytes(row.root), row.note, row.created_at, row.final_at)
 
     def first_checkpoint_covering(self, index: int) -> StoredCheckpoint | None:
         row = self.conn.execute(
@@ -250,7 +273,7 @@ class HubRepository:
         ).first()
         if row is None:
             return None
-        return StoredCheckpoint(row.size, bytes(row.root), row.note, row.created_at)
+        return StoredCheckpoint(row.size, bytes(row.root), row.note, row.created_at, row.final_at)
 
     def entry_ids(self, start: int = 0) -> Iterator[bytes]:
         result = self.conn.execution_options(yield_per=10_000).execute(
@@ -329,3 +352,49 @@ class HubRepository:
         )
         for row in result:
             yield bytes(row.raw)
+
+    # -- cosignatures and finality ----------------------------------------------------------
+
+    def add_cosignature(self, cosig: StoredCosignature, received_at: int) -> bool:
+        """Store a cosignature; False if this party already cosigned this size."""
+        exists = self.conn.execute(
+            sa.select(cosignatures.c.party).where(cosignatures.c.size == cosig.size,
+                                                  cosignatures.c.party == cosig.party)
+        ).first()
+        if exists is not None:
+            return False
+        self.conn.execute(cosignatures.insert(), {
+            "size": cosig.size, "party": cosig.party, "key_id": cosig.key_id,
+            "timestamp": cosig.timestamp, "line": cosig.line, "received_at": received_at,
+        })
+        return True
+
+    def cosignatures_for(self, size: int) -> list[StoredCosignature]:
+        rows = self.conn.execute(
+            sa.select(cosignatures).where(cosignatures.c.size == size)
+            .order_by(cosignatures.c.received_at, cosignatures.c.party)
+        )
+        return [StoredCosignature(r.size, r.party, r.key_id, r.timestamp, r.line) for r in rows]
+
+    def mark_final(self, size: int, final_at: int, quorum: str) -> None:
+        self.conn.execute(
+            checkpoints.update().where(checkpoints.c.size == size, checkpoints.c.final_at.is_(None))
+            .values(final_at=final_at, quorum=quorum)
+        )
+
+    def final_checkpoints(self, after: int = 0, limit: int = 100) -> list[tuple[int, int, str]]:
+        """(size, final_at µs, note with the quorum's cosignature lines) for final checkpoints."""
+        rows = self.conn.execute(
+            sa.select(checkpoints.c.size, checkpoints.c.final_at, checkpoints.c.note,
+                      checkpoints.c.quorum)
+            .where(checkpoints.c.size > after, checkpoints.c.final_at.is_not(None))
+            .order_by(checkpoints.c.size).limit(limit)
+        )
+        return [(int(r.size), int(r.final_at), str(r.note) + str(r.quorum or "")) for r in rows]
+
+    def all_finals(self) -> list[tuple[int, int]]:
+        rows = self.conn.execute(
+            sa.select(checkpoints.c.size, checkpoints.c.final_at)
+            .where(checkpoints.c.final_at.is_not(None)).order_by(checkpoints.c.size)
+        )
+        return [(int(r.size), int(r.final_at)) for r in rows]

@@ -6,6 +6,7 @@ error answers into :class:`TransportError` / :class:`RemoteError` at this edge.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -26,6 +27,7 @@ class HubClient:
         self.key = key
         self.clock = clock or SystemClock()
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+        self.timeout = timeout
 
     def close(self) -> None:
         self._http.close()
@@ -74,8 +76,26 @@ class HubClient:
     def log_info(self) -> dict[str, Any]:
         return dict(self._json(self._request("GET", "/v1/log")))
 
-    def checkpoint(self) -> str:
-        return self._request("GET", "/v1/checkpoint").text
+    def checkpoint(self, *, wait_after: int | None = None, wait_s: float = 0.0) -> str:
+        """The latest checkpoint with its cosignatures; with ``wait_after``, long-poll until
+        the log is larger than that size (at most ``wait_s`` seconds)."""
+        params: dict[str, Any] | None = None
+        if wait_after is not None and wait_s > 0:
+            params = {"wait_after": wait_after, "wait": wait_s}
+        return self._request("GET", "/v1/checkpoint", params=params).text
+
+    def post_cosignature(self, size: int, line: str) -> dict[str, Any]:
+        body = json.dumps({"size": size, "signature": line.rstrip("\n")}).encode()
+        response = self._request("POST", "/v1/cosignatures", content=body,
+                                 headers={"Content-Type": "application/json"})
+        return dict(self._json(response))
+
+    def final_checkpoints(self, after: int = 0) -> list[str]:
+        data = self._json(self._request("GET", "/v1/final", params={"after": after}))
+        notes = data.get("checkpoints") if isinstance(data, dict) else None
+        if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+            raise TransportError("the hub's list of final checkpoints is malformed")
+        return notes
 
     def checkpoint_at(self, size: int) -> str:
         return self._request("GET", f"/v1/checkpoints/{size}").text

@@ -8,13 +8,13 @@ The checkpoint, tiles and proofs reveal entry ids only, so they are public.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from gulfsec import __version__
@@ -71,6 +71,8 @@ def _entry_json(item: ReadEntry) -> dict[str, Any]:
         "index": item.index,
         "entry_id": item.entry_id,
         "sequenced_at": format_time(item.sequenced_at),
+        "final": item.final_at is not None,
+        "final_at": None if item.final_at is None else format_time(item.final_at),
         "entry": parse_json(item.raw),
     }
 
@@ -190,15 +192,48 @@ def entry_proof(
 
 
 @router.get("/checkpoint", response_class=PlainTextResponse,
-            summary="The latest signed checkpoint (C2SP tlog-checkpoint)")
-def checkpoint(hub: HubDep) -> PlainTextResponse:
-    return PlainTextResponse(hub.checkpoint().note)
+            summary="The latest checkpoint (C2SP tlog-checkpoint) with its cosignatures")
+async def checkpoint(
+    request: Request,
+    hub: HubDep,
+    wait_after: Annotated[int | None, Query(ge=0, description="long-poll: wait until the "
+                                                  "log is larger than this size")] = None,
+    wait: Annotated[float, Query(ge=0, le=30, description="seconds to wait at most")] = 0,
+) -> PlainTextResponse:
+    if wait_after is not None and wait > 0:
+        pulse: _Pulse = request.app.state.pulse
+        await pulse.wait_until(lambda: hub.state.size > wait_after, wait)
+    return PlainTextResponse(await run_in_threadpool(hub.cosigned_note))
 
 
 @router.get("/checkpoints/{size}", response_class=PlainTextResponse,
-            summary="The signed checkpoint of a given size")
+            summary="The checkpoint of a given size, with its cosignatures")
 def checkpoint_at(size: int, hub: HubDep) -> PlainTextResponse:
-    return PlainTextResponse(hub.checkpoint_note(size))
+    return PlainTextResponse(hub.cosigned_note(size))
+
+
+class CosignatureIn(BaseModel):
+    size: int = Field(ge=1, description="the checkpoint's tree size")
+    signature: str = Field(min_length=10, max_length=300,
+                           description="the witness's tlog-cosignature line (— name base64)")
+
+
+@router.post("/cosignatures", summary="A witness delivers its cosignature on a checkpoint",
+             responses={201: {"description": "stored"}, 200: {"description": "already had it"}})
+def add_cosignature(body: CosignatureIn, response: Response, hub: HubDep) -> dict[str, Any]:
+    added = hub.add_cosignature(body.size, body.signature)
+    response.status_code = 201 if added else 200
+    return {"size": body.size, "stored": added, "final_size": hub.state.finality.final_size}
+
+
+@router.get("/final", summary="Checkpoints that reached the witness quorum, after a size")
+def final_checkpoints(
+    hub: HubDep,
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+) -> dict[str, Any]:
+    return {"checkpoints": hub.final_notes(after, limit),
+            "final_size": hub.state.finality.final_size}
 
 
 @router.get("/proof/inclusion", response_model=InclusionOut,
@@ -272,16 +307,54 @@ def tile(path: str, hub: HubDep) -> Response:
                     headers={"Cache-Control": "public, max-age=31536000, immutable"})
 
 
+class _Pulse:
+    """Wakes long-polling requests when the sequencer commits a checkpoint (from its thread)."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def beat(self, _size: int) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._fire)
+
+    def _fire(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait_until(self, ready: Callable[[], bool], timeout: float) -> None:
+        loop = asyncio.get_running_loop()
+        self._loop = self._loop or loop
+        deadline = loop.time() + timeout
+        while not ready():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            try:
+                await asyncio.wait_for(self._event.wait(), remaining)
+            except TimeoutError:
+                return
+
+
 def create_hub_app(hub: Hub, *, manage_lifecycle: bool = True) -> FastAPI:
     """The hub's ASGI app. With ``manage_lifecycle`` the app starts and stops the hub."""
 
+    pulse = _Pulse()
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        pulse.attach(asyncio.get_running_loop())
+        hub.state.listeners.append(pulse.beat)
         if manage_lifecycle:
             await run_in_threadpool(hub.start)
         try:
             yield
         finally:
+            if pulse.beat in hub.state.listeners:
+                hub.state.listeners.remove(pulse.beat)
             if manage_lifecycle:
                 await run_in_threadpool(hub.stop)
 
@@ -295,6 +368,7 @@ def create_hub_app(hub: Hub, *, manage_lifecycle: bool = True) -> FastAPI:
         redoc_url=None,
     )
     app.state.hub = hub
+    app.state.pulse = pulse
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(tiles_router)

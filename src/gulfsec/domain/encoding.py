@@ -74,6 +74,8 @@ def canonical(value: Any) -> bytes:
         return rfc8785.dumps(value)
     except UnicodeEncodeError as exc:
         raise JSONError("cannot be canonicalised: a string holds a lone surrogate") from exc
+    except RecursionError as exc:
+        raise JSONError("cannot be canonicalised: nested too deeply") from exc
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
         raise JSONError(f"cannot be canonicalised: {exc}") from exc
 

@@ -7,7 +7,13 @@ from datetime import datetime
 from gulfsec.domain.entry import ALL, SignedEntry
 from gulfsec.domain.forms import FormSpec, get_form
 from gulfsec.domain.regime import Regime
-from gulfsec.errors import AudienceError, EntryError, InvalidFormBody, UnknownSender
+from gulfsec.errors import (
+    AudienceError,
+    ClaimedTimeOutOfRange,
+    EntryError,
+    InvalidFormBody,
+    UnknownSender,
+)
 
 
 def check_entry(signed: SignedEntry, regime: Regime, now: datetime) -> FormSpec:
@@ -36,7 +42,7 @@ def check_entry(signed: SignedEntry, regime: Regime, now: datetime) -> FormSpec:
     form.validate(entry.body)
     skew = regime.limits.clock_skew
     if abs(entry.time - now) > skew:
-        raise EntryError(
+        raise ClaimedTimeOutOfRange(
             f"claimed time {entry.time.isoformat()} is more than {int(skew.total_seconds())} s "
             f"from the hub's clock ({now.isoformat()})",
             entry_id=eid,

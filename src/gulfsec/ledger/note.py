@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -129,11 +130,57 @@ def parse_note(data: str | bytes) -> SignedNote:
     return SignedNote(text, tuple(sigs))
 
 
-def sign_checkpoint(checkpoint: Checkpoint, key: SigningKey) -> str:
-    """The signed note of ``checkpoint`` by the log key."""
+def sign_checkpoint(checkpoint: Checkpoint, key: SigningKey, timestamp: int | None = None) -> str:
+    """The signed note of ``checkpoint`` by the log key.
+
+    With ``timestamp`` (seconds since the epoch), the log key also adds a timestamped
+    tlog-cosignature line: the hub's own claim of when it made the checkpoint, which witnesses
+    check never goes backwards. Readers that do not know that key id ignore the line.
+    """
     body = checkpoint.body()
-    sig = NoteSignature(key.name, key.verifier.key_id, key.sign(body.encode()))
-    return SignedNote(body, (sig,)).encode()
+    sigs = [NoteSignature(key.name, key.verifier.key_id, key.sign(body.encode()))]
+    if timestamp is not None:
+        sigs.append(cosign(checkpoint, key, timestamp).to_note_signature())
+    return SignedNote(body, tuple(sigs)).encode()
+
+
+def hub_timestamp(signed: SignedNote, checkpoint: Checkpoint, log_key: VerifierKey) -> int:
+    """The log's own timestamp on a checkpoint (seconds), checked; raises if absent or bad."""
+    stamp_key = log_key.as_type(SIG_COSIGNATURE)
+    for sig in signed.signatures:
+        if sig.name == stamp_key.name and sig.key_id == stamp_key.key_id:
+            return verify_cosignature(checkpoint, sig, log_key).timestamp
+    raise CheckpointSignatureError(
+        f"checkpoint of size {checkpoint.size} carries no timestamp from the log key")
+
+
+def witness_cosignatures(signed: SignedNote, checkpoint: Checkpoint,
+                         witnesses: Mapping[str, VerifierKey]) -> list[Cosignature]:
+    """The valid cosignatures on ``checkpoint`` by the given witnesses (one per witness).
+
+    Lines by unknown keys are ignored, as C2SP readers do; a line that claims a witness's key
+    but does not verify is ignored too (it cannot count towards a quorum).
+    """
+    found: dict[str, Cosignature] = {}
+    for sig in signed.signatures:
+        key = witnesses.get(sig.name)
+        if key is None or sig.name in found:
+            continue
+        if sig.key_id != key.as_type(SIG_COSIGNATURE).key_id:
+            continue
+        try:
+            found[sig.name] = verify_cosignature(checkpoint, sig, key)
+        except CheckpointSignatureError:
+            continue
+    return list(found.values())
+
+
+def quorum_time(cosignatures: Sequence[Cosignature], quorum: int) -> int | None:
+    """When ``quorum`` witnesses had cosigned: the quorum-th earliest timestamp, or None."""
+    if quorum < 1:
+        raise ValueError("quorum must be at least 1")
+    times = sorted(c.timestamp for c in cosignatures)
+    return times[quorum - 1] if len(times) >= quorum else None
 
 
 def verify_checkpoint(note: str | bytes, log_key: VerifierKey) -> tuple[Checkpoint, SignedNote]:

@@ -16,7 +16,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 
 from gulfsec.adapters.clock import Clock
-from gulfsec.adapters.db import NewEntry, StoredCheckpoint, StoredEntry
+from gulfsec.adapters.db import NewEntry, StoredCheckpoint, StoredCosignature, StoredEntry
 from gulfsec.domain.encoding import format_time
 from gulfsec.domain.entry import ALL, Entry, SignedEntry, parse_signed_entry, sign_entry
 from gulfsec.domain.forms.keys import REGISTRATION
@@ -34,8 +34,11 @@ from gulfsec.domain.regime import Regime
 from gulfsec.domain.request_auth import RequestCredentials
 from gulfsec.domain.validate import check_entry
 from gulfsec.errors import (
+    AccessDenied,
+    CheckpointSignatureError,
     EntryError,
     GulfsecError,
+    LogVerificationError,
     MalformedEntry,
     NotFound,
     SequenceGap,
@@ -68,6 +71,7 @@ class ReadEntry:
     entry_id: str
     raw: bytes
     sequenced_at: datetime
+    final_at: datetime | None = None
 
 
 def _micros(moment: datetime) -> int:
@@ -87,7 +91,17 @@ class HubState:
         self.keyring = Keyring(regime.secretariat.code)
         self.next_seq: dict[str, int] = {}
         self.checkpoint: StoredCheckpoint | None = None
+        self.finality = FinalityIndex()
         self.lock = threading.RLock()
+        self.changed = threading.Condition(self.lock)
+        self.listeners: list[Callable[[int], None]] = []
+
+    def notify_new_checkpoint(self) -> None:
+        with self.changed:
+            self.changed.notify_all()
+            size = self.size
+        for listener in list(self.listeners):
+            listener(size)
 
     def load(self, engine: Engine, log_key: VerifierKey) -> None:
         from gulfsec.ledger.note import verify_checkpoint
@@ -102,6 +116,7 @@ class HubState:
                 for row in uow.repo.all_keys()
             ])
             next_seq = uow.repo.next_seqs()
+            finals = uow.repo.all_finals()
         if latest is None:
             if tree.size:
                 raise StorageError("the log holds entries but no checkpoint")
@@ -117,10 +132,50 @@ class HubState:
             self.checkpoint = latest
             self.keyring = keyring
             self.next_seq = next_seq
+            self.finality = FinalityIndex(finals)
 
     @property
     def size(self) -> int:
         return 0 if self.checkpoint is None else self.checkpoint.size
+
+
+class FinalityIndex:
+    """For any log index, when it became final: the earliest quorum time of a final checkpoint
+    that covers it (DESIGN.md §4). Kept as (size, final_at µs) pairs with suffix minima."""
+
+    def __init__(self, finals: Sequence[tuple[int, int]] = ()) -> None:
+        self._finals = sorted(finals)
+        self._suffix: list[int] = []
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        suffix: list[int] = []
+        best: int | None = None
+        for _size, when in reversed(self._finals):
+            best = when if best is None else min(best, when)
+            suffix.append(best)
+        suffix.reverse()
+        self._suffix = suffix
+
+    def add(self, size: int, final_at: int) -> None:
+        self._finals = sorted([*self._finals, (size, final_at)])
+        self._rebuild()
+
+    @property
+    def final_size(self) -> int:
+        return self._finals[-1][0] if self._finals else 0
+
+    def final_at(self, index: int) -> datetime | None:
+        lo, hi = 0, len(self._finals)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._finals[mid][0] > index:
+                hi = mid
+            else:
+                lo = mid + 1
+        if lo == len(self._finals):
+            return None
+        return _from_micros(self._suffix[lo])
 
 
 @dataclass
@@ -261,7 +316,7 @@ class Sequencer:
                 root = tree.root(new_size)
             try:
                 note = sign_checkpoint(Checkpoint(self._state.regime.log_origin, new_size, root),
-                                       self._log_key)
+                                       self._log_key, timestamp=int(now.timestamp()))
                 uow.repo.insert_entries(rows)
                 if key_changes:
                     for record in keyring.records():
@@ -282,6 +337,7 @@ class Sequencer:
         for p, index in accepted:
             p.future.set_result(Receipt(p.signed.id_hex, index, new_size))
         self._answer_duplicates(duplicates)
+        state.notify_new_checkpoint()
 
     def _answer_duplicates(self, duplicates: Sequence[tuple[_Pending, int]]) -> None:
         size = self._state.size
@@ -435,7 +491,8 @@ class Hub:
         ):
             raise NotFound(f"no entry {what} visible to {party}")
         return ReadEntry(stored.index, stored.entry_id.hex(), stored.raw,
-                         _from_micros(stored.sequenced_at))
+                         _from_micros(stored.sequenced_at),
+                         self.state.finality.final_at(stored.index))
 
     def read_entry(self, party: str, entry_id: str) -> ReadEntry:
         try:
@@ -457,7 +514,8 @@ class Hub:
         with UnitOfWork(self.engine) as uow:
             rows = uow.repo.visible_entries(party, after, limit)
         return [
-            ReadEntry(r.index, r.entry_id.hex(), r.raw, _from_micros(r.sequenced_at))
+            ReadEntry(r.index, r.entry_id.hex(), r.raw, _from_micros(r.sequenced_at),
+                      self.state.finality.final_at(r.index))
             for r in rows
             if r.index < size
         ]
@@ -494,6 +552,71 @@ class Hub:
         if cp is None:
             raise NotFound(f"no checkpoint of size {size}")
         return cp.note
+
+    # -- witnesses and finality ------------------------------------------------------------
+
+    def wait_for_size(self, after: int, timeout: float) -> int:
+        """Block until the log is larger than ``after`` or ``timeout`` passes; the size."""
+        with self.state.changed:
+            self.state.changed.wait_for(lambda: self.state.size > after, timeout=timeout)
+            return self.state.size
+
+    def add_cosignature(self, size: int, line: str) -> bool:
+        """Store a witness's tlog-cosignature line on the checkpoint of ``size``.
+
+        The witness must hold the regime's witness right; the line must verify under its active
+        key. When the regime's quorum of witnesses has cosigned, the checkpoint is final, at
+        the quorum-th earliest cosignature time. Returns False for a repeat.
+        """
+        from gulfsec.ledger.note import parse_note, verify_cosignature
+
+        with UnitOfWork(self.engine) as uow:
+            stored = uow.repo.checkpoint_at(size)
+        if stored is None:
+            raise NotFound(f"no checkpoint of size {size}")
+        checkpoint = Checkpoint(self.regime.log_origin, size, stored.root)
+        try:
+            sig = parse_note(checkpoint.body() + "\n" + line.rstrip("\n") + "\n").signatures[0]
+        except LogVerificationError as exc:
+            raise CheckpointSignatureError(f"cosignature: {exc.message}") from None
+        if not self.regime.has_right(sig.name, "witness"):
+            raise AccessDenied(f"{sig.name} is not a witness under regime {self.regime.id}")
+        with self.state.lock:
+            record = self.state.keyring.active_key(sig.name)
+        if record is None:
+            raise AccessDenied(f"{sig.name} has no registered key")
+        cosig = verify_cosignature(checkpoint, sig, record.key)
+        now = self.clock.now()
+        with UnitOfWork(self.engine) as uow:
+            added = uow.repo.add_cosignature(
+                StoredCosignature(size, sig.name, record.key.key_id_hex, cosig.timestamp,
+                                  sig.line()), _micros(now))
+            all_sigs = uow.repo.cosignatures_for(size)
+            quorum = self.regime.witness_quorum
+            newly_final: int | None = None
+            if added and len(all_sigs) >= quorum and stored.final_at is None:
+                first = all_sigs[:quorum]
+                final_at = max(c.timestamp for c in first) * 1_000_000
+                uow.repo.mark_final(size, final_at, "".join(c.line for c in first))
+                newly_final = final_at
+            uow.commit()
+        if newly_final is not None:
+            with self.state.lock:
+                self.state.finality.add(size, newly_final)
+        return added
+
+    def cosigned_note(self, size: int | None = None) -> str:
+        """A checkpoint's note with every cosignature collected for it."""
+        note = self.checkpoint_note(size)
+        target = self.state.size if size is None else size
+        with UnitOfWork(self.engine) as uow:
+            lines = [c.line for c in uow.repo.cosignatures_for(target)]
+        return note + "".join(lines)
+
+    def final_notes(self, after: int, limit: int = 100) -> list[str]:
+        """Final checkpoints larger than ``after``: note plus the quorum's cosignatures."""
+        with UnitOfWork(self.engine) as uow:
+            return [note for _size, _at, note in uow.repo.final_checkpoints(after, limit)]
 
     def tile(self, path: str) -> bytes:
         """A tlog-tiles hash tile or entry bundle of the tree at the latest checkpoint."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
+from typing import Generic, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -10,22 +12,25 @@ from sqlalchemy.exc import SQLAlchemyError
 from gulfsec.adapters.db import HubRepository
 from gulfsec.errors import StorageError
 
+R = TypeVar("R")
 
-class UnitOfWork:
-    """``with UnitOfWork(engine) as uow: ...; uow.commit()`` — anything else rolls back."""
 
-    def __init__(self, engine: Engine) -> None:
+class GenericUnitOfWork(Generic[R]):
+    """``with GenericUnitOfWork(engine, Repo) as uow: ...; uow.commit()`` — else rolls back."""
+
+    def __init__(self, engine: Engine, repository: Callable[[Connection], R]) -> None:
         self._engine = engine
+        self._make_repo = repository
         self._conn: Connection | None = None
-        self.repo: HubRepository
+        self.repo: R
 
-    def __enter__(self) -> UnitOfWork:
+    def __enter__(self) -> GenericUnitOfWork[R]:
         try:
             self._conn = self._engine.connect()
             self._conn.begin()
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot reach the database: {exc.__class__.__name__}") from exc
-        self.repo = HubRepository(self._conn)
+        self.repo = self._make_repo(self._conn)
         return self
 
     def commit(self) -> None:
@@ -50,3 +55,14 @@ class UnitOfWork:
         if isinstance(exc, SQLAlchemyError):
             raise StorageError(f"database error: {exc.__class__.__name__}: "
                                f"{str(exc).splitlines()[0]}") from exc
+
+
+class UnitOfWork(GenericUnitOfWork[HubRepository]):
+    """A unit of work over the hub's database."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine, HubRepository)
+
+    def __enter__(self) -> UnitOfWork:
+        super().__enter__()
+        return self

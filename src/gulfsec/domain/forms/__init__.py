@@ -25,6 +25,8 @@ class FormSpec:
     title: str
     model: type[BaseModel]
     description: str = ""
+    acknowledge: bool = True
+    """Whether each addressee owes an acknowledgement of an entry of this form."""
 
     def validate(self, body: Any) -> dict[str, Any]:
         """Validate ``body``; return it unchanged (it is stored exactly as signed)."""

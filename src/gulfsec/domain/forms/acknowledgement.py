@@ -17,4 +17,5 @@ class Acknowledgement(Body):
 
 
 FORMS = (FormSpec("acknowledgement@1", "Acknowledgement of receipt", Acknowledgement,
-                  "Confirms receipt and verification of the listed entries."),)
+                  "Confirms receipt and verification of the listed entries.",
+                  acknowledge=False),)

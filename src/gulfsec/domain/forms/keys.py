@@ -42,9 +42,11 @@ REVOCATION = "key-revocation@1"
 
 FORMS = (
     FormSpec(REGISTRATION, "Key registration", KeyRegistration,
-             "Registers a party's first signing key; countersigned by the secretariat."),
+             "Registers a party's first signing key; countersigned by the secretariat.",
+             acknowledge=False),
     FormSpec(ROTATION, "Key rotation", KeyRotation,
-             "Announces a party's new signing key, signed with the current one."),
+             "Announces a party's new signing key, signed with the current one.",
+             acknowledge=False),
     FormSpec(REVOCATION, "Key revocation", KeyRevocation,
-             "Revokes a lost or compromised key."),
+             "Revokes a lost or compromised key.", acknowledge=False),
 )
