@@ -80,6 +80,13 @@ class Settings(BaseSettings):
     batch_max: int | None = Field(default=None, ge=1)
     batch_delay_ms: int | None = Field(default=None, ge=0)
     log_level: str = "info"
+    node_port: int = Field(default=8700, ge=1, le=65535)
+    sync_interval_ms: int = Field(default=1000, ge=10, le=3_600_000)
+    peers: str = ""
+    """Comma-separated base URLs of other participants' nodes, to compare views with."""
+
+    def peer_list(self) -> list[str]:
+        return [p.strip().rstrip("/") for p in self.peers.split(",") if p.strip()]
 
     @classmethod
     def settings_customise_sources(

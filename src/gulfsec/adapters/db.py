@@ -126,7 +126,7 @@ def migrate(engine: Engine) -> None:
     try:
         command.upgrade(alembic_config(engine), "head")
     except SQLAlchemyError as exc:
-        raise StorageError(f"migration failed: {exc}") from exc
+        raise StorageError(f"migration failed: {str(exc).splitlines()[0]}") from exc
 
 
 @contextlib.contextmanager
@@ -157,6 +157,17 @@ class StoredCheckpoint:
     note: str
     created_at: int
     final_at: int | None = None
+
+
+pending_registrations = sa.Table(
+    "pending_registrations",
+    metadata,
+    sa.Column("entry_id", sa.LargeBinary(32), primary_key=True),
+    sa.Column("party", sa.String(8), nullable=False),
+    sa.Column("key_id", sa.String(8), nullable=False),
+    sa.Column("raw", sa.LargeBinary, nullable=False),
+    sa.Column("received_at", sa.BigInteger, nullable=False),
+)
 
 
 @dataclass(frozen=True)
@@ -398,3 +409,25 @@ class HubRepository:
             .where(checkpoints.c.final_at.is_not(None)).order_by(checkpoints.c.size)
         )
         return [(int(r.size), int(r.final_at)) for r in rows]
+
+    # -- registrations waiting for the secretariat ------------------------------------------
+
+    def add_pending_registration(self, entry_id: bytes, party: str, key_id: str, raw: bytes,
+                                 received_at: int) -> bool:
+        exists = self.conn.execute(
+            sa.select(pending_registrations.c.party)
+            .where(pending_registrations.c.entry_id == entry_id)
+        ).first()
+        if exists is not None:
+            return False
+        self.conn.execute(pending_registrations.insert(), {
+            "entry_id": entry_id, "party": party, "key_id": key_id, "raw": raw,
+            "received_at": received_at,
+        })
+        return True
+
+    def pending_registrations(self) -> list[tuple[str, str, bytes, int]]:
+        rows = self.conn.execute(
+            sa.select(pending_registrations).order_by(pending_registrations.c.received_at)
+        )
+        return [(r.party, r.key_id, bytes(r.raw), int(r.received_at)) for r in rows]

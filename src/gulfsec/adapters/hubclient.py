@@ -119,6 +119,15 @@ class HubClient:
                                  headers={"Content-Type": "application/json"})
         return dict(self._json(response))
 
+    def register(self, raw: bytes) -> dict[str, Any]:
+        """Hand a self-signed key registration to the hub, to wait for the secretariat."""
+        response = self._request("POST", "/v1/registrations", content=raw,
+                                 headers={"Content-Type": "application/json"})
+        return dict(self._json(response))
+
+    def pending_registrations(self) -> list[dict[str, Any]]:
+        return list(self._json(self._request("GET", "/v1/registrations"))["registrations"])
+
     def submit_batch(self, raws: list[bytes]) -> list[dict[str, Any]]:
         """Submit signed entries in order; one result (receipt or error) per entry."""
         response = self._request("POST", "/v1/entries/batch", content=b"[" + b",".join(raws) + b"]",

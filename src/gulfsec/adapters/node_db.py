@@ -112,7 +112,7 @@ def migrate_node(engine: Engine) -> None:
     try:
         command.upgrade(cfg, "head")
     except SQLAlchemyError as exc:
-        raise StorageError(f"node migration failed: {exc}") from exc
+        raise StorageError(f"node migration failed: {str(exc).splitlines()[0]}") from exc
 
 
 @dataclass(frozen=True)

@@ -261,6 +261,19 @@ def consistency(
     return ConsistencyOut(old=old, new=new_size, proof=[b64encode(h) for h in proof])
 
 
+@router.post("/registrations", status_code=202,
+             summary="A participant's self-signed key registration, to wait for the secretariat")
+async def add_registration(request: Request, hub: HubDep) -> dict[str, Any]:
+    raw = await _read_capped(request, hub.regime.limits.max_entry_bytes)
+    added = await run_in_threadpool(hub.add_registration, raw)
+    return {"pending": True, "new": added}
+
+
+@router.get("/registrations", summary="Key registrations waiting for the secretariat")
+def pending_registrations(hub: HubDep) -> dict[str, Any]:
+    return {"registrations": hub.pending_registrations()}
+
+
 @router.get("/me", summary="The caller's next sequence number and active key")
 def me(hub: HubDep, party: CurrentParty) -> dict[str, object]:
     return hub.party_status(party)

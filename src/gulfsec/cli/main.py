@@ -25,6 +25,7 @@ from gulfsec.errors import (
     KeyStoreError,
     LogVerificationError,
     MalformedEntry,
+    TransportError,
 )
 from gulfsec.ledger.note import Checkpoint, verify_checkpoint
 
@@ -170,22 +171,38 @@ def hub_serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 
 
 @hub.command("admit")
-@click.argument("registration", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("registration", type=click.Path(path_type=Path, dir_okay=False), required=False)
+@click.option("--party", help="Admit the registration this party sent to the hub.")
 @hub_option
 @click.option("--yes", is_flag=True, help="Do not ask to confirm the fingerprint.")
 @click.pass_context
-def hub_admit(ctx: click.Context, registration: Path, hub_url: str, yes: bool) -> None:
+def hub_admit(ctx: click.Context, registration: Path | None, party: str | None, hub_url: str,
+              yes: bool) -> None:
     """Countersign a participant's key registration as the secretariat and submit it.
 
+    Give the registration file the party sent, or --party to take the one it sent to the hub.
     Compare the fingerprint shown with the one the participant sent out of band first.
     """
     from gulfsec.domain.entry import parse_signed_entry
     from gulfsec.domain.forms.keys import REGISTRATION
+    from gulfsec.services.participant import canonical_entry
     from gulfsec.services.setup import load_secretariat_key
 
-    signed = parse_signed_entry(_read_file(registration, "registration"), max_bytes=1 << 16)
+    if (registration is None) == (party is None):
+        raise click.UsageError("give either a registration file or --party")
+    if registration is not None:
+        raw = _read_file(registration, "registration")
+        where = str(registration)
+    else:
+        with _client(hub_url) as client:
+            pending = [p for p in client.pending_registrations() if p.get("party") == party]
+        if not pending:
+            raise ConfigError(f"no registration from {party} is waiting at the hub")
+        raw = canonical_entry(pending[-1]["entry"])
+        where = f"the registration {party} sent to the hub"
+    signed = parse_signed_entry(raw, max_bytes=1 << 16)
     if signed.entry.form != REGISTRATION:
-        raise ConfigError(f"{registration} is a {signed.entry.form} entry, not a registration")
+        raise ConfigError(f"{where} is a {signed.entry.form} entry, not a registration")
     key = VerifierKey.parse(str(signed.entry.body["vkey"]))
     click.echo(f"party {signed.entry.sender}, key {key.key_id_hex}")
     click.echo(f"fingerprint {key.fingerprint}")
@@ -214,6 +231,140 @@ def hub_audit(ctx: click.Context) -> None:
         raise LogVerificationError(f"audit failed with {len(result.problems)} problem(s)")
     click.echo(f"audit passed: {result.size} entries, signatures, sequences and keys check out, "
                "and the tree matches the latest signed checkpoint")
+
+
+@hub.command("pending")
+@hub_option
+def hub_pending(hub_url: str) -> None:
+    """List key registrations waiting for the secretariat, with their fingerprints."""
+    with _client(hub_url) as client:
+        items = client.pending_registrations()
+    if not items:
+        click.echo("no registrations are waiting")
+    for item in items:
+        click.echo(f"{item['party']}  key {item['key_id']}  received {item['received_at']}")
+        click.echo(f"      fingerprint {item['fingerprint']}")
+
+
+# -- node --------------------------------------------------------------------------------------
+
+
+@cli.group(cls=GulfsecGroup)
+def node() -> None:
+    """Run a participant's node: its own verified copy, witness and acknowledgements."""
+
+
+@node.command("init")
+@click.option("--party", required=True, help="Party code, e.g. IRN, SAU, UNSC.")
+@hub_option
+@log_key_option
+@click.pass_context
+def node_init(ctx: click.Context, party: str, hub_url: str, log_key: str | None) -> None:
+    """Set up a node: the party's key (encrypted), its database, and its registration."""
+    from gulfsec.services.node_setup import init_node
+
+    pinned = _pinned_log_key(log_key)
+    result = init_node(_settings(ctx), party, hub_url, pinned)
+    click.echo(f"node for {party} set up in {_settings(ctx).data_dir}")
+    click.echo(f"  verifier key: {result.key.verifier.encode()}")
+    click.echo(f"  fingerprint:  {result.key.verifier.fingerprint}")
+    click.echo(f"  {result.message}")
+    click.echo("Send the fingerprint to the secretariat by another channel.")
+
+
+@node.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=None, help="Port (default 8700).")
+@click.pass_context
+def node_serve(ctx: click.Context, host: str, port: int | None) -> None:
+    """Sync, verify, witness and acknowledge in the background; serve the node's view."""
+    import uvicorn
+
+    from gulfsec.api.node_app import create_node_app
+    from gulfsec.services.node_setup import open_node
+
+    settings = _settings(ctx)
+    service = open_node(settings)
+    app = create_node_app(service, sync_interval_s=settings.sync_interval_ms / 1000)
+    uvicorn.run(app, host=host, port=port or settings.node_port,
+                log_level=settings.log_level.lower(), access_log=False)
+
+
+@node.command("sync")
+@click.pass_context
+def node_sync(ctx: click.Context) -> None:
+    """One round: deliver the outbox, verify new entries, cosign, acknowledge."""
+    from gulfsec.services.node_setup import open_node
+
+    service = open_node(_settings(ctx))
+    report = service.sync_once()
+    click.echo(f"{service.party}: log size {report.size}, {report.new_entries} new entries "
+               f"verified, {report.acknowledged} acknowledged, "
+               + (f"cosigned size {report.cosigned}" if report.cosigned else "nothing cosigned"))
+    if service.last_error:
+        raise TransportError(service.last_error)
+    for alarm in report.alarms:
+        click.echo(f"ALARM {alarm}", err=True)
+
+
+@node.command("send")
+@click.argument("draft", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.pass_context
+def node_send(ctx: click.Context, draft: Path) -> None:
+    """Sign the entry drafted in DRAFT as this party's next and send it (kept until sent)."""
+    from gulfsec.services.node_setup import open_node
+    from gulfsec.services.participant import make_audience, parse_entry_file
+
+    service = open_node(_settings(ctx))
+    obj = parse_entry_file(_read_file(draft, "entry file"))
+    signed = service.send(str(obj["form"]), make_audience(obj["audience"]), dict(obj["body"]),
+                          refs=list(obj.get("refs", [])))
+    click.echo(f"signed entry {signed.id_hex} (seq {signed.entry.seq}); "
+               f"{service.status()['outbox_pending']} waiting to be sent")
+
+
+@node.command("status")
+@click.pass_context
+def node_status(ctx: click.Context) -> None:
+    """What the node holds, what is final, what is unacknowledged, and any alarm."""
+    from gulfsec.services.node_setup import open_node
+
+    service = open_node(_settings(ctx))
+    status = service.status()
+    click.echo(f"{status['party']}: log size {status['size']} (final up to {status['final_size']}),"
+               f" {status['entries']} entries held, {status['outbox_pending']} to send")
+    for item in service.unacknowledged():
+        state = "OVERDUE" if item.overdue else "waiting"
+        click.echo(f"  {state}: {item.entry_id[:16]}… (index {item.index}) not acknowledged by "
+                   f"{item.party}")
+    with service.uow() as uow:
+        alarms = uow.repo.alarms()
+    for alarm in alarms:
+        click.echo(f"ALARM [{alarm.kind}] {alarm.message}", err=True)
+
+
+@cli.command("verify")
+@click.pass_context
+def verify(ctx: click.Context) -> None:
+    """Re-check everything this node holds from scratch; non-zero exit if anything is wrong."""
+    from gulfsec.services.node_setup import open_node
+
+    service = open_node(_settings(ctx))
+    report = service.verify_all()
+    click.echo(f"{service.party}: {report.entries} entries, {report.leaves} leaves, "
+               f"{report.checkpoints} checkpoints checked")
+    for line in report.unacknowledged:
+        click.echo(f"  unacknowledged: {line}")
+    with service.uow() as uow:
+        alarms = uow.repo.alarms()
+    for alarm in alarms:
+        click.echo(f"  alarm [{alarm.kind}]: {alarm.message}", err=True)
+    for line in report.problems:
+        click.echo(f"  problem: {line}", err=True)
+    if not report.ok or alarms:
+        raise LogVerificationError(
+            f"{len(report.problems)} problem(s) and {len(alarms)} alarm(s) found")
+    click.echo("everything verifies")
 
 
 # -- keys --------------------------------------------------------------------------------------

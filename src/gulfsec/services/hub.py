@@ -27,6 +27,7 @@ from gulfsec.adapters.clock import Clock
 from gulfsec.adapters.db import NewEntry, StoredCheckpoint, StoredCosignature, StoredEntry
 from gulfsec.domain.encoding import format_time
 from gulfsec.domain.entry import ALL, Entry, SignedEntry, parse_signed_entry, sign_entry
+from gulfsec.domain.forms import get_form
 from gulfsec.domain.forms.keys import REGISTRATION
 from gulfsec.domain.keyring import KeyRecord, Keyring
 from gulfsec.domain.keys import SigningKey, VerifierKey
@@ -604,6 +605,69 @@ class Hub:
             with self.state.lock:
                 self.state.finality.add(size, newly_final)
         return added
+
+    # -- registrations waiting for the secretariat ----------------------------------------
+
+    def add_registration(self, raw: bytes) -> bool:
+        """Hold a party's self-signed key registration until the secretariat countersigns it.
+
+        It must be a well-formed ``key-registration@1`` by a participant that holds no active
+        key, signed by the key it registers (proof of possession).
+        """
+        from gulfsec.domain.entry import check_signatures
+        from gulfsec.domain.forms.keys import KeyRegistration
+        from gulfsec.domain.keys import KeyFormatError
+
+        signed = parse_signed_entry(raw, max_bytes=self.regime.limits.max_entry_bytes)
+        entry = signed.entry
+        if entry.form != REGISTRATION:
+            raise EntryError(f"expected a key-registration@1 entry, got {entry.form}",
+                             entry_id=signed.id_hex)
+        check_entry(signed, self.regime, self.clock.now())
+        reg = get_form(REGISTRATION).parse(entry.body)
+        assert isinstance(reg, KeyRegistration)
+        if reg.party != entry.sender or not self.regime.is_participant(entry.sender):
+            raise EntryError("a participant registers only its own key", entry_id=signed.id_hex)
+        with self.state.lock:
+            if self.state.keyring.active_key(entry.sender) is not None:
+                raise EntryError(f"{entry.sender} already holds an active key",
+                                 entry_id=signed.id_hex)
+        try:
+            new = VerifierKey.parse(reg.vkey)
+        except KeyFormatError as exc:
+            raise EntryError(f"vkey: {exc}", entry_id=signed.id_hex) from None
+        if new.name != entry.sender or new.key_id_hex != entry.key:
+            raise EntryError("the entry must be signed by the key it registers",
+                             entry_id=signed.id_hex)
+        if len(signed.signatures) != 1:
+            raise EntryError("a registration request carries only the party's signature",
+                             entry_id=signed.id_hex)
+        check_signatures(signed, [(entry.sender, entry.key)], lambda _p, _k: new)
+        with UnitOfWork(self.engine) as uow:
+            added = uow.repo.add_pending_registration(signed.id, entry.sender, entry.key,
+                                                      signed.raw, _micros(self.clock.now()))
+            uow.commit()
+        return added
+
+    def pending_registrations(self) -> list[dict[str, object]]:
+        """Registrations waiting for the secretariat, with the fingerprints to compare."""
+        from gulfsec.domain.forms.keys import KeyRegistration
+
+        with UnitOfWork(self.engine) as uow:
+            rows = uow.repo.pending_registrations()
+        out: list[dict[str, object]] = []
+        for party, key_id, raw, received in rows:
+            with self.state.lock:
+                if self.state.keyring.active_key(party) is not None:
+                    continue
+            signed = parse_signed_entry(raw, max_bytes=self.regime.limits.max_entry_bytes)
+            reg = get_form(REGISTRATION).parse(signed.entry.body)
+            assert isinstance(reg, KeyRegistration)
+            out.append({"party": party, "key_id": key_id, "vkey": reg.vkey,
+                        "fingerprint": VerifierKey.parse(reg.vkey).fingerprint,
+                        "received_at": format_time(_from_micros(received)),
+                        "entry": signed.to_json()})
+        return out
 
     def cosigned_note(self, size: int | None = None) -> str:
         """A checkpoint's note with every cosignature collected for it."""

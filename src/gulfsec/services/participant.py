@@ -212,3 +212,13 @@ def audit_log(client: HubClient, log_key: VerifierKey,
                        None if previous is None else previous.size)
 
 
+
+
+def canonical_entry(obj: Any) -> bytes:
+    """The canonical bytes of a signed entry given as JSON (as the hub serves it)."""
+    from gulfsec.domain.encoding import JSONError, canonical
+
+    try:
+        return canonical(obj)
+    except JSONError as exc:
+        raise MalformedEntry(f"the entry is malformed: {exc}") from None

@@ -9,7 +9,7 @@ Unknown forms are refused (fail closed).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -25,8 +25,11 @@ class FormSpec:
     title: str
     model: type[BaseModel]
     description: str = ""
+    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
+    """Field labels in other languages: language code -> dotted field path -> label. English
+    labels are the fields' titles in the model (and its JSON Schema)."""
     acknowledge: bool = True
-    """Whether each addressee owes an acknowledgement of an entry of this form."""
+    """Whether each addressee owes an ``acknowledgement@1`` of an entry of this form."""
 
     def validate(self, body: Any) -> dict[str, Any]:
         """Validate ``body``; return it unchanged (it is stored exactly as signed)."""
@@ -61,10 +64,34 @@ def _field_errors(exc: ValidationError) -> list[tuple[str, str]]:
 
 
 def _load() -> dict[str, FormSpec]:
-    from gulfsec.domain.forms import acknowledgement, keys, message
+    from gulfsec.domain.forms import (
+        acknowledgement,
+        activity_notification,
+        annual_calendar,
+        annual_exchange,
+        arms_transfers,
+        defence_planning,
+        keys,
+        message,
+        military_expenditure,
+        nonproliferation,
+        observation,
+    )
 
     specs: dict[str, FormSpec] = {}
-    for module in (keys, message, acknowledgement):
+    for module in (
+        keys,
+        message,
+        acknowledgement,
+        annual_exchange,
+        defence_planning,
+        annual_calendar,
+        activity_notification,
+        observation,
+        arms_transfers,
+        military_expenditure,
+        nonproliferation,
+    ):
         for spec in module.FORMS:
             if spec.id in specs:
                 raise RuntimeError(f"form {spec.id} defined twice")

@@ -1,0 +1,137 @@
+"""A participant node's HTTP app and its background sync loop.
+
+The node syncs with the hub in a background thread (long-polling for new checkpoints) and
+serves its own view: status, alarms, its verified entries with their state, and — for the
+other participants' nodes — the checkpoint it was shown, so split views come to light.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from gulfsec import __version__
+from gulfsec.api.errors import install_error_handlers
+from gulfsec.domain.encoding import format_time, parse_json
+from gulfsec.services.node import Node, from_micros
+
+log = logging.getLogger("gulfsec.node")
+
+
+class SyncLoop:
+    """Runs :meth:`Node.sync_once` until stopped; a failed round is logged and retried."""
+
+    def __init__(self, node: Node, interval_s: float) -> None:
+        self.node = node
+        self.interval = interval_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"gulfsec-sync-{self.node.party}",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                report = self.node.sync_once(wait_s=self.interval)
+                busy = report.new_leaves or report.acknowledged or report.newly_final
+            except Exception:  # keep syncing: the next round may succeed; the error is logged
+                log.exception("%s: sync round failed", self.node.party)
+                busy = False
+            if not busy:
+                self._stop.wait(self.interval / 4)
+
+
+def _get_node(request: Request) -> Node:
+    node = request.app.state.node
+    assert isinstance(node, Node)
+    return node
+
+
+router = APIRouter(prefix="/v1")
+
+
+@router.get("/status", summary="The node's party, sync state, and counts")
+def status(request: Request) -> dict[str, Any]:
+    return _get_node(request).status()
+
+
+@router.get("/witness", summary="The checkpoint this node was shown and the one it cosigned")
+def witness(request: Request) -> dict[str, Any]:
+    return _get_node(request).witness_view()
+
+
+@router.get("/alarms", summary="Verification failures and evidence of a dishonest hub")
+def alarms(request: Request) -> dict[str, Any]:
+    node = _get_node(request)
+    with node.uow() as uow:
+        items = uow.repo.alarms()
+    return {"alarms": [{"id": a.id, "kind": a.kind, "message": a.message,
+                        "evidence": a.evidence, "at": format_time(from_micros(a.created_at))}
+                       for a in items]}
+
+
+@router.get("/entries", summary="The node's verified entries, with their state")
+def entries(
+    request: Request,
+    after: Annotated[int, Query(ge=-1)] = -1,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    node = _get_node(request)
+    final = node.finality_table()
+    with node.uow() as uow:
+        items = uow.repo.entries_from(after, limit)
+    return {"entries": [_entry_view(item, final(item.index)) for item in items]}
+
+
+def _entry_view(item: Any, final_at: Any) -> dict[str, Any]:
+    return {
+        "index": item.index,
+        "entry_id": item.entry_id.hex(),
+        "sender": item.sender,
+        "form": item.form,
+        "final": final_at is not None,
+        "final_at": None if final_at is None else format_time(final_at),
+        "entry": parse_json(item.raw),
+    }
+
+
+def create_node_app(node: Node, *, sync_interval_s: float = 1.0,
+                    run_sync: bool = True) -> FastAPI:
+    loop = SyncLoop(node, sync_interval_s)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if run_sync:
+            await run_in_threadpool(loop.start)
+        try:
+            yield
+        finally:
+            if run_sync:
+                await run_in_threadpool(loop.stop)
+
+    app = FastAPI(title=f"gulfsec node ({node.party})", version=__version__, lifespan=lifespan,
+                  openapi_url="/v1/openapi.json", docs_url="/v1/docs", redoc_url=None)
+    app.state.node = node
+    app.state.sync_loop = loop
+    install_error_handlers(app)
+    app.include_router(router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, Any]:
+        return {"ok": True, "party": node.party}
+
+    return app

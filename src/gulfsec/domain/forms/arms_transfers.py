@@ -1,0 +1,116 @@
+"""``arms-transfers@1``: exports and imports of conventional arms in a calendar year.
+
+Rows follow the UN Register of Conventional Arms: categories I (battle tanks), II (armoured
+combat vehicles), III (large-calibre artillery), IV (combat aircraft), V (attack helicopters),
+VI (warships), VII (missiles and missile launchers), and small arms and light weapons (SALW).
+A nil report (no transfers) counts as a report and has no rows. Due by the regime's
+``arms_transfers.due`` for the previous year; importers' and exporters' reports are compared by
+the mirror check.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from gulfsec.domain.forms import FormSpec
+from gulfsec.domain.forms._military import Flag, Int, Labels, Year
+from gulfsec.domain.forms._types import Body, PartyCode, ShortText
+
+Category = Literal["I", "II", "III", "IV", "V", "VI", "VII", "SALW"]
+CATEGORIES: tuple[str, ...] = ("I", "II", "III", "IV", "V", "VI", "VII", "SALW")
+MAX_ROWS = 2000
+
+
+class TransferRow(Body):
+    """Items of one category transferred to or from one partner."""
+
+    partner: PartyCode = Field(
+        title="Partner",
+        description="The importing (for an export) or exporting (for an import) state's code.",
+    )
+    category: Category = Field(
+        title="Category", description="UN Register category I to VII, or SALW."
+    )
+    quantity: Annotated[Int, Field(ge=1, le=1_000_000)] = Field(
+        title="Quantity", description="Number of items (1 to 1,000,000)."
+    )
+    description: ShortText | None = Field(
+        None, title="Description", description="Type or model of the items."
+    )
+    remarks: ShortText | None = Field(None, title="Remarks", description="Anything to add.")
+
+
+def _no_rows_in_a_nil_report(rows: list[TransferRow], info: ValidationInfo) -> None:
+    if info.data.get("nil_report") is True and rows:
+        raise PydanticCustomError("nil_report_rows", "a nil report has no rows")
+
+
+class ArmsTransfers(Body):
+    year: Year = Field(title="Year", description="The calendar year the transfers took place.")
+    nil_report: Flag = Field(
+        title="Nil report", description="True when there were no transfers: then no rows."
+    )
+    exports: list[TransferRow] = Field(
+        default_factory=list,
+        max_length=MAX_ROWS,
+        title="Exports",
+        description="Transfers out, by importing state and category.",
+    )
+    imports: list[TransferRow] = Field(
+        default_factory=list,
+        max_length=MAX_ROWS,
+        title="Imports",
+        description="Transfers in, by exporting state and category.",
+    )
+
+    @field_validator("exports")
+    @classmethod
+    def _exports(cls, rows: list[TransferRow], info: ValidationInfo) -> list[TransferRow]:
+        _no_rows_in_a_nil_report(rows, info)
+        return rows
+
+    @field_validator("imports")
+    @classmethod
+    def _imports(cls, rows: list[TransferRow], info: ValidationInfo) -> list[TransferRow]:
+        _no_rows_in_a_nil_report(rows, info)
+        if info.data.get("nil_report") is False and not rows and info.data.get("exports") == []:
+            raise PydanticCustomError(
+                "empty_report", "a report with no exports and no imports must be a nil report"
+            )
+        return rows
+
+
+# To be reviewed by translators.
+LABELS: Labels = {
+    "ar": {
+        "year": "السنة",
+        "nil_report": "تقرير بعدم وجود عمليات نقل",
+        "exports": "الصادرات",
+        "imports": "الواردات",
+        "exports.partner": "الدولة المستوردة",
+        "imports.partner": "الدولة المصدّرة",
+        "exports.quantity": "العدد",
+    },
+    "fa": {
+        "year": "سال",
+        "nil_report": "گزارش عدم انتقال",
+        "exports": "صادرات",
+        "imports": "واردات",
+        "exports.partner": "کشور واردکننده",
+        "imports.partner": "کشور صادرکننده",
+        "exports.quantity": "تعداد",
+    },
+}
+
+FORMS = (
+    FormSpec(
+        "arms-transfers@1",
+        "Report of arms transfers (UN Register)",
+        ArmsTransfers,
+        "Exports and imports in the year by partner and UN Register category, or a nil report.",
+        labels=LABELS,
+    ),
+)

@@ -1,0 +1,128 @@
+"""Setting up and opening a participant's node from settings.
+
+A node's data directory holds::
+
+    keys/<PARTY>.key             the party's signing key (encrypted)
+    <PARTY>.registration.json    its registration request, for the secretariat
+    node.db                      the node's own database (unless a PostgreSQL URL is set)
+
+The party, the hub's URL and the pinned log key are stored in the node's database at init.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from gulfsec.adapters import keystore
+from gulfsec.adapters.clock import Clock, SystemClock
+from gulfsec.adapters.db import create_db_engine
+from gulfsec.adapters.hubclient import HubClient
+from gulfsec.adapters.node_db import NodeRepository, migrate_node
+from gulfsec.adapters.peers import fetch_peer_checkpoint
+from gulfsec.config import Settings
+from gulfsec.domain.keys import SigningKey, VerifierKey
+from gulfsec.errors import ConfigError, KeyStoreError
+from gulfsec.services.node import Node
+from gulfsec.services.participant import registration_request
+from gulfsec.services.setup import regime_from
+from gulfsec.services.unit_of_work import GenericUnitOfWork
+
+
+@dataclass(frozen=True)
+class NodePaths:
+    root: Path
+    party: str
+
+    @property
+    def key(self) -> Path:
+        return self.root / "keys" / f"{self.party}.key"
+
+    @property
+    def registration(self) -> Path:
+        return self.root / f"{self.party}.registration.json"
+
+
+@dataclass(frozen=True)
+class NodeInit:
+    party: str
+    key: SigningKey
+    registration: Path
+    submitted: bool
+    message: str
+
+
+def init_node(settings: Settings, party: str, hub_url: str, log_key: VerifierKey, *,
+              clock: Clock | None = None, key: SigningKey | None = None) -> NodeInit:
+    """Create the party's key and node database, and send the registration to the hub.
+
+    The hub holds the registration until the secretariat, having compared the fingerprint out
+    of band, countersigns it (``gulfsec hub admit --party PARTY``).
+    """
+    regime = regime_from(settings)
+    regime.participant(party)
+    clock = clock or SystemClock()
+    paths = NodePaths(settings.data_dir, party)
+    if paths.key.exists():
+        raise KeyStoreError(f"a node for {party} is already set up in {settings.data_dir}")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_db_engine(settings.effective_database_url("node"))
+    migrate_node(engine)
+    with GenericUnitOfWork(engine, NodeRepository) as uow:
+        if uow.repo.get_meta("party") is not None:
+            raise ConfigError(f"the node database already belongs to "
+                              f"{uow.repo.get_meta('party')}")
+    with HubClient(hub_url) as client:
+        served = client.log_info().get("log_key")
+    if served != log_key.encode():
+        raise ConfigError(f"the hub at {hub_url} serves log key {served!r}, not the pinned "
+                          f"{log_key.encode()!r}; check the URL and the key you were given")
+    key = key or SigningKey.generate(party)
+    paths.key.parent.mkdir(parents=True, exist_ok=True)
+    keystore.save_key(paths.key, party, key.seed, settings.effective_passphrase())
+    request = registration_request(key, party, clock.now())
+    paths.registration.write_bytes(request.raw)
+    with GenericUnitOfWork(engine, NodeRepository) as uow:
+        uow.repo.set_meta("party", party)
+        uow.repo.set_meta("hub_url", hub_url)
+        uow.repo.set_meta("log_key", log_key.encode())
+        uow.repo.set_meta("regime_digest", regime.digest)
+        uow.commit()
+    engine.dispose()
+    try:
+        with HubClient(hub_url) as client:
+            client.register(request.raw)
+        return NodeInit(party, key, paths.registration, True,
+                        "registration sent to the hub; the secretariat admits it after "
+                        "comparing the fingerprint")
+    except Exception as exc:  # the node is set up either way; say how to finish by hand
+        text = getattr(exc, "message", str(exc))
+        return NodeInit(party, key, paths.registration, False,
+                        f"could not send the registration ({text}); give "
+                        f"{paths.registration} to the secretariat")
+
+
+def open_node(settings: Settings, *, clock: Clock | None = None,
+              key: SigningKey | None = None) -> Node:
+    """The node service over the settings' data directory and database, loaded."""
+    regime = regime_from(settings)
+    engine = create_db_engine(settings.effective_database_url("node"))
+    migrate_node(engine)
+    with GenericUnitOfWork(engine, NodeRepository) as uow:
+        party = uow.repo.get_meta("party")
+        hub_url = uow.repo.get_meta("hub_url")
+        pinned = uow.repo.get_meta("log_key")
+    if party is None or hub_url is None or pinned is None:
+        raise ConfigError(f"no node is set up in {settings.data_dir}: run `gulfsec node init`")
+    if key is None:
+        path = NodePaths(settings.data_dir, party).key
+        if not path.exists():
+            raise ConfigError(f"no key for {party} at {path}")
+        name, seed = keystore.load_key(path, settings.effective_passphrase())
+        key = SigningKey(name, seed)
+    client = HubClient(hub_url, party=party, key=key, clock=clock)
+    node = Node(regime, engine, party, key, client, VerifierKey.parse(pinned),
+                clock or SystemClock(), peers=settings.peer_list(),
+                peer_fetcher=fetch_peer_checkpoint)
+    node.load()
+    return node
