@@ -1,9 +1,13 @@
-"""``gulfsec demo``: a hub on loopback with SQLite, and a short scenario drawn from the seeds.
+"""``gulfsec demo``: a hub and participants' nodes on loopback with SQLite, and a scenario drawn
+from the seeds.
 
-Participants register their keys (the secretariat countersigns), Russia proposes a P5+1 + Iran
-meeting on the security concept, Iran and Russia consult bilaterally, Saudi Arabia acknowledges,
-and an outsider is shown to see nothing of the bilateral thread. Every answer is verified on the
-participant's side against the pinned log key.
+Each participant runs its own node (its keys, its own database, its own verified copy). The
+nodes register with the hub and the secretariat admits them after the fingerprint check; Russia
+proposes a P5+1 + Iran meeting on the Persian Gulf security concept, Iran and Russia consult
+bilaterally on the joint naval exercise, Saudi Arabia calls for better relations with Iran,
+the GCC shares a statement. Every node verifies what it receives, acknowledges it with a signed
+entry, and cosigns checkpoints as a witness until each entry is final. Qatar's node is shown to
+hold nothing of the Iran–Russia thread.
 """
 
 from __future__ import annotations
@@ -12,29 +16,26 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 
-from gulfsec.adapters.clock import SystemClock
 from gulfsec.adapters.hubclient import HubClient
 from gulfsec.api.hub_app import create_hub_app
-from gulfsec.config import load_settings
-from gulfsec.domain.entry import ALL
-from gulfsec.domain.keys import SigningKey, VerifierKey
-from gulfsec.errors import ConfigError, RemoteError
-from gulfsec.services.participant import (
-    audit_log,
-    compose,
-    keyring_from_hub,
-    registration_request,
-    verify_entry_with_proof,
-)
+from gulfsec.api.node_app import create_node_app
+from gulfsec.config import Settings, load_settings
+from gulfsec.domain.entry import ALL, Audience, SignedEntry, parse_signed_entry
+from gulfsec.errors import ConfigError
+from gulfsec.services.node import Node
+from gulfsec.services.node_setup import init_node, open_node
+from gulfsec.services.participant import audit_log, canonical_entry
 from gulfsec.services.setup import init_hub, open_hub
 
 Echo = Callable[[str], None]
-PARTIES = ("IRN", "SAU", "QAT", "RUS", "USA", "CHN", "GCC")
+PARTIES = ("IRN", "SAU", "QAT", "RUS", "USA", "GCC")
+SYNC_INTERVAL_S = 0.5
 
 
 class _Server(uvicorn.Server):
@@ -42,105 +43,157 @@ class _Server(uvicorn.Server):
         pass
 
 
-def _start_server(app: Any, port: int) -> tuple[_Server, threading.Thread]:
+def _start_server(app: Any, port: int, what: str) -> tuple[_Server, threading.Thread]:
     server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                     access_log=False))
-    thread = threading.Thread(target=server.run, name="gulfsec-demo-hub", daemon=True)
+    thread = threading.Thread(target=server.run, name=f"gulfsec-demo-{what}", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 20
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise ConfigError(f"the hub could not listen on 127.0.0.1:{port} "
+            raise ConfigError(f"the {what} could not listen on 127.0.0.1:{port} "
                               "(is the port in use? try --port)")
         time.sleep(0.05)
     return server, thread
+
+
+def _settings(directory: Path, **extra: Any) -> Settings:
+    # The demo is always SQLite in its own directory with the packaged regime and fresh keys:
+    # a GULFSEC_DATABASE_URL, GULFSEC_LOG_KEY_FILE or GULFSEC_REGIME_PATH meant for a real hub
+    # must not be picked up (a second run would find the first run's log signed by another key).
+    return load_settings(data_dir=directory, env="development", database_url=None,
+                         log_key_file=None, regime_path=None, **extra)
+
+
+@dataclass
+class _Running:
+    servers: list[tuple[_Server, threading.Thread]]
+
+    def stop(self) -> None:
+        # Nodes first, then the hub they talk to.
+        for server, thread in reversed(self.servers):
+            server.should_exit = True
+            thread.join(timeout=15)
 
 
 def run_demo(demo_dir: Path, *, port: int = 8600, serve: bool = True,
              echo: Echo = print) -> None:
     if demo_dir.exists():
         shutil.rmtree(demo_dir)
-    # The demo is always SQLite in its own directory with the packaged regime and fresh keys:
-    # a GULFSEC_DATABASE_URL, GULFSEC_LOG_KEY_FILE or GULFSEC_REGIME_PATH meant for a real hub
-    # must not be picked up (a second run would find the first run's log signed by another key).
-    settings = load_settings(data_dir=demo_dir, env="development", database_url=None,
-                             log_key_file=None, regime_path=None)
-    echo(f"gulfsec demo: setting up a hub in {demo_dir} (SQLite, Gulf regime)")
-    _, sec = init_hub(settings)
-    service = open_hub(settings)
-    server, thread = _start_server(create_hub_app(service), port)
+    hub_settings = _settings(demo_dir / "hub")
+    echo(f"gulfsec demo: a hub and {len(PARTIES)} nodes in {demo_dir} (SQLite, Gulf regime)")
+    _, sec = init_hub(hub_settings)
+    hub = open_hub(hub_settings)
+    running = _Running([_start_server(create_hub_app(hub), port, "hub")])
     url = f"http://127.0.0.1:{port}"
+    log_key = hub.log_key.verifier
     try:
-        _scenario(url, service.log_key.verifier, sec, echo)
+        node_ports = {party: port + 1 + i for i, party in enumerate(PARTIES)}
+        nodes: dict[str, Node] = {}
+        echo("participants set up their nodes; the secretariat compares fingerprints and admits:")
+        for party in PARTIES:
+            result = init_node(_settings(demo_dir / "nodes" / party), party, url, log_key)
+            if not result.submitted:
+                raise ConfigError(result.message)
+            with HubClient(url) as client:
+                pending = [p for p in client.pending_registrations() if p["party"] == party]
+                request = parse_signed_entry(canonical_entry(pending[-1]["entry"]),
+                                             max_bytes=1 << 16)
+                receipt = client.submit(request.countersigned(sec).raw)
+            echo(f"  {party:4} fingerprint {result.key.verifier.fingerprint[:29]}…  "
+                 f"admitted at index {receipt['index']}")
+        for party in PARTIES:
+            peers = ",".join(f"http://127.0.0.1:{p}" for q, p in node_ports.items() if q != party)
+            node = open_node(_settings(demo_dir / "nodes" / party, peers=peers))
+            nodes[party] = node
+            app = create_node_app(node, sync_interval_s=SYNC_INTERVAL_S)
+            running.servers.append(_start_server(app, node_ports[party], f"{party} node"))
+        _wait(lambda: all(n.status()["size"] >= len(PARTIES) + 1 for n in nodes.values()), 30)
+        _scenario(nodes, echo)
+        with HubClient(url) as public:
+            report = audit_log(public, log_key)
+        echo(f"  the whole log ({report.size} entries) verifies against its signed checkpoint")
         echo("")
-        echo(f"hub running at {url}")
-        echo(f"  API docs:        {url}/v1/docs")
-        echo(f"  checkpoint:      {url}/v1/checkpoint")
-        echo(f"  tiles:           {url}/log/checkpoint, {url}/log/tile/0/000.p/<width>")
-        echo(f"  verify the log:  gulfsec verify-log --hub {url} --log-key {demo_dir}/log.vkey")
+        echo(f"hub      {url}   API docs {url}/v1/docs   checkpoint {url}/v1/checkpoint")
+        for party, node_port in node_ports.items():
+            echo(f"node {party:4} http://127.0.0.1:{node_port}   status /v1/status, entries "
+                 "/v1/entries, alarms /v1/alarms")
+        echo(f"verify the log yourself: gulfsec verify-log --hub {url} "
+             f"--log-key {demo_dir}/hub/log.vkey")
+        echo(f"re-check a node's copy:  gulfsec --data-dir {demo_dir}/nodes/IRN verify")
         if serve:
             echo("Press Ctrl-C to stop.")
-            while thread.is_alive():
-                thread.join(timeout=0.5)
+            while running.servers[0][1].is_alive():
+                running.servers[0][1].join(timeout=0.5)
     except KeyboardInterrupt:
         echo("stopping")
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+        running.stop()
 
 
-def _scenario(url: str, log_key: VerifierKey, sec: SigningKey, echo: Echo) -> None:
-    clock = SystemClock()
-    keys = {party: SigningKey.generate(party) for party in PARTIES}
-    seqs = dict.fromkeys(PARTIES, 0)
+def _wait(condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
 
-    with HubClient(url) as public:
-        for party, key in keys.items():
-            request = registration_request(key, party, clock.now())
-            receipt = public.submit(request.countersigned(sec).raw)
-            seqs[party] = 1
-            echo(f"  {party} key registered at index {receipt['index']}, fingerprint "
-                 f"{key.verifier.fingerprint[:19]}…")
 
-    def send(party: str, form: str, audience: Any, body: dict[str, Any],
-             refs: tuple[str, ...] = ()) -> str:
-        signed = compose(keys[party], party, form=form, audience=audience, body=body,
-                         seq=seqs[party], now=clock.now(), refs=refs)
-        with HubClient(url, party=party, key=keys[party]) as client:
-            receipt = client.submit(signed.raw)
-        seqs[party] += 1
+def _scenario(nodes: dict[str, Node], echo: Echo) -> None:
+    sent: list[tuple[str, Audience, SignedEntry]] = []
+
+    def send(party: str, audience: Audience, subject: str, text: str,
+             level: str = "expert") -> SignedEntry:
+        signed = nodes[party].send("message@1", audience,
+                                   {"subject": subject, "text": text, "level": level})
+        sent.append((party, audience, signed))
         to = "all" if audience == ALL else ", ".join(audience)
-        echo(f"  {party} → {to}: {form} sequenced at index {receipt['index']}")
-        return str(receipt["entry_id"])
+        echo(f"  {party} → {to}: {subject}")
+        return signed
 
     echo("scenario:")
-    proposal = send("RUS", "message@1", ALL, {
-        "subject": "P5+1 and Iran meeting on the Persian Gulf security concept",
-        "text": "Russia proposes a meeting of the P5+1 and Iran to advance the concept of "
-                "collective security in the Persian Gulf.",
-        "level": "minister",
-    })
-    send("IRN", "acknowledgement@1", ALL, {"entries": [proposal]}, refs=(proposal,))
-    bilateral = send("IRN", "message@1", ("RUS",), {
-        "subject": "Joint naval exercise",
-        "text": "Iran confirms its participation in the joint naval exercise with Russia and "
-                "China, as an act of cooperation for peace.",
-    })
-    send("RUS", "acknowledgement@1", ("IRN",), {"entries": [bilateral]}, refs=(bilateral,))
-    send("SAU", "acknowledgement@1", ALL, {"entries": [proposal]}, refs=(proposal,))
+    send("RUS", ALL, "P5+1 and Iran meeting on the Persian Gulf security concept",
+         "Russia proposes a meeting of the P5+1 and Iran to advance the concept of collective "
+         "security in the Persian Gulf, with steps to prevent escalation.", "minister")
+    bilateral = send("IRN", ("RUS",), "Joint naval exercise",
+                     "Iran confirms its participation in the joint naval exercise with Russia "
+                     "and China, as an act of cooperation for peace.")
+    send("SAU", ALL, "Confidence-building in the Gulf",
+         "Saudi Arabia supports building confidence and security in the region.")
+    send("GCC", ("IRN", "SAU"), "Statement of the Cooperation Council",
+         "The GCC welcomes consultations on the security of navigation.")
+    echo("nodes verify, acknowledge and cosign …")
 
-    with HubClient(url, party="RUS", key=keys["RUS"]) as rus:
-        keyring = keyring_from_hub(rus, sec.name)
-        verified = verify_entry_with_proof(rus.entry_proof(bilateral), log_key, keyring)
-        echo(f"  RUS verified IRN's message: signature valid, included at index "
-             f"{verified.index} in the checkpoint of size {verified.checkpoint.size}")
-    with HubClient(url, party="QAT", key=keys["QAT"]) as qat:
-        try:
-            qat.entry(bilateral)
-            raise ConfigError("an outsider could read a bilateral entry")
-        except RemoteError as exc:
-            echo(f"  QAT asks for the IRN–RUS message: the hub answers {exc.status}, "
-                 "and says nothing more")
-    with HubClient(url) as public:
-        report = audit_log(public, log_key)
-    echo(f"  the whole log ({report.size} entries) verifies against its signed checkpoint")
+    def settled() -> bool:
+        for party, _aud, signed in sent:
+            node = nodes[party]
+            with node.uow() as uow:
+                held = uow.repo.entry_by_id(signed.id)
+            if held is None or node.final_at(held.index) is None:
+                return False
+            if any(u.entry_id == signed.id_hex for u in node.unacknowledged()):
+                return False
+        return True
+
+    started = time.monotonic()
+    done = _wait(settled, 45)
+    echo(f"  {'settled' if done else 'not yet settled'} after {time.monotonic() - started:.1f} s")
+    for party, audience, signed in sent:
+        node = nodes[party]
+        with node.uow() as uow:
+            held = uow.repo.entry_by_id(signed.id)
+        final = None if held is None else node.final_at(held.index)
+        waiting = [u.party for u in node.unacknowledged() if u.entry_id == signed.id_hex]
+        to = "all" if audience == ALL else ", ".join(audience)
+        index = "?" if held is None else held.index
+        echo(f"  entry {index:>3} {party} → {to}: "
+             + (f"final at {final:%H:%M:%S}" if final else "not final yet")
+             + (", acknowledged by every addressee" if not waiting
+                else f", waiting for {', '.join(waiting)}"))
+    with nodes["QAT"].uow() as uow:
+        seen = uow.repo.entry_by_id(bilateral.id)
+    echo("  Qatar's node holds " + ("the Iran–Russia message (wrong!)" if seen else
+                                    "nothing of the Iran–Russia message: the hub never sent it"))
+    alarms = sum(n.status()["alarms"] for n in nodes.values())
+    echo(f"  alarms raised by the nodes: {alarms}")

@@ -24,7 +24,6 @@ from gulfsec.errors import (
     GulfsecError,
     KeyStoreError,
     LogVerificationError,
-    MalformedEntry,
     TransportError,
 )
 from gulfsec.ledger.note import Checkpoint, verify_checkpoint
@@ -87,15 +86,6 @@ def _load_party_key(ctx: click.Context, path: Path) -> SigningKey:
 
 def _client(hub: str, key: SigningKey | None = None) -> HubClient:
     return HubClient(hub, party=None if key is None else key.name, key=key)
-
-
-def _check_draft(draft: dict[str, Any]) -> None:
-    """The draft's shape, beyond what ``parse_entry_file`` checks, before anything is signed."""
-    if not isinstance(draft["body"], dict):
-        raise MalformedEntry("entry file: 'body' must be a JSON object")
-    refs = draft.get("refs", [])
-    if not isinstance(refs, list) or not all(isinstance(ref, str) for ref in refs):
-        raise MalformedEntry("entry file: 'refs' must be a list of entry ids")
 
 
 def _emit(data: Any) -> None:
@@ -430,7 +420,6 @@ def submit(ctx: click.Context, draft: Path, key_path: Path, hub_url: str) -> Non
 
     key = _load_party_key(ctx, key_path)
     draft_obj = parse_entry_file(_read_file(draft, "entry file"))
-    _check_draft(draft_obj)
     with _client(hub_url, key) as client:
         signed, receipt = submit_draft(client, key, key.name, draft_obj, SystemClock().now())
     click.echo(f"sequenced entry {receipt['entry_id']} at index {receipt['index']} "

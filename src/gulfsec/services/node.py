@@ -232,10 +232,19 @@ class Node:
 
     def sync_once(self, *, wait_s: float = 0.0) -> SyncReport:
         """One round of syncing, verifying, witnessing and acknowledging."""
+        if wait_s > 0:
+            # Long-poll for a new checkpoint without holding the lock, so sending goes on.
+            try:
+                with self.uow() as uow:
+                    held = uow.repo.latest_checkpoint()
+                self.client.checkpoint(wait_after=0 if held is None else held.size,
+                                       wait_s=wait_s)
+            except TransportError:
+                pass  # the round below reports it
         with self.lock:
             report = SyncReport()
             try:
-                self._sync(report, wait_s)
+                self._sync(report, 0.0)
                 self.last_error = None
             except (TransportError, CheckpointError) as exc:
                 self.last_error = exc.message
@@ -663,7 +672,10 @@ class Node:
         for item in held:
             if item.sender != self.party or not get_form(item.form).acknowledge:
                 continue
-            audience = (tuple(p for p in self.regime.participants if p != self.party)
+            # An entry to all is owed an acknowledgement by every participant connected to the
+            # log (holding a registered key); one not yet connected cannot acknowledge.
+            audience = (tuple(p for p in self.regime.participants
+                              if p != self.party and self.keyring.active_key(p) is not None)
                         if item.audience is None else item.audience)
             done = acks.get(item.entry_id.hex(), set())
             final_at = final(item.index)

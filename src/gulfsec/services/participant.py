@@ -78,6 +78,17 @@ def parse_entry_file(data: bytes) -> dict[str, Any]:
     for field in ("form", "audience", "body"):
         if field not in draft:
             raise MalformedEntry(f"entry file: missing {field!r}")
+    if not isinstance(draft["form"], str):
+        raise MalformedEntry("entry file: 'form' must be a form id such as \"message@1\"")
+    audience = draft["audience"]
+    if not (audience == ALL or isinstance(audience, list)
+            and all(isinstance(p, str) for p in audience)):
+        raise MalformedEntry('entry file: \'audience\' must be "all" or a list of party codes')
+    if not isinstance(draft["body"], dict):
+        raise MalformedEntry("entry file: 'body' must be a JSON object")
+    refs = draft.get("refs", [])
+    if not isinstance(refs, list) or not all(isinstance(ref, str) for ref in refs):
+        raise MalformedEntry("entry file: 'refs' must be a list of entry ids")
     return draft
 
 
