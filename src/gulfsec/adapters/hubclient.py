@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from gulfsec.adapters.clock import Clock, SystemClock
-from gulfsec.domain.encoding import JSONError, parse_json
+from gulfsec.domain.encoding import JSONError, parse_json, parse_json_fast
 from gulfsec.domain.keys import SigningKey
 from gulfsec.domain.request_auth import sign_request
 from gulfsec.errors import RemoteError, TransportError
@@ -66,8 +66,10 @@ class HubClient:
         return response
 
     def _json(self, response: httpx.Response) -> Any:
+        # Fast parsing: nothing the hub says is trusted as parsed; entries are re-encoded
+        # canonically and their ids and signatures checked, proofs and notes verified.
         try:
-            return parse_json(response.content)
+            return parse_json_fast(response.content)
         except JSONError as exc:
             raise TransportError(f"the hub sent invalid JSON: {exc}") from exc
 

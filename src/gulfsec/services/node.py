@@ -441,14 +441,14 @@ class Node:
         index = item.get("index")
         claimed_id = item.get("entry_id")
         try:
-            raw = _raw_of(item)
+            signed = _signed_of(item, self.regime.limits.max_entry_bytes)
         except GulfsecError as exc:
-            self._quarantine(repo, report, index, claimed_id, b"", exc.message)
+            self._quarantine(repo, report, index, claimed_id, _evidence_bytes(item), exc.message)
             return None
+        raw = signed.raw
         try:
             if not isinstance(index, int) or not 0 <= index < checkpoint.size:
                 raise LogVerificationError(f"index {index!r} is not in the checkpoint")
-            signed = parse_signed_entry(raw, max_bytes=self.regime.limits.max_entry_bytes)
             if signed.id_hex != claimed_id:
                 raise LogVerificationError("the entry's id does not match its content")
             if self.tree.leaf_hash_at(index) != leaf_hash(signed.id):
@@ -787,17 +787,27 @@ def checkpoint_note_of(signed: SignedNote) -> str:
     return signed.encode()
 
 
-def _raw_of(item: dict[str, Any]) -> bytes:
-    from gulfsec.domain.encoding import JSONError, canonical
-    from gulfsec.errors import MalformedEntry
+def _signed_of(item: dict[str, Any], max_bytes: int) -> SignedEntry:
+    """The signed entry in an item the hub served, built from its JSON (shape checked)."""
+    from gulfsec.domain.entry import signed_entry_from_json
+    from gulfsec.errors import EntryTooLarge, MalformedEntry
 
     entry = item.get("entry")
     if not isinstance(entry, dict):
         raise MalformedEntry("the hub sent an item without an entry")
+    signed = signed_entry_from_json(entry)
+    if len(signed.raw) > max_bytes:
+        raise EntryTooLarge(len(signed.raw), max_bytes)
+    return signed
+
+
+def _evidence_bytes(item: dict[str, Any]) -> bytes:
+    import json
+
     try:
-        return canonical(entry)
-    except JSONError as exc:
-        raise MalformedEntry(str(exc)) from None
+        return json.dumps(item.get("entry"), sort_keys=True, ensure_ascii=False).encode()
+    except (TypeError, ValueError):
+        return repr(item.get("entry")).encode()
 
 
 def outbox_summary(items: Sequence[OutboxItem]) -> list[str]:
