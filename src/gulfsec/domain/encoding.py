@@ -80,6 +80,36 @@ def canonical(value: Any) -> bytes:
         raise JSONError(f"cannot be canonicalised: {exc}") from exc
 
 
+class _HasFloat(Exception):
+    pass
+
+
+def _no_float(_text: str) -> Any:
+    raise _HasFloat
+
+
+_NOT_PLAIN = re.compile(rb"[\xf0-\xff]|[0-9]{17}")
+
+
+def parse_if_canonical(data: bytes) -> Any | None:
+    """Parse ``data`` if it is already RFC 8785 canonical JSON of the plain kind; else None.
+
+    "Plain": no floats (their formatting is ECMAScript's), no integer of 17 or more digits (the
+    range check), and no character outside the Basic Multilingual Plane (the only case where
+    RFC 8785's UTF-16 key order differs from Python's). For such values Python's sorted, compact
+    encoder *is* RFC 8785, so one C-speed encode and a byte comparison decide. A None answer
+    means only "take the general path", never "invalid".
+    """
+    if _NOT_PLAIN.search(data):
+        return None
+    try:
+        value = json.loads(data, parse_float=_no_float, parse_constant=_parse_constant)
+        encoded = _fast_encoder.encode(value).encode("utf-8")
+    except (_HasFloat, ValueError, RecursionError, UnicodeError, JSONError):
+        return None
+    return value if encoded == data else None
+
+
 def parse_json_fast(data: bytes) -> Any:
     """Parse JSON without the strict checks of :func:`parse_json`.
 

@@ -39,6 +39,7 @@ from gulfsec.domain.encoding import (
     canonical,
     format_time,
     is_entry_id,
+    parse_if_canonical,
     parse_json,
     parse_json_fast,
     parse_time,
@@ -232,7 +233,12 @@ def entry_from_json(obj: Any) -> Entry:
     )
 
 
-def signed_entry_from_json(obj: Any) -> SignedEntry:
+def signed_entry_from_json(obj: Any, *, canonical_bytes: bytes | None = None) -> SignedEntry:
+    """Build a :class:`SignedEntry` from its JSON object, checking every field's shape.
+
+    ``canonical_bytes``, when the caller already knows them to be the RFC 8785 encoding of
+    ``obj``, spare encoding it again.
+    """
     if not isinstance(obj, dict) or set(obj) != {"entry", "signatures"}:
         raise _fail('expected an object with exactly "entry" and "signatures"')
     entry = entry_from_json(obj["entry"])
@@ -255,6 +261,9 @@ def signed_entry_from_json(obj: Any) -> SignedEntry:
     if len({s.key for s in sigs}) != len(sigs):
         raise _fail("two signatures by the same key")
     signed = SignedEntry(entry, tuple(sigs))
+    if canonical_bytes is not None:
+        signed.__dict__["raw"] = canonical_bytes  # fills the cached property
+        return signed
     try:
         signed.raw  # noqa: B018 - canonicalise now so a bad value fails here
     except JSONError as exc:
@@ -271,6 +280,9 @@ def parse_signed_entry(data: bytes, *, max_bytes: int) -> SignedEntry:
     """
     if len(data) > max_bytes:
         raise EntryTooLarge(len(data), max_bytes)
+    obj = parse_if_canonical(data)
+    if obj is not None:
+        return signed_entry_from_json(obj, canonical_bytes=data)
     try:
         signed = signed_entry_from_json(parse_json_fast(data))
         if signed.raw == data:
