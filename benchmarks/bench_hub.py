@@ -270,12 +270,18 @@ def run(append_n: int = 20_000, http_n: int = 5_000, audit_n: int = 1_000_000,
     return figures
 
 
+ACCEPTS_QUICK = True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--append", type=int, default=20_000)
     parser.add_argument("--http", type=int, default=5_000)
     parser.add_argument("--audit", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="small sizes")
     args = parser.parse_args()
+    if args.quick:
+        args.append, args.http, args.audit = 2_000, 500, 5_000
     run(args.append, args.http, args.audit)
 
 

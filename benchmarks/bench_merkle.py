@@ -191,11 +191,15 @@ def _report(r: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
+ACCEPTS_QUICK = True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--n", type=int, default=1_000_000, help="leaves (default 1,000,000)")
+    parser.add_argument("--quick", action="store_true", help="10,000 leaves")
     args = parser.parse_args()
-    print(_report(run(args.n)))
+    print(_report(run(10_000 if args.quick else args.n)))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,652 @@
+"""Time from submission to finality with witnessing nodes, and a node's catch-up rate.
+
+Prints, in one run on this machine:
+- the raw Ed25519 verifications per second of ``cryptography`` on one core (the ceiling);
+- the time from a submission until the hub reports its entry final (DESIGN.md §4: a checkpoint
+  covering it carries the regime's quorum of witness cosignatures), median and p99, with a hub
+  process and N ``gulfsec node serve`` processes on loopback, each node on its own SQLite
+  database, for each N of ``--nodes`` with the regime's quorum, and with a majority quorum for
+  the largest N. The Gulf regime has 14 participating states (witnesses); for more, a
+  benchmark regime file adds made-up states ``XAA``, ``XAB``… The secretariat, which runs no
+  node, submits a message to all at a steady pace; every node verifies it, cosigns the
+  checkpoint and acknowledges the message, as ``gulfsec node serve`` does;
+- a fresh node catching up on a hub that holds ``--catchup`` entries addressed to its party or
+  to all: entries verified and stored per second (acknowledgements off, so only verification
+  is measured), and the ratio to the raw verify rate.
+
+    python benchmarks/bench_nodes.py [--nodes 5,20] [--entries N] [--rate R] [--catchup 100000]
+                                     [--sync-ms 300] [--peers] [--profile]
+
+Every process and temporary directory is removed at the end, also on failure or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import cProfile
+import io
+import math
+import os
+import pstats
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from gulfsec.adapters.clock import ManualClock, SystemClock
+from gulfsec.adapters.db import create_db_engine, migrate
+from gulfsec.adapters.hubclient import HubClient
+from gulfsec.adapters.node_db import migrate_node
+from gulfsec.config import Settings, load_settings
+from gulfsec.domain.entry import ALL, Audience, Entry, parse_signed_entry, sign_entry
+from gulfsec.domain.keys import SigningKey, VerifierKey
+from gulfsec.domain.regime import Regime, default_regime, parse_regime
+from gulfsec.services.hub import Hub, Receipt
+from gulfsec.services.node import Node
+from gulfsec.services.node_setup import init_node
+from gulfsec.services.participant import canonical_entry, compose, registration_request
+from gulfsec.services.setup import init_hub
+
+Echo = Callable[[str], None]
+HOST = "127.0.0.1"
+START_TIMEOUT_S = 90.0
+FINAL_POLL_S = 0.02
+
+
+def verify_ceiling(n: int = 20_000) -> float:
+    """Raw Ed25519 verifications per second with ``cryptography``, on one core."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    public = key.public_key()
+    message = os.urandom(400)
+    sig = key.sign(message)
+    start = time.perf_counter()
+    for _ in range(n):
+        public.verify(sig, message)
+    return n / (time.perf_counter() - start)
+
+
+# -- a regime with as many witnesses as wanted -----------------------------------------------
+
+
+def extra_state_codes(count: int) -> list[str]:
+    """Made-up 3-letter state codes, XAA, XAB, …, for benchmark participants."""
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    codes = [f"X{a}{b}" for a in letters for b in letters]
+    if count > len(codes):
+        raise ValueError(f"at most {len(codes)} made-up states")
+    return codes[:count]
+
+
+def bench_regime_text(witnesses: int, quorum: int | None = None) -> str:
+    """The packaged Gulf regime's text, with participating states added until it has
+    ``witnesses`` witnesses, and the witness quorum set to ``quorum`` (if given)."""
+    text = files("gulfsec").joinpath("regimes/gulf.toml").read_text(encoding="utf-8")
+    have = len(default_regime().witnesses())
+    extra = extra_state_codes(max(0, witnesses - have))
+    if extra:
+        blocks = "".join(
+            f'[[participants]]\ncode = "{code}"\nname = "Benchmark State {code}"\n'
+            f'kind = "state"\nstatus = "participating"\n\n'
+            for code in extra
+        )
+        text, found = re.subn(r"^\[formats\]$", lambda m: blocks + m.group(0), text, count=1,
+                              flags=re.MULTILINE)
+        if found != 1:
+            raise RuntimeError("gulf.toml has no [formats] table to add participants before")
+    if quorum is not None:
+        text, found = re.subn(r"(^\[witness\]$(?:\n(?!\[).*)*?\nquorum = )\d+",
+                              lambda m: f"{m.group(1)}{quorum}", text, count=1,
+                              flags=re.MULTILINE)
+        if found != 1:
+            raise RuntimeError("gulf.toml has no [witness] quorum to change")
+    return text
+
+
+def write_regime(path: Path, witnesses: int, quorum: int | None = None) -> Regime:
+    text = bench_regime_text(witnesses, quorum)
+    regime = parse_regime(text, str(path))  # refuses the file now rather than in 20 processes
+    if len(regime.witnesses()) < witnesses:
+        raise RuntimeError(f"the regime has {len(regime.witnesses())} witnesses, not {witnesses}")
+    path.write_text(text, encoding="utf-8")
+    return regime
+
+
+# -- processes --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def clean_env(**values: str) -> dict[str, str]:
+    """This environment without any GULFSEC_* setting meant for something else, plus ``values``."""
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("GULFSEC_")}
+    env.update(GULFSEC_ENV="development", GULFSEC_LOG_LEVEL="warning", **values)
+    return env
+
+
+def settings_for(directory: Path, regime_path: Path | None) -> Settings:
+    return load_settings(data_dir=directory, env="development", database_url=None,
+                         log_key_file=None, regime_path=regime_path, passphrase=None, peers="")
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log: Path
+    url: str
+
+    def tail(self, lines: int = 15) -> str:
+        try:
+            text = self.log.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+@dataclass
+class Processes:
+    """Every process this benchmark started; :meth:`stop` ends them all, whatever happened."""
+
+    items: list[Process] = field(default_factory=list)
+
+    def start(self, name: str, args: Sequence[str], env: dict[str, str], log: Path,
+              url: str) -> Process:
+        with log.open("wb") as out:
+            popen = subprocess.Popen([sys.executable, "-m", "gulfsec.cli.main", *args], env=env,
+                                     stdin=subprocess.DEVNULL, stdout=out,
+                                     stderr=subprocess.STDOUT)
+        proc = Process(name, popen, log, url)
+        self.items.append(proc)
+        return proc
+
+    def check_alive(self) -> None:
+        for proc in self.items:
+            if proc.popen.poll() is not None:
+                raise RuntimeError(f"{proc.name} exited with status {proc.popen.returncode}:\n"
+                                   + proc.tail())
+
+    def stop(self) -> None:
+        # Nodes first (they were started last), then the hub they talk to.
+        for proc in reversed(self.items):
+            if proc.popen.poll() is None:
+                proc.popen.terminate()
+        for proc in reversed(self.items):
+            try:
+                proc.popen.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.popen.kill()
+                proc.popen.wait(timeout=15)
+        self.items.clear()
+
+
+@contextlib.contextmanager
+def workspace(prefix: str) -> Iterator[tuple[Path, Processes]]:
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    procs = Processes()
+    try:
+        yield tmp, procs
+    finally:
+        procs.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def wait_healthy(procs: Processes, targets: Sequence[Process], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    waiting = list(targets)
+    with httpx.Client(timeout=2) as http:
+        while waiting:
+            procs.check_alive()
+            still = []
+            for proc in waiting:
+                try:
+                    ok = http.get(f"{proc.url}/healthz").status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                if not ok:
+                    still.append(proc)
+            waiting = still
+            if waiting and time.monotonic() > deadline:
+                raise RuntimeError(f"{', '.join(p.name for p in waiting)} did not start in "
+                                   f"{timeout:.0f} s:\n{waiting[0].tail()}")
+            if waiting:
+                time.sleep(0.1)
+
+
+def start_hub(procs: Processes, tmp: Path, data_dir: Path, regime_path: Path | None,
+              **env: str) -> Process:
+    port = free_port()
+    args = ["--data-dir", str(data_dir)]
+    if regime_path is not None:
+        args += ["--regime", str(regime_path)]
+    hub = procs.start("hub", [*args, "hub", "serve", "--port", str(port)],
+                      clean_env(GULFSEC_DATA_DIR=str(data_dir), **env), tmp / "hub.log",
+                      f"http://{HOST}:{port}")
+    wait_healthy(procs, [hub], START_TIMEOUT_S)
+    return hub
+
+
+# -- 1. time from submission to finality -----------------------------------------------------
+
+
+@dataclass
+class FinalityResult:
+    nodes: int
+    witnesses: int
+    quorum: int
+    latencies: list[float]
+    submit_s: list[float]
+    missing: int
+    setup_s: float
+    rate: float
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.latencies) if self.latencies else math.nan
+
+    @property
+    def p99(self) -> float:
+        return percentile(self.latencies, 0.99)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (with 100 samples, p99 is the second largest)."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+class FinalityWatch:
+    """Polls the hub's ``GET /v1/final`` every 20 ms and notes when ``final_size`` grows."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.changes: list[tuple[float, int]] = [(time.perf_counter(), 0)]
+        self.error: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-final-poll", daemon=True)
+
+    @property
+    def final_size(self) -> int:
+        return self.changes[-1][1]
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        with httpx.Client(base_url=self.url, timeout=10) as http:
+            while not self._stop.is_set():
+                try:
+                    response = http.get("/v1/final", params={"after": self.final_size,
+                                                             "limit": 1})
+                    response.raise_for_status()
+                    size = int(response.json()["final_size"])
+                except (httpx.HTTPError, KeyError, ValueError) as exc:
+                    self.error = f"{exc.__class__.__name__}: {exc}"
+                    size = -1
+                now = time.perf_counter()
+                if size > self.final_size:
+                    self.changes.append((now, size))
+                self._stop.wait(FINAL_POLL_S)
+
+    def final_time(self, index: int) -> float | None:
+        """When the hub was first seen to hold a final checkpoint covering ``index``."""
+        for when, size in self.changes:
+            if size > index:
+                return when
+        return None
+
+
+def hub_size(http: httpx.Client) -> int:
+    return int(http.get("/healthz").json()["size"])
+
+
+def wait_settled(http: httpx.Client, watch: FinalityWatch, procs: Processes,
+                 timeout: float) -> bool:
+    """Wait until every entry in the log is final and the log has stopped growing for 1 s."""
+    deadline = time.monotonic() + timeout
+    stable_since = time.monotonic()
+    last = -1
+    while time.monotonic() < deadline:
+        procs.check_alive()
+        size = hub_size(http)
+        if size != last:
+            last, stable_since = size, time.monotonic()
+        if watch.final_size >= size and time.monotonic() - stable_since > 1.0:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def finality_run(n_nodes: int, quorum: int | None, entries: int, rate: float, sync_ms: int,
+                 peers: bool, echo: Echo) -> FinalityResult:
+    setup_started = time.perf_counter()
+    with workspace("gulfsec-bench-nodes-") as (tmp, procs):
+        regime_path = tmp / "regime.toml"
+        regime = write_regime(regime_path, n_nodes, quorum)
+        witnesses = regime.witnesses()
+        if regime.witness_quorum > n_nodes:
+            raise ValueError(f"quorum {regime.witness_quorum} needs at least that many nodes")
+        hub_dir = tmp / "hub"
+        _, sec = init_hub(settings_for(hub_dir, regime_path))
+        hub = start_hub(procs, tmp, hub_dir, regime_path,
+                        GULFSEC_REGIME_PATH=str(regime_path))
+        with HubClient(hub.url) as client:
+            pinned = VerifierKey.parse(client.log_info()["log_key"])
+            parties = list(witnesses[:n_nodes])
+            for party in parties:
+                result = init_node(settings_for(tmp / "nodes" / party, regime_path), party,
+                                   hub.url, pinned)
+                if not result.submitted:
+                    raise RuntimeError(f"{party}: {result.message}")
+            # The secretariat compares fingerprints (here: trusts itself) and admits them all.
+            pending = {p["party"]: p for p in client.pending_registrations()}
+            admit = [parse_signed_entry(canonical_entry(pending[p]["entry"]),
+                                        max_bytes=1 << 16).countersigned(sec).raw
+                     for p in parties]
+            for outcome in client.submit_batch(admit):
+                if not outcome.get("ok"):
+                    raise RuntimeError(f"admission refused: {outcome}")
+        ports = {party: free_port() for party in parties}
+        urls = {party: f"http://{HOST}:{port}" for party, port in ports.items()}
+        nodes = []
+        for party in parties:
+            env = clean_env(GULFSEC_DATA_DIR=str(tmp / "nodes" / party),
+                            GULFSEC_REGIME_PATH=str(regime_path),
+                            GULFSEC_SYNC_INTERVAL_MS=str(sync_ms))
+            if peers:
+                env["GULFSEC_PEERS"] = ",".join(u for q, u in urls.items() if q != party)
+            nodes.append(procs.start(f"node {party}", [
+                "--data-dir", str(tmp / "nodes" / party), "--regime", str(regime_path),
+                "node", "serve", "--port", str(ports[party])],
+                env, tmp / f"node-{party}.log", urls[party]))
+        wait_healthy(procs, nodes, START_TIMEOUT_S + 5 * n_nodes)
+        watch = FinalityWatch(hub.url)
+        watch.start()
+        try:
+            with httpx.Client(base_url=hub.url, timeout=30) as http:
+                if not wait_settled(http, watch, procs, 120):
+                    echo(f"  (warning: the log of {hub_size(http)} setup entries was not all "
+                         f"final after 120 s; final up to {watch.final_size})")
+                setup_s = time.perf_counter() - setup_started
+                with HubClient(hub.url, party="SEC", key=sec) as client:
+                    submitted = submit_steadily(client, sec, entries, rate, procs)
+                last_index = max(index for _, index, _ in submitted)
+                deadline = time.monotonic() + 60
+                while watch.final_size <= last_index and time.monotonic() < deadline:
+                    procs.check_alive()
+                    time.sleep(0.05)
+        finally:
+            watch.stop()
+        if watch.error and watch.final_size <= last_index:
+            echo(f"  (the finality poll last failed with {watch.error})")
+        latencies, missing = [], 0
+        for started, index, _ in submitted:
+            final = watch.final_time(index)
+            if final is None:
+                missing += 1
+            else:
+                latencies.append(final - started)
+        return FinalityResult(n_nodes, len(witnesses), regime.witness_quorum, latencies,
+                              [s for _, _, s in submitted], missing, setup_s, rate)
+
+
+def submit_steadily(client: HubClient, sec: SigningKey, count: int, rate: float,
+                    procs: Processes) -> list[tuple[float, int, float]]:
+    """Submit ``count`` messages from the secretariat to all at ``rate`` per second, one after
+    the other (a sender's entries must arrive in sequence). Returns, for each, (perf_counter
+    at the submit call, its index, seconds the call took)."""
+    seq = int(client.party_status()["next_seq"])
+    text = "A message from the secretariat to every participant, to time its finality. " * 3
+    out: list[tuple[float, int, float]] = []
+    start = time.perf_counter()
+    for i in range(count):
+        due = start + i / rate
+        pause = due - time.perf_counter()
+        if pause > 0:
+            time.sleep(pause)
+        if i % 10 == 0:
+            procs.check_alive()
+        signed = compose(sec, "SEC", form="message@1", audience=ALL,
+                         body={"subject": f"benchmark message {i}", "text": text},
+                         seq=seq + i, now=datetime.now(UTC))
+        started = time.perf_counter()
+        receipt = client.submit(signed.raw)
+        out.append((started, int(receipt["index"]), time.perf_counter() - started))
+    return out
+
+
+# -- 2. a node's catch-up ---------------------------------------------------------------------
+
+
+class CatchupHistory:
+    """Signed entries from every participant but ``party``, each addressed to it or to all."""
+
+    def __init__(self, regime: Regime, party: str, n: int, now: datetime, seed: int = 11) -> None:
+        self.regime = regime
+        self.party = party
+        self.sec = SigningKey.generate(regime.secretariat.code)
+        self.log_key = SigningKey.generate(regime.log_origin)
+        parties = list(regime.participants)
+        self.keys = {p: SigningKey.generate(p) for p in parties}
+        self.genesis = sign_entry(
+            Entry("key-registration@1", "SEC", self.sec.key_id_hex, 0, now, ALL,
+                  {"party": "SEC", "vkey": self.sec.verifier.encode()}), self.sec)
+        self.registrations = [registration_request(self.keys[p], p, now).countersigned(self.sec)
+                              for p in parties]
+        senders = [p for p in parties if p != party]
+        rng = random.Random(seed)
+        seq = dict.fromkeys(senders, 1)
+        text = "Notification under the regime. " * 8
+        self.entries: list[bytes] = []
+        for i in range(n):
+            sender = senders[i % len(senders)]
+            audience: Audience = ALL if rng.random() < 0.5 else (party,)
+            entry = Entry("message@1", sender, self.keys[sender].key_id_hex, seq[sender], now,
+                          audience, {"subject": f"item {i}", "text": text})
+            seq[sender] += 1
+            self.entries.append(sign_entry(entry, self.keys[sender]).raw)
+
+    @property
+    def visible(self) -> int:
+        """Entries the node's party may read: all of them here."""
+        return 1 + len(self.registrations) + len(self.entries)
+
+
+def load_hub(history: CatchupHistory, url: str, now: datetime) -> None:
+    """Sequence the history through the hub service in process (prepare + enqueue)."""
+    engine = create_db_engine(url)
+    migrate(engine)
+    hub = Hub(history.regime, engine, history.log_key, ManualClock(now))
+    hub.start()
+    try:
+        hub.submit(history.genesis.raw)
+        setup: list[Future[Receipt]] = [hub.enqueue(hub.prepare(s.raw))
+                                        for s in history.registrations]
+        for fut in setup:
+            fut.result(timeout=60)
+        futures = [hub.enqueue(hub.prepare(raw)) for raw in history.entries]
+        for fut in futures:
+            fut.result(timeout=120)
+    finally:
+        hub.stop()
+        engine.dispose()
+
+
+@dataclass
+class CatchupResult:
+    entries: int
+    leaves: int
+    seconds: float
+    rounds: int
+    profile: str | None
+
+    @property
+    def rate(self) -> float:
+        return self.entries / self.seconds
+
+
+def catchup_run(n: int, profile: bool, echo: Echo) -> CatchupResult:
+    regime = default_regime()
+    party = regime.witnesses()[0]
+    now = datetime.now(UTC).replace(microsecond=0)
+    with workspace("gulfsec-bench-catchup-") as (tmp, procs):
+        started = time.perf_counter()
+        history = CatchupHistory(regime, party, n, now)
+        echo(f"  generated {n:,} signed entries to {party} or to all "
+             f"({time.perf_counter() - started:.0f} s)")
+        hub_dir = tmp / "hub"
+        hub_dir.mkdir()
+        started = time.perf_counter()
+        load_hub(history, f"sqlite:///{hub_dir / 'hub.db'}", now)
+        echo(f"  sequenced them through the hub service in process "
+             f"({time.perf_counter() - started:.0f} s)")
+        seed_file = tmp / "log.seed"
+        seed_file.write_text(base64.b64encode(history.log_key.seed).decode() + "\n")
+        seed_file.chmod(0o600)
+        hub = start_hub(procs, tmp, hub_dir, None, GULFSEC_LOG_KEY_FILE=str(seed_file))
+        engine = create_db_engine(f"sqlite:///{tmp / 'node.db'}")
+        migrate_node(engine)
+        key = history.keys[party]
+        client = HubClient(hub.url, party=party, key=key, timeout=120)
+        node = Node(regime, engine, party, key, client, history.log_key.verifier, SystemClock(),
+                    acknowledge=False)
+        node.load()
+        profiler = cProfile.Profile() if profile else None
+        stored = leaves = rounds = 0
+        try:
+            started = time.perf_counter()
+            if profiler is not None:
+                profiler.enable()
+            while True:
+                report = node.sync_once()
+                rounds += 1
+                if node.last_error:
+                    raise RuntimeError(f"node sync failed: {node.last_error}")
+                if report.alarms or report.quarantined:
+                    raise RuntimeError(f"node raised alarms: {report.alarms[:3]}")
+                stored += report.new_entries
+                leaves += report.new_leaves
+                if stored >= history.visible or (report.new_entries == 0 and rounds > 1):
+                    break
+            seconds = time.perf_counter() - started
+            if profiler is not None:
+                profiler.disable()
+        finally:
+            client.close()
+            engine.dispose()
+        if stored != history.visible:
+            raise RuntimeError(f"the node stored {stored} entries, expected {history.visible}")
+        text = None
+        if profiler is not None:
+            buffer = io.StringIO()
+            stats = pstats.Stats(profiler, stream=buffer)
+            stats.sort_stats("tottime").print_stats(25)
+            stats.sort_stats("cumulative").print_stats(40)
+            text = buffer.getvalue()
+        return CatchupResult(stored, leaves, seconds, rounds, text)
+
+
+# -- the run ----------------------------------------------------------------------------------
+
+
+def run(nodes: Sequence[int], entries: int, rate: float, catchup: int, sync_ms: int,
+        peers: bool, majority: bool, profile: bool, echo: Echo = print) -> dict[str, float]:
+    figures: dict[str, float] = {}
+    ceiling = verify_ceiling()
+    figures["verify_per_s"] = ceiling
+    echo(f"raw Ed25519 verify (cryptography, 1 core):       {ceiling:10,.0f} /s   (the ceiling)")
+    runs: list[tuple[int, int | None, str]] = [(n, None, "regime quorum") for n in nodes]
+    if majority and nodes:
+        largest = max(nodes)
+        if largest // 2 + 1 != default_regime().witness_quorum:
+            runs.append((largest, largest // 2 + 1, "majority quorum"))
+    if runs:
+        echo(f"submission → final at the hub: a hub and N `gulfsec node serve` processes on "
+             f"loopback (SQLite, sync interval {sync_ms} ms{', peers on' if peers else ''}); "
+             f"the secretariat sends {entries} messages to all at {rate:g}/s; every node "
+             "verifies, cosigns and acknowledges")
+    for n, quorum, label in runs:
+        result = finality_run(n, quorum, entries, rate, sync_ms, peers, echo)
+        key = f"final_{n}_nodes_q{result.quorum}"
+        figures[f"{key}_median_s"] = result.median
+        figures[f"{key}_p99_s"] = result.p99
+        echo(f"  {n:2} nodes, {label} {result.quorum} of {result.witnesses} witnesses: "
+             f"median {result.median:5.2f} s   p99 {result.p99:5.2f} s   "
+             f"max {max(result.latencies, default=math.nan):5.2f} s   "
+             f"(submit call: median {statistics.median(result.submit_s):.2f} s; "
+             f"{len(result.latencies)} final"
+             + (f", {result.missing} NOT final after 60 s" if result.missing else "")
+             + f"; setup {result.setup_s:.0f} s)")
+    if catchup:
+        echo(f"node catch-up: a fresh node verifies and stores {catchup:,} entries from a hub "
+             "process (acknowledgements off)")
+        result_c = catchup_run(catchup, profile, echo)
+        figures["catchup_per_s"] = result_c.rate
+        echo(f"  catch-up: {result_c.entries:,} entries ({result_c.leaves:,} leaves) in "
+             f"{result_c.seconds:.1f} s = {result_c.rate:8,.0f} /s   "
+             f"{result_c.rate / ceiling:5.0%} of the raw verify rate"
+             + ("  (with cProfile on: slower than without)" if profile else ""))
+        if result_c.profile:
+            echo(result_c.profile)
+    return figures
+
+
+def _terminate(signum: int, _frame: Any) -> None:
+    raise SystemExit(128 + signum)  # unwinds through every ``finally``: processes, temp dirs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--nodes", default="5,20",
+                        help="comma-separated node counts for the finality runs ('' for none)")
+    parser.add_argument("--entries", type=int, default=90,
+                        help="messages submitted in each finality run")
+    parser.add_argument("--rate", type=float, default=3.0, help="messages per second")
+    parser.add_argument("--catchup", type=int, default=100_000,
+                        help="entries the fresh node catches up on (0: skip)")
+    parser.add_argument("--sync-ms", type=int, default=300,
+                        help="GULFSEC_SYNC_INTERVAL_MS of every node")
+    parser.add_argument("--peers", action="store_true",
+                        help="nodes compare views with every other node each round")
+    parser.add_argument("--no-majority", action="store_true",
+                        help="skip the majority-quorum run for the largest node count")
+    parser.add_argument("--profile", action="store_true",
+                        help="run the catch-up under cProfile and print where time goes")
+    args = parser.parse_args()
+    nodes = [int(n) for n in args.nodes.split(",") if n.strip()]
+    signal.signal(signal.SIGTERM, _terminate)
+    run(nodes, args.entries, args.rate, args.catchup, args.sync_ms, args.peers,
+        not args.no_majority, args.profile)
+
+
+if __name__ == "__main__":
+    main()
