@@ -24,6 +24,38 @@ GOOD_BODIES: dict[str, dict[str, Any]] = {
     "key-revocation@1": {"party": "IRN", "key": "0a1b2c3d", "reason": "laptop lost"},
     "message@1": {"subject": "Naval exercise", "text": "Notice.", "level": "minister"},
     "acknowledgement@1": {"entries": [EID]},
+    # The military transparency forms (richer bodies in test_forms_transparency.py).
+    "annual-exchange@1": {
+        "year": 2027,
+        "command_organisation": [{"ref": "GS", "name": "General Staff"}],
+        "units": [],
+    },
+    "defence-planning@1": {
+        "budget_year": 2027, "budget_approval_date": "2026-12-20", "currency": "IRR",
+        "policy": "Defensive.", "force_planning": "Steady.",
+        "previous_expenditure": {"year": 2026, "amount": 100}, "budget": 110,
+    },
+    "annual-calendar@1": {"year": 2027, "activities": []},
+    "activity-notification@1": {
+        "kind": "naval", "name": "Velayat", "purpose": "Training.",
+        "start": "2027-03-01", "end": "2027-03-05",
+        "area": {"kind": "circle", "centre": {"lat": 26.5, "lon": 56.2}, "radius_km": 40},
+        "forces": {"major_surface_combatants": 6},
+    },
+    "observation-invitation@1": {
+        "notification": EID, "programme": "Day 1: briefing.", "arrival": "2027-03-01",
+        "arrival_point": "Bandar Abbas", "departure": "2027-03-03", "observers_per_state": 2,
+        "reply_by": "2027-02-15",
+    },
+    "observation-reply@1": {"invitation": EID, "decision": "decline"},
+    "arms-transfers@1": {"year": 2026, "nil_report": True},
+    "military-expenditure@1": {"year": 2026, "report": {"kind": "nil"}},
+    "nonproliferation-declaration@1": {
+        "as_of": "2027-01-01",
+        "treaties": {"npt": "party", "cwc": "party", "bwc": "party", "ctbt": "signatory"},
+        "iaea_safeguards_agreement": True, "iaea_additional_protocol": False,
+        "wmd_free_zone_support": True,
+    },
 }
 
 

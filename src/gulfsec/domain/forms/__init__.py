@@ -36,7 +36,7 @@ class FormSpec:
         if not isinstance(body, dict):
             raise InvalidFormBody(self.id, [("body", "must be a JSON object")])
         try:
-            self.model.model_validate(body, strict=False)
+            self.model.model_validate(body)
         except ValidationError as exc:
             raise InvalidFormBody(self.id, _field_errors(exc)) from None
         return body

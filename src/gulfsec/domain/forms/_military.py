@@ -67,9 +67,11 @@ Number = Annotated[float, BeforeValidator(_json_number)]
 Flag = Annotated[bool, BeforeValidator(_json_bool)]
 Day = Annotated[date, BeforeValidator(_json_day)]
 
-Year = Annotated[int, BeforeValidator(_json_int), Field(ge=1990, le=2200)]
-Quantity = Annotated[int, BeforeValidator(_json_int), Field(ge=0, le=10_000_000)]
-Money = Annotated[int, BeforeValidator(_json_int), Field(ge=0, le=2**53 - 1)]
+# Bounds go before the validator (so that the JSON Schema shows them as minimum/maximum), or
+# in the model's ``Field(...)``.
+Year = Annotated[int, Field(ge=1990, le=2200), BeforeValidator(_json_int)]
+Quantity = Annotated[int, Field(ge=0, le=10_000_000), BeforeValidator(_json_int)]
+Money = Annotated[int, Field(ge=0, le=2**53 - 1), BeforeValidator(_json_int)]
 """An amount in whole units of the report's currency (JSON carries integers to 2**53 exactly)."""
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
@@ -95,11 +97,14 @@ WeaponCategory = Literal[
 class Point(Body):
     """A point on the WGS 84 ellipsoid."""
 
-    lat: Annotated[Number, Field(ge=-90, le=90)] = Field(
-        title="Latitude", description="Degrees north (negative: south), -90 to 90."
+    lat: Number = Field(
+        ge=-90, le=90, title="Latitude", description="Degrees north (negative: south), -90 to 90."
     )
-    lon: Annotated[Number, Field(ge=-180, le=180)] = Field(
-        title="Longitude", description="Degrees east (negative: west), -180 to 180."
+    lon: Number = Field(
+        ge=-180,
+        le=180,
+        title="Longitude",
+        description="Degrees east (negative: west), -180 to 180.",
     )
 
 
@@ -108,8 +113,11 @@ class Circle(Body):
 
     kind: Literal["circle"] = Field(title="Shape", description='Always "circle".')
     centre: Point = Field(title="Centre", description="The centre of the area.")
-    radius_km: Annotated[Number, Field(gt=0, le=2000)] = Field(
-        title="Radius (km)", description="Radius in kilometres, more than 0 and at most 2,000."
+    radius_km: Number = Field(
+        gt=0,
+        le=2000,
+        title="Radius (km)",
+        description="Radius in kilometres, more than 0 and at most 2,000.",
     )
 
 
@@ -156,55 +164,67 @@ class Location(Body):
 class Forces(Body):
     """Forces taking part in an activity, by category. A category left out is zero."""
 
-    troops: Quantity = Field(0, title="Troops", description="Personnel taking part.")
-    battle_tanks: Quantity = Field(0, title="Battle tanks", description="Battle tanks.")
+    troops: Quantity = Field(default=0, title="Troops", description="Personnel taking part.")
+    battle_tanks: Quantity = Field(default=0, title="Battle tanks", description="Battle tanks.")
     acv: Quantity = Field(
-        0, title="Armoured combat vehicles", description="Armoured combat vehicles."
+        default=0, title="Armoured combat vehicles", description="Armoured combat vehicles."
     )
     artillery: Quantity = Field(
-        0, title="Artillery", description="Artillery pieces of 100 mm calibre and above."
+        default=0, title="Artillery", description="Artillery pieces of 100 mm calibre and above."
     )
     combat_aircraft: Quantity = Field(
-        0, title="Combat aircraft", description="Combat aircraft taking part."
+        default=0, title="Combat aircraft", description="Combat aircraft taking part."
     )
-    helicopters: Quantity = Field(0, title="Helicopters", description="Helicopters taking part.")
+    helicopters: Quantity = Field(
+        default=0, title="Helicopters", description="Helicopters taking part."
+    )
     aircraft_sorties: Quantity = Field(
-        0, title="Aircraft sorties", description="Sorties flown over the whole activity."
+        default=0, title="Aircraft sorties", description="Sorties flown over the whole activity."
     )
     major_surface_combatants: Quantity = Field(
-        0, title="Major surface combatants", description="Warships of 750 tonnes and above."
+        default=0, title="Major surface combatants", description="Warships of 750 tonnes and above."
     )
-    submarines: Quantity = Field(0, title="Submarines", description="Submarines taking part.")
+    submarines: Quantity = Field(
+        default=0, title="Submarines", description="Submarines taking part."
+    )
     amphibious_ships: Quantity = Field(
-        0, title="Amphibious ships", description="Amphibious and landing ships."
+        default=0, title="Amphibious ships", description="Amphibious and landing ships."
     )
 
 
 class Holdings(Body):
     """Major weapon systems held, by category. A category left out is zero."""
 
-    battle_tanks: Quantity = Field(0, title="Battle tanks", description="Battle tanks held.")
+    battle_tanks: Quantity = Field(
+        default=0, title="Battle tanks", description="Battle tanks held."
+    )
     acv: Quantity = Field(
-        0, title="Armoured combat vehicles", description="Armoured combat vehicles held."
+        default=0, title="Armoured combat vehicles", description="Armoured combat vehicles held."
     )
     artillery: Quantity = Field(
-        0, title="Artillery", description="Artillery pieces of 100 mm calibre and above held."
+        default=0,
+        title="Artillery",
+        description="Artillery pieces of 100 mm calibre and above held.",
     )
     combat_aircraft: Quantity = Field(
-        0, title="Combat aircraft", description="Combat aircraft held."
+        default=0, title="Combat aircraft", description="Combat aircraft held."
     )
-    helicopters: Quantity = Field(0, title="Helicopters", description="Helicopters held.")
+    helicopters: Quantity = Field(default=0, title="Helicopters", description="Helicopters held.")
     major_surface_combatants: Quantity = Field(
-        0, title="Major surface combatants", description="Warships of 750 tonnes and above held."
+        default=0,
+        title="Major surface combatants",
+        description="Warships of 750 tonnes and above held.",
     )
-    submarines: Quantity = Field(0, title="Submarines", description="Submarines held.")
+    submarines: Quantity = Field(default=0, title="Submarines", description="Submarines held.")
 
 
 class LiveFiring(Body):
     """An area of live firing, and how close it comes to another participant's waters."""
 
     area: Area = Field(title="Firing area", description="Where the live firing takes place.")
-    distance_to_territorial_sea_nm: Annotated[Number, Field(ge=0, le=5000)] = Field(
+    distance_to_territorial_sea_nm: Number = Field(
+        ge=0,
+        le=5000,
         title="Distance to territorial sea (nm)",
         description=(
             "Nautical miles from the firing area to the nearest territorial sea of another "

@@ -52,7 +52,7 @@ class ActivityNotification(Body):
         description="Other states whose forces take part.",
     )
     calendar_ref: RefId | None = Field(
-        None,
+        default=None,
         title="Calendar reference",
         description="The activity's reference in the notifying state's annual calendar.",
     )

@@ -56,8 +56,12 @@ def _years(activities: list[PlannedActivity], first: int, last: int) -> None:
             raise PydanticCustomError(
                 "activity_year",
                 "item {index} ('{ref}') starts on {start}, outside {span}",
-                {"index": index, "ref": activity.ref, "start": activity.start.isoformat(),
-                 "span": span},
+                {
+                    "index": index,
+                    "ref": activity.ref,
+                    "start": activity.start.isoformat(),
+                    "span": span,
+                },
             )
 
 

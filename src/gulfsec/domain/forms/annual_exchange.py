@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 from gulfsec.domain.forms import FormSpec
 from gulfsec.domain.forms._military import (
     Holdings,
+    Int,
     Labels,
     Location,
     MediumText,
@@ -36,7 +37,7 @@ class Command(Body):
     ref: RefId = Field(title="Reference", description="The command's reference in this report.")
     name: Name = Field(title="Name", description="The command's name.")
     subordinate_to: RefId | None = Field(
-        None,
+        default=None,
         title="Subordinate to",
         description="The reference of the command above it; none for the highest command.",
     )
@@ -58,7 +59,7 @@ class Unit(Body):
         title="Personnel", description="Authorised peacetime personnel strength."
     )
     weapons: Holdings = Field(
-        default_factory=Holdings,
+        default_factory=lambda: Holdings(),
         title="Major weapon systems",
         description="Major weapon systems the unit holds, by category.",
     )
@@ -69,11 +70,16 @@ class DeploymentPlan(Body):
 
     category: WeaponCategory = Field(title="Category", description="The weapon system category.")
     system: Name = Field(title="System", description="The type of weapon system.")
-    quantity: Annotated[Quantity, Field(ge=1)] = Field(
-        title="Quantity", description="How many are to be deployed (at least 1)."
+    quantity: Int = Field(
+        ge=1,
+        le=10_000_000,
+        title="Quantity",
+        description="How many are to be deployed (at least 1).",
     )
     year: Year = Field(title="Year", description="The year they are to be deployed.")
-    remarks: MediumText | None = Field(None, title="Remarks", description="Anything to add.")
+    remarks: MediumText | None = Field(
+        default=None, title="Remarks", description="Anything to add."
+    )
 
 
 class AnnualExchange(Body):

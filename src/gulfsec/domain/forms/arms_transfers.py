@@ -10,7 +10,7 @@ the mirror check.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -34,13 +34,13 @@ class TransferRow(Body):
     category: Category = Field(
         title="Category", description="UN Register category I to VII, or SALW."
     )
-    quantity: Annotated[Int, Field(ge=1, le=1_000_000)] = Field(
-        title="Quantity", description="Number of items (1 to 1,000,000)."
+    quantity: Int = Field(
+        ge=1, le=1_000_000, title="Quantity", description="Number of items (1 to 1,000,000)."
     )
     description: ShortText | None = Field(
-        None, title="Description", description="Type or model of the items."
+        default=None, title="Description", description="Type or model of the items."
     )
-    remarks: ShortText | None = Field(None, title="Remarks", description="Anything to add.")
+    remarks: ShortText | None = Field(default=None, title="Remarks", description="Anything to add.")
 
 
 def _no_rows_in_a_nil_report(rows: list[TransferRow], info: ValidationInfo) -> None:

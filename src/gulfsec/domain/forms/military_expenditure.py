@@ -69,7 +69,7 @@ class Simplified(Body):
 class Nil(Body):
     kind: Literal["nil"] = Field(title="Kind", description='Always "nil".')
     reason: MediumText | None = Field(
-        None, title="Reason", description="Why there is nothing to report."
+        default=None, title="Reason", description="Why there is nothing to report."
     )
 
 

@@ -47,7 +47,7 @@ class NonproliferationDeclaration(Body):
         description="Whether the state supports a zone free of weapons of mass destruction.",
     )
     statement: MediumText | None = Field(
-        None, title="Statement", description="The state's statement on the zone, if any."
+        default=None, title="Statement", description="The state's statement on the zone, if any."
     )
 
     @field_validator("iaea_additional_protocol")

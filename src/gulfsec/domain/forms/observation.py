@@ -63,7 +63,7 @@ class ObservationInvitation(Body):
 
 class Observer(Body):
     name: ShortText = Field(title="Name", description="The observer's full name.")
-    rank: ShortText | None = Field(None, title="Rank", description="Rank or title, if any.")
+    rank: ShortText | None = Field(default=None, title="Rank", description="Rank or title, if any.")
 
 
 class ObservationReply(Body):
@@ -79,7 +79,7 @@ class ObservationReply(Body):
         title="Observers",
         description="The observers sent: at least one when accepting, none when declining.",
     )
-    note: MediumText | None = Field(None, title="Note", description="Anything to add.")
+    note: MediumText | None = Field(default=None, title="Note", description="Anything to add.")
 
     @field_validator("observers")
     @classmethod

@@ -1,0 +1,100 @@
+"""The mirror check of arms transfers: what an exporter reports against what the importer
+reports, by year and UN Register category (the regime's ``arms_transfers.categories``).
+
+For each year, each obliged party's report that counts is its latest final ``arms-transfers@1``
+for that year (a nil report says zero of everything). Every (exporter, importer, category)
+that either side reports, between two obliged parties, gives two findings, one for each side
+(``subject`` reads ``II exports to IRQ`` or ``II imports from SAU``), with both reports as
+evidence:
+
+- ``met``: both reported the same quantity;
+- ``breached``: both reported and the quantities differ (a side whose report has no row for it
+  reports zero): the mismatch is listed with both figures;
+- ``pending``: a side's latest report is not final yet; or a side has reported nothing yet and
+  its report is not due;
+- ``missing``: a side has reported nothing for that year and its report is overdue.
+
+Transfers with states or organisations that owe no report are not compared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..model import Status
+from ..rule import Outcome, Window, fixed, open_obligation
+from ..view import ARMS, Rec, View
+from .arms_transfers import arms_due
+
+NAME = "arms-transfers-mirror"
+
+
+def _figure(party: str, quantity: int | None) -> str:
+    return f"{party} reports {quantity:,}" if quantity is not None else f"{party} has no report"
+
+
+class ArmsMirrorRule:
+    name = NAME
+
+    def keys(self, view: View, window: Window) -> list[int]:
+        return sorted(view.report_years.get(ARMS, ()))
+
+    def touched(self, view: View, rec: Rec) -> Iterator[int]:
+        if rec.form == ARMS:
+            year = view.report_year(rec)
+            if year is not None:
+                yield year
+
+    def assess(self, view: View, key: int) -> list[Outcome]:
+        year = key
+        categories = set(view.regime.commitments.arms_transfers.categories)
+        obliged = view.obliged_set
+        # party -> (its report that counts, whether a newer one is not final yet)
+        reports: dict[str, tuple[Rec, bool]] = {}
+        exports: dict[tuple[str, str, str], int] = {}
+        imports: dict[tuple[str, str, str], int] = {}
+        for party in view.obliged:
+            filed = view.reports_of(ARMS, party, year)
+            if not filed:
+                continue
+            final = [rec for rec in filed if rec.final_at is not None]
+            current = final[-1] if final else filed[-1]
+            reports[party] = (current, current.final_at is None or filed[-1] is not current)
+            for rows, into in ((current.body.exports, exports), (current.body.imports, imports)):
+                for row in rows:
+                    if row.category in categories and row.partner in obliged:
+                        if row.partner != party:
+                            k = (party, row.partner, row.category)
+                            into[k] = into.get(k, 0) + row.quantity
+        pairs = {*exports, *((e, i, c) for i, e, c in imports)}
+        due = arms_due(view.regime, year)
+        out: list[Outcome] = []
+        for exporter, importer, category in sorted(pairs):
+            sent = exports.get((exporter, importer, category), 0) if exporter in reports else None
+            got = imports.get((importer, exporter, category), 0) if importer in reports else None
+            detail = (
+                f"{_figure(exporter, sent)} exported to {importer}; "
+                f"{_figure(importer, got)} imported from {exporter}"
+            )
+            evidence = tuple(reports[p][0].id for p in (exporter, importer) if p in reports)
+            sides = (
+                (exporter, f"{category} exports to {importer}"),
+                (importer, f"{category} imports from {exporter}"),
+            )
+            waiting = any(reports[p][1] for p in (exporter, importer) if p in reports)
+            for party, subject in sides:
+                if waiting:
+                    out.append(fixed(party, NAME, "pending", due, evidence,
+                                     f"{detail} (a report is not final yet)",
+                                     year=year, subject=subject, yearly=True))
+                elif sent is None or got is None:
+                    out.append(open_obligation(party, NAME, due, evidence, detail,
+                                               year=year, subject=subject, yearly=True))
+                else:
+                    status: Status = "met" if sent == got else "breached"
+                    out.append(fixed(party, NAME, status, due, evidence, detail,
+                                     year=year, subject=subject, yearly=True))
+        return out
+
+
+RULE = ArmsMirrorRule()

@@ -1,0 +1,62 @@
+"""Constraining provision: an activity of at least ``constraining.troops`` must have been in
+the party's annual calendar ``constraining.years_ahead`` years ahead: listed (in a calendar's
+``activities`` or ``later_activities``) in a calendar entry final by the calendar due date of
+year ``start year - years_ahead`` (15 November two years before).
+
+Judged from the activity's latest notification, or else from its latest calendar listing. A
+listing final by then is ``met``; anything else is ``breached`` once that date has passed
+(``pending`` before it, or while a listing sequenced in time is not final yet).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..rule import Outcome, Window, describe, fixed, judge, open_obligation, yearly_due
+from ..view import ActivityKey, Rec, View
+from ._activities import facts, subject, touched_activities
+
+NAME = "constraining-provision"
+
+
+class ConstrainingRule:
+    name = NAME
+
+    def keys(self, view: View, window: Window) -> set[ActivityKey]:
+        return view.activity_keys()
+
+    def touched(self, view: View, rec: Rec) -> Iterator[ActivityKey]:
+        return touched_activities(view, rec)
+
+    def assess(self, view: View, key: ActivityKey) -> list[Outcome]:
+        known = facts(view, key, later=True)
+        if known is None:
+            return []
+        terms = view.regime.commitments.constraining
+        troops = known.forces.troops
+        if troops < terms.troops:
+            return []
+        party, year = key[0], known.start.year
+        due = yearly_due(view.regime.commitments.annual_calendar.due, year - terms.years_ahead)
+        why = f"troops {troops:,} >= {terms.troops:,}, calendar {terms.years_ahead} years ahead"
+        listings = [calendar for calendar, _, _ in view.listings.get(key, ())]
+        verdict = judge(due, listings)
+        name = subject(key, known.name)
+        if verdict is None:
+            return [
+                open_obligation(
+                    party, NAME, due, (known.source.id,), f"never announced in time; {why}",
+                    year=year, subject=name, overdue="breached",
+                )
+            ]
+        status = "breached" if verdict.status == "late" else verdict.status
+        evidence = tuple(dict.fromkeys((known.source.id, verdict.rec.id)))
+        return [
+            fixed(
+                party, NAME, status, due, evidence, f"{describe(verdict, due)}; {why}",
+                year=year, subject=name,
+            )
+        ]
+
+
+RULE = ConstrainingRule()
