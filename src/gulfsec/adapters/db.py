@@ -431,3 +431,9 @@ class HubRepository:
             sa.select(pending_registrations).order_by(pending_registrations.c.received_at)
         )
         return [(r.party, r.key_id, bytes(r.raw), int(r.received_at)) for r in rows]
+
+    def entries_after(self, after: int, limit: int) -> list[StoredEntry]:
+        """Every entry with index > ``after``, oldest first."""
+        query = (sa.select(*_ENTRY_COLUMNS).where(entries.c.idx > after)
+                 .order_by(entries.c.idx).limit(limit))
+        return [_stored(row) for row in self.conn.execute(query)]

@@ -151,5 +151,15 @@ class HubClient:
         return dict(self._json(self._request("GET", f"/v1/entries/{entry_id}/proof",
                                              params=params, signed=True)))
 
+    def compliance(self, *, party: str | None = None, year: int | None = None,
+                   fmt: str = "json") -> str:
+        """Findings over what this participant may read, as JSON, CSV or a table."""
+        params: dict[str, Any] = {"format": fmt}
+        if party is not None:
+            params["party"] = party
+        if year is not None:
+            params["year"] = year
+        return self._request("GET", "/v1/compliance", params=params, signed=True).text
+
     def party_status(self) -> dict[str, Any]:
         return dict(self._json(self._request("GET", "/v1/me", signed=True)))

@@ -1,0 +1,116 @@
+"""Compliance findings, computed where the data is: on the hub over its log, on a node over its
+own verified copy (DESIGN.md §7).
+
+Both feed the same incremental :class:`~gulfsec.domain.compliance.ComplianceEngine` from a
+*record source*: the entries a viewer holds, in log order, with the finality time each has. The
+hub can compute for any viewer (a participant sees only what it may read), so the hub's answer
+to a participant and that participant's own node agree on the same data.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Protocol
+
+from gulfsec.domain.compliance import ComplianceEngine, Finding, LogRecord
+from gulfsec.domain.entry import parse_signed_entry
+from gulfsec.domain.regime import Regime
+from gulfsec.services.hub import Hub
+from gulfsec.services.node import Node, from_micros
+from gulfsec.services.unit_of_work import UnitOfWork
+
+_MAX_RAW = 1 << 22
+_PAGE = 5_000
+
+
+class RecordSource(Protocol):
+    def records_after(self, index: int) -> Iterator[LogRecord]:
+        """Records with a larger log index, in log order (with their finality so far)."""
+        ...
+
+    def finality(self) -> Callable[[int], datetime | None]:
+        """A lookup: log index → the entry's finality time, or None while not final."""
+        ...
+
+
+class HubRecords:
+    """The hub's log as records: everything, or what one party may read."""
+
+    def __init__(self, hub: Hub, viewer: str | None = None) -> None:
+        self.hub = hub
+        self.viewer = viewer
+
+    def finality(self) -> Callable[[int], datetime | None]:
+        return self.hub.state.finality.final_at
+
+    def records_after(self, index: int) -> Iterator[LogRecord]:
+        final = self.finality()
+        size = self.hub.state.size
+        after = index
+        while True:
+            with UnitOfWork(self.hub.engine) as uow:
+                if self.viewer is None:
+                    rows = uow.repo.entries_after(after, _PAGE)
+                else:
+                    rows = uow.repo.visible_entries(self.viewer, after, _PAGE)
+            rows = [r for r in rows if r.index < size]
+            if not rows:
+                return
+            for row in rows:
+                signed = parse_signed_entry(row.raw, max_bytes=_MAX_RAW)
+                yield LogRecord(row.index, signed, final(row.index),
+                                from_micros(row.sequenced_at))
+            after = rows[-1].index
+
+
+class NodeRecords:
+    """A node's own verified copy as records."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    def finality(self) -> Callable[[int], datetime | None]:
+        return self.node.finality_table()
+
+    def records_after(self, index: int) -> Iterator[LogRecord]:
+        final = self.finality()
+        with self.node.uow() as uow:
+            rows = uow.repo.entries_from(index)
+        for row in rows:  # a node holds what its party may read: thousands, not millions
+            signed = parse_signed_entry(row.raw, max_bytes=_MAX_RAW)
+            yield LogRecord(row.index, signed, final(row.index), from_micros(row.sequenced_at))
+
+
+class Compliance:
+    """An incremental engine kept up to date from a record source; thread-safe."""
+
+    def __init__(self, regime: Regime, source: RecordSource, *,
+                 since_year: int | None = None) -> None:
+        self.engine = ComplianceEngine(regime, since_year=since_year)
+        self.source = source
+        self._last = -1
+        self._not_final: set[int] = set()
+        self._lock = threading.Lock()
+
+    def refresh(self) -> None:
+        """Take in new records and finality times learnt since the last call."""
+        with self._lock:
+            final = self.source.finality()
+            for index in sorted(self._not_final):
+                when = final(index)
+                if when is not None:
+                    self.engine.update_finality(index, when)
+                    self._not_final.discard(index)
+            for record in self.source.records_after(self._last):
+                self.engine.add(record)
+                if record.final_at is None:
+                    self._not_final.add(record.index)
+                self._last = record.index
+
+    def findings(self, now: datetime, party: str | None = None,
+                 year: int | None = None) -> list[Finding]:
+        self.refresh()
+        with self._lock:
+            return self.engine.findings(now, party=party, year=year)
