@@ -51,8 +51,6 @@ checkpoints = sa.Table(
     sa.Column("root", sa.LargeBinary(32), nullable=False),
     sa.Column("note", sa.Text, nullable=False),
     sa.Column("created_at", sa.BigInteger, nullable=False),
-    sa.Column("final_at", sa.BigInteger, nullable=True),
-    sa.Column("quorum", sa.Text, nullable=True),
 )
 
 cosignatures = sa.Table(
@@ -78,6 +76,7 @@ keys = sa.Table(
 
 sa.Index("ix_entries_sender", entries.c.sender, entries.c.idx)
 sa.Index("ix_entries_all", entries.c.audience_all, entries.c.idx)
+sa.Index("ix_cosignatures_received", cosignatures.c.received_at)
 
 
 def _is_sqlite(url: str) -> bool:
@@ -156,7 +155,6 @@ class StoredCheckpoint:
     root: bytes
     note: str
     created_at: int
-    final_at: int | None = None
 
 
 pending_registrations = sa.Table(
@@ -269,13 +267,13 @@ class HubRepository:
         ).first()
         if row is None:
             return None
-        return StoredCheckpoint(row.size, bytes(row.root), row.note, row.created_at, row.final_at)
+        return StoredCheckpoint(row.size, bytes(row.root), row.note, row.created_at)
 
     def checkpoint_at(self, size: int) -> StoredCheckpoint | None:
         row = self.conn.execute(sa.select(checkpoints).where(checkpoints.c.size == size)).first()
         if row is None:
             return None
-        return StoredCheckpoint(row.size, bytes(row.root), row.note, row.created_at, row.final_at)
+        return StoredCheckpoint(row.size, bytes(row.root), row.note, row.created_at)
 
     def first_checkpoint_covering(self, index: int) -> StoredCheckpoint | None:
         row = self.conn.execute(
@@ -284,7 +282,7 @@ class HubRepository:
         ).first()
         if row is None:
             return None
-        return StoredCheckpoint(row.size, bytes(row.root), row.note, row.created_at, row.final_at)
+        return StoredCheckpoint(row.size, bytes(row.root), row.note, row.created_at)
 
     def entry_ids(self, start: int = 0) -> Iterator[bytes]:
         result = self.conn.execution_options(yield_per=10_000).execute(
@@ -387,28 +385,22 @@ class HubRepository:
         )
         return [StoredCosignature(r.size, r.party, r.key_id, r.timestamp, r.line) for r in rows]
 
-    def mark_final(self, size: int, final_at: int, quorum: str) -> None:
-        self.conn.execute(
-            checkpoints.update().where(checkpoints.c.size == size, checkpoints.c.final_at.is_(None))
-            .values(final_at=final_at, quorum=quorum)
-        )
-
-    def final_checkpoints(self, after: int = 0, limit: int = 100) -> list[tuple[int, int, str]]:
-        """(size, final_at µs, note with the quorum's cosignature lines) for final checkpoints."""
+    def all_cosignatures(self) -> list[tuple[str, int, int]]:
+        """(party, size, timestamp) of every stored cosignature."""
         rows = self.conn.execute(
-            sa.select(checkpoints.c.size, checkpoints.c.final_at, checkpoints.c.note,
-                      checkpoints.c.quorum)
-            .where(checkpoints.c.size > after, checkpoints.c.final_at.is_not(None))
-            .order_by(checkpoints.c.size).limit(limit)
-        )
-        return [(int(r.size), int(r.final_at), str(r.note) + str(r.quorum or "")) for r in rows]
+            sa.select(cosignatures.c.party, cosignatures.c.size, cosignatures.c.timestamp))
+        return [(r.party, int(r.size), int(r.timestamp)) for r in rows]
 
-    def all_finals(self) -> list[tuple[int, int]]:
+    def cosignatures_since(self, since: int, limit: int) -> list[tuple[int, str, str, int]]:
+        """(size, party, line, received_at) received at or after ``since``, oldest first."""
         rows = self.conn.execute(
-            sa.select(checkpoints.c.size, checkpoints.c.final_at)
-            .where(checkpoints.c.final_at.is_not(None)).order_by(checkpoints.c.size)
+            sa.select(cosignatures.c.size, cosignatures.c.party, cosignatures.c.line,
+                      cosignatures.c.received_at)
+            .where(cosignatures.c.received_at >= since)
+            .order_by(cosignatures.c.received_at, cosignatures.c.size, cosignatures.c.party)
+            .limit(limit)
         )
-        return [(int(r.size), int(r.final_at)) for r in rows]
+        return [(int(r.size), r.party, r.line, int(r.received_at)) for r in rows]
 
     # -- registrations waiting for the secretariat ------------------------------------------
 

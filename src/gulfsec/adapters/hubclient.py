@@ -92,12 +92,13 @@ class HubClient:
                                  headers={"Content-Type": "application/json"})
         return dict(self._json(response))
 
-    def final_checkpoints(self, after: int = 0) -> list[str]:
-        data = self._json(self._request("GET", "/v1/final", params={"after": after}))
-        notes = data.get("checkpoints") if isinstance(data, dict) else None
-        if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
-            raise TransportError("the hub's list of final checkpoints is malformed")
-        return notes
+    def cosignatures(self, since: int = 0) -> list[dict[str, Any]]:
+        """Witness cosignatures the hub received at or after ``since`` (µs), oldest first."""
+        data = self._json(self._request("GET", "/v1/cosignatures", params={"since": since}))
+        items = data.get("cosignatures") if isinstance(data, dict) else None
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise TransportError("the hub's list of cosignatures is malformed")
+        return items
 
     def checkpoint_at(self, size: int) -> str:
         return self._request("GET", f"/v1/checkpoints/{size}").text

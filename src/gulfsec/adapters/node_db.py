@@ -101,6 +101,15 @@ quarantine = sa.Table(
     sa.Column("created_at", sa.BigInteger, nullable=False),
 )
 
+cosignatures = sa.Table(
+    "node_cosignatures", metadata,
+    sa.Column("size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("party", sa.String(8), primary_key=True),
+    sa.Column("line", sa.Text, nullable=False),
+    sa.Column("timestamp", sa.BigInteger, nullable=True),
+)
+"""``timestamp`` is set once the cosignature verified against the node's own tree."""
+
 sa.Index("ix_node_entries_sender", entries.c.sender, entries.c.seq)
 
 
@@ -293,11 +302,36 @@ class NodeRepository:
             self.conn.execute(checkpoints.update().where(checkpoints.c.size == cp.size)
                               .values(**values))
 
-    def final_checkpoints(self) -> list[tuple[int, int]]:
+    # -- cosignatures ----------------------------------------------------------------------
+
+    def add_cosignature(self, size: int, party: str, line: str) -> None:
+        exists = self.conn.execute(sa.select(cosignatures.c.party).where(
+            cosignatures.c.size == size, cosignatures.c.party == party)).first()
+        if exists is None:
+            self.conn.execute(cosignatures.insert(), {"size": size, "party": party,
+                                                      "line": line, "timestamp": None})
+
+    def unverified_cosignatures(self, max_size: int) -> list[tuple[int, str, str]]:
         rows = self.conn.execute(
-            sa.select(checkpoints.c.size, checkpoints.c.final_at)
-            .where(checkpoints.c.final_at.is_not(None)).order_by(checkpoints.c.size))
-        return [(int(r.size), int(r.final_at)) for r in rows]
+            sa.select(cosignatures.c.size, cosignatures.c.party, cosignatures.c.line)
+            .where(cosignatures.c.timestamp.is_(None), cosignatures.c.size <= max_size)
+            .order_by(cosignatures.c.size))
+        return [(int(r.size), r.party, r.line) for r in rows]
+
+    def set_cosignature(self, size: int, party: str, timestamp: int | None) -> None:
+        """Mark a cosignature verified (with its time), or drop it (``None``)."""
+        where = (cosignatures.c.size == size) & (cosignatures.c.party == party)
+        if timestamp is None:
+            self.conn.execute(cosignatures.delete().where(where))
+        else:
+            self.conn.execute(cosignatures.update().where(where).values(timestamp=timestamp))
+
+    def verified_cosignatures(self) -> list[tuple[str, int, int, str]]:
+        """(party, size, timestamp, line) of every verified cosignature."""
+        rows = self.conn.execute(
+            sa.select(cosignatures).where(cosignatures.c.timestamp.is_not(None))
+            .order_by(cosignatures.c.size))
+        return [(r.party, int(r.size), int(r.timestamp), r.line) for r in rows]
 
     # -- witness ---------------------------------------------------------------------------
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -152,35 +151,6 @@ def hub_timestamp(signed: SignedNote, checkpoint: Checkpoint, log_key: VerifierK
             return verify_cosignature(checkpoint, sig, log_key).timestamp
     raise CheckpointSignatureError(
         f"checkpoint of size {checkpoint.size} carries no timestamp from the log key")
-
-
-def witness_cosignatures(signed: SignedNote, checkpoint: Checkpoint,
-                         witnesses: Mapping[str, VerifierKey]) -> list[Cosignature]:
-    """The valid cosignatures on ``checkpoint`` by the given witnesses (one per witness).
-
-    Lines by unknown keys are ignored, as C2SP readers do; a line that claims a witness's key
-    but does not verify is ignored too (it cannot count towards a quorum).
-    """
-    found: dict[str, Cosignature] = {}
-    for sig in signed.signatures:
-        key = witnesses.get(sig.name)
-        if key is None or sig.name in found:
-            continue
-        if sig.key_id != key.as_type(SIG_COSIGNATURE).key_id:
-            continue
-        try:
-            found[sig.name] = verify_cosignature(checkpoint, sig, key)
-        except CheckpointSignatureError:
-            continue
-    return list(found.values())
-
-
-def quorum_time(cosignatures: Sequence[Cosignature], quorum: int) -> int | None:
-    """When ``quorum`` witnesses had cosigned: the quorum-th earliest timestamp, or None."""
-    if quorum < 1:
-        raise ValueError("quorum must be at least 1")
-    times = sorted(c.timestamp for c in cosignatures)
-    return times[quorum - 1] if len(times) >= quorum else None
 
 
 def verify_checkpoint(note: str | bytes, log_key: VerifierKey) -> tuple[Checkpoint, SignedNote]:

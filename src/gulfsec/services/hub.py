@@ -48,6 +48,7 @@ from gulfsec.errors import (
     UnknownReference,
 )
 from gulfsec.ledger import tiles
+from gulfsec.ledger.finality import WitnessFinality
 from gulfsec.ledger.merkle import MerkleTree
 from gulfsec.ledger.note import Checkpoint, sign_checkpoint
 from gulfsec.services.audit import AuditResult, audit_entries
@@ -92,7 +93,7 @@ class HubState:
         self.keyring = Keyring(regime.secretariat.code)
         self.next_seq: dict[str, int] = {}
         self.checkpoint: StoredCheckpoint | None = None
-        self.finality = FinalityIndex()
+        self.finality = FinalityIndex(regime.witness_quorum)
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
         self.listeners: list[Callable[[int], None]] = []
@@ -117,7 +118,7 @@ class HubState:
                 for row in uow.repo.all_keys()
             ])
             next_seq = uow.repo.next_seqs()
-            finals = uow.repo.all_finals()
+            cosigs = uow.repo.all_cosignatures()
         if latest is None:
             if tree.size:
                 raise StorageError("the log holds entries but no checkpoint")
@@ -133,7 +134,7 @@ class HubState:
             self.checkpoint = latest
             self.keyring = keyring
             self.next_seq = next_seq
-            self.finality = FinalityIndex(finals)
+            self.finality = FinalityIndex(self.regime.witness_quorum, cosigs)
 
     @property
     def size(self) -> int:
@@ -141,42 +142,27 @@ class HubState:
 
 
 class FinalityIndex:
-    """For any log index, when it became final: the earliest quorum time of a final checkpoint
-    that covers it (DESIGN.md §4). Kept as (size, final_at µs) pairs with suffix minima."""
+    """For any log index, when it became final (DESIGN.md §4), from the witnesses' verified
+    cosignatures; see :mod:`gulfsec.ledger.finality` for the rule."""
 
-    def __init__(self, finals: Sequence[tuple[int, int]] = ()) -> None:
-        self._finals = sorted(finals)
-        self._suffix: list[int] = []
-        self._rebuild()
+    def __init__(self, quorum: int, cosignatures: Sequence[tuple[str, int, int]] = ()) -> None:
+        self._finality = WitnessFinality(quorum)
+        for party, size, timestamp in cosignatures:
+            self._finality.add(party, size, timestamp)
 
-    def _rebuild(self) -> None:
-        suffix: list[int] = []
-        best: int | None = None
-        for _size, when in reversed(self._finals):
-            best = when if best is None else min(best, when)
-            suffix.append(best)
-        suffix.reverse()
-        self._suffix = suffix
-
-    def add(self, size: int, final_at: int) -> None:
-        self._finals = sorted([*self._finals, (size, final_at)])
-        self._rebuild()
+    def add(self, party: str, size: int, timestamp: int) -> None:
+        self._finality.add(party, size, timestamp)
 
     @property
     def final_size(self) -> int:
-        return self._finals[-1][0] if self._finals else 0
+        return self._finality.final_size
 
     def final_at(self, index: int) -> datetime | None:
-        lo, hi = 0, len(self._finals)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self._finals[mid][0] > index:
-                hi = mid
-            else:
-                lo = mid + 1
-        if lo == len(self._finals):
-            return None
-        return _from_micros(self._suffix[lo])
+        when = self._finality.final_at(index)
+        return None if when is None else datetime.fromtimestamp(when, UTC)
+
+    def vouchers(self, index: int) -> dict[str, int]:
+        return self._finality.vouchers(index)
 
 
 @dataclass
@@ -592,19 +578,19 @@ class Hub:
             added = uow.repo.add_cosignature(
                 StoredCosignature(size, sig.name, record.key.key_id_hex, cosig.timestamp,
                                   sig.line()), _micros(now))
-            all_sigs = uow.repo.cosignatures_for(size)
-            quorum = self.regime.witness_quorum
-            newly_final: int | None = None
-            if added and len(all_sigs) >= quorum and stored.final_at is None:
-                first = all_sigs[:quorum]
-                final_at = max(c.timestamp for c in first) * 1_000_000
-                uow.repo.mark_final(size, final_at, "".join(c.line for c in first))
-                newly_final = final_at
             uow.commit()
-        if newly_final is not None:
+        if added:
             with self.state.lock:
-                self.state.finality.add(size, newly_final)
+                self.state.finality.add(sig.name, size, cosig.timestamp)
         return added
+
+    def cosignatures_since(self, since: int, limit: int = 1000) -> list[dict[str, object]]:
+        """Cosignatures received at or after ``since`` (µs), oldest first, for nodes to verify
+        themselves; ``received_at`` is the cursor for the next call."""
+        with UnitOfWork(self.engine) as uow:
+            rows = uow.repo.cosignatures_since(since, limit)
+        return [{"size": size, "party": party, "line": line, "received_at": received}
+                for size, party, line, received in rows]
 
     # -- registrations waiting for the secretariat ----------------------------------------
 
@@ -676,11 +662,6 @@ class Hub:
         with UnitOfWork(self.engine) as uow:
             lines = [c.line for c in uow.repo.cosignatures_for(target)]
         return note + "".join(lines)
-
-    def final_notes(self, after: int, limit: int = 100) -> list[str]:
-        """Final checkpoints larger than ``after``: note plus the quorum's cosignatures."""
-        with UnitOfWork(self.engine) as uow:
-            return [note for _size, _at, note in uow.repo.final_checkpoints(after, limit)]
 
     def tile(self, path: str) -> bytes:
         """A tlog-tiles hash tile or entry bundle of the tree at the latest checkpoint."""

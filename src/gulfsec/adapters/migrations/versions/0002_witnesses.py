@@ -1,4 +1,4 @@
-"""Witnesses: the hub's timestamp on each checkpoint, cosignatures, and finality.
+"""Witnesses: their cosignatures on checkpoints (finality is computed from them).
 
 Revision ID: 0002
 Revises: 0001
@@ -16,9 +16,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("checkpoints") as batch:
-        batch.add_column(sa.Column("final_at", sa.BigInteger, nullable=True))
-        batch.add_column(sa.Column("quorum", sa.Text, nullable=True))
     op.create_table(
         "cosignatures",
         sa.Column("size", sa.BigInteger, sa.ForeignKey("checkpoints.size"), primary_key=True),
@@ -28,12 +25,9 @@ def upgrade() -> None:
         sa.Column("line", sa.Text, nullable=False),
         sa.Column("received_at", sa.BigInteger, nullable=False),
     )
-    op.create_index("ix_checkpoints_final", "checkpoints", ["final_at"])
+    op.create_index("ix_cosignatures_received", "cosignatures", ["received_at"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_checkpoints_final", "checkpoints")
+    op.drop_index("ix_cosignatures_received", "cosignatures")
     op.drop_table("cosignatures")
-    with op.batch_alter_table("checkpoints") as batch:
-        batch.drop_column("quorum")
-        batch.drop_column("final_at")
