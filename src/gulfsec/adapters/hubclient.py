@@ -139,9 +139,13 @@ class HubClient:
 
     # -- signed ----------------------------------------------------------------------------
 
-    def entries(self, after: int = -1, limit: int = 100) -> dict[str, Any]:
-        return dict(self._json(self._request("GET", "/v1/entries",
-                                             params={"after": after, "limit": limit},
+    def entries(self, after: int = -1, limit: int = 100, *, raw: bool = False) -> dict[str, Any]:
+        """Entries this participant may read after an index; with ``raw``, each entry as its
+        canonical bytes (base64) instead of JSON."""
+        params: dict[str, Any] = {"after": after, "limit": limit}
+        if raw:
+            params["format"] = "raw"
+        return dict(self._json(self._request("GET", "/v1/entries", params=params,
                                              signed=True)))
 
     def entry(self, entry_id: str) -> dict[str, Any]:

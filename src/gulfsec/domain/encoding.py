@@ -88,7 +88,10 @@ def _no_float(_text: str) -> Any:
     raise _HasFloat
 
 
-_NOT_PLAIN = re.compile(rb"[\xf0-\xff]|[0-9]{17}")
+def _plain_int(text: str) -> int:
+    if len(text) > 16:  # 2**53 has 16 digits: let the general path decide
+        raise _HasFloat
+    return int(text)
 
 
 def parse_if_canonical(data: bytes) -> Any | None:
@@ -96,14 +99,16 @@ def parse_if_canonical(data: bytes) -> Any | None:
 
     "Plain": no floats (their formatting is ECMAScript's), no integer of 17 or more digits (the
     range check), and no character outside the Basic Multilingual Plane (the only case where
-    RFC 8785's UTF-16 key order differs from Python's). For such values Python's sorted, compact
-    encoder *is* RFC 8785, so one C-speed encode and a byte comparison decide. A None answer
-    means only "take the general path", never "invalid".
+    RFC 8785's UTF-16 key order differs from Python's; in UTF-8 such characters, and only they,
+    start with a byte of 0xF0 or more). For such values Python's sorted, compact encoder *is*
+    RFC 8785, so one C-speed encode and a byte comparison decide. A None answer means only
+    "take the general path", never "invalid".
     """
-    if _NOT_PLAIN.search(data):
+    if not data or max(data) >= 0xF0:
         return None
     try:
-        value = json.loads(data, parse_float=_no_float, parse_constant=_parse_constant)
+        value = json.loads(data, parse_float=_no_float, parse_int=_plain_int,
+                           parse_constant=_parse_constant)
         encoded = _fast_encoder.encode(value).encode("utf-8")
     except (_HasFloat, ValueError, RecursionError, UnicodeError, JSONError):
         return None

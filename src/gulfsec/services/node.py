@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -164,8 +165,12 @@ class Node:
     def uow(self) -> GenericUnitOfWork[NodeRepository]:
         return GenericUnitOfWork(self.engine, NodeRepository)
 
-    def load(self) -> None:
-        """Rebuild the in-memory tree and keyring from the node's own database, checking it."""
+    def load(self, *, check_tree: bool = True) -> None:
+        """Rebuild the in-memory tree and keyring from the node's own database, checking it.
+
+        ``check_tree=False`` loads a tree that does not match the latest checkpoint instead of
+        refusing it: for :meth:`verify_all`, which must still run and report each problem.
+        """
         with self.lock, self.uow() as uow:
             tree = MerkleTree()
             tree.extend(uow.repo.all_leaves())
@@ -179,7 +184,8 @@ class Node:
         finality = WitnessFinality(self.regime.witness_quorum)
         for party, size, timestamp, _line in verified:
             finality.add(party, size, timestamp)
-        if latest is not None and (latest.size != tree.size or tree.root() != latest.root):
+        if check_tree and latest is not None and (latest.size != tree.size
+                                                  or tree.root() != latest.root):
             raise LogVerificationError(
                 f"the node's stored leaves ({tree.size}) do not match its latest checkpoint "
                 f"(size {latest.size}); run `gulfsec verify`")
@@ -466,40 +472,61 @@ class Node:
             uow.commit()
 
     def _fetch_entries(self, checkpoint: Checkpoint, report: SyncReport) -> None:
-        """Fetch, verify and store the entries this party may read, up to ``checkpoint``."""
+        """Fetch, verify and store the entries this party may read, up to ``checkpoint``.
+
+        Pages come as the entries' canonical bytes; the next page is fetched while this one is
+        verified, so the node does not sit idle while the hub answers.
+        """
         with self.uow() as uow:
             after = uow.repo.last_entry_index()
-        while True:
-            items = [i for i in self.client.entries(after=after, limit=500).get("entries", [])
-                     if isinstance(i, dict)]
-            if not items:
-                return
-            page_after = after
-            good: list[NodeEntry] = []
-            claimed: list[str] = []
-            beyond = False
-            with self.uow() as uow:
-                for item in items:
-                    index = item.get("index")
-                    if isinstance(index, int) and index >= checkpoint.size:
-                        beyond = True  # sequenced after this checkpoint: next round
-                        break
-                    if isinstance(index, int):
-                        after = max(after, index)
-                    verified = self._verify_item(uow.repo, item, checkpoint, report)
-                    if verified is None:
-                        continue
-                    signed, stored = verified
-                    good.append(stored)
-                    claimed.append(format_time(signed.entry.time))
-                    if self.keyring.changed_by(signed):
-                        self.keyring.apply(signed, stored.index)
-                    self.last_seq[signed.entry.sender] = signed.entry.seq
-                uow.repo.add_entries(good, claimed)
-                uow.commit()
-            report.new_entries += len(good)
-            if beyond or after <= page_after:
-                return  # done, or the hub served nothing newer: asking again would loop
+
+        def fetch(start: int) -> list[dict[str, Any]]:
+            page = self.client.entries(after=start, limit=500, raw=True)
+            return [i for i in page.get("entries", []) if isinstance(i, dict)]
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gulfsec-fetch") as pool:
+            upcoming = pool.submit(fetch, after)
+            while True:
+                items = upcoming.result()
+                if not items:
+                    return
+                indexes = [i["index"] for i in items if isinstance(i.get("index"), int)]
+                last = max(indexes, default=after)
+                more = after < last < checkpoint.size - 1
+                if more:
+                    upcoming = pool.submit(fetch, last)
+                page_after = after
+                after = self._store_page(items, checkpoint, report, after)
+                if not more or after <= page_after:
+                    if more:
+                        upcoming.cancel()
+                    return
+
+    def _store_page(self, items: list[dict[str, Any]], checkpoint: Checkpoint,
+                    report: SyncReport, after: int) -> int:
+        """Verify one page and store what verified; returns the last index looked at."""
+        good: list[NodeEntry] = []
+        claimed: list[str] = []
+        with self.uow() as uow:
+            for item in items:
+                index = item.get("index")
+                if isinstance(index, int) and index >= checkpoint.size:
+                    break  # sequenced after this checkpoint: next round
+                if isinstance(index, int):
+                    after = max(after, index)
+                verified = self._verify_item(uow.repo, item, checkpoint, report)
+                if verified is None:
+                    continue
+                signed, stored = verified
+                good.append(stored)
+                claimed.append(format_time(signed.entry.time))
+                if self.keyring.changed_by(signed):
+                    self.keyring.apply(signed, stored.index)
+                self.last_seq[signed.entry.sender] = signed.entry.seq
+            uow.repo.add_entries(good, claimed)
+            uow.commit()
+        report.new_entries += len(good)
+        return after
 
     def _verify_item(self, repo: NodeRepository, item: dict[str, Any], checkpoint: Checkpoint,
                      report: SyncReport) -> tuple[SignedEntry, NodeEntry] | None:
@@ -874,10 +901,18 @@ def checkpoint_note_of(signed: SignedNote) -> str:
 
 
 def _signed_of(item: dict[str, Any], max_bytes: int) -> SignedEntry:
-    """The signed entry in an item the hub served, built from its JSON (shape checked)."""
+    """The signed entry in an item the hub served: its canonical bytes (``raw``, base64) or
+    its JSON (``entry``); shape, size and canonical form checked either way."""
     from gulfsec.domain.entry import signed_entry_from_json
     from gulfsec.errors import EntryTooLarge, MalformedEntry
 
+    raw = item.get("raw")
+    if isinstance(raw, str):
+        try:
+            data = b64decode(raw)
+        except ValueError:
+            raise MalformedEntry("the hub sent an entry that is not base64") from None
+        return parse_signed_entry(data, max_bytes=max_bytes)
     entry = item.get("entry")
     if not isinstance(entry, dict):
         raise MalformedEntry("the hub sent an item without an entry")
@@ -890,6 +925,8 @@ def _signed_of(item: dict[str, Any], max_bytes: int) -> SignedEntry:
 def _evidence_bytes(item: dict[str, Any]) -> bytes:
     import json
 
+    if isinstance(item.get("raw"), str):
+        return str(item["raw"]).encode()
     try:
         return json.dumps(item.get("entry"), sort_keys=True, ensure_ascii=False).encode()
     except (TypeError, ValueError):
