@@ -8,9 +8,10 @@ The checkpoint, tiles and proofs reveal entry ids only, so they are public.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -20,10 +21,19 @@ from starlette.concurrency import run_in_threadpool
 from gulfsec import __version__
 from gulfsec.api.deps import CurrentParty, HubDep
 from gulfsec.api.errors import install_error_handlers
-from gulfsec.domain.encoding import JSONError, b64encode, canonical, format_time, parse_json
+from gulfsec.domain.compliance import to_csv, to_json, to_table
+from gulfsec.domain.encoding import (
+    JSONError,
+    b64encode,
+    canonical,
+    format_time,
+    parse_json,
+    parse_json_fast,
+)
 from gulfsec.domain.forms import get_form, registry
 from gulfsec.errors import EntryTooLarge, GulfsecError, MalformedEntry, NotFound
 from gulfsec.ledger import tiles
+from gulfsec.services.compliance import Compliance, HubRecords
 from gulfsec.services.hub import Hub, ReadEntry, Receipt
 
 API_PREFIX = "/v1"
@@ -73,7 +83,18 @@ def _entry_json(item: ReadEntry) -> dict[str, Any]:
         "sequenced_at": format_time(item.sequenced_at),
         "final": item.final_at is not None,
         "final_at": None if item.final_at is None else format_time(item.final_at),
-        "entry": parse_json(item.raw),
+        "entry": parse_json_fast(item.raw),  # the hub's own canonical bytes
+    }
+
+
+def _entry_raw(item: ReadEntry) -> dict[str, Any]:
+    return {
+        "index": item.index,
+        "entry_id": item.entry_id,
+        "sequenced_at": format_time(item.sequenced_at),
+        "final": item.final_at is not None,
+        "final_at": None if item.final_at is None else format_time(item.final_at),
+        "raw": b64encode(item.raw),
     }
 
 
@@ -163,9 +184,16 @@ def list_entries(
     party: CurrentParty,
     after: Annotated[int, Query(ge=-1)] = -1,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> dict[str, Any]:
+    format: Annotated[Literal["json", "raw"], Query(
+        description='"raw": each entry as base64 of its canonical bytes (for nodes)')] = "json",
+) -> Response:
     items = hub.list_entries(party, after, limit)
-    return {"size": hub.state.size, "entries": [_entry_json(i) for i in items]}
+    if format == "raw":
+        listed = [_entry_raw(i) for i in items]
+    else:
+        listed = [_entry_json(i) for i in items]
+    return Response(json.dumps({"size": hub.state.size, "entries": listed}),
+                    media_type="application/json")
 
 
 @router.get("/entries/{entry_id}", summary="One entry, if the caller may read it")
@@ -226,13 +254,13 @@ def add_cosignature(body: CosignatureIn, response: Response, hub: HubDep) -> dic
     return {"size": body.size, "stored": added, "final_size": hub.state.finality.final_size}
 
 
-@router.get("/final", summary="Checkpoints that reached the witness quorum, after a size")
-def final_checkpoints(
+@router.get("/cosignatures", summary="Witness cosignatures received since a time, to verify")
+def cosignatures(
     hub: HubDep,
-    after: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+    since: Annotated[int, Query(ge=0, description="received at or after (µs since epoch)")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
 ) -> dict[str, Any]:
-    return {"checkpoints": hub.final_notes(after, limit),
+    return {"cosignatures": hub.cosignatures_since(since, limit),
             "final_size": hub.state.finality.final_size}
 
 
@@ -277,6 +305,35 @@ def pending_registrations(hub: HubDep) -> dict[str, Any]:
 @router.get("/me", summary="The caller's next sequence number and active key")
 def me(hub: HubDep, party: CurrentParty) -> dict[str, object]:
     return hub.party_status(party)
+
+
+@router.get("/compliance", summary="Compliance findings over the entries the caller may read",
+            responses={200: {"content": {"application/json": {}, "text/csv": {},
+                                         "text/plain": {}}}})
+def compliance(
+    request: Request,
+    hub: HubDep,
+    party: CurrentParty,
+    of: Annotated[str | None, Query(alias="party", pattern=r"^[A-Z]{2,6}$",
+                                    description="only this party's findings")] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+    format: Annotated[Literal["json", "csv", "table"], Query()] = "json",
+) -> Response:
+    """The same findings the caller's own node computes from its verified copy."""
+    findings = compliance_for(request.app, hub, party).findings(hub.clock.now(), of, year)
+    if format == "csv":
+        return Response(to_csv(findings), media_type="text/csv")
+    if format == "table":
+        return PlainTextResponse(to_table(findings))
+    return Response(to_json(findings), media_type="application/json")
+
+
+def compliance_for(app: FastAPI, hub: Hub, viewer: str | None) -> Compliance:
+    """The app's incremental compliance engine for one viewer (None: the whole log)."""
+    cache: dict[str | None, Compliance] = app.state.compliance
+    if viewer not in cache:
+        cache[viewer] = Compliance(hub.regime, HubRecords(hub, viewer))
+    return cache[viewer]
 
 
 @router.get("/keys", response_model=list[KeyOut], summary="Every registered key, with status")
@@ -381,6 +438,7 @@ def create_hub_app(hub: Hub, *, manage_lifecycle: bool = True) -> FastAPI:
         redoc_url=None,
     )
     app.state.hub = hub
+    app.state.compliance = {}
     app.state.pulse = pulse
     install_error_handlers(app)
     app.include_router(router)
@@ -391,4 +449,5 @@ def create_hub_app(hub: Hub, *, manage_lifecycle: bool = True) -> FastAPI:
         return {"ok": True, "size": hub.state.size}
 
     _ = tiles  # tile paths are parsed by the service
+
     return app
