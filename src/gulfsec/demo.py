@@ -15,8 +15,10 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +112,8 @@ def run_demo(demo_dir: Path, *, port: int = 8600, serve: bool = True,
             running.servers.append(_start_server(app, node_ports[party], f"{party} node"))
         _wait(lambda: all(n.status()["size"] >= len(PARTIES) + 1 for n in nodes.values()), 30)
         _scenario(nodes, echo)
+        _transparency(nodes, echo)
+        _compliance_table(hub, echo)
         with HubClient(url) as public:
             report = audit_log(public, log_key)
         echo(f"  the whole log ({report.size} entries) verifies against its signed checkpoint")
@@ -129,6 +133,90 @@ def run_demo(demo_dir: Path, *, port: int = 8600, serve: bool = True,
         echo("stopping")
     finally:
         running.stop()
+
+
+def _day(offset: int) -> str:
+    return (datetime.now(UTC) + timedelta(days=offset)).date().isoformat()
+
+
+def _transparency(nodes: dict[str, Node], echo: Echo) -> None:
+    """Military transparency (seed 001): annual exchanges, notified activities, observers
+    invited, arms transfers reported by both sides of a transfer."""
+    echo("military transparency:")
+    next_year = datetime.now(UTC).year + 1
+    for party in ("IRN", "SAU", "QAT", "RUS", "USA"):
+        nodes[party].send("annual-exchange@1", ALL, {
+            "year": next_year,
+            "command_organisation": [{"ref": "GS", "name": "General Staff"}],
+            "units": [],
+        })
+    echo(f"  IRN, SAU, QAT, RUS, USA file their annual exchange of information for {next_year}")
+    exercise = nodes["IRN"].send("activity-notification@1", ALL, {
+        "kind": "naval", "name": "Maritime Security Belt",
+        "purpose": "Joint naval exercise of Iran, Russia and China for the security of "
+                   "navigation (seed 002).",
+        "start": _day(60), "end": _day(64),
+        "area": {"kind": "circle", "centre": {"lat": 25.6, "lon": 57.8}, "radius_km": 80},
+        "forces": {"major_surface_combatants": 11, "submarines": 1, "troops": 2400},
+        "participating_states": ["CHN", "RUS"],
+    })
+    echo("  IRN notifies the Iran–Russia–China naval exercise 60 days ahead "
+         "(11 major surface combatants, a submarine)")
+    nodes["IRN"].send("observation-invitation@1", ALL, {
+        "notification": exercise.id_hex, "programme": "Day 1: briefing at sea; day 2: firing.",
+        "arrival": _day(59), "arrival_point": "Bandar Abbas", "departure": _day(62),
+        "observers_per_state": 2, "reply_by": _day(45),
+    }, refs=(exercise.id_hex,))
+    echo("  IRN invites observers from every participating state")
+    nodes["SAU"].send("activity-notification@1", ALL, {
+        "kind": "land", "name": "Northern Shield", "purpose": "Land forces exercise.",
+        "start": _day(20), "end": _day(25),
+        "area": {"kind": "circle", "centre": {"lat": 28.4, "lon": 45.9}, "radius_km": 60},
+        "forces": {"troops": 12000, "battle_tanks": 180},
+    })
+    echo("  SAU notifies a 12,000-troop land exercise only 20 days ahead (42 are owed)")
+    last_year = datetime.now(UTC).year - 1
+    nodes["USA"].send("arms-transfers@1", ALL, {
+        "year": last_year, "nil_report": False,
+        "exports": [{"partner": "SAU", "category": "I", "quantity": 50}],
+    })
+    nodes["SAU"].send("arms-transfers@1", ALL, {
+        "year": last_year, "nil_report": False,
+        "imports": [{"partner": "USA", "category": "I", "quantity": 45}],
+    })
+    echo(f"  USA reports 50 battle tanks exported to SAU in {last_year}; SAU reports 45 imported")
+    sent = 10
+    done = _wait(lambda: all(
+        n.status()["final_size"] >= n.status()["size"] and n.status()["outbox_pending"] == 0
+        for n in nodes.values()), 45)
+    echo(f"  {sent} entries {'final' if done else 'not all final yet'}")
+
+
+def _compliance_table(hub: Any, echo: Echo) -> None:
+    from gulfsec.domain.compliance import to_table
+    from gulfsec.services.compliance import Compliance, HubRecords
+
+    findings = Compliance(hub.regime, HubRecords(hub)).findings(datetime.now(UTC))
+    counts = Counter(f.status for f in findings)
+    acks = sum(1 for f in findings if f.rule == "acknowledgement" and f.status == "met")
+    echo("compliance, as the secretariat sees the whole log (every node computes its own from "
+         "its copy: gulfsec --data-dir <node> compliance):")
+    echo("  " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+         + f" — of which {acks} acknowledgements in time, not listed")
+    quiet = {("acknowledgement", "met"), ("acknowledgement", "pending"),
+             ("annual-exchange", "pending")}
+    shown = [f for f in findings if (f.rule, f.status) not in quiet]
+    for line in to_table(shown).splitlines():
+        echo("  " + line)
+    waiting = sorted(f.party for f in findings
+                     if f.rule == "annual-exchange" and f.status == "pending")
+    if waiting:
+        echo(f"  annual exchange still pending (due 15 December) for {', '.join(waiting)}")
+    unacked = sorted({f.party for f in findings
+                      if f.rule == "acknowledgement" and f.status == "pending"})
+    if unacked:
+        echo(f"  acknowledgements still pending (due within 24 h) from {', '.join(unacked)}, "
+             "which run no node in this demo")
 
 
 def _wait(condition: Callable[[], bool], timeout: float) -> bool:

@@ -430,11 +430,16 @@ def test_demo_plays_its_scenario_to_the_end_on_sqlite(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     assert "scenario:" in out
-    assert "RUS → all: message@1 sequenced at index" in out
-    assert "IRN → RUS: message@1 sequenced at index" in out
-    assert "RUS verified IRN's message: signature valid" in out
-    assert "QAT asks for the IRN–RUS message: the hub answers 404" in out
+    assert "RUS → all: P5+1 and Iran meeting" in out
+    assert "IRN → RUS: Joint naval exercise" in out
+    assert "settled after" in out
+    assert "acknowledged by every addressee" in out
+    assert "Qatar's node holds nothing of the Iran–Russia message" in out
+    assert "alarms raised by the nodes: 0" in out
+    assert "BREACHED  SAU    arms-transfers-mirror" in out
+    assert "LATE      SAU    prior-notification" in out
     assert "entries) verifies against its signed checkpoint" in out
-    assert f"hub running at http://127.0.0.1:{port}" in out
+    assert f"hub      http://127.0.0.1:{port}" in out
     assert "Press Ctrl-C" not in out
-    assert (demo_dir / "hub.db").exists() and (demo_dir / "log.vkey").exists()
+    assert (demo_dir / "hub" / "hub.db").exists() and (demo_dir / "hub" / "log.vkey").exists()
+    assert (demo_dir / "nodes" / "IRN" / "node.db").exists()

@@ -195,9 +195,12 @@ class Node:
     # -- sending ---------------------------------------------------------------------------
 
     def next_seq(self, repo: NodeRepository) -> int:
+        """The party's next sequence number: after what the log holds, what waits in the
+        outbox, and its key registration (entry 0), even before the first sync."""
         outbox_max = repo.max_outbox_seq()
         seen = self.last_seq.get(self.party, -1)
-        return max(seen, -1 if outbox_max is None else outbox_max) + 1
+        registered = int(repo.get_meta("registration_seq") or -1)
+        return max(seen, registered, -1 if outbox_max is None else outbox_max) + 1
 
     def send(self, form: str, audience: Audience, body: dict[str, Any],
              refs: Sequence[str] = ()) -> SignedEntry:

@@ -87,6 +87,7 @@ def init_node(settings: Settings, party: str, hub_url: str, log_key: VerifierKey
         uow.repo.set_meta("hub_url", hub_url)
         uow.repo.set_meta("log_key", log_key.encode())
         uow.repo.set_meta("regime_digest", regime.digest)
+        uow.repo.set_meta("registration_seq", str(request.entry.seq))
         uow.commit()
     engine.dispose()
     try:
@@ -103,8 +104,13 @@ def init_node(settings: Settings, party: str, hub_url: str, log_key: VerifierKey
 
 
 def open_node(settings: Settings, *, clock: Clock | None = None,
-              key: SigningKey | None = None) -> Node:
-    """The node service over the settings' data directory and database, loaded."""
+              key: SigningKey | None = None, check_tree: bool = True) -> Node:
+    """The node service over the settings' data directory and database, loaded.
+
+    With ``check_tree=False`` a stored tree that no longer matches the latest checkpoint is
+    loaded rather than refused: for :meth:`Node.verify_all`, which must still run (and report
+    each problem) then.
+    """
     regime = regime_from(settings)
     engine = create_db_engine(settings.effective_database_url("node"))
     migrate_node(engine)
@@ -124,5 +130,9 @@ def open_node(settings: Settings, *, clock: Clock | None = None,
     node = Node(regime, engine, party, key, client, VerifierKey.parse(pinned),
                 clock or SystemClock(), peers=settings.peer_list(),
                 peer_fetcher=fetch_peer_checkpoint)
-    node.load()
+    try:
+        node.load(check_tree=check_tree)
+    except BaseException:
+        node.close()
+        raise
     return node

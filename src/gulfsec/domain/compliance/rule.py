@@ -35,8 +35,10 @@ NEVER = datetime.max.replace(tzinfo=UTC)
 
 @dataclass(frozen=True)
 class Window:
-    """Which obligations exist: those due at or after ``since`` and, for yearly obligations,
-    due in a year up to ``until_year`` (the year of ``now``)."""
+    """Which obligations exist: those due at or after ``since`` (the log's start), or due
+    earlier but with something in the log about them (a notification filed late, a report of a
+    past year — what is filed is judged); and, for yearly obligations, due in a year up to
+    ``until_year`` (the year of ``now``)."""
 
     since: datetime
     until_year: int
@@ -51,7 +53,7 @@ class Window:
         due = outcome.finding.due
         if due is None:
             return True
-        if due < self.since:
+        if due < self.since and not outcome.finding.evidence:
             return False
         return not outcome.yearly or due.year <= self.until_year
 
