@@ -667,13 +667,20 @@ class Hub:
         """A tlog-tiles hash tile or entry bundle of the tree at the latest checkpoint."""
         ref = tiles.parse_tile_path(path)
         size = self.state.size
+        # A partial tile of an older, smaller tree is a prefix of today's: serve any width up
+        # to what the tree now has there, as tlog-tiles clients holding older checkpoints ask.
+        level = 0 if ref.level == tiles.ENTRIES else ref.level
+        available = tiles.tile_width(level, ref.index, size)
+        if ref.width > available:
+            raise NotFound(f"tile {path} is not complete yet (it has {available} of "
+                           f"{ref.width} entries)")
+        start = ref.index * tiles.TILE_WIDTH
         if ref.level == tiles.ENTRIES:
-            indexes = tiles.entries_range(ref.index, ref.width, size)
             with UnitOfWork(self.engine) as uow:
-                ids = uow.repo.entry_ids_range(indexes.start, indexes.stop)
+                ids = uow.repo.entry_ids_range(start, start + ref.width)
             return tiles.entry_bundle(ids)
         with self.state.lock:
-            return tiles.hash_tile(self.state.tree, ref.level, ref.index, ref.width, size)
+            return self.state.tree.hashes_at(tiles.TILE_HEIGHT * ref.level, start, ref.width)
 
     def audit(self) -> AuditResult:
         """Re-check the whole stored log from scratch against the latest checkpoint."""
