@@ -39,7 +39,7 @@ from gulfsec.adapters.db import create_db_engine
 from gulfsec.adapters.hubclient import HubClient
 from gulfsec.adapters.node_db import Alarm, migrate_node
 from gulfsec.api.hub_app import create_hub_app
-from gulfsec.domain.encoding import parse_json
+from gulfsec.domain.encoding import b64decode, b64encode, canonical, parse_json
 from gulfsec.domain.entry import ALL, Audience, Entry, Signature, SignedEntry
 from gulfsec.domain.keys import SigningKey
 from gulfsec.domain.regime import Regime, default_regime
@@ -112,7 +112,7 @@ class Forks:
         """The entry at ``index`` as the fork's API honestly serves it to ``party``."""
         with HubClient(BASE_URL, party=party, key=self.keys[party], clock=self.clock,
                        transport=DishonestHub(self.transports, fork)) as client:
-            (item,) = client.entries(after=index - 1, limit=1)["entries"]
+            (item,) = client.entries(after=index - 1, limit=1, raw=True)["entries"]
         return dict(item)
 
     def checkpoint(self, fork: str) -> Checkpoint:
@@ -487,11 +487,14 @@ def test_forged_and_tampered_entries_are_quarantined_with_evidence_and_the_other
     slipped_in = forks.served("A", "QAT", outsider)
 
     def tamper(items: list[dict[str, Any]]) -> None:
+        # Nodes take entries as their canonical bytes (base64 in "raw").
         by_index = {i["index"]: i for i in items}
         if altered in by_index:
-            by_index[altered]["entry"]["entry"]["body"]["text"] = "no exercise is planned"
+            signed = parse_json(b64decode(by_index[altered]["raw"]))
+            signed["entry"]["body"]["text"] = "no exercise is planned"
+            by_index[altered]["raw"] = b64encode(canonical(signed))
         if swapped in by_index:  # a genuine entry, served where another one is in the log
-            by_index[swapped]["entry"] = by_index[swapped - 1]["entry"]
+            by_index[swapped]["raw"] = by_index[swapped - 1]["raw"]
             by_index[swapped]["entry_id"] = by_index[swapped - 1]["entry_id"]
         if items and items[0]["index"] < outsider < items[-1]["index"]:
             items.insert(sum(i["index"] < outsider for i in items), slipped_in)

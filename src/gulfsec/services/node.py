@@ -152,6 +152,7 @@ class Node:
         self.keyring = Keyring(regime.secretariat.code)
         self.last_seq: dict[str, int] = {}
         self.finality = WitnessFinality(regime.witness_quorum)
+        self._unacked: dict[str, str] | None = None
         self.last_sync: datetime | None = None
         self.last_error: str | None = None
 
@@ -191,6 +192,7 @@ class Node:
                 f"(size {latest.size}); run `gulfsec verify`")
         self.tree, self.keyring, self.last_seq = tree, keyring, last_seq
         self.finality = finality
+        self._unacked = None
 
     # -- sending ---------------------------------------------------------------------------
 
@@ -510,6 +512,15 @@ class Node:
         """Verify one page and store what verified; returns the last index looked at."""
         good: list[NodeEntry] = []
         claimed: list[str] = []
+        try:
+            return self._store_verified(items, checkpoint, report, after, good, claimed)
+        except BaseException:
+            self._unacked = None  # rebuilt from the database on next use
+            raise
+
+    def _store_verified(self, items: list[dict[str, Any]], checkpoint: Checkpoint,
+                        report: SyncReport, after: int, good: list[NodeEntry],
+                        claimed: list[str]) -> int:
         with self.uow() as uow:
             for item in items:
                 index = item.get("index")
@@ -526,6 +537,7 @@ class Node:
                 if self.keyring.changed_by(signed):
                     self.keyring.apply(signed, stored.index)
                 self.last_seq[signed.entry.sender] = signed.entry.seq
+                self._note_stored(signed)
             uow.repo.add_entries(good, claimed)
             uow.commit()
         report.new_entries += len(good)
@@ -738,31 +750,54 @@ class Node:
 
     # -- acknowledging ---------------------------------------------------------------------
 
-    def _acknowledge(self) -> int:
-        with self.uow() as uow:
-            held = list(uow.repo.iter_entries())
+    def _owed_acknowledgements(self) -> dict[str, str]:
+        """Entries addressed to this party that it has not acknowledged yet (id → sender),
+        read once from the database and then kept up to date as entries are stored."""
+        if self._unacked is not None:
+            return self._unacked
         acked: set[str] = set()
-        for item in held:
-            if item.sender == self.party and item.form == "acknowledgement@1":
-                body = parse_signed_entry(item.raw, max_bytes=1 << 20).entry.body
-                acked.update(body.get("entries", []))
+        owed: dict[str, str] = {}
         with self.uow() as uow:
+            for item in uow.repo.iter_entries():
+                if item.sender == self.party and item.form == "acknowledgement@1":
+                    body = parse_signed_entry(item.raw, max_bytes=1 << 20).entry.body
+                    acked.update(body.get("entries", []))
+                elif item.sender != self.party and get_form(item.form).acknowledge:
+                    owed[item.entry_id.hex()] = item.sender
             for pending in uow.repo.outbox_items(pending_only=True):
                 signed = parse_signed_entry(pending.raw, max_bytes=1 << 20)
                 if signed.entry.form == "acknowledgement@1":
                     acked.update(signed.entry.body.get("entries", []))
-        owed: dict[str, list[str]] = {}
-        for item in held:
-            if item.sender == self.party or not get_form(item.form).acknowledge:
-                continue
-            eid = item.entry_id.hex()
-            if eid not in acked:
-                owed.setdefault(item.sender, []).append(eid)
+        self._unacked = {eid: sender for eid, sender in owed.items() if eid not in acked}
+        return self._unacked
+
+    def _note_stored(self, signed: SignedEntry) -> None:
+        """Keep the owed acknowledgements up to date with an entry just stored."""
+        owed = self._unacked
+        if owed is None:
+            return
+        entry = signed.entry
+        if entry.sender == self.party:
+            if entry.form == "acknowledgement@1":
+                for eid in entry.body.get("entries", []):
+                    owed.pop(eid, None)
+        elif get_form(entry.form).acknowledge:
+            owed[signed.id_hex] = entry.sender
+
+    def _acknowledge(self) -> int:
+        """Acknowledge, with signed entries, everything addressed to this party not yet
+        acknowledged (grouped by sender, up to 64 entries an acknowledgement)."""
+        owed = self._owed_acknowledgements()
+        by_sender: dict[str, list[str]] = {}
+        for eid, sender in owed.items():
+            by_sender.setdefault(sender, []).append(eid)
         count = 0
-        for sender, ids in owed.items():
+        for sender, ids in by_sender.items():
             for start in range(0, len(ids), ACK_BATCH):
                 chunk = ids[start : start + ACK_BATCH]
                 self.send("acknowledgement@1", (sender,), {"entries": chunk}, refs=chunk)
+                for eid in chunk:
+                    owed.pop(eid, None)
                 count += len(chunk)
         return count
 
