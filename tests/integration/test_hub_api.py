@@ -699,5 +699,6 @@ def test_random_tile_paths_never_cause_a_server_error(api, path):
     response = api.get("/log/tile/" + quote(path, safe="/."))
 
     assert response.status_code < 500, response.text
-    if response.status_code == 200:
+    # "../.." leaves /log/tile/ before the request is sent (the hub's public page is at /).
+    if response.status_code == 200 and response.url.path.startswith("/log/tile/"):
         assert len(response.content) % 32 == 0

@@ -35,6 +35,7 @@ from gulfsec.errors import EntryTooLarge, GulfsecError, MalformedEntry, NotFound
 from gulfsec.ledger import tiles
 from gulfsec.services.compliance import Compliance, HubRecords
 from gulfsec.services.hub import Hub, ReadEntry, Receipt
+from gulfsec.web import install_hub_pages
 
 API_PREFIX = "/v1"
 
@@ -450,4 +451,5 @@ def create_hub_app(hub: Hub, *, manage_lifecycle: bool = True) -> FastAPI:
 
     _ = tiles  # tile paths are parsed by the service
 
+    install_hub_pages(app, hub)  # the public and secretariat pages: /, /published, … (gulfsec.web)
     return app

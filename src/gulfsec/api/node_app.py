@@ -20,6 +20,7 @@ from gulfsec import __version__
 from gulfsec.api.errors import install_error_handlers
 from gulfsec.domain.encoding import format_time, parse_json
 from gulfsec.services.node import Node, from_micros
+from gulfsec.web import install_node_pages
 
 log = logging.getLogger("gulfsec.node")
 
@@ -133,5 +134,7 @@ def create_node_app(node: Node, *, sync_interval_s: float = 1.0,
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, Any]:
         return {"ok": True, "party": node.party}
+
+    install_node_pages(app, node)  # the delegates' pages: /inbox, /compose, … (gulfsec.web)
 
     return app

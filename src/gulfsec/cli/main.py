@@ -236,6 +236,52 @@ def hub_pending(hub_url: str) -> None:
         click.echo(f"      fingerprint {item['fingerprint']}")
 
 
+@hub.group("user", cls=GulfsecGroup)
+def hub_user() -> None:
+    """Accounts of the secretariat's staff for the hub's web pages."""
+
+
+@hub_user.command("add")
+@click.argument("name")
+@click.option("--password-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read the password from this file's first line (else you are asked).")
+@click.pass_context
+def hub_user_add(ctx: click.Context, name: str, password_file: Path | None) -> None:
+    """Create a secretariat account NAME for the hub's pages."""
+    from gulfsec.services.accounts import SECRETARIAT, hub_accounts_from
+
+    password = _new_password(password_file)
+    with hub_accounts_from(_settings(ctx)) as accounts:
+        account = accounts.create(name, password, SECRETARIAT)
+    click.echo(f"account {account.name} created ({account.role})")
+
+
+@hub_user.command("list")
+@click.pass_context
+def hub_user_list(ctx: click.Context) -> None:
+    """List the secretariat's accounts."""
+    from gulfsec.services.accounts import hub_accounts_from
+
+    with hub_accounts_from(_settings(ctx)) as accounts:
+        _echo_accounts(accounts.accounts())
+
+
+def _new_password(password_file: Path | None) -> str:
+    if password_file is not None:
+        text = _read_file(password_file, "password file").decode("utf-8", "replace")
+        return text.splitlines()[0] if text.splitlines() else ""
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+def _echo_accounts(items: list[Any]) -> None:
+    if not items:
+        click.echo("no accounts")
+    for account in items:
+        state = "  (disabled)" if account.disabled else ""
+        click.echo(f"{account.name:24} {account.role:12} created "
+                   f"{account.created_at:%Y-%m-%d %H:%M} UTC{state}")
+
+
 # -- node --------------------------------------------------------------------------------------
 
 
@@ -275,6 +321,7 @@ def node_serve(ctx: click.Context, host: str, port: int | None) -> None:
 
     settings = _settings(ctx)
     service = open_node(settings)
+    ctx.call_on_close(service.close)
     app = create_node_app(service, sync_interval_s=settings.sync_interval_ms / 1000)
     uvicorn.run(app, host=host, port=port or settings.node_port,
                 log_level=settings.log_level.lower(), access_log=False)
@@ -287,6 +334,7 @@ def node_sync(ctx: click.Context) -> None:
     from gulfsec.services.node_setup import open_node
 
     service = open_node(_settings(ctx))
+    ctx.call_on_close(service.close)
     report = service.sync_once()
     click.echo(f"{service.party}: log size {report.size}, {report.new_entries} new entries "
                f"verified, {report.acknowledged} acknowledged, "
@@ -306,6 +354,7 @@ def node_send(ctx: click.Context, draft: Path) -> None:
     from gulfsec.services.participant import make_audience, parse_entry_file
 
     service = open_node(_settings(ctx))
+    ctx.call_on_close(service.close)
     obj = parse_entry_file(_read_file(draft, "entry file"))
     signed = service.send(str(obj["form"]), make_audience(obj["audience"]), dict(obj["body"]),
                           refs=list(obj.get("refs", [])))
@@ -320,6 +369,7 @@ def node_status(ctx: click.Context) -> None:
     from gulfsec.services.node_setup import open_node
 
     service = open_node(_settings(ctx))
+    ctx.call_on_close(service.close)
     status = service.status()
     click.echo(f"{status['party']}: log size {status['size']} (final up to {status['final_size']}),"
                f" {status['entries']} entries held, {status['outbox_pending']} to send")
@@ -333,13 +383,46 @@ def node_status(ctx: click.Context) -> None:
         click.echo(f"ALARM [{alarm.kind}] {alarm.message}", err=True)
 
 
+@node.group("user", cls=GulfsecGroup)
+def node_user() -> None:
+    """Accounts of the node's delegates for its web pages (viewers and officers)."""
+
+
+@node_user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["officer", "viewer"]), required=True,
+              help="officer: may sign and send entries; viewer: reads only.")
+@click.option("--password-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read the password from this file's first line (else you are asked).")
+@click.pass_context
+def node_user_add(ctx: click.Context, name: str, role: str, password_file: Path | None) -> None:
+    """Create an account NAME for the node's pages."""
+    from gulfsec.services.accounts import node_accounts_from
+
+    password = _new_password(password_file)
+    with node_accounts_from(_settings(ctx)) as accounts:
+        account = accounts.create(name, password, role)
+    click.echo(f"account {account.name} created ({account.role})")
+
+
+@node_user.command("list")
+@click.pass_context
+def node_user_list(ctx: click.Context) -> None:
+    """List the accounts of the node's delegates."""
+    from gulfsec.services.accounts import node_accounts_from
+
+    with node_accounts_from(_settings(ctx)) as accounts:
+        _echo_accounts(accounts.accounts())
+
+
 @cli.command("verify")
 @click.pass_context
 def verify(ctx: click.Context) -> None:
     """Re-check everything this node holds from scratch; non-zero exit if anything is wrong."""
     from gulfsec.services.node_setup import open_node
 
-    service = open_node(_settings(ctx))
+    service = open_node(_settings(ctx), check_tree=False)  # verify_all reports a broken tree
+    ctx.call_on_close(service.close)
     report = service.verify_all()
     click.echo(f"{service.party}: {report.entries} entries, {report.leaves} leaves, "
                f"{report.checkpoints} checkpoints checked")
@@ -355,6 +438,41 @@ def verify(ctx: click.Context) -> None:
         raise LogVerificationError(
             f"{len(report.problems)} problem(s) and {len(alarms)} alarm(s) found")
     click.echo("everything verifies")
+
+
+@cli.command("compliance")
+@click.option("--party", help="Only this party's findings (default: everyone's).")
+@click.option("--year", type=click.IntRange(1900, 2200), help="Only findings about this year.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="A table to read, or JSON / CSV for analysis.")
+@click.option("--hub", "hub_url", help="Ask the hub (with --key) instead of this node.")
+@click.option("--key", "key_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="With --hub: the participant's key file.")
+@click.pass_context
+def compliance(ctx: click.Context, party: str | None, year: int | None, fmt: str,
+               hub_url: str | None, key_path: Path | None) -> None:
+    """Who met which commitment, computed from this node's own verified copy of the log.
+
+    Overdue findings come first. With --hub and --key, the hub computes the same findings over
+    what the participant may read (a convenience; the node's own answer is the authority).
+    """
+    from gulfsec.domain.compliance import to_csv, to_json, to_table
+
+    if hub_url is not None:
+        if key_path is None:
+            raise click.UsageError("--hub needs --key")
+        key = _load_party_key(ctx, key_path)
+        with _client(hub_url, key) as client:
+            click.echo(client.compliance(party=party, year=year, fmt=fmt).rstrip("\n"))
+        return
+    from gulfsec.services.compliance import Compliance, NodeRecords
+    from gulfsec.services.node_setup import open_node
+
+    service = open_node(_settings(ctx))
+    found = Compliance(service.regime, NodeRecords(service)).findings(
+        service.clock.now(), party, year)
+    render = {"table": to_table, "json": to_json, "csv": to_csv}[fmt]
+    click.echo(render(found).rstrip("\n"))
 
 
 # -- keys --------------------------------------------------------------------------------------

@@ -1,0 +1,282 @@
+"""What every page shares: the site it belongs to, templates, sign-in, CSRF and headers.
+
+A :class:`Site` is made once per app by :func:`gulfsec.web.install_node_pages` or
+:func:`gulfsec.web.install_hub_pages` and kept on ``app.state.web``. Route handlers get it,
+the reader's session and language through :mod:`gulfsec.web.deps`.
+
+Sessions ride in an HttpOnly, SameSite=Lax cookie named after the site (a node's cookie names
+its party, so that the demo's nodes on one loopback address keep apart), ``Secure`` when the
+page was asked for over HTTPS. Every form carries the session's CSRF token and every POST
+checks it (and the ``Origin`` header, when the browser sends one); the sign-in form, which
+comes before any session, uses a double-submit cookie instead.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final, Literal
+from urllib.parse import urlencode, urlsplit
+
+import jinja2
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from gulfsec.adapters.clock import Clock
+from gulfsec.domain.encoding import format_time
+from gulfsec.domain.regime import Regime
+from gulfsec.services.accounts import Accounts, WebSession
+from gulfsec.web import i18n
+
+CSRF_FIELD: Final = "csrf_token"
+MAX_FORM_BYTES: Final = 4 << 20
+MAX_FORM_FIELDS: Final = 20_000
+
+CSP: Final = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+              "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+              "base-uri 'none'; object-src 'none'")
+PAGE_HEADERS: Final[Mapping[str, str]] = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+
+
+def make_environment() -> jinja2.Environment:
+    """The templates, autoescaped, failing loudly on an undefined name."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("gulfsec.web", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["when"] = when
+    env.filters["short_id"] = short_id
+    env.filters["rfc3339"] = lambda m: "" if m is None else format_time(m)
+    env.globals["query"] = query
+    return env
+
+
+def when(moment: datetime | None) -> str:
+    """A time as a person reads it, in UTC: ``2026-11-23 12:00:05 UTC``."""
+    if moment is None:
+        return ""
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def short_id(entry_id: str) -> str:
+    return entry_id[:12] + "…" if len(entry_id) > 12 else entry_id
+
+
+def query(path: str, params: Mapping[str, Any]) -> str:
+    clean = {k: v for k, v in params.items() if v not in (None, "")}
+    return path + ("?" + urlencode(clean) if clean else "")
+
+
+@dataclass
+class Site:
+    """One app's pages: a node's or the hub's."""
+
+    kind: Literal["node", "hub"]
+    title: str
+    regime: Regime
+    accounts: Accounts
+    cookie: str
+    env: jinja2.Environment
+    clock: Clock
+    home: str
+    """Where signing in leads."""
+    public_paths: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def signin_cookie(self) -> str:
+        return self.cookie + "_signin"
+
+
+class SignInRequired(Exception):
+    """Raised by a page that needs a signed-in reader; answered with a redirect."""
+
+    def __init__(self, next_path: str, expired: bool = False) -> None:
+        super().__init__("sign in required")
+        self.next_path = next_path
+        self.expired = expired
+
+
+class Forbidden(Exception):
+    """A signed-in reader asked for something their role does not allow, or a form failed
+    its CSRF check; answered with a 403 page."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def safe_next(value: str | None, default: str) -> str:
+    """A local path to go back to after signing in; anything else becomes ``default``."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return default
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return default
+    return value
+
+
+def request_path(request: Request) -> str:
+    query_text = request.url.query
+    return request.url.path + (f"?{query_text}" if query_text else "")
+
+
+def language_of(site: Site, request: Request) -> i18n.Lang:
+    return i18n.choose(site.regime, request.cookies.get(i18n.LANGUAGE_COOKIE))
+
+
+def parties_in(site: Site, lang: str) -> list[tuple[str, str, str | None]]:
+    """Every participant as (code, name in ``lang``, ``lang`` if the name is a translation)."""
+    out: list[tuple[str, str, str | None]] = []
+    for code, participant in site.regime.participants.items():
+        translated = lang != "en" and lang in participant.names
+        out.append((code, participant.name_in(lang), lang if translated else None))
+    return out
+
+
+def render(request: Request, site: Site, template: str, context: Mapping[str, Any],
+           *, session: WebSession | None = None, status: int = 200) -> HTMLResponse:
+    lang = language_of(site, request)
+    page: dict[str, Any] = {
+        "site": site,
+        "lang": lang,
+        "t": lang.t,
+        "languages": i18n.languages(site.regime),
+        "session": session,
+        "csrf": "" if session is None else session.csrf_token,
+        "path": request.url.path,
+        "here": request_path(request),
+        "alarm_count": 0,
+    }
+    page.update(context)
+    html = site.env.get_template(template).render(page)
+    return HTMLResponse(html, status_code=status)
+
+
+def error_page(request: Request, site: Site, status: int, title: str, message: str,
+               session: WebSession | None = None) -> HTMLResponse:
+    return render(request, site, "error.html", {"title": title, "message": message},
+                  session=session, status=status)
+
+
+def redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def set_session_cookie(response: Response, request: Request, site: Site, token: str) -> None:
+    # A browser-session cookie (no Max-Age): closing the browser forgets it; the server ends
+    # the session anyway after its idle or absolute limit.
+    response.set_cookie(site.cookie, token, httponly=True, samesite="lax", path="/",
+                        secure=request.url.scheme == "https")
+
+
+def clear_session_cookie(response: Response, request: Request, site: Site) -> None:
+    response.delete_cookie(site.cookie, path="/", httponly=True, samesite="lax",
+                           secure=request.url.scheme == "https")
+
+
+def new_signin_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def set_signin_cookie(response: Response, request: Request, site: Site, token: str) -> None:
+    response.set_cookie(site.signin_cookie, token, httponly=True, samesite="strict",
+                        path="/sign-in", secure=request.url.scheme == "https", max_age=3600)
+
+
+def same_origin(request: Request) -> bool:
+    """False when the browser says the request comes from another site.
+
+    The ``Origin`` header's host must be the ``Host`` the request was sent to (the scheme is
+    not compared: behind a TLS proxy the app sees plain HTTP). No header: no objection.
+    """
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    if origin == "null":
+        return False
+    return urlsplit(origin).netloc == request.headers.get("host", request.url.netloc)
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form, refusing an oversized one."""
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
+        raise Forbidden("the form is too large")
+    return await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+
+
+def check_csrf(request: Request, form: FormData, session: WebSession) -> None:
+    """Refuse a POST whose form does not carry the session's CSRF token."""
+    sent = form.get(CSRF_FIELD)
+    if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(),
+                                                            session.csrf_token.encode()):
+        raise Forbidden("This form has expired or did not come from this site. Go back, "
+                        "reload the page and try again.")
+    if not same_origin(request):
+        raise Forbidden("This form was posted from another site.")
+
+
+def form_lists(form: FormData) -> dict[str, list[str]]:
+    """The posted fields as name -> values (files are refused when reading the form)."""
+    out: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            out.setdefault(key, []).append(value)
+    return out
+
+
+# -- headers on every page ---------------------------------------------------------------------
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class PageHeaders:
+    """ASGI middleware: a strict Content-Security-Policy and friends on every HTML response.
+
+    Only the pages' HTML gets them: the API's interactive docs under ``/v1/`` load scripts of
+    their own and keep working. Every response gets ``X-Content-Type-Options: nosniff``.
+    """
+
+    def __init__(self, app: ASGIApp, api_prefix: str = "/v1/") -> None:
+        self.app = app
+        self.api_prefix = api_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        is_api = str(scope.get("path", "")).startswith(self.api_prefix)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                content_type = next((v for k, v in headers if k.lower() == b"content-type"),
+                                    b"")
+                page = content_type.startswith(b"text/html") and not is_api
+                extra: Mapping[str, str] = (PAGE_HEADERS if page
+                                            else {"X-Content-Type-Options": "nosniff"})
+                for name, value in extra.items():
+                    if name.lower().encode() not in names:
+                        headers.append((name.lower().encode(), value.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
