@@ -252,7 +252,9 @@ class NodeProcess:
     # -- its HTTP API ----------------------------------------------------------------------
 
     def get(self, path: str, **params: Any) -> Any:
-        response = self._http.get(path, params=params)
+        token = (self.data_dir / "api-token").read_text().strip()
+        response = self._http.get(path, params=params,
+                                  headers={"Authorization": f"Bearer {token}"})
         response.raise_for_status()
         return response.json()
 

@@ -389,3 +389,26 @@ def test_a_split_view_raises_a_banner_on_every_page_and_shows_both_checkpoints(
     assert "Checkpoint the hub served" in alarms and "Conflicting checkpoint" in alarms
     assert str(held.size + 99) in alarms
     assert officer.get("/inbox/updates.json").json()["alarms"] == 1
+
+
+# -- the node's own API ----------------------------------------------------------------------
+
+
+def test_the_nodes_api_serves_what_the_party_holds_only_to_its_own_delegates(
+        net: NodeNet, exchanged: dict[str, str], officer: Browser) -> None:
+    import hashlib
+
+    node = net.nodes["IRN"]
+    stranger = node_browser(node)
+    assert stranger.get("/v1/entries").status_code == 401
+    assert stranger.get("/v1/alarms").status_code == 401
+    assert stranger.get("/v1/entries", headers={"Authorization": "Bearer wrong"}
+                        ).status_code == 401
+    with node.uow() as uow:
+        uow.repo.set_meta("api_token_sha256", hashlib.sha256(b"right-token").hexdigest())
+        uow.commit()
+    served = stranger.get("/v1/entries", headers={"Authorization": "Bearer right-token"})
+    assert served.status_code == 200
+    assert exchanged["bilateral"] in {e["entry_id"] for e in served.json()["entries"]}
+    assert officer.get("/v1/entries").status_code == 200  # a signed-in delegate
+    assert stranger.get("/v1/witness").status_code == 200  # peers compare views: public

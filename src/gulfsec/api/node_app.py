@@ -7,18 +7,21 @@ other participants' nodes — the checkpoint it was shown, so split views come t
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from gulfsec import __version__
 from gulfsec.api.errors import install_error_handlers
 from gulfsec.domain.encoding import format_time, parse_json
+from gulfsec.errors import AuthError, GulfsecError
 from gulfsec.services.node import Node, from_micros
 from gulfsec.web import install_node_pages
 
@@ -62,6 +65,32 @@ def _get_node(request: Request) -> Node:
     return node
 
 
+def require_reader(request: Request) -> None:
+    """What the party holds is for its own delegates: a signed-in session or the node's API
+    token (``Authorization: Bearer …``, written to ``api-token`` at ``gulfsec node init``)."""
+    node = _get_node(request)
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        with node.uow() as uow:
+            expected = uow.repo.get_meta("api_token_sha256")
+        given = hashlib.sha256(header[7:].strip().encode()).hexdigest()
+        if expected and hmac.compare_digest(given, expected):
+            return
+        raise AuthError("the API token does not match this node's")
+    site = getattr(request.app.state, "web", None)
+    token = request.cookies.get(site.cookie) if site is not None else None
+    if site is not None and token:
+        try:
+            site.accounts.resume(token)
+            return
+        except GulfsecError:
+            pass
+    raise AuthError("sign in, or present the node's API token (Authorization: Bearer)")
+
+
+ReaderDep = Depends(require_reader)
+
+
 router = APIRouter(prefix="/v1")
 
 
@@ -75,7 +104,8 @@ def witness(request: Request) -> dict[str, Any]:
     return _get_node(request).witness_view()
 
 
-@router.get("/alarms", summary="Verification failures and evidence of a dishonest hub")
+@router.get("/alarms", summary="Verification failures and evidence of a dishonest hub",
+            dependencies=[ReaderDep])
 def alarms(request: Request) -> dict[str, Any]:
     node = _get_node(request)
     with node.uow() as uow:
@@ -85,7 +115,8 @@ def alarms(request: Request) -> dict[str, Any]:
                        for a in items]}
 
 
-@router.get("/entries", summary="The node's verified entries, with their state")
+@router.get("/entries", summary="The node's verified entries, with their state",
+            dependencies=[ReaderDep])
 def entries(
     request: Request,
     after: Annotated[int, Query(ge=-1)] = -1,

@@ -11,6 +11,9 @@ The party, the hub's URL and the pinned log key are stored in the node's databas
 
 from __future__ import annotations
 
+import hashlib
+import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +42,10 @@ class NodePaths:
         return self.root / "keys" / f"{self.party}.key"
 
     @property
+    def api_token(self) -> Path:
+        return self.root / "api-token"
+
+    @property
     def registration(self) -> Path:
         return self.root / f"{self.party}.registration.json"
 
@@ -50,6 +57,19 @@ class NodeInit:
     registration: Path
     submitted: bool
     message: str
+
+
+def write_api_token(path: Path) -> str:
+    """Write a fresh API token for the node's own tools (mode 0600); return its SHA-256 hex.
+
+    The node's HTTP API serves what the party holds only to a signed-in delegate (session
+    cookie) or to a caller presenting this token as ``Authorization: Bearer <token>``.
+    """
+    token = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(token + "\n")
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def init_node(settings: Settings, party: str, hub_url: str, log_key: VerifierKey, *,
@@ -88,6 +108,7 @@ def init_node(settings: Settings, party: str, hub_url: str, log_key: VerifierKey
         uow.repo.set_meta("log_key", log_key.encode())
         uow.repo.set_meta("regime_digest", regime.digest)
         uow.repo.set_meta("registration_seq", str(request.entry.seq))
+        uow.repo.set_meta("api_token_sha256", write_api_token(paths.api_token))
         uow.commit()
     engine.dispose()
     try:
