@@ -16,7 +16,7 @@ import shutil
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,7 +29,10 @@ from gulfsec.api.hub_app import create_hub_app
 from gulfsec.api.node_app import create_node_app
 from gulfsec.config import Settings, load_settings
 from gulfsec.domain.entry import ALL, Audience, SignedEntry, parse_signed_entry
+from gulfsec.domain.keys import SigningKey
 from gulfsec.errors import ConfigError
+from gulfsec.services.accounts import create_account
+from gulfsec.services.hub import Hub
 from gulfsec.services.node import Node
 from gulfsec.services.node_setup import init_node, open_node
 from gulfsec.services.participant import audit_log, canonical_entry
@@ -67,8 +70,21 @@ def _settings(directory: Path, **extra: Any) -> Settings:
                          log_key_file=None, regime_path=None, **extra)
 
 
+DEMO_PASSWORD = "gulfsec-demo-password"
+"""The demo's delegates sign in with this password (accounts named officer and viewer on each
+node, secretariat on the hub). A demo convenience, never used outside the demo."""
+
+
 @dataclass
-class _Running:
+class Network:
+    """A hub and participants' nodes served on loopback, each with its own SQLite database."""
+
+    directory: Path
+    hub: Hub
+    secretariat_key: SigningKey
+    hub_url: str
+    nodes: dict[str, Node]
+    node_urls: dict[str, str]
     servers: list[tuple[_Server, threading.Thread]]
 
     def stop(self) -> None:
@@ -76,25 +92,38 @@ class _Running:
         for server, thread in reversed(self.servers):
             server.should_exit = True
             thread.join(timeout=15)
+        for node in self.nodes.values():
+            node.close()
+
+    def wait(self, condition: Callable[[], bool], timeout: float = 30) -> bool:
+        return _wait(condition, timeout)
 
 
-def run_demo(demo_dir: Path, *, port: int = 8600, serve: bool = True,
-             echo: Echo = print) -> None:
-    if demo_dir.exists():
-        shutil.rmtree(demo_dir)
-    hub_settings = _settings(demo_dir / "hub")
-    echo(f"gulfsec demo: a hub and {len(PARTIES)} nodes in {demo_dir} (SQLite, Gulf regime)")
+def start_network(directory: Path, parties: Sequence[str], *, port: int,
+                  echo: Echo | None = None, accounts: bool = True) -> Network:
+    """Set up and start a hub and one node per party on 127.0.0.1 from ``port`` upwards.
+
+    The secretariat admits each party's registration (the fingerprint check is the demo's
+    own); with ``accounts``, each node gets an ``officer`` and a ``viewer`` account and the
+    hub a ``secretariat`` account, all with :data:`DEMO_PASSWORD`.
+    """
+    say = echo or (lambda _text: None)
+    if directory.exists():
+        shutil.rmtree(directory)
+    hub_settings = _settings(directory / "hub")
     _, sec = init_hub(hub_settings)
     hub = open_hub(hub_settings)
-    running = _Running([_start_server(create_hub_app(hub), port, "hub")])
+    if accounts:
+        create_account(hub.engine, "secretariat", DEMO_PASSWORD, "secretariat")
+    servers = [_start_server(create_hub_app(hub), port, "hub")]
     url = f"http://127.0.0.1:{port}"
-    log_key = hub.log_key.verifier
+    network = Network(directory, hub, sec, url, {}, {}, servers)
     try:
-        node_ports = {party: port + 1 + i for i, party in enumerate(PARTIES)}
-        nodes: dict[str, Node] = {}
-        echo("participants set up their nodes; the secretariat compares fingerprints and admits:")
-        for party in PARTIES:
-            result = init_node(_settings(demo_dir / "nodes" / party), party, url, log_key)
+        node_ports = {party: port + 1 + i for i, party in enumerate(parties)}
+        say("participants set up their nodes; the secretariat compares fingerprints and admits:")
+        for party in parties:
+            result = init_node(_settings(directory / "nodes" / party), party, url,
+                               hub.log_key.verifier)
             if not result.submitted:
                 raise ConfigError(result.message)
             with HubClient(url) as client:
@@ -102,37 +131,57 @@ def run_demo(demo_dir: Path, *, port: int = 8600, serve: bool = True,
                 request = parse_signed_entry(canonical_entry(pending[-1]["entry"]),
                                              max_bytes=1 << 16)
                 receipt = client.submit(request.countersigned(sec).raw)
-            echo(f"  {party:4} fingerprint {result.key.verifier.fingerprint[:29]}…  "
-                 f"admitted at index {receipt['index']}")
-        for party in PARTIES:
+            say(f"  {party:4} fingerprint {result.key.verifier.fingerprint[:29]}…  "
+                f"admitted at index {receipt['index']}")
+        for party in parties:
             peers = ",".join(f"http://127.0.0.1:{p}" for q, p in node_ports.items() if q != party)
-            node = open_node(_settings(demo_dir / "nodes" / party, peers=peers))
-            nodes[party] = node
+            node = open_node(_settings(directory / "nodes" / party, peers=peers))
+            network.nodes[party] = node
+            if accounts:
+                create_account(node.engine, "officer", DEMO_PASSWORD, "officer")
+                create_account(node.engine, "viewer", DEMO_PASSWORD, "viewer")
             app = create_node_app(node, sync_interval_s=SYNC_INTERVAL_S)
-            running.servers.append(_start_server(app, node_ports[party], f"{party} node"))
-        _wait(lambda: all(n.status()["size"] >= len(PARTIES) + 1 for n in nodes.values()), 30)
+            servers.append(_start_server(app, node_ports[party], f"{party} node"))
+            network.node_urls[party] = f"http://127.0.0.1:{node_ports[party]}"
+        _wait(lambda: all(n.status()["size"] >= len(parties) + 1
+                          for n in network.nodes.values()), 30)
+    except BaseException:
+        network.stop()
+        raise
+    return network
+
+
+def run_demo(demo_dir: Path, *, port: int = 8600, serve: bool = True,
+             echo: Echo = print) -> None:
+    echo(f"gulfsec demo: a hub and {len(PARTIES)} nodes in {demo_dir} (SQLite, Gulf regime)")
+    network = start_network(demo_dir, PARTIES, port=port, echo=echo)
+    hub, nodes, url = network.hub, network.nodes, network.hub_url
+    try:
         _scenario(nodes, echo)
         _transparency(nodes, echo)
         _compliance_table(hub, echo)
         with HubClient(url) as public:
-            report = audit_log(public, log_key)
+            report = audit_log(public, hub.log_key.verifier)
         echo(f"  the whole log ({report.size} entries) verifies against its signed checkpoint")
         echo("")
-        echo(f"hub      {url}   API docs {url}/v1/docs   checkpoint {url}/v1/checkpoint")
-        for party, node_port in node_ports.items():
-            echo(f"node {party:4} http://127.0.0.1:{node_port}   status /v1/status, entries "
-                 "/v1/entries, alarms /v1/alarms")
-        echo(f"verify the log yourself: gulfsec verify-log --hub {url} "
+        echo("Open the pages (sign in with the password below):")
+        echo(f"  hub, public        {url}/")
+        echo(f"  hub, secretariat   {url}/secretariat   as secretariat")
+        for party, node_url in network.node_urls.items():
+            echo(f"  node {party:4}          {node_url}/inbox   as officer (signs and sends) "
+                 "or viewer")
+        echo(f"  password: {DEMO_PASSWORD}")
+        echo(f"API docs {url}/v1/docs; verify the log yourself: gulfsec verify-log --hub {url} "
              f"--log-key {demo_dir}/hub/log.vkey")
         echo(f"re-check a node's copy:  gulfsec --data-dir {demo_dir}/nodes/IRN verify")
         if serve:
             echo("Press Ctrl-C to stop.")
-            while running.servers[0][1].is_alive():
-                running.servers[0][1].join(timeout=0.5)
+            while network.servers[0][1].is_alive():
+                network.servers[0][1].join(timeout=0.5)
     except KeyboardInterrupt:
         echo("stopping")
     finally:
-        running.stop()
+        network.stop()
 
 
 def _day(offset: int) -> str:
