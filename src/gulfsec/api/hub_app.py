@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from gulfsec import __version__
 from gulfsec.api.deps import CurrentParty, HubDep
 from gulfsec.api.errors import install_error_handlers
+from gulfsec.api.timing import ServerTiming
 from gulfsec.domain.compliance import to_csv, to_json, to_table
 from gulfsec.domain.encoding import (
     JSONError,
@@ -442,6 +443,7 @@ def create_hub_app(hub: Hub, *, manage_lifecycle: bool = True) -> FastAPI:
     app.state.compliance = {}
     app.state.pulse = pulse
     install_error_handlers(app)
+    app.add_middleware(ServerTiming)
     app.include_router(router)
     app.include_router(tiles_router)
 

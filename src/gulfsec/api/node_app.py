@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gulfsec import __version__
 from gulfsec.api.errors import install_error_handlers
+from gulfsec.api.timing import ServerTiming
 from gulfsec.domain.encoding import format_time, parse_json
 from gulfsec.errors import AuthError, GulfsecError
 from gulfsec.services.node import Node, from_micros
@@ -160,6 +161,7 @@ def create_node_app(node: Node, *, sync_interval_s: float = 1.0,
     app.state.node = node
     app.state.sync_loop = loop
     install_error_handlers(app)
+    app.add_middleware(ServerTiming)
     app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)
