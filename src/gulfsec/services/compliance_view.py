@@ -44,6 +44,10 @@ STATUS_WORDS: Final[Mapping[str, str]] = {
 }
 
 
+SHOWN: Final = 200
+"""Findings shown on a page; the CLI and the API give them all."""
+
+
 @dataclass(frozen=True)
 class FindingRow:
     party: str
@@ -74,6 +78,8 @@ class Scorecard:
     """The parties that owe reports, for the filter."""
     counts: Mapping[str, int]
     at: datetime
+    total: int = 0
+    """How many findings there are in all (the rows may show fewer)."""
 
 
 def _row(finding: Finding) -> FindingRow:
@@ -91,12 +97,17 @@ class Scorecards:
         self.clock = clock
         self.compliance = compliance
 
-    def scorecard(self, party: str | None = None) -> Scorecard:
-        """Findings at the clock's now, overdue first; ``party`` narrows them to one party."""
+    def scorecard(self, party: str | None = None, *, limit: int = SHOWN) -> Scorecard:
+        """Findings at the clock's now, overdue first; ``party`` narrows them to one party.
+
+        The counts cover every finding; the rows only the first ``limit`` (overdue ones come
+        first, so they are never the ones cut).
+        """
         now = self.clock.now()
-        rows = [_row(f) for f in self.compliance.findings(now, party=party)]
+        findings = self.compliance.findings(now, party=party)
+        rows = [_row(f) for f in findings[:limit]]
         return Scorecard(rows, party, obliged_parties(self.regime),
-                         Counter(r.status for r in rows), now)
+                         Counter(f.status for f in findings), now, len(findings))
 
 
 def node_scorecards(node: Node) -> Scorecards:

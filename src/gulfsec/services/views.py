@@ -245,7 +245,26 @@ class _Context:
     within: timedelta
 
 
+_CONTEXTS: dict[int, tuple[tuple[int, int, int, int], _Context]] = {}
+"""The last context built for each node (by ``id``), with the version it was built at."""
+
+
 def _context(node: Node) -> _Context:
+    """The context of ``node``'s entries, rebuilt only when what it depends on changed: a new
+    entry stored, the outbox, finality, or the minute (for what became overdue)."""
+    with node.uow() as uow:
+        version = (views_db.node_latest_entry_index(uow.repo.conn),
+                   len(uow.repo.outbox_items(pending_only=True)),
+                   node.finality.final_size, int(node.clock.now().timestamp() // 60))
+    cached = _CONTEXTS.get(id(node))
+    if cached is not None and cached[0] == version and cached[1].node is node:
+        return replace(cached[1], now=node.clock.now())
+    context = _build_context(node)
+    _CONTEXTS[id(node)] = (version, context)
+    return context
+
+
+def _build_context(node: Node) -> _Context:
     final = node.finality_table()
     acks: dict[str, dict[str, tuple[int, str]]] = {}
     own_pending: set[str] = set()

@@ -56,6 +56,8 @@ def make_environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates ship with the package: no stat per page
+        cache_size=-1,
     )
     env.filters["when"] = when
     env.filters["short_id"] = short_id
