@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from bench_hub import verify_ceiling  # the same ceiling, measured the same way
 
 from gulfsec.adapters.clock import ManualClock, SystemClock
 from gulfsec.adapters.db import create_db_engine, migrate
@@ -70,20 +71,6 @@ Echo = Callable[[str], None]
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 90.0
 FINAL_POLL_S = 0.02
-
-
-def verify_ceiling(n: int = 20_000) -> float:
-    """Raw Ed25519 verifications per second with ``cryptography``, on one core."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    key = Ed25519PrivateKey.generate()
-    public = key.public_key()
-    message = os.urandom(400)
-    sig = key.sign(message)
-    start = time.perf_counter()
-    for _ in range(n):
-        public.verify(sig, message)
-    return n / (time.perf_counter() - start)
 
 
 # -- a regime with as many witnesses as wanted -----------------------------------------------
