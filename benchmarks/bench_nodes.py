@@ -270,7 +270,8 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 class FinalityWatch:
-    """Polls the hub's ``GET /v1/final`` every 20 ms and notes when ``final_size`` grows."""
+    """Polls the hub's ``GET /v1/cosignatures`` (its ``final_size``: every entry below it is
+    final) every 20 ms and notes when it grows."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -294,8 +295,8 @@ class FinalityWatch:
         with httpx.Client(base_url=self.url, timeout=10) as http:
             while not self._stop.is_set():
                 try:
-                    response = http.get("/v1/final", params={"after": self.final_size,
-                                                             "limit": 1})
+                    response = http.get("/v1/cosignatures",
+                                        params={"since": 2**62, "limit": 1})
                     response.raise_for_status()
                     size = int(response.json()["final_size"])
                 except (httpx.HTTPError, KeyError, ValueError) as exc:
@@ -323,19 +324,18 @@ class LogActivity:
     cosigned: int
     cosignatures: int
     most_cosigned: int
-    final: int
 
     @classmethod
     def read(cls, db: Path, after: int) -> LogActivity:
         with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
-            size, made, final = conn.execute(
-                "SELECT max(size), count(*), count(final_at) FROM checkpoints WHERE size > ?",
+            size, made = conn.execute(
+                "SELECT max(size), count(*) FROM checkpoints WHERE size > ?",
                 (after,)).fetchone()
             cosigned, total, most = conn.execute(
                 "SELECT count(*), coalesce(sum(n), 0), coalesce(max(n), 0) FROM "
                 "(SELECT count(*) AS n FROM cosignatures WHERE size > ? GROUP BY size)",
                 (after,)).fetchone()
-        return cls((size or after) - after, made, cosigned, total, most, final)
+        return cls((size or after) - after, made, cosigned, total, most)
 
 
 def hub_size(http: httpx.Client) -> int:
@@ -641,7 +641,7 @@ def run(nodes: Sequence[int], entries: int, rate: float, catchup: int, sync_ms: 
         echo(f"      meanwhile the log grew by {log.entries} entries ({entries} messages, the "
              f"rest acknowledgements) in {log.checkpoints} checkpoints; {log.cosigned} of them "
              f"were cosigned ({log.cosignatures} cosignatures, at most {log.most_cosigned} on "
-             f"one) and {log.final} reached the quorum")
+             "one)")
     if catchup:
         echo(f"node catch-up: a fresh node verifies and stores {catchup:,} entries from a hub "
              "process (acknowledgements off)")
