@@ -439,7 +439,8 @@ def test_demo_plays_its_scenario_to_the_end_on_sqlite(tmp_path: Path) -> None:
     assert "BREACHED  SAU    arms-transfers-mirror" in out
     assert "LATE      SAU    prior-notification" in out
     assert "entries) verifies against its signed checkpoint" in out
-    assert f"hub      http://127.0.0.1:{port}" in out
+    assert f"hub, public        http://127.0.0.1:{port}/" in out
+    assert "password: gulfsec-demo-password" in out
     assert "Press Ctrl-C" not in out
     assert (demo_dir / "hub" / "hub.db").exists() and (demo_dir / "hub" / "log.vkey").exists()
     assert (demo_dir / "nodes" / "IRN" / "node.db").exists()
