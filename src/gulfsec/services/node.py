@@ -41,7 +41,6 @@ from gulfsec.adapters.node_db import (
     NodeCheckpoint,
     NodeEntry,
     NodeRepository,
-    OutboxItem,
     WitnessState,
 )
 from gulfsec.domain.encoding import b64decode, format_time, parse_time
@@ -390,7 +389,7 @@ class Node:
                 f"the entries the hub served do not hash to its checkpoint of size "
                 f"{checkpoint.size}; if they extend a checkpoint the node holds, the hub "
                 "rewrote history",
-                {"checkpoint": checkpoint_note_of(signed),
+                {"checkpoint": signed.encode(),
                  "held_checkpoint": None if held is None else held.note})
             return None
         return new_ids
@@ -472,7 +471,7 @@ class Node:
             uow.repo.add_leaves(start, new_ids)
             if uow.repo.checkpoint_at(checkpoint.size) is None:
                 uow.repo.put_checkpoint(NodeCheckpoint(
-                    checkpoint.size, checkpoint.root, checkpoint_note_of(parse_note(note_text)),
+                    checkpoint.size, checkpoint.root, parse_note(note_text).encode(),
                     hub_time * 1_000_000, micros(self.clock.now()), None, ()))
             uow.commit()
 
@@ -643,7 +642,7 @@ class Node:
                 line = cosign(checkpoint, self.key, timestamp).to_note_signature().line()
                 uow.repo.put_witness_state(WitnessState(
                     checkpoint.size, checkpoint.root, hub_time * 1_000_000,
-                    checkpoint_note_of(parse_note(note_text)), line, False))
+                    parse_note(note_text).encode(), line, False))
             uow.commit()
         try:
             self.client.post_cosignature(checkpoint.size, line)
@@ -934,10 +933,6 @@ class Node:
         }
 
 
-def checkpoint_note_of(signed: SignedNote) -> str:
-    return signed.encode()
-
-
 def _signed_of(item: dict[str, Any], max_bytes: int) -> SignedEntry:
     """The signed entry in an item the hub served: its canonical bytes (``raw``, base64) or
     its JSON (``entry``); shape, size and canonical form checked either way."""
@@ -969,9 +964,3 @@ def _evidence_bytes(item: dict[str, Any]) -> bytes:
         return json.dumps(item.get("entry"), sort_keys=True, ensure_ascii=False).encode()
     except (TypeError, ValueError):
         return repr(item.get("entry")).encode()
-
-
-def outbox_summary(items: Sequence[OutboxItem]) -> list[str]:
-    return [f"seq {o.seq}: " + ("sequenced at index " + str(o.sequenced_idx)
-                                if o.sequenced_idx is not None else
-                                f"pending ({o.last_error or 'not yet sent'})") for o in items]
