@@ -32,14 +32,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from gulfsec.adapters.clock import ManualClock
-from gulfsec.adapters.db import create_db_engine, migrate
+from gulfsec.adapters.storage.engine import create_db_engine
+from gulfsec.adapters.storage.migrate import migrate
 from gulfsec.domain.entry import ALL, Entry, SignedEntry, sign_entry
 from gulfsec.domain.keys import SigningKey
 from gulfsec.domain.regime import default_regime
 from gulfsec.ledger.note import Checkpoint
-from gulfsec.services.audit import audit_entries
 from gulfsec.services.hub import Hub, Receipt
 from gulfsec.services.participant import registration_request
+from gulfsec.services.shared.audit import audit_entries
 
 PG_URL = os.environ.get("GULFSEC_TEST_PG_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -121,7 +122,7 @@ def _with_database(kind: str, work: Callable[[str], float]) -> float:
 def append_in_process(history: History, url: str, n: int) -> float:
     """Entries per second through Hub.prepare + sequencer, durable, one producer thread."""
     engine = create_db_engine(url)
-    migrate(engine)
+    migrate(engine, "hub")
     hub = Hub(history.regime, engine, history.log_key, ManualClock(NOW))
     hub.start()
     try:
@@ -211,7 +212,7 @@ def append_over_http(history: History, url: str, n: int, batch: int = 1) -> floa
 def audit_cost(history: History, n: int) -> tuple[float, float]:
     """(seconds to audit n entries, seconds to verify n signatures alone)."""
     from gulfsec.domain.entry import parse_signed_entry
-    from gulfsec.ledger.merkle import MerkleTree
+    from gulfsec.ledger.tree import MerkleTree
 
     raws = [s.raw for s in history.setup] + history.entries[:n]
     pairs = []

@@ -20,12 +20,8 @@ from functools import partial
 
 from pymerkle import InmemoryTree
 
-from gulfsec.ledger.merkle import (
-    MerkleTree,
-    leaf_hash,
-    verify_consistency,
-    verify_inclusion,
-)
+from gulfsec.ledger.proofs import verify_consistency, verify_inclusion
+from gulfsec.ledger.tree import MerkleTree, leaf_hash
 
 PYMERKLE_BUDGET_S = 120.0
 SAMPLES = 1000

@@ -54,18 +54,17 @@ import httpx
 from bench_hub import verify_ceiling  # the same ceiling, measured the same way
 
 from gulfsec.adapters.clock import ManualClock, SystemClock
-from gulfsec.adapters.db import create_db_engine, migrate
 from gulfsec.adapters.hubclient import HubClient
-from gulfsec.adapters.node_db import migrate_node
+from gulfsec.adapters.storage.engine import create_db_engine
+from gulfsec.adapters.storage.migrate import migrate
+from gulfsec.bootstrap import init_hub, init_node
 from gulfsec.config import Settings, load_settings
 from gulfsec.domain.entry import ALL, Audience, Entry, parse_signed_entry, sign_entry
 from gulfsec.domain.keys import SigningKey, VerifierKey
 from gulfsec.domain.regime import Regime, default_regime, parse_regime
 from gulfsec.services.hub import Hub, Receipt
 from gulfsec.services.node import Node
-from gulfsec.services.node_setup import init_node
 from gulfsec.services.participant import canonical_entry, compose, registration_request
-from gulfsec.services.setup import init_hub
 
 Echo = Callable[[str], None]
 HOST = "127.0.0.1"
@@ -501,7 +500,7 @@ class CatchupHistory:
 def load_hub(history: CatchupHistory, url: str, now: datetime) -> None:
     """Sequence the history through the hub service in process (prepare + enqueue)."""
     engine = create_db_engine(url)
-    migrate(engine)
+    migrate(engine, "hub")
     hub = Hub(history.regime, engine, history.log_key, ManualClock(now))
     hub.start()
     try:
@@ -565,7 +564,7 @@ def catchup_run(n: int, profile: bool, echo: Echo) -> CatchupResult:
         seed_file.chmod(0o600)
         hub = start_hub(procs, tmp, hub_dir, None, GULFSEC_LOG_KEY_FILE=str(seed_file))
         engine = create_db_engine(f"sqlite:///{tmp / 'node.db'}")
-        migrate_node(engine)
+        migrate(engine, "node")
         key = history.keys[party]
         client = TimedHubClient(hub.url, party=party, key=key, timeout=120)
         node = Node(regime, engine, party, key, client, history.log_key.verifier, SystemClock(),

@@ -31,13 +31,12 @@ from typing import Any
 import httpx
 
 from gulfsec.adapters.hubclient import HubClient
+from gulfsec.bootstrap import init_hub, init_node, open_hub, open_node
 from gulfsec.config import load_settings
 from gulfsec.domain.entry import ALL, Entry, sign_entry
 from gulfsec.domain.keys import SigningKey
-from gulfsec.services.accounts import create_account
-from gulfsec.services.node_setup import init_node, open_node
 from gulfsec.services.participant import canonical_entry
-from gulfsec.services.setup import init_hub, open_hub
+from gulfsec.services.shared.accounts import create_account
 
 PASSWORD = "benchmark-password"
 _SIGNIN = re.compile(r'name="signin_token" value="([^"]+)"')
@@ -71,9 +70,9 @@ def prepare(root: Path, entries: int, echo: Callable[[str], None]) -> dict[str, 
     port = _free_port()
     import uvicorn
 
-    from gulfsec.api.hub_app import create_hub_app
+    from gulfsec.bootstrap import build_hub_app
 
-    server = uvicorn.Server(uvicorn.Config(create_hub_app(hub), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(build_hub_app(hub), host="127.0.0.1", port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -115,7 +114,7 @@ def prepare(root: Path, entries: int, echo: Callable[[str], None]) -> dict[str, 
         echo(f"  {entries:,} entries sequenced ({time.perf_counter() - started:.0f} s)")
         started = time.perf_counter()
         node = open_node(node_settings)
-        node.acknowledge = False
+        node.sync.acknowledge = False
         while node.sync_once().new_entries:
             pass
         echo(f"  Iran's node verified and stored {node.status()['entries']:,} entries "

@@ -19,7 +19,8 @@ import pytest
 import sqlalchemy as sa
 
 from gulfsec.adapters.clock import ManualClock
-from gulfsec.adapters.db import create_db_engine, migrate
+from gulfsec.adapters.storage.engine import create_db_engine
+from gulfsec.adapters.storage.migrate import migrate
 from gulfsec.domain.entry import ALL, Audience, SignedEntry
 from gulfsec.domain.keys import SigningKey
 from gulfsec.domain.regime import Regime, default_regime
@@ -120,7 +121,7 @@ def make_hub(regime: Regime, log_key: SigningKey, clock: ManualClock) -> Iterato
 
     def factory(url: str, *, start: bool = True, **kw: Any) -> Hub:
         engine = create_db_engine(url)
-        migrate(engine)
+        migrate(engine, "hub")
         kw.setdefault("max_delay_ms", 5)
         hub = Hub(regime, engine, log_key, clock, **kw)
         if start:

@@ -25,18 +25,23 @@ from typing import Any
 import uvicorn
 
 from gulfsec.adapters.hubclient import HubClient
-from gulfsec.api.hub_app import create_hub_app
-from gulfsec.api.node_app import create_node_app
+from gulfsec.bootstrap import (
+    build_hub_app,
+    build_node_app,
+    init_hub,
+    init_node,
+    open_hub,
+    open_node,
+)
 from gulfsec.config import Settings, load_settings
-from gulfsec.domain.entry import ALL, Audience, SignedEntry, parse_signed_entry
+from gulfsec.domain.entry import ALL, Audience, SignedEntry
 from gulfsec.domain.keys import SigningKey
 from gulfsec.errors import ConfigError
-from gulfsec.services.accounts import create_account
 from gulfsec.services.hub import Hub
+from gulfsec.services.hub.registrations import admit, find_registration
 from gulfsec.services.node import Node
-from gulfsec.services.node_setup import init_node, open_node
-from gulfsec.services.participant import audit_log, canonical_entry
-from gulfsec.services.setup import init_hub, open_hub
+from gulfsec.services.participant import audit_log
+from gulfsec.services.shared.accounts import create_account
 
 Echo = Callable[[str], None]
 PARTIES = ("IRN", "SAU", "QAT", "RUS", "USA", "GCC")
@@ -115,7 +120,7 @@ def start_network(directory: Path, parties: Sequence[str], *, port: int,
     hub = open_hub(hub_settings)
     if accounts:
         create_account(hub.engine, "secretariat", DEMO_PASSWORD, "secretariat")
-    servers = [_start_server(create_hub_app(hub), port, "hub")]
+    servers = [_start_server(build_hub_app(hub), port, "hub")]
     url = f"http://127.0.0.1:{port}"
     network = Network(directory, hub, sec, url, {}, {}, servers)
     try:
@@ -127,20 +132,20 @@ def start_network(directory: Path, parties: Sequence[str], *, port: int,
             if not result.submitted:
                 raise ConfigError(result.message)
             with HubClient(url) as client:
-                pending = [p for p in client.pending_registrations() if p["party"] == party]
-                request = parse_signed_entry(canonical_entry(pending[-1]["entry"]),
-                                             max_bytes=1 << 16)
-                receipt = client.submit(request.countersigned(sec).raw)
-            say(f"  {party:4} fingerprint {result.key.verifier.fingerprint[:29]}…  "
-                f"admitted at index {receipt['index']}")
+                request, key = find_registration(client, party)
+                if key.fingerprint != result.key.verifier.fingerprint:
+                    raise ConfigError(f"{party}'s registration at the hub is not its node's key")
+                admitted = admit(client, request, sec)
+            say(f"  {party:4} fingerprint {key.fingerprint[:29]}…  "
+                f"admitted at index {admitted.index}")
         for party in parties:
             peers = ",".join(f"http://127.0.0.1:{p}" for q, p in node_ports.items() if q != party)
             node = open_node(_settings(directory / "nodes" / party, peers=peers))
             network.nodes[party] = node
-            if accounts:
+            if accounts and node.engine is not None:
                 create_account(node.engine, "officer", DEMO_PASSWORD, "officer")
                 create_account(node.engine, "viewer", DEMO_PASSWORD, "viewer")
-            app = create_node_app(node, sync_interval_s=SYNC_INTERVAL_S)
+            app = build_node_app(node, sync_interval_s=SYNC_INTERVAL_S)
             servers.append(_start_server(app, node_ports[party], f"{party} node"))
             network.node_urls[party] = f"http://127.0.0.1:{node_ports[party]}"
         _wait(lambda: all(n.status()["size"] >= len(parties) + 1
@@ -243,7 +248,8 @@ def _transparency(nodes: dict[str, Node], echo: Echo) -> None:
 
 def _compliance_table(hub: Any, echo: Echo) -> None:
     from gulfsec.domain.compliance import to_table
-    from gulfsec.services.compliance import Compliance, HubRecords
+    from gulfsec.services.hub.records import HubRecords
+    from gulfsec.services.shared.records import Compliance
 
     findings = Compliance(hub.regime, HubRecords(hub)).findings(datetime.now(UTC))
     counts = Counter(f.status for f in findings)

@@ -9,6 +9,8 @@ the adapter edge and never cross into the services.
     ├── ConfigError                  settings or environment are wrong
     ├── RegimeError                  a regime file is wrong (file, key, problem)
     ├── KeyStoreError                a key file cannot be read, decrypted or written
+    ├── KeyFormatError               a key, key name or verifier key is malformed (a ValueError)
+    ├── AccountError                 an account cannot be created or changed as asked
     ├── EntryError                   an entry is refused
     │   ├── MalformedEntry           not JSON, wrong shape, wrong types, not canonical
     │   ├── EntryTooLarge            over the regime's size limit
@@ -31,7 +33,11 @@ the adapter edge and never cross into the services.
     │       ├── CheckpointSignatureError
     │       └── InconsistentCheckpoint
     ├── AuthError                    a request is not authenticated
+    │   ├── SessionExpired           a page session ran out: sign in again
+    │   └── SignInRequired           a page needs a signed-in reader (answered with a redirect)
     ├── AccessDenied                 authenticated, but not allowed
+    │   ├── MissingRight             the sender's status lacks the right an entry's form needs
+    │   └── Forbidden                a page the reader's role may not use, or a failed CSRF check
     ├── NotFound                     no such entry, index or tile
     ├── StorageError                 the database failed
     └── TransportError               talking to the hub failed
@@ -74,6 +80,16 @@ class RegimeError(GulfsecError):
 
 class KeyStoreError(GulfsecError):
     code = "keystore"
+
+
+class KeyFormatError(GulfsecError, ValueError):
+    code = "key_format"
+
+
+class AccountError(GulfsecError):
+    """An account cannot be created or changed as asked (a bad name, role or password)."""
+
+    code = "account"
 
 
 class EntryError(GulfsecError):
@@ -211,8 +227,54 @@ class AuthError(GulfsecError):
     code = "unauthenticated"
 
 
+class SessionExpired(AuthError):
+    """The session existed but ran out (idle or absolute limit): sign in again."""
+
+    code = "session_expired"
+
+
+class SignInRequired(AuthError):
+    """A page needs a signed-in reader; the pages answer with a redirect to sign in, then back
+    to ``next_path``."""
+
+    code = "sign_in_required"
+
+    def __init__(self, next_path: str, expired: bool = False) -> None:
+        super().__init__("sign in required")
+        self.next_path = next_path
+        self.expired = expired
+
+
 class AccessDenied(GulfsecError):
     code = "forbidden"
+
+
+class Forbidden(AccessDenied):
+    """A signed-in reader asked a page for something their role does not allow, or a form
+    failed its CSRF check; the pages answer with a 403 page."""
+
+    code = "forbidden_page"
+
+
+class MissingRight(AccessDenied):
+    """An entry of ``form`` needs ``right``, which ``party``'s status does not carry."""
+
+    code = "missing_right"
+
+    def __init__(self, party: str, right: str, form: str, *, entry_id: str | None = None) -> None:
+        super().__init__(f"{party} may not send {form}: it needs the right {right!r}, which "
+                         f"{party}'s status does not carry")
+        self.party = party
+        self.right = right
+        self.form = form
+        self.entry_id = entry_id
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data.update(party=self.party, right=self.right, form=self.form)
+        if self.entry_id is not None:
+            data["entry_id"] = self.entry_id
+        return data
 
 
 class NotFound(GulfsecError):

@@ -23,7 +23,7 @@ with warnings.catch_warnings():
 
 from gulfsec.adapters.clock import ManualClock
 from gulfsec.adapters.hubclient import HubClient
-from gulfsec.api.hub_app import create_hub_app
+from gulfsec.bootstrap import build_hub_app
 from gulfsec.domain.keys import SigningKey
 from gulfsec.domain.request_auth import sign_request
 from gulfsec.services.hub import Hub
@@ -33,7 +33,7 @@ BASE_URL = "http://testserver"
 
 @pytest.fixture
 def api(hub: Hub) -> Iterator[TestClient]:
-    with TestClient(create_hub_app(hub, manage_lifecycle=False), base_url=BASE_URL) as client:
+    with TestClient(build_hub_app(hub, manage_lifecycle=False), base_url=BASE_URL) as client:
         yield client
 
 

@@ -20,7 +20,7 @@ import httpx
 
 from gulfsec.config import load_settings
 from gulfsec.domain.keys import SigningKey, VerifierKey
-from gulfsec.services.setup import load_secretariat_key
+from gulfsec.services.hub.setup import load_secretariat_key
 
 PASSPHRASE = "integration-test-passphrase"
 

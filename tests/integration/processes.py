@@ -29,7 +29,7 @@ from click.testing import CliRunner, Result
 from hub_process import PASSPHRASE, clean_env, free_port, gulfsec_command
 
 from gulfsec.adapters import keystore
-from gulfsec.adapters.db import create_db_engine
+from gulfsec.adapters.storage.engine import create_db_engine
 from gulfsec.cli.main import cli
 from gulfsec.domain.keys import SigningKey
 

@@ -21,7 +21,9 @@ import sqlalchemy as sa
 from click.testing import CliRunner, Result
 from hub_process import PASSPHRASE, HubProcess, clean_env, free_port, gulfsec_command
 
-from gulfsec.adapters import db, keystore
+from gulfsec.adapters import keystore
+from gulfsec.adapters.storage import hub as db
+from gulfsec.adapters.storage.engine import create_db_engine
 from gulfsec.cli.main import cli
 from gulfsec.domain.entry import parse_signed_entry
 from gulfsec.domain.forms.keys import REGISTRATION
@@ -145,7 +147,7 @@ def test_hub_init_creates_keys_database_and_genesis_and_refuses_a_second_init(
     assert log_key.encode() in out
     for key_file in ("keys/log.key", "keys/SEC.key"):
         assert json.loads((data / key_file).read_text())["format"] == keystore.FORMAT
-    engine = db.create_db_engine(database_url)
+    engine = create_db_engine(database_url)
     try:
         with engine.connect() as conn:
             genesis = conn.execute(sa.select(db.entries.c.sender, db.entries.c.form)).all()

@@ -12,13 +12,15 @@ from datetime import timedelta
 from typing import Any
 
 from gulfsec.adapters.clock import ManualClock
-from gulfsec.adapters.db import create_db_engine
-from gulfsec.adapters.node_db import migrate_node
+from gulfsec.adapters.storage.engine import create_db_engine
+from gulfsec.adapters.storage.migrate import migrate
 from gulfsec.domain.compliance import to_json
 from gulfsec.domain.keys import SigningKey
-from gulfsec.services.compliance import Compliance, HubRecords, NodeRecords
 from gulfsec.services.hub import Hub
+from gulfsec.services.hub.records import HubRecords
 from gulfsec.services.node import Node
+from gulfsec.services.node.records import NodeRecords
+from gulfsec.services.shared.records import Compliance
 
 EXCHANGE = {
     "year": 2027,
@@ -30,7 +32,7 @@ EXCHANGE = {
 def _node(hub: Hub, party: str, key: SigningKey, clock: ManualClock, url: str,
           as_party: Any) -> Node:
     engine = create_db_engine(url)
-    migrate_node(engine)
+    migrate(engine, "node")
     node = Node(hub.regime, engine, party, key, as_party(party), hub.log_key.verifier, clock)
     node.load()
     return node

@@ -21,13 +21,14 @@ import pytest
 import sqlalchemy as sa
 from hub_process import HubProcess
 
-from gulfsec.adapters import db
 from gulfsec.adapters.hubclient import HubClient
+from gulfsec.adapters.storage import hub as db
+from gulfsec.adapters.storage.engine import create_db_engine
 from gulfsec.domain.entry import ALL, SignedEntry
 from gulfsec.domain.keys import SigningKey, VerifierKey
 from gulfsec.errors import RemoteError, TransportError
-from gulfsec.ledger.merkle import MerkleTree
 from gulfsec.ledger.note import Checkpoint, verify_checkpoint
+from gulfsec.ledger.tree import MerkleTree
 from gulfsec.services.participant import audit_log, compose, registration_request
 
 pytestmark = pytest.mark.slow
@@ -101,7 +102,7 @@ class Stored:
 
 
 def read_database(url: str, log_key: VerifierKey) -> Stored:
-    engine = db.create_db_engine(url)
+    engine = create_db_engine(url)
     try:
         with engine.connect() as conn:
             rows = conn.execute(

@@ -35,10 +35,11 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from gulfsec.adapters.clock import ManualClock
-from gulfsec.adapters.db import create_db_engine
 from gulfsec.adapters.hubclient import HubClient
-from gulfsec.adapters.node_db import Alarm, migrate_node
-from gulfsec.api.hub_app import create_hub_app
+from gulfsec.adapters.storage.engine import create_db_engine
+from gulfsec.adapters.storage.migrate import migrate
+from gulfsec.adapters.storage.node import Alarm
+from gulfsec.api.hub import create_hub_app
 from gulfsec.domain.encoding import b64decode, b64encode, canonical, parse_json
 from gulfsec.domain.entry import ALL, Audience, Entry, Signature, SignedEntry
 from gulfsec.domain.keys import SigningKey
@@ -188,7 +189,7 @@ def make_node(new_db: Callable[[str], str], forks: Forks, regime: Regime,
     def factory(party: str, show: str = "A", *, peers: Sequence[str] = (),
                 acknowledge: bool = False) -> tuple[Node, DishonestHub]:
         engine = create_db_engine(new_db(f"node_{party.lower()}"))
-        migrate_node(engine)
+        migrate(engine, "node")
         hub = DishonestHub(forks.transports, show)
         client = HubClient(BASE_URL, party=party, key=party_keys[party], clock=clock,
                            transport=hub)
@@ -234,7 +235,7 @@ def intact(node: Node, checkpoint: Checkpoint) -> None:
     """The node still stands on ``checkpoint``, reloads from its database, and verifies clean."""
     assert held(node) == checkpoint
     node.load()
-    assert node.tree.size == checkpoint.size
+    assert node.core.copy.tree.size == checkpoint.size
     report = node.verify_all()
     assert report.ok, report.problems
 

@@ -24,14 +24,9 @@ from gulfsec.domain.entry import ALL, Entry, Signature, SignedEntry, sign_entry
 from gulfsec.domain.keys import SigningKey
 from gulfsec.domain.request_auth import sign_request
 from gulfsec.ledger import tiles
-from gulfsec.ledger.merkle import (
-    EMPTY_ROOT,
-    MerkleTree,
-    leaf_hash,
-    verify_consistency,
-    verify_inclusion,
-)
 from gulfsec.ledger.note import Checkpoint, verify_checkpoint
+from gulfsec.ledger.proofs import verify_consistency, verify_inclusion
+from gulfsec.ledger.tree import EMPTY_ROOT, MerkleTree, leaf_hash
 from gulfsec.services.participant import audit_log, compose
 
 GENESIS = 6

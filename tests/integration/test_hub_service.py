@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from gulfsec.adapters import db
+from gulfsec.adapters.storage import hub as db
 from gulfsec.domain.entry import ALL, Entry, sign_entry
 from gulfsec.domain.keys import SigningKey
 from gulfsec.errors import (
@@ -30,8 +30,9 @@ from gulfsec.errors import (
     StorageError,
     UnknownReference,
 )
-from gulfsec.ledger.merkle import MerkleTree, verify_consistency
 from gulfsec.ledger.note import verify_checkpoint
+from gulfsec.ledger.proofs import verify_consistency
+from gulfsec.ledger.tree import MerkleTree
 from gulfsec.services.hub import Hub, Receipt
 from gulfsec.services.participant import compose, registration_request
 

@@ -35,7 +35,7 @@ from processes import Database, NodeProcess, fresh_database, gulfsec_in_process,
 from gulfsec.adapters import keystore
 from gulfsec.adapters.clock import ManualClock
 from gulfsec.adapters.hubclient import HubClient
-from gulfsec.adapters.node_db import migrate_node
+from gulfsec.adapters.storage.migrate import migrate
 from gulfsec.domain.encoding import canonical, parse_time
 from gulfsec.domain.entry import Audience, SignedEntry, check_signatures, parse_signed_entry
 from gulfsec.domain.keys import SigningKey, VerifierKey
@@ -524,7 +524,7 @@ def test_a_node_offline_for_a_week_catches_up_and_acknowledges_late(
             database = fresh_database(kind, tmp_path / "nodes", f"node-{party}")
             databases.append(database)
             engine = database.engine()
-            migrate_node(engine)
+            migrate(engine, "node")
             nodes[party] = Node(regime, engine, party, party_keys[party], as_party(party),
                                 log_key.verifier, clock)
             nodes[party].load()

@@ -19,17 +19,15 @@ from gulfsec.adapters.clock import ManualClock
 from gulfsec.adapters.hubclient import HubClient
 from gulfsec.domain.keys import SigningKey
 from gulfsec.domain.regime import Regime
-from gulfsec.errors import AuthError
-from gulfsec.services.accounts import (
-    AccountError,
-    SessionExpired,
+from gulfsec.errors import AccountError, AuthError, SessionExpired
+from gulfsec.services.hub import Hub
+from gulfsec.services.node import Node
+from gulfsec.services.shared.accounts import (
     create_account,
     hash_password,
     node_accounts,
     verify_password,
 )
-from gulfsec.services.hub import Hub
-from gulfsec.services.node import Node
 
 # -- passwords (no database) ---------------------------------------------------------------------
 

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from gulfsec.adapters.db import create_db_engine
-from gulfsec.adapters.node_db import NodeRepository, migrate_node
+from gulfsec.adapters.storage.engine import create_db_engine
+from gulfsec.adapters.storage.migrate import migrate
+from gulfsec.adapters.storage.node import NodeRepository
 from gulfsec.cli.main import cli
-from gulfsec.services.accounts import hub_accounts, node_accounts
-from gulfsec.services.unit_of_work import GenericUnitOfWork
+from gulfsec.services.shared.accounts import hub_accounts, node_accounts
+from gulfsec.services.shared.unit_of_work import SqlUnitOfWork
 
 PASSWORD = "correct horse battery"
 
@@ -39,8 +40,8 @@ def node_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     directory = tmp_path / "node"
     directory.mkdir()
     engine = create_db_engine(f"sqlite:///{directory / 'node.db'}")
-    migrate_node(engine)
-    with GenericUnitOfWork(engine, NodeRepository) as uow:
+    migrate(engine, "node")
+    with SqlUnitOfWork(engine, NodeRepository) as uow:
         uow.repo.set_meta("party", "IRN")
         uow.commit()
     engine.dispose()

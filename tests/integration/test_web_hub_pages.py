@@ -19,8 +19,8 @@ from gulfsec.adapters.hubclient import HubClient
 from gulfsec.domain.entry import ALL
 from gulfsec.domain.keys import SigningKey
 from gulfsec.domain.regime import Regime
-from gulfsec.services.accounts import create_account
 from gulfsec.services.hub import Hub
+from gulfsec.services.shared.accounts import create_account
 
 
 @pytest.fixture

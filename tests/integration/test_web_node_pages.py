@@ -378,7 +378,7 @@ def test_a_split_view_raises_a_banner_on_every_page_and_shows_both_checkpoints(
         held = uow.repo.latest_checkpoint()
         assert held is not None
         forged = held.note.replace(held.note.split("\n")[1], str(held.size + 99), 1)
-        irn.alarm(uow.repo, "split_view", "the hub signed two different trees (at size 9)",
+        irn.core.alarm(uow.repo, "split_view", "the hub signed two different trees (at size 9)",
                   {"checkpoint": held.note, "conflicting_checkpoint": forged})
         uow.commit()
     for path in ("/inbox", "/compose", "/compliance", "/alarms"):

@@ -27,15 +27,15 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from gulfsec.adapters.clock import ManualClock
-from gulfsec.adapters.db import create_db_engine
 from gulfsec.adapters.hubclient import HubClient
-from gulfsec.adapters.node_db import migrate_node
-from gulfsec.api.node_app import create_node_app
+from gulfsec.adapters.storage.engine import create_db_engine
+from gulfsec.adapters.storage.migrate import migrate
+from gulfsec.bootstrap import build_node_app
 from gulfsec.domain.keys import SigningKey
 from gulfsec.domain.regime import Regime
-from gulfsec.services.accounts import create_account
 from gulfsec.services.hub import Hub
 from gulfsec.services.node import Node
+from gulfsec.services.shared.accounts import create_account
 
 NODES = ("IRN", "RUS", "SAU", "QAT")
 PASSWORD = "correct horse battery"
@@ -112,7 +112,7 @@ def start_nodes(hub: Hub, as_party: Callable[..., HubClient], party_keys: dict[s
     nodes: dict[str, Node] = {}
     for party in parties:
         engine = create_db_engine(dbs.new(f"node_{party.lower()}"))
-        migrate_node(engine)
+        migrate(engine, "node")
         node = Node(regime, engine, party, party_keys[party], as_party(party), log_key.verifier,
                     clock)
         node.load()
@@ -170,7 +170,7 @@ class Browser:
 
 
 def node_browser(node: Node) -> Browser:
-    app = create_node_app(node, run_sync=False)
+    app = build_node_app(node, run_sync=False)
     return Browser(TestClient(app, base_url="http://testserver"))
 
 

@@ -13,6 +13,7 @@ from gulfsec.domain.forms.acknowledgement import Acknowledgement
 from gulfsec.domain.forms.keys import KeyRegistration, KeyRevocation, KeyRotation
 from gulfsec.domain.forms.message import Message
 from gulfsec.domain.keys import SigningKey
+from gulfsec.domain.regime import RIGHTS
 from gulfsec.errors import InvalidFormBody, UnknownForm
 
 EID = hashlib.sha256(b"entry").hexdigest()
@@ -243,6 +244,39 @@ def test_the_schema_carries_the_constraints_the_validator_enforces() -> None:
 
 
 def test_a_form_spec_is_a_plain_value() -> None:
-    spec = FormSpec("x@1", "X", Message)
-    assert spec == FormSpec("x@1", "X", Message)
+    spec = FormSpec("x@1", "X", Message, right="send", summary=lambda body: "x")
+    assert spec == FormSpec("x@1", "X", Message, right="send", summary=lambda body: "y")
     assert spec.description == ""
+
+
+def test_every_form_declares_the_right_its_sender_needs() -> None:
+    for spec in registry().values():
+        assert spec.right in RIGHTS, spec.id
+
+
+def test_a_form_without_a_known_right_is_refused_when_the_registry_loads(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import gulfsec.domain.forms as forms
+    from gulfsec.domain.forms import message
+
+    bad = FormSpec("x@1", "X", Message, right="", summary=lambda body: "x")
+    monkeypatch.setattr(message, "FORMS", (*message.FORMS, bad))
+    with pytest.raises(RuntimeError, match="declares no known right"):
+        forms._load()
+
+
+def test_every_form_sums_up_a_valid_body_in_one_line() -> None:
+    assert get_form("message@1").summarise({"subject": "Joint  naval\nexercise",
+                                            "text": "t"}) == "Joint naval exercise"
+    assert get_form("acknowledgement@1").summarise({"entries": ["a" * 64]}) == (
+        "acknowledges 1 entry")
+    assert get_form("arms-transfers@1").summarise({"year": 2025, "nil_report": True}) == (
+        "nil report of arms transfers in 2025")
+    assert get_form("observation-reply@1").summarise(
+        {"invitation": "a" * 64, "decision": "decline"}) == "declines the invitation to observe"
+    long = get_form("message@1").summarise({"subject": "x" * 300, "text": "t"})
+    assert len(long) == 120 and long.endswith("…")
+
+
+def test_a_body_without_what_its_summary_needs_sums_up_to_nothing() -> None:
+    assert get_form("annual-exchange@1").summarise({}) == ""

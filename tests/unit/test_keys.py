@@ -15,12 +15,12 @@ from gulfsec.domain.encoding import b64decode, b64encode
 from gulfsec.domain.keys import (
     SIG_COSIGNATURE,
     SIG_ED25519,
-    KeyFormatError,
     SigningKey,
     VerifierKey,
     check_key_name,
     key_id,
 )
+from gulfsec.errors import KeyFormatError
 
 # golang.org/x/mod/sumdb/note note_test.go
 PETER_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"

@@ -18,15 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gulfsec.errors import ConsistencyProofError, InclusionProofError, NotFound
-from gulfsec.ledger.merkle import (
-    EMPTY_ROOT,
-    MerkleTree,
-    leaf_hash,
-    node_hash,
-    root_from_inclusion_proof,
-    verify_consistency,
-    verify_inclusion,
-)
+from gulfsec.ledger.proofs import root_from_inclusion_proof, verify_consistency, verify_inclusion
+from gulfsec.ledger.tree import EMPTY_ROOT, MerkleTree, leaf_hash, node_hash
 
 VECTORS: dict[str, Any] = json.loads(
     (Path(__file__).parent.parent / "vectors" / "rfc6962_classic.json").read_text()

@@ -511,6 +511,7 @@ def test_a_hotline_receipt_must_come_before_the_next_test() -> None:
     err = refusal(edited("receipt_minutes = 5", "receipt_minutes = 60"))
 
     assert err.key == "commitments.hotline.receipt_minutes"
+    assert err.problem == "must be shorter than test_interval_minutes"
 
 
 def test_a_log_origin_with_a_scheme_is_refused() -> None:
@@ -529,6 +530,8 @@ def test_a_log_origin_with_a_scheme_is_refused() -> None:
         ("sum.golang.org+033de0af+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8", "key id"),
         ("sum.golang.org+033de0ae+not base64!", "not valid base64"),
         ("sum.golang.org+033de0ae+AQID", "only Ed25519 keys"),
+        (" +033de0ae+AQID", "the key name must be non-empty and contain no spaces"),
+        ("", "must not be empty"),
     ],
 )
 def test_a_malformed_hub_key_is_refused(key: str, problem: str) -> None:
@@ -547,3 +550,242 @@ def test_a_section_that_is_not_a_table_is_refused() -> None:
 
     assert err.key == "commitments.inspections"
     assert err.problem == "expected a table, got an integer"
+
+
+# --- more mistakes: every rule refuses with the key and the problem ------------------------
+
+MINIMAL_TEXT = MINIMAL.read_text("utf-8")
+
+
+def minimal_edited(old: str, new: str) -> str:
+    """The minimal regime with the one occurrence of ``old`` replaced by ``new``."""
+    assert MINIMAL_TEXT.count(old) == 1, f"{old!r} must occur once in minimal.toml"
+    return MINIMAL_TEXT.replace(old, new)
+
+
+def minimal_without(header: str, instead: str) -> str:
+    """The minimal regime with the tables whose header starts with ``header`` replaced by the
+    top-level line ``instead``."""
+    blocks = MINIMAL_TEXT.split("\n\n")
+    kept = [block for block in blocks if not block.startswith(header)]
+    assert len(kept) < len(blocks), f"no table {header!r} in minimal.toml"
+    return instead + "\n\n" + "\n\n".join(kept)
+
+
+def scalar_keys() -> list[tuple[int, str]]:
+    """(line index, dotted key) of every ``key = value`` line of minimal.toml."""
+    found: list[tuple[int, str]] = []
+    table, rows = "", -1
+    for index, line in enumerate(MINIMAL_TEXT.splitlines()):
+        if line == "[[participants]]":
+            rows += 1
+            table = f"participants[{rows}]"
+        elif line.startswith("["):
+            table = line.strip("[]")
+        elif " = " in line and not line.startswith("#"):
+            found.append((index, f"{table}.{line.split(' = ')[0]}"))
+    return found
+
+
+@pytest.mark.parametrize(("index", "key"), scalar_keys(), ids=[key for _, key in scalar_keys()])
+def test_a_table_where_a_value_belongs_is_refused_by_its_key(index: int, key: str) -> None:
+    lines = MINIMAL_TEXT.splitlines()
+    lines[index] = lines[index].split(" = ")[0] + " = { x = 1 }"
+    err = refusal("\n".join(lines))
+
+    assert err.key == key
+    assert err.problem.startswith("expected ")
+    assert err.problem.endswith(", got a table")
+
+
+def test_the_first_mistake_in_the_file_is_reported() -> None:
+    text = edited("troops = 9000", "troops = 0").replace("max_refs = 64", "max_refs = 0")
+    err = refusal(text)
+
+    assert err.key == "limits.max_refs"
+
+
+def test_an_unknown_section_is_reported_before_mistakes_inside_sections() -> None:
+    err = refusal(edited("quorum = 3", "quorum = 0").replace("[limits]", "[limitz]"))
+
+    assert err.key == "limitz"
+    assert err.problem == "unknown key (did you mean 'limits'?)"
+
+
+def test_a_missing_section_is_reported_before_mistakes_inside_sections() -> None:
+    text = minimal_edited("[witness]\nquorum = 1\n", "").replace("max_refs = 4", "max_refs = 0")
+    err = refusal(text)
+
+    assert err.key == "witness"
+    assert err.problem == "required key is missing"
+
+
+def test_an_unknown_key_with_nothing_close_has_no_suggestion() -> None:
+    err = refusal(MINIMAL_TEXT + "\nzzz = 1\n")
+
+    assert err.key == "commitments.inspections.zzz"
+    assert err.problem == "unknown key"
+
+
+def test_a_float_is_not_an_integer() -> None:
+    err = refusal(edited("max_refs = 64", "max_refs = 64.0"))
+
+    assert err.key == "limits.max_refs"
+    assert err.problem == "expected an integer, got a float"
+
+
+def test_a_flag_must_be_true_or_false() -> None:
+    err = refusal(edited("nil_report_counts = true", "nil_report_counts = 1"))
+
+    assert err.key == "commitments.arms_transfers.nil_report_counts"
+    assert err.problem == "expected true or false, got an integer"
+
+
+@pytest.mark.parametrize("blank", ['""', '"  "'])
+def test_a_blank_string_is_refused(blank: str) -> None:
+    err = refusal(edited('version = "1.0"', f"version = {blank}"))
+
+    assert err.key == "regime.version"
+    assert err.problem == "must not be empty"
+
+
+def test_a_regime_id_must_be_a_lowercase_name() -> None:
+    err = refusal(edited('id = "gulf"', 'id = "Gulf"'))
+
+    assert err.key == "regime.id"
+    assert err.problem == "'Gulf' must be lowercase letters, digits, '-' or '_'"
+
+
+def test_a_secretariat_code_must_be_uppercase_letters() -> None:
+    err = refusal(edited('code = "SEC"', 'code = "sec"'))
+
+    assert err.key == "secretariat.code"
+    assert err.problem == "'sec' must be 2 to 6 uppercase letters"
+
+
+def test_the_secretariat_may_not_decide() -> None:
+    err = refusal(edited('"propose", "chair", "countersign"]', '"decide", "chair", "countersign"]'))
+
+    assert err.key == "secretariat.rights"
+    assert err.problem.endswith("may not hold decide")
+
+
+def test_a_status_id_must_be_a_lowercase_name() -> None:
+    err = refusal(minimal_edited("[statuses.guest]", "[statuses.Guest]"))
+
+    assert err.key == "statuses.Guest"
+    assert err.problem == "a status id must be lowercase letters, digits, '-' or '_'"
+
+
+def test_a_language_code_must_be_iso_639() -> None:
+    err = refusal(minimal_edited("[languages.en]", "[languages.english]"))
+
+    assert err.key == "languages.english"
+    assert err.problem == "a language code must be 2 or 3 lowercase letters (ISO 639)"
+
+
+def test_a_format_name_must_be_lowercase() -> None:
+    err = refusal(minimal_edited("pair = ", "Pair = "))
+
+    assert err.key == "formats.Pair"
+    assert err.problem == "a format name must be lowercase letters, digits, '+', '-', '_'"
+
+
+@pytest.mark.parametrize(
+    ("header", "instead", "key", "problem"),
+    [
+        ("[statuses.", "statuses = {}", "statuses", "at least one status is required"),
+        ("[languages.", "languages = {}", "languages", "at least one language is required"),
+        ("[[participants]]", "participants = 1", "participants", "expected an array of tables"),
+        ("[[participants]]", "participants = [1]", "participants[0]", "expected a table"),
+        ("[formats]", "formats = []", "formats", "expected a table, got an array"),
+        ("[commitments.", "commitments = 1", "commitments", "expected a table, got an integer"),
+    ],
+)
+def test_a_section_of_the_wrong_shape_is_refused(
+    header: str, instead: str, key: str, problem: str
+) -> None:
+    err = refusal(minimal_without(header, instead))
+
+    assert err.key == key
+    assert err.problem.startswith(problem)
+
+
+def test_a_regime_needs_a_participant() -> None:
+    text = minimal_without("[[participants]]", "participants = []").replace(
+        'all = ["AAA", "BBB", "ORG"]\npair = ["AAA", "BBB"]', 'pair = ["AAA"]'
+    )
+    err = refusal(text)
+
+    assert err.key == "participants"
+    assert err.problem == "at least one participant is required"
+
+
+def test_a_format_needs_a_member() -> None:
+    err = refusal(minimal_edited('pair = ["AAA", "BBB"]', "pair = []"))
+
+    assert err.key == "formats.pair"
+    assert err.problem == "a format needs at least one member"
+
+
+def test_an_item_of_the_wrong_type_names_the_array_and_the_item() -> None:
+    err = refusal(minimal_edited('pair = ["AAA", "BBB"]', 'pair = ["AAA", 2]'))
+
+    assert err.key == "formats.pair"
+    assert err.problem == "item 1: expected a string, got an integer"
+
+
+def test_an_empty_item_is_refused() -> None:
+    err = refusal(minimal_edited('categories = ["I"]', 'categories = ["I", ""]'))
+
+    assert err.key == "commitments.arms_transfers.categories"
+    assert err.problem == "item 1: must not be empty"
+
+
+def test_arms_transfers_need_a_category() -> None:
+    err = refusal(minimal_edited('categories = ["I"]', "categories = []"))
+
+    assert err.key == "commitments.arms_transfers.categories"
+    assert err.problem == "at least one category is required"
+
+
+def test_an_unknown_language_in_names_gets_a_suggestion() -> None:
+    err = refusal(edited('names = { ar = "دولة قطر"', 'names = { fra = "دولة قطر"'))
+
+    assert err.key == "participants[5].names.fra"
+    assert err.problem == "unknown language (did you mean 'fr'?)"
+
+
+def test_a_name_must_be_a_string() -> None:
+    err = refusal(edited('names = { ar = "دولة قطر"', "names = { ar = 5"))
+
+    assert err.key == "participants[5].names.ar"
+    assert err.problem == "expected a string, got an integer"
+
+
+def test_a_kind_must_be_a_string() -> None:
+    err = refusal(minimal_edited('kind = "organisation"', "kind = 1"))
+
+    assert err.key == "participants[2].kind"
+    assert err.problem == "expected a string, got an integer"
+
+
+def test_an_audience_may_name_the_implied_all_format() -> None:
+    regime = parse_regime(minimal_edited('audience = "pair"', 'audience = "all"'), EDITED)
+
+    assert regime.commitments.observation.audience == "all"
+    assert regime.format_members("all") == ("AAA", "BBB", "ORG")
+
+
+def test_an_empty_file_is_missing_everything() -> None:
+    err = refusal("")
+
+    assert err.key == "regime"
+    assert err.problem == "required key is missing"
+
+
+def test_a_syntax_error_without_a_line_is_still_a_regime_error() -> None:
+    err = refusal("a = ")
+
+    assert err.key in ("(syntax)", "line 1")
+    assert "TOML syntax error" in err.problem

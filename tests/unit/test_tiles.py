@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gulfsec.errors import LogVerificationError, NotFound
-from gulfsec.ledger.merkle import MerkleTree, leaf_hash, node_hash
 from gulfsec.ledger.tiles import (
     ENTRIES,
     TileRef,
@@ -23,6 +22,7 @@ from gulfsec.ledger.tiles import (
     tile_path,
     tile_width,
 )
+from gulfsec.ledger.tree import MerkleTree, leaf_hash, node_hash
 
 SIZE = 70_000
 ENTRY_IDS = [hashlib.sha256(b"tile entry %d" % i).digest() for i in range(SIZE)]

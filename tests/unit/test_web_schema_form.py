@@ -1,4 +1,4 @@
-"""Web forms from JSON Schemas (gulfsec.web.schema_form): drawn, posted back, read again.
+"""Web forms from JSON Schemas (gulfsec.web.forms): drawn, posted back, read again.
 
 A browser is simulated by :func:`posted`: it sends every field of the drawn widgets as a browser
 would (the chosen alternative of a union only, checked boxes only).
@@ -14,7 +14,7 @@ import pytest
 
 from gulfsec.domain.forms import FormSpec, get_form, registry
 from gulfsec.errors import InvalidFormBody
-from gulfsec.web.schema_form import (
+from gulfsec.web.forms import (
     Widget,
     add_row,
     build,

@@ -21,8 +21,8 @@ from gulfsec.domain.forms.keys import (
     KeyRevocation,
     KeyRotation,
 )
-from gulfsec.domain.keys import KeyFormatError, VerifierKey
-from gulfsec.errors import EntryError, RevokedKey, UnknownKey
+from gulfsec.domain.keys import VerifierKey
+from gulfsec.errors import EntryError, KeyFormatError, RevokedKey, UnknownKey
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,14 @@ class Keyring:
 
     def records(self) -> list[KeyRecord]:
         return sorted(self._records.values(), key=lambda r: r.registered_at)
+
+    def joined(self) -> dict[str, int]:
+        """Each party's first key registration: the log index at which it joined the log."""
+        first: dict[str, int] = {}
+        for record in self._records.values():
+            if record.registered_at < first.get(record.party, record.registered_at + 1):
+                first[record.party] = record.registered_at
+        return first
 
     def active_key(self, party: str) -> KeyRecord | None:
         for record in self._records.values():

@@ -18,15 +18,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from gulfsec.domain.encoding import b64decode, b64encode
+from gulfsec.errors import KeyFormatError
 
 SIG_ED25519 = 0x01
 """C2SP signed-note signature type for a plain Ed25519 signature."""
 SIG_COSIGNATURE = 0x04
 """C2SP tlog-cosignature signature type (Ed25519 over a timestamped cosignature message)."""
-
-
-class KeyFormatError(ValueError):
-    """A key name or verifier key string is malformed."""
 
 
 def check_key_name(name: str) -> str:

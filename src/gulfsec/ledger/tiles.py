@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from gulfsec.errors import LogVerificationError, NotFound
-from gulfsec.ledger.merkle import HASH_SIZE, MerkleTree
+from gulfsec.ledger.tree import HASH_SIZE, MerkleTree
 
 __all__ = [
     "ENTRIES",

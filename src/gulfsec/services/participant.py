@@ -26,17 +26,19 @@ from gulfsec.domain.entry import (
 from gulfsec.domain.forms import get_form
 from gulfsec.domain.forms.keys import REGISTRATION
 from gulfsec.domain.keyring import Keyring
-from gulfsec.domain.keys import KeyFormatError, SigningKey, VerifierKey
+from gulfsec.domain.keys import SigningKey, VerifierKey
 from gulfsec.errors import (
     EntryError,
     InclusionProofError,
+    KeyFormatError,
     LogVerificationError,
     MalformedEntry,
     TransportError,
 )
 from gulfsec.ledger import tiles
-from gulfsec.ledger.merkle import MerkleTree, leaf_hash, verify_consistency, verify_inclusion
 from gulfsec.ledger.note import Checkpoint, verify_checkpoint
+from gulfsec.ledger.proofs import verify_consistency, verify_inclusion
+from gulfsec.ledger.tree import MerkleTree, leaf_hash
 
 
 def make_audience(parties: Sequence[str] | str) -> Audience:

@@ -6,10 +6,10 @@
   entries and how to verify the log, and the secretariat's overview after sign-in.
 
 Where things are: :mod:`.site` (templates, sessions, CSRF, headers), :mod:`.deps`,
-:mod:`.auth_routes`, :mod:`.node_pages`, :mod:`.hub_pages`, :mod:`.schema_form` (forms from a
-JSON Schema), :mod:`.i18n`; ``templates/`` and ``static/`` beside them. Business rules stay in
-the services (:mod:`gulfsec.services.accounts`, ``views``, ``compose``, ``compliance_view``,
-``hub_views``).
+:mod:`.auth_routes`, :mod:`.node` and :mod:`.hub` (the pages of each), :mod:`.forms` (forms
+from a JSON Schema), :mod:`.i18n`; ``templates/`` and ``static/`` beside them. Business rules
+stay in the services. The pages know nothing of the API beside them: the services they need
+(accounts, scorecards, the composer) are handed over by :mod:`gulfsec.bootstrap`.
 """
 
 from __future__ import annotations
@@ -19,54 +19,46 @@ from fastapi.responses import JSONResponse
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
-from gulfsec.services.accounts import SessionPolicy, hub_accounts, node_accounts
-from gulfsec.services.compliance import Compliance, HubRecords
-from gulfsec.services.compliance_view import hub_scorecards, node_scorecards
-from gulfsec.services.compose import Composer
+from gulfsec.errors import Forbidden, SignInRequired
 from gulfsec.services.hub import Hub
 from gulfsec.services.node import Node
-from gulfsec.web import auth_routes, hub_pages, node_pages
-from gulfsec.web.hub_pages import HubSite
-from gulfsec.web.node_pages import NodeSite
-from gulfsec.web.site import (
-    Forbidden,
-    PageHeaders,
-    SignInRequired,
-    Site,
-    error_page,
-    make_environment,
-    query,
-    redirect,
-)
+from gulfsec.services.node.compose import Composer
+from gulfsec.services.shared.accounts import Accounts
+from gulfsec.services.shared.scorecards import Scorecards
+from gulfsec.web import auth_routes
+from gulfsec.web.hub import pages as hub_pages
+from gulfsec.web.hub.pages import HubSite
+from gulfsec.web.node import pages as node_pages
+from gulfsec.web.node.pages import NodeSite
+from gulfsec.web.site import PageHeaders, Site, error_page, make_environment, query, redirect
 
-__all__ = ["install_hub_pages", "install_node_pages"]
+__all__ = ["install_hub_pages", "install_node_pages", "node_cookie"]
 
 
-def install_node_pages(app: FastAPI, node: Node, *, policy: SessionPolicy | None = None) -> None:
-    """Serve ``node``'s pages from ``app`` (its accounts are in the node's database)."""
+def node_cookie(party: str) -> str:
+    """The name of the session cookie of ``party``'s node (one per node, so that several nodes
+    on one host do not sign each other's delegates out)."""
+    return f"gulfsec_node_{party.lower()}"
+
+
+def install_node_pages(app: FastAPI, node: Node, *, accounts: Accounts, composer: Composer,
+                       scorecards: Scorecards) -> None:
+    """Serve ``node``'s pages from ``app``; ``accounts`` are its delegates'."""
     participant = node.regime.participants.get(node.party)
     name = node.party if participant is None else f"{participant.name} ({node.party})"
-    site = NodeSite(kind="node", title=f"{name} node", regime=node.regime,
-                    accounts=node_accounts(node.engine, node.clock, policy),
-                    cookie=f"gulfsec_node_{node.party.lower()}", env=make_environment(),
-                    clock=node.clock, home="/inbox", node=node, composer=Composer(node),
-                    scorecards=node_scorecards(node))
+    site = NodeSite(kind="node", title=f"{name} node", regime=node.regime, accounts=accounts,
+                    cookie=node_cookie(node.party), env=make_environment(), clock=node.clock,
+                    home="/inbox", node=node, composer=composer, scorecards=scorecards)
     _install(app, site)
     app.include_router(node_pages.router)
 
 
-def install_hub_pages(app: FastAPI, hub: Hub, *, policy: SessionPolicy | None = None) -> None:
+def install_hub_pages(app: FastAPI, hub: Hub, *, accounts: Accounts,
+                      scorecards: Scorecards) -> None:
     """Serve the hub's public pages and the secretariat's from ``app``."""
-    # The API keeps its compliance engines by viewer in app.state.compliance (None: the whole
-    # log); the secretariat's page shares that one rather than keep a second.
-    cache = getattr(app.state, "compliance", None)
-    shared: Compliance | None = None
-    if isinstance(cache, dict):
-        shared = cache.setdefault(None, Compliance(hub.regime, HubRecords(hub)))
-    site = HubSite(kind="hub", title="Secretariat hub", regime=hub.regime,
-                   accounts=hub_accounts(hub.engine, hub.clock, policy), cookie="gulfsec_hub",
-                   env=make_environment(), clock=hub.clock, home="/secretariat", hub=hub,
-                   scorecards=hub_scorecards(hub, shared))
+    site = HubSite(kind="hub", title="Secretariat hub", regime=hub.regime, accounts=accounts,
+                   cookie="gulfsec_hub", env=make_environment(), clock=hub.clock,
+                   home="/secretariat", hub=hub, scorecards=scorecards)
     _install(app, site)
     app.include_router(hub_pages.router)
 

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from gulfsec.errors import AuthError
-from gulfsec.services.accounts import SessionExpired, WebSession
-from gulfsec.web.site import SignInRequired, Site, request_path
+from gulfsec.errors import AuthError, SessionExpired, SignInRequired
+from gulfsec.services.shared.accounts import WebSession
+from gulfsec.web.site import Site, request_path
 
 
 def get_site(request: Request) -> Site:

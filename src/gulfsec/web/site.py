@@ -29,7 +29,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from gulfsec.adapters.clock import Clock
 from gulfsec.domain.encoding import format_time
 from gulfsec.domain.regime import Regime
-from gulfsec.services.accounts import Accounts, WebSession
+from gulfsec.errors import Forbidden
+from gulfsec.services.shared.accounts import Accounts, WebSession
 from gulfsec.web import i18n
 
 CSRF_FIELD: Final = "csrf_token"
@@ -100,24 +101,6 @@ class Site:
     @property
     def signin_cookie(self) -> str:
         return self.cookie + "_signin"
-
-
-class SignInRequired(Exception):
-    """Raised by a page that needs a signed-in reader; answered with a redirect."""
-
-    def __init__(self, next_path: str, expired: bool = False) -> None:
-        super().__init__("sign in required")
-        self.next_path = next_path
-        self.expired = expired
-
-
-class Forbidden(Exception):
-    """A signed-in reader asked for something their role does not allow, or a form failed
-    its CSRF check; answered with a 403 page."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def safe_next(value: str | None, default: str) -> str:

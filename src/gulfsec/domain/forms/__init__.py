@@ -1,20 +1,26 @@
 """The registry of forms: every kind of entry body gulfsec accepts.
 
-A form is one module in this package defining a pydantic model for its body and a
+A form is one module in this package holding everything about it: the pydantic model of its
+body (schema and English labels), its labels in other languages, the line that sums an entry up
+in an inbox, the right its sender needs, and whether addressees acknowledge it — all in its
 :class:`FormSpec`. The id is ``<name>@<version>``; a new version is a new form. Adding a form:
 write the module, add it to ``_MODULES`` below, add its tests (CONTRIBUTING.md has the list).
-Unknown forms are refused (fail closed).
+Unknown forms are refused, and so is a form that declares no right its sender needs (fail
+closed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from gulfsec.errors import InvalidFormBody, UnknownForm
+
+SUMMARY_MAX = 120
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,12 @@ class FormSpec:
     title: str
     model: type[BaseModel]
     description: str = ""
+    _: KW_ONLY
+    right: str
+    """The right (``regime.RIGHTS``) the sender's status must carry: the hub refuses an entry
+    of this form from a sender without it, and every node refuses it again."""
+    summary: Callable[[Mapping[str, Any]], str] = field(compare=False)
+    """The line that says what an entry is about, from its (valid) body."""
     labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
     """Field labels in other languages: language code -> dotted field path -> label. English
     labels are the fields' titles in the model (and its JSON Schema)."""
@@ -40,6 +52,15 @@ class FormSpec:
         except ValidationError as exc:
             raise InvalidFormBody(self.id, _field_errors(exc)) from None
         return body
+
+    def summarise(self, body: Mapping[str, Any]) -> str:
+        """The summary line of an entry with ``body``, on one line of at most 120 characters;
+        empty if the body does not have what the summary needs."""
+        try:
+            text = " ".join(self.summary(body).split())
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return ""
+        return text if len(text) <= SUMMARY_MAX else text[: SUMMARY_MAX - 1] + "…"
 
     def parse(self, body: Mapping[str, Any]) -> Any:
         """The body as the form's typed model; :class:`InvalidFormBody` when it does not fit."""
@@ -63,38 +84,33 @@ def _field_errors(exc: ValidationError) -> list[tuple[str, str]]:
     return out
 
 
+_MODULES = (
+    "keys",
+    "message",
+    "acknowledgement",
+    "annual_exchange",
+    "defence_planning",
+    "annual_calendar",
+    "activity_notification",
+    "observation",
+    "arms_transfers",
+    "military_expenditure",
+    "nonproliferation",
+)
+"""Every module of this package that defines forms, in the order they are listed."""
+
+
 def _load() -> dict[str, FormSpec]:
-    from gulfsec.domain.forms import (
-        acknowledgement,
-        activity_notification,
-        annual_calendar,
-        annual_exchange,
-        arms_transfers,
-        defence_planning,
-        keys,
-        message,
-        military_expenditure,
-        nonproliferation,
-        observation,
-    )
+    from gulfsec.domain.regime import RIGHTS
 
     specs: dict[str, FormSpec] = {}
-    for module in (
-        keys,
-        message,
-        acknowledgement,
-        annual_exchange,
-        defence_planning,
-        annual_calendar,
-        activity_notification,
-        observation,
-        arms_transfers,
-        military_expenditure,
-        nonproliferation,
-    ):
+    for name in _MODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
         for spec in module.FORMS:
             if spec.id in specs:
                 raise RuntimeError(f"form {spec.id} defined twice")
+            if spec.right not in RIGHTS:
+                raise RuntimeError(f"form {spec.id} declares no known right ({spec.right!r})")
             specs[spec.id] = spec
     return specs
 

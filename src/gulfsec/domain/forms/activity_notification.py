@@ -99,6 +99,8 @@ FORMS = (
         ActivityNotification,
         "Notice of a land, naval, air, amphibious or airborne activity: when, where, which "
         "forces, and any live firing.",
+        right="send",
+        summary=lambda body: f"{body['name']} ({body['kind']}, {body['start']} to {body['end']})",
         labels=LABELS,
     ),
 )

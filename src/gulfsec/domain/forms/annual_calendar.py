@@ -136,6 +136,8 @@ FORMS = (
         AnnualCalendar,
         "The military activities subject to prior notification planned for the year, and the "
         "large ones planned for later years.",
+        right="send",
+        summary=lambda body: f"activities planned for {body['year']}",
         labels=LABELS,
     ),
 )

@@ -160,6 +160,8 @@ FORMS = (
         AnnualExchange,
         "Command organisation, units, personnel, major weapon systems and deployment plans, "
         "valid for the year named.",
+        right="send",
+        summary=lambda body: f"military information valid for {body['year']}",
         labels=LABELS,
     ),
 )

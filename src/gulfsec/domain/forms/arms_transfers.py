@@ -10,7 +10,8 @@ the mirror check.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -105,12 +106,20 @@ LABELS: Labels = {
     },
 }
 
+def _summary(body: Mapping[str, Any]) -> str:
+    if body.get("nil_report"):
+        return f"nil report of arms transfers in {body['year']}"
+    return f"arms transfers in {body['year']}"
+
+
 FORMS = (
     FormSpec(
         "arms-transfers@1",
         "Report of arms transfers (UN Register)",
         ArmsTransfers,
         "Exports and imports in the year by partner and UN Register category, or a nil report.",
+        right="send",
+        summary=_summary,
         labels=LABELS,
     ),
 )

@@ -121,6 +121,8 @@ FORMS = (
         "Defence planning",
         DefencePlanning,
         "Defence policy and doctrine, force planning, the budget and expenditure plans.",
+        right="send",
+        summary=lambda body: f"defence planning for budget year {body['budget_year']}",
         labels=LABELS,
     ),
 )

@@ -7,6 +7,9 @@
   countersigned by the new one (proof of possession). The old key signs nothing afterwards.
 - ``key-revocation@1``: the secretariat (or the party, with its current key) revokes a key that
   was lost or compromised; the key signs nothing afterwards.
+
+Key entries need the ``receive`` right: whoever may be addressed holds a key, if only to sign
+its requests to read.
 """
 
 from __future__ import annotations
@@ -43,10 +46,14 @@ REVOCATION = "key-revocation@1"
 FORMS = (
     FormSpec(REGISTRATION, "Key registration", KeyRegistration,
              "Registers a party's first signing key; countersigned by the secretariat.",
-             acknowledge=False),
+             right="receive", acknowledge=False,
+             summary=lambda body: f"{body['party']} registers its first key"),
     FormSpec(ROTATION, "Key rotation", KeyRotation,
              "Announces a party's new signing key, signed with the current one.",
-             acknowledge=False),
+             right="receive", acknowledge=False,
+             summary=lambda body: "announces a new signing key"),
     FormSpec(REVOCATION, "Key revocation", KeyRevocation,
-             "Revokes a lost or compromised key.", acknowledge=False),
+             "Revokes a lost or compromised key.", right="receive", acknowledge=False,
+             summary=lambda body: f"revokes {body['party']}'s key {body['key']}: "
+                                  f"{body['reason']}"),
 )

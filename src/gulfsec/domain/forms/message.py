@@ -15,4 +15,5 @@ class Message(Body):
 
 
 FORMS = (FormSpec("message@1", "Consultation message", Message,
-                  "A message in a consultation between the parties in the audience."),)
+                  "A message in a consultation between the parties in the audience.",
+                  right="send", summary=lambda body: str(body["subject"])),)

@@ -106,6 +106,8 @@ FORMS = (
         "Report of military expenditure (UN standardised instrument)",
         MilitaryExpenditure,
         "Military expenditure in the year by force group and resource cost, simplified or nil.",
+        right="send",
+        summary=lambda body: f"military expenditure in {body['year']}",
         labels=LABELS,
     ),
 )

@@ -84,6 +84,8 @@ FORMS = (
         NonproliferationDeclaration,
         "Status under the NPT, CWC, BWC and CTBT, IAEA safeguards, and support for a Middle "
         "East zone free of weapons of mass destruction.",
+        right="send",
+        summary=lambda body: f"non-proliferation commitments as of {body['as_of']}",
         labels=LABELS,
     ),
 )

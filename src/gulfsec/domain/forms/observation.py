@@ -8,8 +8,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -104,6 +105,13 @@ REPLY_LABELS: Labels = {
     "fa": {"decision": "تصمیم", "observers": "ناظران"},
 }
 
+def _reply_summary(body: Mapping[str, Any]) -> str:
+    if body["decision"] == "decline":
+        return "declines the invitation to observe"
+    count = len(body["observers"])
+    return f"accepts the invitation to observe, sending {count} observer{'s' * (count != 1)}"
+
+
 INVITATION = "observation-invitation@1"
 REPLY = "observation-reply@1"
 
@@ -113,6 +121,9 @@ FORMS = (
         "Invitation to observe an activity",
         ObservationInvitation,
         "Invites observers to a notified activity: programme, dates, place, observers.",
+        right="send",
+        summary=lambda body: f"invites observers, arriving {body['arrival']} at "
+                             f"{body['arrival_point']}",
         labels=INVITATION_LABELS,
     ),
     FormSpec(
@@ -120,6 +131,8 @@ FORMS = (
         "Reply to an invitation to observe",
         ObservationReply,
         "Accepts an invitation to observe, naming the observers, or declines it.",
+        right="send",
+        summary=_reply_summary,
         labels=REPLY_LABELS,
     ),
 )

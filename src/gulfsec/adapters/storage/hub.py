@@ -1,0 +1,365 @@
+"""The hub's store: its tables and the queries its services need.
+
+SQLite (the embedded default) and PostgreSQL (chosen by URL) run the same code; engines come
+from :mod:`.engine`, the schema from the Alembic history in ``migrations/hub`` (:mod:`.migrate`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+metadata = sa.MetaData()
+
+entries = sa.Table(
+    "entries",
+    metadata,
+    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("entry_id", sa.LargeBinary(32), nullable=False, unique=True),
+    sa.Column("sender", sa.String(8), nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("form", sa.String(64), nullable=False),
+    sa.Column("audience_all", sa.Boolean, nullable=False),
+    sa.Column("claimed_time", sa.String(32), nullable=False),
+    sa.Column("sequenced_at", sa.BigInteger, nullable=False),
+    sa.Column("raw", sa.LargeBinary, nullable=False),
+    sa.UniqueConstraint("sender", "seq", name="uq_entries_sender_seq"),
+)
+
+audience = sa.Table(
+    "entry_audience",
+    metadata,
+    sa.Column("party", sa.String(8), primary_key=True),
+    sa.Column("idx", sa.BigInteger, sa.ForeignKey("entries.idx"), primary_key=True),
+)
+
+checkpoints = sa.Table(
+    "checkpoints",
+    metadata,
+    sa.Column("size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("root", sa.LargeBinary(32), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+
+cosignatures = sa.Table(
+    "cosignatures",
+    metadata,
+    sa.Column("size", sa.BigInteger, sa.ForeignKey("checkpoints.size"), primary_key=True),
+    sa.Column("party", sa.String(8), primary_key=True),
+    sa.Column("key_id", sa.String(8), nullable=False),
+    sa.Column("timestamp", sa.BigInteger, nullable=False),
+    sa.Column("line", sa.Text, nullable=False),
+    sa.Column("received_at", sa.BigInteger, nullable=False),
+)
+
+keys = sa.Table(
+    "keys",
+    metadata,
+    sa.Column("party", sa.String(8), primary_key=True),
+    sa.Column("key_id", sa.String(8), primary_key=True),
+    sa.Column("vkey", sa.Text, nullable=False),
+    sa.Column("registered_at", sa.BigInteger, nullable=False),
+    sa.Column("revoked_at", sa.BigInteger, nullable=True),
+)
+
+sa.Index("ix_entries_sender", entries.c.sender, entries.c.idx)
+sa.Index("ix_entries_all", entries.c.audience_all, entries.c.idx)
+sa.Index("ix_cosignatures_received", cosignatures.c.received_at)
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    index: int
+    entry_id: bytes
+    sender: str
+    seq: int
+    form: str
+    sequenced_at: int
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    size: int
+    root: bytes
+    note: str
+    created_at: int
+
+
+pending_registrations = sa.Table(
+    "pending_registrations",
+    metadata,
+    sa.Column("entry_id", sa.LargeBinary(32), primary_key=True),
+    sa.Column("party", sa.String(8), nullable=False),
+    sa.Column("key_id", sa.String(8), nullable=False),
+    sa.Column("raw", sa.LargeBinary, nullable=False),
+    sa.Column("received_at", sa.BigInteger, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class StoredCosignature:
+    size: int
+    party: str
+    key_id: str
+    timestamp: int
+    line: str
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    index: int
+    entry_id: bytes
+    sender: str
+    seq: int
+    form: str
+    audience: Sequence[str] | None
+    """None for an entry to all."""
+    claimed_time: str
+    sequenced_at: int
+    raw: bytes
+
+
+def _stored(row: Any) -> StoredEntry:
+    return StoredEntry(row.idx, bytes(row.entry_id), row.sender, row.seq, row.form,
+                       row.sequenced_at, bytes(row.raw))
+
+
+_ENTRY_COLUMNS = (entries.c.idx, entries.c.entry_id, entries.c.sender, entries.c.seq,
+                  entries.c.form, entries.c.sequenced_at, entries.c.raw)
+
+
+class HubRepository:
+    """Queries over one connection; the caller owns the transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def _placeholders(self, count: int) -> str:
+        mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+        return ", ".join([mark] * count)
+
+    def insert_entries(self, rows: Sequence[NewEntry]) -> None:
+        """Insert a batch of entries and their audiences.
+
+        This is the sequencer's hot path, so it goes straight to the driver's executemany
+        with tuples; the columns are the ``entries`` and ``entry_audience`` tables above.
+        """
+        if not rows:
+            return
+        self.conn.exec_driver_sql(
+            "INSERT INTO entries (idx, entry_id, sender, seq, form, audience_all, claimed_time,"
+            f" sequenced_at, raw) VALUES ({self._placeholders(9)})",
+            [
+                (r.index, r.entry_id, r.sender, r.seq, r.form, r.audience is None,
+                 r.claimed_time, r.sequenced_at, r.raw)
+                for r in rows
+            ],
+        )
+        members = [
+            (party, r.index) for r in rows if r.audience is not None for party in r.audience
+        ]
+        if members:
+            self.conn.exec_driver_sql(
+                f"INSERT INTO entry_audience (party, idx) VALUES ({self._placeholders(2)})",
+                members,
+            )
+
+    def insert_checkpoint(self, cp: StoredCheckpoint) -> None:
+        self.conn.execute(
+            checkpoints.insert(),
+            {"size": cp.size, "root": cp.root, "note": cp.note, "created_at": cp.created_at},
+        )
+
+    def upsert_key(self, party: str, key_id: str, vkey: str, registered_at: int,
+                   revoked_at: int | None) -> None:
+        existing = self.conn.execute(
+            sa.select(keys.c.party).where(keys.c.party == party, keys.c.key_id == key_id)
+        ).first()
+        if existing is None:
+            self.conn.execute(keys.insert(), {"party": party, "key_id": key_id, "vkey": vkey,
+                                              "registered_at": registered_at,
+                                              "revoked_at": revoked_at})
+        else:
+            self.conn.execute(
+                keys.update()
+                .where(keys.c.party == party, keys.c.key_id == key_id)
+                .values(revoked_at=revoked_at)
+            )
+
+    def all_keys(self) -> list[Any]:
+        return list(self.conn.execute(sa.select(keys).order_by(keys.c.registered_at)))
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        row = self.conn.execute(
+            sa.select(checkpoints).order_by(checkpoints.c.size.desc()).limit(1)
+        ).first()
+        if row is None:
+            return None
+        return StoredCheckpoint(row.size, bytes(row.root), row.note, row.created_at)
+
+    def checkpoint_at(self, size: int) -> StoredCheckpoint | None:
+        row = self.conn.execute(sa.select(checkpoints).where(checkpoints.c.size == size)).first()
+        if row is None:
+            return None
+        return StoredCheckpoint(row.size, bytes(row.root), row.note, row.created_at)
+
+    def first_checkpoint_covering(self, index: int) -> StoredCheckpoint | None:
+        row = self.conn.execute(
+            sa.select(checkpoints).where(checkpoints.c.size > index)
+            .order_by(checkpoints.c.size).limit(1)
+        ).first()
+        if row is None:
+            return None
+        return StoredCheckpoint(row.size, bytes(row.root), row.note, row.created_at)
+
+    def entry_ids(self, start: int = 0) -> Iterator[bytes]:
+        result = self.conn.execution_options(yield_per=10_000).execute(
+            sa.select(entries.c.entry_id).where(entries.c.idx >= start).order_by(entries.c.idx)
+        )
+        for row in result:
+            yield bytes(row.entry_id)
+
+    def count(self) -> int:
+        return int(self.conn.execute(sa.select(sa.func.count()).select_from(entries)).scalar_one())
+
+    def next_seqs(self) -> dict[str, int]:
+        rows = self.conn.execute(
+            sa.select(entries.c.sender, sa.func.max(entries.c.seq)).group_by(entries.c.sender)
+        )
+        return {sender: int(seq) + 1 for sender, seq in rows}
+
+    def find_by_ids(self, ids: Iterable[bytes]) -> dict[bytes, int]:
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        rows = self.conn.execute(
+            sa.select(entries.c.entry_id, entries.c.idx).where(entries.c.entry_id.in_(wanted))
+        )
+        return {bytes(r.entry_id): int(r.idx) for r in rows}
+
+    def entry_by_id(self, entry_id: bytes) -> StoredEntry | None:
+        row = self.conn.execute(
+            sa.select(*_ENTRY_COLUMNS).where(entries.c.entry_id == entry_id)
+        ).first()
+        return None if row is None else _stored(row)
+
+    def entry_by_index(self, index: int) -> StoredEntry | None:
+        row = self.conn.execute(sa.select(*_ENTRY_COLUMNS).where(entries.c.idx == index)).first()
+        return None if row is None else _stored(row)
+
+    def audience_of(self, index: int) -> list[str] | None:
+        row = self.conn.execute(
+            sa.select(entries.c.audience_all).where(entries.c.idx == index)
+        ).first()
+        if row is None or row.audience_all:
+            return None
+        rows = self.conn.execute(sa.select(audience.c.party).where(audience.c.idx == index))
+        return sorted(r.party for r in rows)
+
+    def visible_entries(self, party: str, after: int, limit: int) -> list[StoredEntry]:
+        """Entries ``party`` may read with index > ``after``, oldest first."""
+        addressed = sa.select(audience.c.idx).where(audience.c.party == party)
+        query = (
+            sa.select(*_ENTRY_COLUMNS)
+            .where(
+                entries.c.idx > after,
+                sa.or_(
+                    entries.c.audience_all.is_(True),
+                    entries.c.sender == party,
+                    entries.c.idx.in_(addressed),
+                ),
+            )
+            .order_by(entries.c.idx)
+            .limit(limit)
+        )
+        return [_stored(row) for row in self.conn.execute(query)]
+
+    def entry_ids_range(self, start: int, end: int) -> list[bytes]:
+        rows = self.conn.execute(
+            sa.select(entries.c.entry_id)
+            .where(entries.c.idx >= start, entries.c.idx < end)
+            .order_by(entries.c.idx)
+        )
+        return [bytes(r.entry_id) for r in rows]
+
+    def raw_entries(self) -> Iterator[bytes]:
+        """Every stored entry's canonical bytes, in log order, streamed."""
+        result = self.conn.execution_options(yield_per=5_000).execute(
+            sa.select(entries.c.raw).order_by(entries.c.idx)
+        )
+        for row in result:
+            yield bytes(row.raw)
+
+    # -- cosignatures and finality ----------------------------------------------------------
+
+    def add_cosignature(self, cosig: StoredCosignature, received_at: int) -> bool:
+        """Store a cosignature; False if this party already cosigned this size."""
+        exists = self.conn.execute(
+            sa.select(cosignatures.c.party).where(cosignatures.c.size == cosig.size,
+                                                  cosignatures.c.party == cosig.party)
+        ).first()
+        if exists is not None:
+            return False
+        self.conn.execute(cosignatures.insert(), {
+            "size": cosig.size, "party": cosig.party, "key_id": cosig.key_id,
+            "timestamp": cosig.timestamp, "line": cosig.line, "received_at": received_at,
+        })
+        return True
+
+    def cosignatures_for(self, size: int) -> list[StoredCosignature]:
+        rows = self.conn.execute(
+            sa.select(cosignatures).where(cosignatures.c.size == size)
+            .order_by(cosignatures.c.received_at, cosignatures.c.party)
+        )
+        return [StoredCosignature(r.size, r.party, r.key_id, r.timestamp, r.line) for r in rows]
+
+    def all_cosignatures(self) -> list[tuple[str, int, int]]:
+        """(party, size, timestamp) of every stored cosignature."""
+        rows = self.conn.execute(
+            sa.select(cosignatures.c.party, cosignatures.c.size, cosignatures.c.timestamp))
+        return [(r.party, int(r.size), int(r.timestamp)) for r in rows]
+
+    def cosignatures_since(self, since: int, limit: int) -> list[tuple[int, str, str, int]]:
+        """(size, party, line, received_at) received at or after ``since``, oldest first."""
+        rows = self.conn.execute(
+            sa.select(cosignatures.c.size, cosignatures.c.party, cosignatures.c.line,
+                      cosignatures.c.received_at)
+            .where(cosignatures.c.received_at >= since)
+            .order_by(cosignatures.c.received_at, cosignatures.c.size, cosignatures.c.party)
+            .limit(limit)
+        )
+        return [(int(r.size), r.party, r.line, int(r.received_at)) for r in rows]
+
+    # -- registrations waiting for the secretariat ------------------------------------------
+
+    def add_pending_registration(self, entry_id: bytes, party: str, key_id: str, raw: bytes,
+                                 received_at: int) -> bool:
+        exists = self.conn.execute(
+            sa.select(pending_registrations.c.party)
+            .where(pending_registrations.c.entry_id == entry_id)
+        ).first()
+        if exists is not None:
+            return False
+        self.conn.execute(pending_registrations.insert(), {
+            "entry_id": entry_id, "party": party, "key_id": key_id, "raw": raw,
+            "received_at": received_at,
+        })
+        return True
+
+    def pending_registrations(self) -> list[tuple[str, str, bytes, int]]:
+        rows = self.conn.execute(
+            sa.select(pending_registrations).order_by(pending_registrations.c.received_at)
+        )
+        return [(r.party, r.key_id, bytes(r.raw), int(r.received_at)) for r in rows]
+
+    def entries_after(self, after: int, limit: int) -> list[StoredEntry]:
+        """Every entry with index > ``after``, oldest first."""
+        query = (sa.select(*_ENTRY_COLUMNS).where(entries.c.idx > after)
+                 .order_by(entries.c.idx).limit(limit))
+        return [_stored(row) for row in self.conn.execute(query)]

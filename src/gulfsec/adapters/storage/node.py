@@ -1,0 +1,396 @@
+"""A participant node's own database: its verified copy of what it may see, and its evidence.
+
+The node keeps every leaf of the log (entry ids only, public) so it can recompute the tree
+itself, the entries addressed to its party that verified, the checkpoints it accepted and their
+cosignatures, its own outbox, the witness state it cosigned last, and alarms with evidence.
+Same engines as the hub (SQLite by default, PostgreSQL by URL); its own Alembic history
+(``migrations/node``, run by :mod:`.migrate`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+metadata = sa.MetaData()
+
+meta = sa.Table(
+    "node_meta", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+leaves = sa.Table(
+    "node_leaves", metadata,
+    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("entry_id", sa.LargeBinary(32), nullable=False),
+)
+
+entries = sa.Table(
+    "node_entries", metadata,
+    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("entry_id", sa.LargeBinary(32), nullable=False, unique=True),
+    sa.Column("sender", sa.String(8), nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("form", sa.String(64), nullable=False),
+    sa.Column("audience", sa.Text, nullable=False),
+    sa.Column("claimed_time", sa.String(32), nullable=False),
+    sa.Column("sequenced_at", sa.BigInteger, nullable=False),
+    sa.Column("verified_at", sa.BigInteger, nullable=False),
+    sa.Column("raw", sa.LargeBinary, nullable=False),
+)
+
+checkpoints = sa.Table(
+    "node_checkpoints", metadata,
+    sa.Column("size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("root", sa.LargeBinary(32), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("hub_time", sa.BigInteger, nullable=False),
+    sa.Column("received_at", sa.BigInteger, nullable=False),
+    sa.Column("final_at", sa.BigInteger, nullable=True),
+    sa.Column("cosigners", sa.Text, nullable=False, server_default=""),
+)
+
+witness = sa.Table(
+    "node_witness", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("root", sa.LargeBinary(32), nullable=False),
+    sa.Column("hub_time", sa.BigInteger, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("cosignature", sa.Text, nullable=False),
+    sa.Column("delivered", sa.Boolean, nullable=False),
+)
+
+outbox = sa.Table(
+    "node_outbox", metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("entry_id", sa.LargeBinary(32), nullable=False),
+    sa.Column("raw", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("sequenced_idx", sa.BigInteger, nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("confirmation", sa.String(100), nullable=True),
+    sa.UniqueConstraint("confirmation", name="uq_node_outbox_confirmation"),
+)
+
+alarms = sa.Table(
+    "node_alarms", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("evidence", sa.Text, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+
+quarantine = sa.Table(
+    "node_quarantine", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("idx", sa.BigInteger, nullable=True),
+    sa.Column("claimed_id", sa.String(64), nullable=True),
+    sa.Column("raw", sa.LargeBinary, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+
+cosignatures = sa.Table(
+    "node_cosignatures", metadata,
+    sa.Column("size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("party", sa.String(8), primary_key=True),
+    sa.Column("line", sa.Text, nullable=False),
+    sa.Column("timestamp", sa.BigInteger, nullable=True),
+)
+"""``timestamp`` is set once the cosignature verified against the node's own tree."""
+
+sa.Index("ix_node_entries_sender", entries.c.sender, entries.c.seq)
+
+
+@dataclass(frozen=True)
+class NodeEntry:
+    index: int
+    entry_id: bytes
+    sender: str
+    seq: int
+    form: str
+    audience: tuple[str, ...] | None
+    sequenced_at: int
+    verified_at: int
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class NodeCheckpoint:
+    size: int
+    root: bytes
+    note: str
+    hub_time: int
+    received_at: int
+    final_at: int | None
+    cosigners: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WitnessState:
+    size: int
+    root: bytes
+    hub_time: int
+    note: str
+    cosignature: str
+    delivered: bool
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    seq: int
+    entry_id: bytes
+    raw: bytes
+    created_at: int
+    sequenced_idx: int | None
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class Alarm:
+    id: int
+    kind: str
+    message: str
+    evidence: dict[str, Any]
+    created_at: int
+
+
+def _audience_text(audience: Sequence[str] | None) -> str:
+    return "*" if audience is None else ",".join(audience)
+
+
+def _audience(text: str) -> tuple[str, ...] | None:
+    return None if text == "*" else tuple(p for p in text.split(",") if p)
+
+
+def _entry(row: Any) -> NodeEntry:
+    return NodeEntry(row.idx, bytes(row.entry_id), row.sender, row.seq, row.form,
+                     _audience(row.audience), row.sequenced_at, row.verified_at, bytes(row.raw))
+
+
+def _checkpoint(row: Any) -> NodeCheckpoint:
+    cosigners = tuple(p for p in row.cosigners.split(",") if p)
+    return NodeCheckpoint(row.size, bytes(row.root), row.note, row.hub_time, row.received_at,
+                          row.final_at, cosigners)
+
+
+class NodeRepository:
+    """Queries over one connection; the caller owns the transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # -- meta ------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute(sa.select(meta.c.value).where(meta.c.key == key)).first()
+        return None if row is None else str(row.value)
+
+    def set_meta(self, key: str, value: str) -> None:
+        if self.get_meta(key) is None:
+            self.conn.execute(meta.insert(), {"key": key, "value": value})
+        else:
+            self.conn.execute(meta.update().where(meta.c.key == key).values(value=value))
+
+    # -- leaves ----------------------------------------------------------------------------
+
+    def leaf_count(self) -> int:
+        return int(self.conn.execute(sa.select(sa.func.count()).select_from(leaves)).scalar_one())
+
+    def add_leaves(self, start: int, ids: Sequence[bytes]) -> None:
+        if ids:
+            mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+            self.conn.exec_driver_sql(
+                f"INSERT INTO node_leaves (idx, entry_id) VALUES ({mark}, {mark})",
+                [(start + i, eid) for i, eid in enumerate(ids)],
+            )
+
+    def all_leaves(self) -> Iterator[bytes]:
+        result = self.conn.execution_options(yield_per=20_000).execute(
+            sa.select(leaves.c.entry_id).order_by(leaves.c.idx))
+        for row in result:
+            yield bytes(row.entry_id)
+
+    # -- entries ---------------------------------------------------------------------------
+
+    def add_entries(self, rows: Sequence[NodeEntry], claimed_times: Sequence[str]) -> None:
+        if not rows:
+            return
+        mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+        self.conn.exec_driver_sql(
+            "INSERT INTO node_entries (idx, entry_id, sender, seq, form, audience, claimed_time, "
+            f"sequenced_at, verified_at, raw) VALUES ({', '.join([mark] * 10)})",
+            [
+                (r.index, r.entry_id, r.sender, r.seq, r.form, _audience_text(r.audience), claimed,
+                 r.sequenced_at, r.verified_at, r.raw)
+                for r, claimed in zip(rows, claimed_times, strict=True)
+            ],
+        )
+
+    def last_entry_index(self) -> int:
+        value = self.conn.execute(sa.select(sa.func.max(entries.c.idx))).scalar_one()
+        return -1 if value is None else int(value)
+
+    def entries_from(self, after: int = -1, limit: int | None = None) -> list[NodeEntry]:
+        query = sa.select(entries).where(entries.c.idx > after).order_by(entries.c.idx)
+        if limit is not None:
+            query = query.limit(limit)
+        return [_entry(r) for r in self.conn.execute(query)]
+
+    def iter_entries(self) -> Iterator[NodeEntry]:
+        result = self.conn.execution_options(yield_per=5_000).execute(
+            sa.select(entries).order_by(entries.c.idx))
+        for row in result:
+            yield _entry(row)
+
+    def entry_by_id(self, entry_id: bytes) -> NodeEntry | None:
+        row = self.conn.execute(sa.select(entries).where(entries.c.entry_id == entry_id)).first()
+        return None if row is None else _entry(row)
+
+    def entry_count(self) -> int:
+        return int(self.conn.execute(sa.select(sa.func.count()).select_from(entries)).scalar_one())
+
+    def last_seqs(self) -> dict[str, int]:
+        rows = self.conn.execute(
+            sa.select(entries.c.sender, sa.func.max(entries.c.seq)).group_by(entries.c.sender))
+        return {sender: int(seq) for sender, seq in rows}
+
+    # -- checkpoints -----------------------------------------------------------------------
+
+    def latest_checkpoint(self) -> NodeCheckpoint | None:
+        row = self.conn.execute(
+            sa.select(checkpoints).order_by(checkpoints.c.size.desc()).limit(1)).first()
+        return None if row is None else _checkpoint(row)
+
+    def checkpoint_at(self, size: int) -> NodeCheckpoint | None:
+        row = self.conn.execute(sa.select(checkpoints).where(checkpoints.c.size == size)).first()
+        return None if row is None else _checkpoint(row)
+
+    def all_checkpoints(self) -> list[NodeCheckpoint]:
+        return [_checkpoint(r) for r in
+                self.conn.execute(sa.select(checkpoints).order_by(checkpoints.c.size))]
+
+    def put_checkpoint(self, cp: NodeCheckpoint) -> None:
+        values = {"root": cp.root, "note": cp.note, "hub_time": cp.hub_time,
+                  "received_at": cp.received_at, "final_at": cp.final_at,
+                  "cosigners": ",".join(cp.cosigners)}
+        if self.checkpoint_at(cp.size) is None:
+            self.conn.execute(checkpoints.insert(), {"size": cp.size, **values})
+        else:
+            self.conn.execute(checkpoints.update().where(checkpoints.c.size == cp.size)
+                              .values(**values))
+
+    # -- cosignatures ----------------------------------------------------------------------
+
+    def add_cosignature(self, size: int, party: str, line: str) -> None:
+        exists = self.conn.execute(sa.select(cosignatures.c.party).where(
+            cosignatures.c.size == size, cosignatures.c.party == party)).first()
+        if exists is None:
+            self.conn.execute(cosignatures.insert(), {"size": size, "party": party,
+                                                      "line": line, "timestamp": None})
+
+    def unverified_cosignatures(self, max_size: int) -> list[tuple[int, str, str]]:
+        rows = self.conn.execute(
+            sa.select(cosignatures.c.size, cosignatures.c.party, cosignatures.c.line)
+            .where(cosignatures.c.timestamp.is_(None), cosignatures.c.size <= max_size)
+            .order_by(cosignatures.c.size))
+        return [(int(r.size), r.party, r.line) for r in rows]
+
+    def set_cosignature(self, size: int, party: str, timestamp: int | None) -> None:
+        """Mark a cosignature verified (with its time), or drop it (``None``)."""
+        where = (cosignatures.c.size == size) & (cosignatures.c.party == party)
+        if timestamp is None:
+            self.conn.execute(cosignatures.delete().where(where))
+        else:
+            self.conn.execute(cosignatures.update().where(where).values(timestamp=timestamp))
+
+    def verified_cosignatures(self) -> list[tuple[str, int, int, str]]:
+        """(party, size, timestamp, line) of every verified cosignature."""
+        rows = self.conn.execute(
+            sa.select(cosignatures).where(cosignatures.c.timestamp.is_not(None))
+            .order_by(cosignatures.c.size))
+        return [(r.party, int(r.size), int(r.timestamp), r.line) for r in rows]
+
+    # -- witness ---------------------------------------------------------------------------
+
+    def witness_state(self, *, for_update: bool = False) -> WitnessState | None:
+        query = sa.select(witness).where(witness.c.id == 1)
+        if for_update and self.conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = self.conn.execute(query).first()
+        if row is None:
+            return None
+        return WitnessState(row.size, bytes(row.root), row.hub_time, row.note, row.cosignature,
+                            row.delivered)
+
+    def put_witness_state(self, state: WitnessState) -> None:
+        values = {"size": state.size, "root": state.root, "hub_time": state.hub_time,
+                  "note": state.note, "cosignature": state.cosignature,
+                  "delivered": state.delivered}
+        if self.witness_state() is None:
+            self.conn.execute(witness.insert(), {"id": 1, **values})
+        else:
+            self.conn.execute(witness.update().where(witness.c.id == 1).values(**values))
+
+    # -- outbox ----------------------------------------------------------------------------
+
+    def add_outbox(self, seq: int, entry_id: bytes, raw: bytes, created_at: int,
+                   confirmation: str | None = None) -> None:
+        self.conn.execute(outbox.insert(), {"seq": seq, "entry_id": entry_id, "raw": raw,
+                                            "created_at": created_at, "sequenced_idx": None,
+                                            "last_error": None, "confirmation": confirmation})
+
+    def outbox_confirmed(self, confirmation: str) -> OutboxItem | None:
+        """The outbox entry signed on ``confirmation``, if there is one."""
+        row = self.conn.execute(
+            sa.select(outbox).where(outbox.c.confirmation == confirmation)).first()
+        return None if row is None else OutboxItem(row.seq, bytes(row.entry_id), bytes(row.raw),
+                                                   row.created_at, row.sequenced_idx,
+                                                   row.last_error)
+
+    def outbox_items(self, *, pending_only: bool = False) -> list[OutboxItem]:
+        query = sa.select(outbox).order_by(outbox.c.seq)
+        if pending_only:
+            query = query.where(outbox.c.sequenced_idx.is_(None))
+        return [OutboxItem(r.seq, bytes(r.entry_id), bytes(r.raw), r.created_at,
+                           r.sequenced_idx, r.last_error) for r in self.conn.execute(query)]
+
+    def max_outbox_seq(self) -> int | None:
+        value = self.conn.execute(sa.select(sa.func.max(outbox.c.seq))).scalar_one()
+        return None if value is None else int(value)
+
+    def mark_outbox(self, seq: int, *, index: int | None, error: str | None) -> None:
+        self.conn.execute(outbox.update().where(outbox.c.seq == seq)
+                          .values(sequenced_idx=index, last_error=error))
+
+    # -- alarms and quarantine -------------------------------------------------------------
+
+    def add_alarm(self, kind: str, message: str, evidence: dict[str, Any], at: int) -> None:
+        self.conn.execute(alarms.insert(), {"kind": kind, "message": message,
+                                            "evidence": json.dumps(evidence, sort_keys=True),
+                                            "created_at": at})
+
+    def alarms(self) -> list[Alarm]:
+        return [Alarm(r.id, r.kind, r.message, json.loads(r.evidence), r.created_at)
+                for r in self.conn.execute(sa.select(alarms).order_by(alarms.c.id))]
+
+    def has_alarm(self, kind: str, message: str) -> bool:
+        row = self.conn.execute(sa.select(alarms.c.id).where(
+            alarms.c.kind == kind, alarms.c.message == message)).first()
+        return row is not None
+
+    def quarantine(self, index: int | None, claimed_id: str | None, raw: bytes, reason: str,
+                   at: int) -> None:
+        self.conn.execute(quarantine.insert(), {"idx": index, "claimed_id": claimed_id,
+                                                "raw": raw, "reason": reason, "created_at": at})
+
+    def quarantined(self) -> list[Any]:
+        return list(self.conn.execute(sa.select(quarantine).order_by(quarantine.c.id)))

@@ -1,0 +1,447 @@
+"""The hub's HTTP API (version 1) and its static tlog-tiles tree.
+
+Routes only translate: request in, one call into :class:`gulfsec.services.hub.Hub`, response out.
+Entry content goes only to the sender and the audience; an outsider gets 404 and learns nothing.
+The checkpoint, tiles and proofs reveal entry ids only, so they are public.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from gulfsec import __version__
+from gulfsec.api.deps import CurrentParty, HubDep
+from gulfsec.api.errors import install_error_handlers
+from gulfsec.api.timing import ServerTiming
+from gulfsec.domain.compliance import to_csv, to_json, to_table
+from gulfsec.domain.encoding import (
+    JSONError,
+    b64encode,
+    canonical,
+    format_time,
+    parse_json,
+    parse_json_fast,
+)
+from gulfsec.domain.forms import get_form, registry
+from gulfsec.errors import EntryTooLarge, GulfsecError, MalformedEntry, NotFound
+from gulfsec.services.hub import Hub, ReadEntry, Receipt
+from gulfsec.services.hub.records import ComplianceByViewer
+
+API_PREFIX = "/v1"
+
+
+class ReceiptOut(BaseModel):
+    entry_id: str
+    index: int
+    checkpoint_size: int
+    duplicate: bool
+
+
+class LogInfo(BaseModel):
+    regime: str
+    log_origin: str
+    log_key: str
+    size: int
+    version: str
+
+
+class KeyOut(BaseModel):
+    party: str
+    key_id: str
+    vkey: str
+    fingerprint: str
+    registered_at: int
+    revoked_at: int | None
+
+
+class InclusionOut(BaseModel):
+    index: int
+    size: int
+    leaf_hash: str
+    proof: list[str]
+
+
+class ConsistencyOut(BaseModel):
+    old: int
+    new: int
+    proof: list[str]
+
+
+def _entry_json(item: ReadEntry) -> dict[str, Any]:
+    return {
+        "index": item.index,
+        "entry_id": item.entry_id,
+        "sequenced_at": format_time(item.sequenced_at),
+        "final": item.final_at is not None,
+        "final_at": None if item.final_at is None else format_time(item.final_at),
+        "entry": parse_json_fast(item.raw),  # the hub's own canonical bytes
+    }
+
+
+def _entry_raw(item: ReadEntry) -> dict[str, Any]:
+    return {
+        "index": item.index,
+        "entry_id": item.entry_id,
+        "sequenced_at": format_time(item.sequenced_at),
+        "final": item.final_at is not None,
+        "final_at": None if item.final_at is None else format_time(item.final_at),
+        "raw": b64encode(item.raw),
+    }
+
+
+def _receipt(r: Receipt) -> ReceiptOut:
+    return ReceiptOut(entry_id=r.entry_id, index=r.index, checkpoint_size=r.checkpoint_size,
+                      duplicate=r.duplicate)
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > limit:
+            raise EntryTooLarge(total, limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+router = APIRouter(prefix=API_PREFIX)
+
+
+@router.get("/log", response_model=LogInfo, summary="What this log is and how big it is")
+def log_info(hub: HubDep) -> LogInfo:
+    return LogInfo(regime=hub.regime.id, log_origin=hub.regime.log_origin,
+                   log_key=hub.log_key.verifier.encode(), size=hub.state.size,
+                   version=__version__)
+
+
+@router.post("/entries", response_model=ReceiptOut, status_code=201,
+             summary="Submit a signed entry; answers once it is durably sequenced",
+             responses={200: {"description": "the same entry was already in the log"}})
+async def submit_entry(request: Request, response: Response, hub: HubDep) -> ReceiptOut:
+    raw = await _read_capped(request, hub.regime.limits.max_entry_bytes)
+    signed = await run_in_threadpool(hub.prepare, raw)
+    receipt = await asyncio.wrap_future(hub.enqueue(signed))
+    if receipt.duplicate:
+        response.status_code = 200
+    return _receipt(receipt)
+
+
+MAX_BATCH_ENTRIES = 256
+
+
+@router.post("/entries/batch",
+             summary="Submit several signed entries in order; each is answered on its own",
+             responses={200: {"description": "one result per entry, in order"}})
+async def submit_batch(request: Request, hub: HubDep) -> dict[str, Any]:
+    """Submit up to 256 entries as a JSON array, kept in order (for a node flushing its outbox).
+
+    Each result is either a receipt or an error object; one entry's refusal does not refuse
+    the others, but a refused entry usually makes the same sender's later entries gaps.
+    """
+    limit = hub.regime.limits.max_entry_bytes * MAX_BATCH_ENTRIES
+    raw = await _read_capped(request, limit)
+    try:
+        items = parse_json(raw)
+    except ValueError as exc:
+        raise MalformedEntry(f"batch: {exc}") from None
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH_ENTRIES:
+        raise MalformedEntry(f"batch must be a JSON array of 1 to {MAX_BATCH_ENTRIES} entries")
+    outcomes: list[Any] = []
+    for item in items:
+        try:
+            signed = await run_in_threadpool(hub.prepare, canonical(item))
+            outcomes.append(hub.enqueue(signed))
+        except JSONError as exc:
+            outcomes.append(MalformedEntry(f"malformed entry: {exc}"))
+        except GulfsecError as exc:
+            outcomes.append(exc)
+    results: list[dict[str, Any]] = []
+    for outcome in outcomes:
+        if isinstance(outcome, GulfsecError):
+            results.append({"ok": False, **outcome.to_dict()})
+            continue
+        try:
+            receipt = await asyncio.wrap_future(outcome)
+            results.append({"ok": True, **_receipt(receipt).model_dump()})
+        except GulfsecError as exc:
+            results.append({"ok": False, **exc.to_dict()})
+    return {"results": results}
+
+
+@router.get("/entries", summary="Entries the caller may read, after an index, oldest first")
+def list_entries(
+    hub: HubDep,
+    party: CurrentParty,
+    after: Annotated[int, Query(ge=-1)] = -1,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    format: Annotated[Literal["json", "raw"], Query(
+        description='"raw": each entry as base64 of its canonical bytes (for nodes)')] = "json",
+) -> Response:
+    items = hub.list_entries(party, after, limit)
+    if format == "raw":
+        listed = [_entry_raw(i) for i in items]
+    else:
+        listed = [_entry_json(i) for i in items]
+    return Response(json.dumps({"size": hub.state.size, "entries": listed}),
+                    media_type="application/json")
+
+
+@router.get("/entries/{entry_id}", summary="One entry, if the caller may read it")
+def read_entry(entry_id: str, hub: HubDep, party: CurrentParty) -> dict[str, Any]:
+    return _entry_json(hub.read_entry(party, entry_id))
+
+
+@router.get("/entries/{entry_id}/proof",
+            summary="The entry with its inclusion proof against a checkpoint")
+def entry_proof(
+    entry_id: str,
+    hub: HubDep,
+    party: CurrentParty,
+    size: Annotated[int | None, Query(ge=1)] = None,
+) -> dict[str, Any]:
+    item = hub.read_entry(party, entry_id)
+    tree_size, proof = hub.inclusion_proof(item.index, size)
+    return {
+        **_entry_json(item),
+        "size": tree_size,
+        "proof": [b64encode(h) for h in proof],
+        "checkpoint": hub.checkpoint_note(tree_size),
+    }
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse,
+            summary="The latest checkpoint (C2SP tlog-checkpoint) with its cosignatures")
+async def checkpoint(
+    request: Request,
+    hub: HubDep,
+    wait_after: Annotated[int | None, Query(ge=0, description="long-poll: wait until the "
+                                                  "log is larger than this size")] = None,
+    wait: Annotated[float, Query(ge=0, le=30, description="seconds to wait at most")] = 0,
+) -> PlainTextResponse:
+    if wait_after is not None and wait > 0:
+        pulse: _Pulse = request.app.state.pulse
+        await pulse.wait_until(lambda: hub.state.size > wait_after, wait)
+    return PlainTextResponse(await run_in_threadpool(hub.cosigned_note))
+
+
+@router.get("/checkpoints/{size}", response_class=PlainTextResponse,
+            summary="The checkpoint of a given size, with its cosignatures")
+def checkpoint_at(size: int, hub: HubDep) -> PlainTextResponse:
+    return PlainTextResponse(hub.cosigned_note(size))
+
+
+class CosignatureIn(BaseModel):
+    size: int = Field(ge=1, description="the checkpoint's tree size")
+    signature: str = Field(min_length=10, max_length=300,
+                           description="the witness's tlog-cosignature line (— name base64)")
+
+
+@router.post("/cosignatures", summary="A witness delivers its cosignature on a checkpoint",
+             responses={201: {"description": "stored"}, 200: {"description": "already had it"}})
+def add_cosignature(body: CosignatureIn, response: Response, hub: HubDep) -> dict[str, Any]:
+    added = hub.add_cosignature(body.size, body.signature)
+    response.status_code = 201 if added else 200
+    return {"size": body.size, "stored": added, "final_size": hub.state.finality.final_size}
+
+
+@router.get("/cosignatures", summary="Witness cosignatures received since a time, to verify")
+def cosignatures(
+    hub: HubDep,
+    since: Annotated[int, Query(ge=0, description="received at or after (µs since epoch)")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+) -> dict[str, Any]:
+    return {"cosignatures": hub.cosignatures_since(since, limit),
+            "final_size": hub.state.finality.final_size}
+
+
+@router.get("/proof/inclusion", response_model=InclusionOut,
+            summary="Inclusion proof of the leaf at an index (RFC 9162 §2.1.3)")
+def inclusion(
+    hub: HubDep,
+    index: Annotated[int, Query(ge=0)],
+    size: Annotated[int | None, Query(ge=1)] = None,
+) -> InclusionOut:
+    tree_size, proof = hub.inclusion_proof(index, size)
+    with hub.state.lock:
+        leaf = hub.state.tree.leaf_hash_at(index)
+    return InclusionOut(index=index, size=tree_size, leaf_hash=b64encode(leaf),
+                        proof=[b64encode(h) for h in proof])
+
+
+@router.get("/proof/consistency", response_model=ConsistencyOut,
+            summary="Consistency proof between two tree sizes (RFC 9162 §2.1.4)")
+def consistency(
+    hub: HubDep,
+    old: Annotated[int, Query(ge=0)],
+    new: Annotated[int | None, Query(ge=0)] = None,
+) -> ConsistencyOut:
+    new_size, proof = hub.consistency_proof(old, new)
+    return ConsistencyOut(old=old, new=new_size, proof=[b64encode(h) for h in proof])
+
+
+@router.post("/registrations", status_code=202,
+             summary="A participant's self-signed key registration, to wait for the secretariat")
+async def add_registration(request: Request, hub: HubDep) -> dict[str, Any]:
+    raw = await _read_capped(request, hub.regime.limits.max_entry_bytes)
+    added = await run_in_threadpool(hub.add_registration, raw)
+    return {"pending": True, "new": added}
+
+
+@router.get("/registrations", summary="Key registrations waiting for the secretariat")
+def pending_registrations(hub: HubDep) -> dict[str, Any]:
+    return {"registrations": hub.pending_registrations()}
+
+
+@router.get("/me", summary="The caller's next sequence number and active key")
+def me(hub: HubDep, party: CurrentParty) -> dict[str, object]:
+    return hub.party_status(party)
+
+
+@router.get("/compliance", summary="Compliance findings over the entries the caller may read",
+            responses={200: {"content": {"application/json": {}, "text/csv": {},
+                                         "text/plain": {}}}})
+def compliance(
+    request: Request,
+    hub: HubDep,
+    party: CurrentParty,
+    of: Annotated[str | None, Query(alias="party", pattern=r"^[A-Z]{2,6}$",
+                                    description="only this party's findings")] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+    format: Annotated[Literal["json", "csv", "table"], Query()] = "json",
+) -> Response:
+    """The same findings the caller's own node computes from its verified copy."""
+    by_viewer: ComplianceByViewer = request.app.state.compliance
+    findings = by_viewer.for_viewer(party).findings(hub.clock.now(), of, year)
+    if format == "csv":
+        return Response(to_csv(findings), media_type="text/csv")
+    if format == "table":
+        return PlainTextResponse(to_table(findings))
+    return Response(to_json(findings), media_type="application/json")
+
+
+@router.get("/keys", response_model=list[KeyOut], summary="Every registered key, with status")
+def list_keys(hub: HubDep) -> list[KeyOut]:
+    return [
+        KeyOut(party=r.party, key_id=r.key.key_id_hex, vkey=r.key.encode(),
+               fingerprint=r.key.fingerprint, registered_at=r.registered_at,
+               revoked_at=r.revoked_at)
+        for r in hub.keys()
+    ]
+
+
+@router.get("/forms", summary="The forms this hub accepts")
+def list_forms() -> list[dict[str, str]]:
+    return [{"id": f.id, "title": f.title, "description": f.description}
+            for f in registry().values()]
+
+
+@router.get("/forms/{form_id}/schema", summary="The JSON Schema of a form's body")
+def form_schema(form_id: str) -> JSONResponse:
+    try:
+        spec = get_form(form_id)
+    except Exception as exc:
+        raise NotFound(f"no form {form_id!r}") from exc
+    return JSONResponse(spec.json_schema(), media_type="application/schema+json")
+
+
+tiles_router = APIRouter(prefix="/log")
+
+
+@tiles_router.get("/checkpoint", response_class=PlainTextResponse,
+                  summary="tlog-tiles: the latest checkpoint")
+def tiles_checkpoint(hub: HubDep) -> PlainTextResponse:
+    return PlainTextResponse(hub.checkpoint().note, headers={"Cache-Control": "no-cache"})
+
+
+@tiles_router.get("/tile/{path:path}", summary="tlog-tiles: hash tiles and entry bundles")
+def tile(path: str, hub: HubDep) -> Response:
+    body = hub.tile("tile/" + path)
+    return Response(body, media_type="application/octet-stream",
+                    headers={"Cache-Control": "public, max-age=31536000, immutable"})
+
+
+class _Pulse:
+    """Wakes long-polling requests when the sequencer commits a checkpoint (from its thread)."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def beat(self, _size: int) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._fire)
+
+    def _fire(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait_until(self, ready: Callable[[], bool], timeout: float) -> None:
+        loop = asyncio.get_running_loop()
+        self._loop = self._loop or loop
+        deadline = loop.time() + timeout
+        while not ready():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            try:
+                await asyncio.wait_for(self._event.wait(), remaining)
+            except TimeoutError:
+                return
+
+
+def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
+                   manage_lifecycle: bool = True) -> FastAPI:
+    """The hub's ASGI app (its API and its tlog-tiles). With ``manage_lifecycle`` the app
+    starts and stops the hub; ``compliance`` is the engines it shares with the pages."""
+
+    pulse = _Pulse()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        pulse.attach(asyncio.get_running_loop())
+        hub.state.listeners.append(pulse.beat)
+        if manage_lifecycle:
+            await run_in_threadpool(hub.start)
+        try:
+            yield
+        finally:
+            if pulse.beat in hub.state.listeners:
+                hub.state.listeners.remove(pulse.beat)
+            if manage_lifecycle:
+                await run_in_threadpool(hub.stop)
+
+    app = FastAPI(
+        title="gulfsec hub",
+        version=__version__,
+        summary="A verifiable log of signed entries for a collective security arrangement",
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.hub = hub
+    app.state.compliance = compliance or ComplianceByViewer(hub)
+    app.state.pulse = pulse
+    install_error_handlers(app)
+    app.add_middleware(ServerTiming)
+    app.include_router(router)
+    app.include_router(tiles_router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, Any]:
+        return {"ok": True, "size": hub.state.size}
+
+    return app

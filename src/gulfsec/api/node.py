@@ -1,0 +1,148 @@
+"""A participant node's HTTP app and its background sync loop.
+
+The node syncs with the hub in a background thread (long-polling for new checkpoints) and
+serves its own view: status, alarms, its verified entries with their state, and — for the
+other participants' nodes — the checkpoint it was shown, so split views come to light.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from gulfsec import __version__
+from gulfsec.api.errors import install_error_handlers
+from gulfsec.api.timing import ServerTiming
+from gulfsec.domain.encoding import format_time, parse_json
+from gulfsec.errors import AuthError, GulfsecError
+from gulfsec.services.node import Node
+from gulfsec.services.node.loop import SyncLoop
+from gulfsec.services.shared.accounts import Accounts
+from gulfsec.services.shared.time import from_micros
+
+log = logging.getLogger("gulfsec.node")
+
+
+def _get_node(request: Request) -> Node:
+    node = request.app.state.node
+    assert isinstance(node, Node)
+    return node
+
+
+def require_reader(request: Request) -> None:
+    """What the party holds is for its own delegates: a signed-in session or the node's API
+    token (``Authorization: Bearer …``, written to ``api-token`` at ``gulfsec node init``)."""
+    node = _get_node(request)
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        with node.uow() as uow:
+            expected = uow.repo.get_meta("api_token_sha256")
+        given = hashlib.sha256(header[7:].strip().encode()).hexdigest()
+        if expected and hmac.compare_digest(given, expected):
+            return
+        raise AuthError("the API token does not match this node's")
+    accounts: Accounts | None = request.app.state.accounts
+    cookie: str | None = request.app.state.session_cookie
+    token = request.cookies.get(cookie) if cookie is not None else None
+    if accounts is not None and token:
+        try:
+            accounts.resume(token)
+            return
+        except GulfsecError:
+            pass
+    raise AuthError("sign in, or present the node's API token (Authorization: Bearer)")
+
+
+ReaderDep = Depends(require_reader)
+
+
+router = APIRouter(prefix="/v1")
+
+
+@router.get("/status", summary="The node's party, sync state, and counts")
+def status(request: Request) -> dict[str, Any]:
+    return _get_node(request).status()
+
+
+@router.get("/witness", summary="The checkpoint this node was shown and the one it cosigned")
+def witness(request: Request) -> dict[str, Any]:
+    return _get_node(request).witness_view()
+
+
+@router.get("/alarms", summary="Verification failures and evidence of a dishonest hub",
+            dependencies=[ReaderDep])
+def alarms(request: Request) -> dict[str, Any]:
+    node = _get_node(request)
+    with node.uow() as uow:
+        items = uow.repo.alarms()
+    return {"alarms": [{"id": a.id, "kind": a.kind, "message": a.message,
+                        "evidence": a.evidence, "at": format_time(from_micros(a.created_at))}
+                       for a in items]}
+
+
+@router.get("/entries", summary="The node's verified entries, with their state",
+            dependencies=[ReaderDep])
+def entries(
+    request: Request,
+    after: Annotated[int, Query(ge=-1)] = -1,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    node = _get_node(request)
+    final = node.finality_table()
+    with node.uow() as uow:
+        items = uow.repo.entries_from(after, limit)
+    return {"entries": [_entry_view(item, final(item.index)) for item in items]}
+
+
+def _entry_view(item: Any, final_at: Any) -> dict[str, Any]:
+    return {
+        "index": item.index,
+        "entry_id": item.entry_id.hex(),
+        "sender": item.sender,
+        "form": item.form,
+        "final": final_at is not None,
+        "final_at": None if final_at is None else format_time(final_at),
+        "entry": parse_json(item.raw),
+    }
+
+
+def create_node_app(node: Node, *, sync_interval_s: float = 1.0, run_sync: bool = True,
+                    accounts: Accounts | None = None,
+                    session_cookie: str | None = None) -> FastAPI:
+    """The node's ASGI app (its API) and its background sync. What the party holds is served
+    to the node's API token, or to a delegate signed in to ``accounts`` (the session cookie
+    ``session_cookie``, which the pages set)."""
+    loop = SyncLoop(node, sync_interval_s)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if run_sync:
+            await run_in_threadpool(loop.start)
+        try:
+            yield
+        finally:
+            if run_sync:
+                await run_in_threadpool(loop.stop)
+
+    app = FastAPI(title=f"gulfsec node ({node.party})", version=__version__, lifespan=lifespan,
+                  openapi_url="/v1/openapi.json", docs_url="/v1/docs", redoc_url=None)
+    app.state.node = node
+    app.state.sync_loop = loop
+    app.state.accounts = accounts
+    app.state.session_cookie = session_cookie
+    install_error_handlers(app)
+    app.add_middleware(ServerTiming)
+    app.include_router(router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, Any]:
+        return {"ok": True, "party": node.party}
+
+    return app

@@ -1,0 +1,215 @@
+"""The composition root: the one place where settings, engines, services and apps are wired.
+
+The CLI, the demo, the benchmarks and the tests build hubs, nodes and apps here and nowhere
+else (as cosmicpython's ``bootstrap.py``). Services get ports (a unit of work, a clock, a hub
+client), never settings or engines they build themselves; the API and the pages get the
+services they share (the accounts, the compliance engines) from here, so neither reaches into
+the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from gulfsec.adapters.clock import Clock, SystemClock
+from gulfsec.adapters.hubclient import HubClient
+from gulfsec.adapters.peers import fetch_peer_checkpoint
+from gulfsec.adapters.storage.engine import create_db_engine
+from gulfsec.adapters.storage.migrate import Store, migrate
+from gulfsec.adapters.storage.node import NodeRepository
+from gulfsec.api.hub import create_hub_app
+from gulfsec.api.node import create_node_app
+from gulfsec.config import Settings
+from gulfsec.domain.keys import SigningKey, VerifierKey
+from gulfsec.domain.regime import Regime, default_regime, load_regime
+from gulfsec.errors import ConfigError
+from gulfsec.services.hub import Hub
+from gulfsec.services.hub.records import ComplianceByViewer, hub_scorecards
+from gulfsec.services.hub.setup import create_hub_keys, load_log_key
+from gulfsec.services.node import Node
+from gulfsec.services.node.compose import Composer
+from gulfsec.services.node.records import node_scorecards
+from gulfsec.services.node.setup import NodeInit, load_party_key, node_identity
+from gulfsec.services.node.setup import init_node as init_node_service
+from gulfsec.services.shared.accounts import Accounts, SessionPolicy, hub_accounts, node_accounts
+from gulfsec.services.shared.unit_of_work import SqlUnitOfWork, UnitOfWork
+from gulfsec.web import install_hub_pages, install_node_pages, node_cookie
+
+__all__ = [
+    "build_hub_app",
+    "build_node_app",
+    "hub_accounts_from",
+    "init_hub",
+    "init_node",
+    "node_accounts_from",
+    "open_engine",
+    "open_hub",
+    "open_node",
+    "regime_from",
+]
+
+
+def regime_from(settings: Settings) -> Regime:
+    """The regime the settings name, or the packaged Gulf regime."""
+    return default_regime() if settings.regime_path is None else load_regime(settings.regime_path)
+
+
+def open_engine(settings: Settings, store: Store) -> Engine:
+    """The store's database as the settings name it, migrated to its newest schema."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_db_engine(settings.effective_database_url(store))
+    try:
+        migrate(engine, store)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+# -- the hub -----------------------------------------------------------------------------------
+
+
+def open_hub(settings: Settings, *, log_key: SigningKey | None = None,
+             clock: Clock | None = None) -> Hub:
+    """A hub service over the settings' database (migrated), not yet started."""
+    regime = regime_from(settings)
+    key = log_key or load_log_key(settings, regime)
+    engine = open_engine(settings, "hub")
+    return Hub(regime, engine, key, clock or SystemClock(),
+               max_batch=settings.batch_max, max_delay_ms=settings.batch_delay_ms)
+
+
+def init_hub(settings: Settings, *, clock: Clock | None = None) -> tuple[Hub, SigningKey]:
+    """Create the hub's keys, database and genesis entry (the secretariat's key registration).
+    Refuses to overwrite existing keys. Returns the hub service (stopped) and the secretariat
+    key."""
+    regime = regime_from(settings)
+    log_key, sec_key = create_hub_keys(settings, regime)
+    hub = open_hub(settings, log_key=log_key, clock=clock)
+    hub.start()
+    try:
+        hub.bootstrap(sec_key)
+    finally:
+        hub.stop()
+        hub.engine.dispose()  # close the pooled connections now, not whenever GC runs
+    return hub, sec_key
+
+
+def build_hub_app(hub: Hub, *, manage_lifecycle: bool = True,
+                  policy: SessionPolicy | None = None) -> FastAPI:
+    """The hub's API with its pages: the public log and the secretariat's."""
+    compliance = ComplianceByViewer(hub)
+    app = create_hub_app(hub, compliance=compliance, manage_lifecycle=manage_lifecycle)
+    install_hub_pages(app, hub, accounts=hub_accounts(hub.engine, hub.clock, policy),
+                      scorecards=hub_scorecards(hub, compliance.for_viewer(None)))
+    return app
+
+
+@contextmanager
+def hub_accounts_from(settings: Settings) -> Iterator[Accounts]:
+    """The accounts of the hub set up in ``settings``' data directory or database."""
+    _check_database(settings, "hub")
+    engine = open_engine(settings, "hub")
+    try:
+        with UnitOfWork(engine) as uow:
+            empty = uow.repo.count() == 0
+        if empty:
+            raise _not_set_up(settings, "hub")
+        yield hub_accounts(engine)
+    finally:
+        engine.dispose()
+
+
+# -- a node ------------------------------------------------------------------------------------
+
+
+def _node_uow(engine: Engine) -> SqlUnitOfWork[NodeRepository]:
+    return SqlUnitOfWork(engine, NodeRepository)
+
+
+def init_node(settings: Settings, party: str, hub_url: str, log_key: VerifierKey, *,
+              clock: Clock | None = None, key: SigningKey | None = None) -> NodeInit:
+    """Create the party's key and node database, and send the registration to the hub."""
+    regime = regime_from(settings)
+    regime.participant(party)
+    engine = open_engine(settings, "node")
+    try:
+        return init_node_service(settings, regime, _node_uow(engine), party, hub_url, log_key,
+                                 clock or SystemClock(), key=key)
+    finally:
+        engine.dispose()
+
+
+def open_node(settings: Settings, *, clock: Clock | None = None,
+              key: SigningKey | None = None, check_tree: bool = True) -> Node:
+    """The node service over the settings' data directory and database, loaded.
+
+    With ``check_tree=False`` a stored tree that no longer matches the latest checkpoint is
+    loaded rather than refused: for :meth:`Node.verify_all`, which must still run (and report
+    each problem) then.
+    """
+    regime = regime_from(settings)
+    engine = open_engine(settings, "node")
+    try:
+        identity = node_identity(_node_uow(engine), settings)
+        key = key or load_party_key(settings, identity.party)
+        client = HubClient(identity.hub_url, party=identity.party, key=key, clock=clock)
+    except BaseException:
+        engine.dispose()
+        raise
+    node = Node(regime, engine, identity.party, key, client, identity.log_key,
+                clock or SystemClock(), peers=settings.peer_list(),
+                peer_fetcher=fetch_peer_checkpoint)
+    try:
+        node.load(check_tree=check_tree)
+    except BaseException:
+        node.close()
+        raise
+    return node
+
+
+def build_node_app(node: Node, *, sync_interval_s: float = 1.0, run_sync: bool = True,
+                   policy: SessionPolicy | None = None) -> FastAPI:
+    """The node's API, its background sync, and its delegates' pages."""
+    if node.engine is None:
+        raise ConfigError("a node's pages need its database (its delegates' accounts are there)")
+    accounts = node_accounts(node.engine, node.clock, policy)
+    cookie = node_cookie(node.party)
+    app = create_node_app(node, sync_interval_s=sync_interval_s, run_sync=run_sync,
+                          accounts=accounts, session_cookie=cookie)
+    install_node_pages(app, node, accounts=accounts, composer=Composer(node),
+                       scorecards=node_scorecards(node))
+    return app
+
+
+@contextmanager
+def node_accounts_from(settings: Settings) -> Iterator[Accounts]:
+    """The accounts of the node set up in ``settings``' data directory or database."""
+    _check_database(settings, "node")
+    engine = open_engine(settings, "node")
+    try:
+        with _node_uow(engine) as uow:
+            party = uow.repo.get_meta("party")
+        if party is None:
+            raise _not_set_up(settings, "node")
+        yield node_accounts(engine)
+    finally:
+        engine.dispose()
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _not_set_up(settings: Settings, kind: str) -> ConfigError:
+    return ConfigError(f"no {kind} is set up in {settings.data_dir}: run "
+                       f"`gulfsec {kind} init` first")
+
+
+def _check_database(settings: Settings, kind: str) -> None:
+    """Refuse to create a database where none was set up (SQLite: its file must exist)."""
+    if settings.database_url is None and not (settings.data_dir / f"{kind}.db").exists():
+        raise _not_set_up(settings, kind)

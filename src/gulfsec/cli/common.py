@@ -1,0 +1,103 @@
+"""What the command groups share: settings, files, keys, the hub client, output, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gulfsec.adapters import keystore
+from gulfsec.adapters.hubclient import HubClient
+from gulfsec.config import Settings, load_settings
+from gulfsec.domain.keys import SigningKey, VerifierKey
+from gulfsec.errors import ConfigError, GulfsecError, KeyFormatError
+
+DEFAULT_HUB = "http://127.0.0.1:8600"
+
+
+class GulfsecGroup(click.Group):
+    """A group that turns gulfsec errors into one line and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GulfsecError as exc:
+            click.echo(f"gulfsec: error: {exc.message}", err=True)
+            ctx.exit(1)
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    obj = ctx.ensure_object(dict)
+    if "settings" not in obj:
+        overrides: dict[str, Any] = {}
+        if obj.get("data_dir") is not None:
+            overrides["data_dir"] = obj["data_dir"]
+        if obj.get("regime") is not None:
+            overrides["regime_path"] = obj["regime"]
+        obj["settings"] = load_settings(**overrides)
+    settings = obj["settings"]
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def read_file(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror}") from None
+
+
+def pinned_log_key(value: str | None) -> VerifierKey:
+    """The hub's log key from --log-key: a verifier key string or a file holding one."""
+    if not value:
+        raise ConfigError("give the hub's log verifier key with --log-key (or GULFSEC_LOG_KEY)")
+    text = value
+    if "+" not in value or Path(value).exists():
+        text = read_file(Path(value), "log key file").decode("utf-8", "replace").strip()
+    try:
+        return VerifierKey.parse(text)
+    except KeyFormatError as exc:
+        raise ConfigError(f"--log-key: {exc}") from None
+
+
+def load_party_key(ctx: click.Context, path: Path) -> SigningKey:
+    settings = settings_of(ctx)
+    name, seed = keystore.load_key(path, settings.effective_passphrase())
+    return SigningKey(name, seed)
+
+
+def hub_client(hub: str, key: SigningKey | None = None) -> HubClient:
+    return HubClient(hub, party=None if key is None else key.name, key=key)
+
+
+def emit(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+hub_option = click.option("--hub", "hub_url", envvar="GULFSEC_HUB_URL", default=DEFAULT_HUB,
+                          show_default=True, help="The hub's base URL.")
+key_option = click.option("--key", "key_path", envvar="GULFSEC_KEY_FILE", required=True,
+                          type=click.Path(path_type=Path, dir_okay=False),
+                          help="The participant's encrypted key file.")
+log_key_option = click.option("--log-key", envvar="GULFSEC_LOG_KEY",
+                              help="The hub's log verifier key to pin (string or file).")
+
+
+def new_password(password_file: Path | None) -> str:
+    if password_file is not None:
+        text = read_file(password_file, "password file").decode("utf-8", "replace")
+        return text.splitlines()[0] if text.splitlines() else ""
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+def echo_accounts(items: list[Any]) -> None:
+    if not items:
+        click.echo("no accounts")
+    for account in items:
+        state = "  (disabled)" if account.disabled else ""
+        click.echo(f"{account.name:24} {account.role:12} created "
+                   f"{account.created_at:%Y-%m-%d %H:%M} UTC{state}")
+
+

@@ -1,0 +1,99 @@
+"""``gulfsec submit``, ``fetch`` and ``verify-log``: entries and the log, straight from the hub."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from gulfsec.adapters.clock import SystemClock
+from gulfsec.cli.common import (
+    emit,
+    hub_client,
+    hub_option,
+    key_option,
+    load_party_key,
+    log_key_option,
+    pinned_log_key,
+    read_file,
+    settings_of,
+)
+from gulfsec.ledger.note import Checkpoint, verify_checkpoint
+
+
+@click.command("submit")
+@click.argument("draft", type=click.Path(path_type=Path, dir_okay=False))
+@key_option
+@hub_option
+@click.pass_context
+def submit(ctx: click.Context, draft: Path, key_path: Path, hub_url: str) -> None:
+    """Sign the entry drafted in DRAFT (JSON: form, audience, body, refs) and submit it."""
+    from gulfsec.services.participant import parse_entry_file, submit_draft
+
+    key = load_party_key(ctx, key_path)
+    draft_obj = parse_entry_file(read_file(draft, "entry file"))
+    with hub_client(hub_url, key) as client:
+        signed, receipt = submit_draft(client, key, key.name, draft_obj, SystemClock().now())
+    click.echo(f"sequenced entry {receipt['entry_id']} at index {receipt['index']} "
+               f"(checkpoint size {receipt['checkpoint_size']})")
+
+
+@click.command("fetch")
+@click.argument("entry_id")
+@key_option
+@hub_option
+@log_key_option
+@click.option("--json", "as_json", is_flag=True, help="Print the verified entry as JSON.")
+@click.pass_context
+def fetch(ctx: click.Context, entry_id: str, key_path: Path, hub_url: str,
+          log_key: str | None, as_json: bool) -> None:
+    """Fetch an entry with its inclusion proof and verify both."""
+    from gulfsec.services.participant import keyring_from_hub, verify_entry_with_proof
+
+    pinned = pinned_log_key(log_key)
+    key = load_party_key(ctx, key_path)
+    settings = settings_of(ctx)
+    from gulfsec.bootstrap import regime_from
+
+    regime = regime_from(settings)
+    with hub_client(hub_url, key) as client:
+        item = client.entry_proof(entry_id)
+        keyring = keyring_from_hub(client, regime.secretariat.code)
+    verified = verify_entry_with_proof(item, pinned, keyring)
+    if as_json:
+        emit(verified.signed.to_json())
+        return
+    entry = verified.signed.entry
+    click.echo(f"entry {verified.signed.id_hex}")
+    click.echo(f"  form {entry.form} from {entry.sender} (seq {entry.seq}) to "
+               f"{entry.audience if entry.audience == 'all' else ', '.join(entry.audience)}")
+    click.echo(f"  signature valid; included at index {verified.index} in checkpoint of size "
+               f"{verified.checkpoint.size} signed by the pinned log key")
+    click.echo(json.dumps(dict(entry.body), indent=2, ensure_ascii=False))
+
+
+@click.command("verify-log")
+@hub_option
+@log_key_option
+@click.option("--state", type=click.Path(path_type=Path, dir_okay=False),
+              help="File keeping the last verified checkpoint; the log must stay consistent.")
+def verify_log(hub_url: str, log_key: str | None, state: Path | None) -> None:
+    """Verify the whole log against its latest checkpoint (and the one seen last time)."""
+    from gulfsec.services.participant import audit_log
+
+    pinned = pinned_log_key(log_key)
+    previous: Checkpoint | None = None
+    if state is not None and state.exists():
+        previous, _ = verify_checkpoint(read_file(state, "state file"), pinned)
+    with hub_client(hub_url) as client:
+        report = audit_log(client, pinned, previous)
+        if state is not None:
+            state.write_text(client.checkpoint_at(report.size))
+    click.echo(f"log verified: {report.size} entries hash to the root signed by "
+               f"{pinned.name}")
+    if report.checked_consistency_from is not None:
+        click.echo(f"  and it is consistent with the checkpoint of size "
+                   f"{report.checked_consistency_from} seen before")
+
+

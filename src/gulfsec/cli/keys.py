@@ -1,0 +1,64 @@
+"""``gulfsec keys``: a participant's keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gulfsec.adapters import keystore
+from gulfsec.adapters.clock import SystemClock
+from gulfsec.cli.common import (
+    GulfsecGroup,
+    settings_of,
+)
+from gulfsec.domain.keys import SigningKey, VerifierKey
+from gulfsec.errors import KeyStoreError
+
+
+@click.group(cls=GulfsecGroup)
+def keys() -> None:
+    """Create and inspect a participant's keys."""
+
+
+@keys.command("create")
+@click.option("--party", required=True, help="Party code, e.g. IRN, SAU, UNSC.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("."), show_default=True, help="Where to write the files.")
+@click.pass_context
+def keys_create(ctx: click.Context, party: str, out_dir: Path) -> None:
+    """Create a party's signing key (encrypted) and its registration request.
+
+    Writes PARTY.key and PARTY.registration.json; send the registration and, by another
+    channel, the fingerprint to the secretariat.
+    """
+    from gulfsec.bootstrap import regime_from
+    from gulfsec.services.participant import registration_request
+
+    settings = settings_of(ctx)
+    regime = regime_from(settings)
+    regime.participant(party)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    key = SigningKey.generate(party)
+    key_path = out_dir / f"{party}.key"
+    reg_path = out_dir / f"{party}.registration.json"
+    if reg_path.exists():
+        raise KeyStoreError(f"{reg_path} exists; refusing to overwrite")
+    keystore.save_key(key_path, party, key.seed, settings.effective_passphrase())
+    reg_path.write_bytes(registration_request(key, party, SystemClock().now()).raw)
+    click.echo(f"key:          {key_path}")
+    click.echo(f"registration: {reg_path}")
+    click.echo(f"verifier key: {key.verifier.encode()}")
+    click.echo(f"fingerprint:  {key.verifier.fingerprint}")
+
+
+@keys.command("show")
+@click.argument("key_file", type=click.Path(path_type=Path, dir_okay=False))
+def keys_show(key_file: Path) -> None:
+    """Show a key file's verifier key and fingerprint (no passphrase needed)."""
+    name, public = keystore.read_public(key_file)
+    key = VerifierKey(name, public)
+    click.echo(f"verifier key: {key.encode()}")
+    click.echo(f"fingerprint:  {key.fingerprint}")
+
+

@@ -1,0 +1,284 @@
+"""The hub's use cases: accept signed entries, sequence them into the log, serve them and proofs.
+
+Submission runs in two steps. :meth:`Hub.prepare` (any thread) parses the entry and checks
+everything that does not depend on log order: shape, size, regime, form, the right the form
+needs, time and signatures. The :class:`~.sequencer.Sequencer` (one thread) then places it in
+the log. The hub's parts: :mod:`.state` (the committed log in memory), :mod:`.sequencer`,
+:mod:`.witnesses`, :mod:`.registrations`, :mod:`.views` (its pages), :mod:`.setup`.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future
+
+from sqlalchemy.engine import Engine
+
+from gulfsec.adapters.clock import Clock
+from gulfsec.adapters.storage.hub import StoredCheckpoint, StoredEntry
+from gulfsec.domain.entry import ALL, Entry, SignedEntry, parse_signed_entry, sign_entry
+from gulfsec.domain.forms.keys import REGISTRATION
+from gulfsec.domain.keyring import KeyRecord
+from gulfsec.domain.keys import SigningKey
+from gulfsec.domain.regime import Regime
+from gulfsec.domain.request_auth import RequestCredentials
+from gulfsec.domain.validate import check_entry
+from gulfsec.errors import (
+    AuthError,
+    EntryError,
+    MalformedEntry,
+    MissingRight,
+    NotFound,
+)
+from gulfsec.ledger import tiles
+from gulfsec.ledger.note import Checkpoint
+from gulfsec.services.hub.registrations import Registrations
+from gulfsec.services.hub.sequencer import Sequencer
+from gulfsec.services.hub.state import HubState, ReadEntry, Receipt
+from gulfsec.services.hub.witnesses import Witnesses
+from gulfsec.services.shared.audit import AuditResult, audit_entries
+from gulfsec.services.shared.time import from_micros
+from gulfsec.services.shared.unit_of_work import UnitOfWork
+
+log = logging.getLogger("gulfsec.hub")
+
+__all__ = ["Hub", "ReadEntry", "Receipt"]
+
+
+class Hub:
+    """The hub service: one per process, started and stopped by the app factory or CLI."""
+
+    def __init__(self, regime: Regime, engine: Engine, log_key: SigningKey, clock: Clock,
+                 *, max_batch: int | None = None, max_delay_ms: int | None = None) -> None:
+        if log_key.name != regime.log_origin:
+            raise EntryError(
+                f"log key is named {log_key.name!r}, but the regime's log origin is "
+                f"{regime.log_origin!r}"
+            )
+        self.regime = regime
+        self.engine = engine
+        self.log_key = log_key
+        self.clock = clock
+        self.state = HubState(regime)
+        batch = max_batch if max_batch is not None else regime.batching.max_batch
+        delay = (max_delay_ms / 1000 if max_delay_ms is not None
+                 else regime.batching.max_delay.total_seconds())
+        self.sequencer = Sequencer(engine, self.state, log_key, clock, batch, delay)
+        self.witnesses = Witnesses(regime, engine, self.state, clock)
+        self.registrations = Registrations(regime, engine, self.state, clock)
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.state.load(self.engine, self.log_key.verifier)
+        self.sequencer.start()
+        log.info("hub started: log %s at size %d", self.regime.log_origin, self.state.size)
+
+    def stop(self) -> None:
+        self.sequencer.stop()
+
+    def bootstrap(self, secretariat_key: SigningKey) -> Receipt | None:
+        """Sequence the secretariat's key registration as entry 0 of an empty log."""
+        if self.state.size:
+            return None
+        sec = self.regime.secretariat.code
+        entry = Entry(
+            form=REGISTRATION, sender=sec, key=secretariat_key.key_id_hex, seq=0,
+            time=self.clock.now().replace(microsecond=0), audience=ALL,
+            body={"party": sec, "vkey": secretariat_key.verifier.encode()},
+        )
+        return self.submit_signed(self.prepare(sign_entry(entry, secretariat_key).raw))
+
+    # -- submission ------------------------------------------------------------------------
+
+    def prepare(self, raw: bytes) -> SignedEntry:
+        """Parse and check an entry up to (not including) its place in the log."""
+        try:
+            signed = parse_signed_entry(raw, max_bytes=self.regime.limits.max_entry_bytes)
+        except RecursionError:
+            # JSON nested just shallow enough to parse can still be too deep to canonicalise.
+            raise MalformedEntry("malformed entry: nested too deeply") from None
+        try:
+            check_entry(signed, self.regime, self.clock.now())
+            with self.state.lock:
+                keyring = self.state.keyring
+            keyring.verify(signed)
+        except (EntryError, MissingRight) as exc:
+            # Re-submitting an entry already in the log is harmless (DESIGN.md §4), even once
+            # it would no longer pass: its claimed time is past the skew, or its key was rotated
+            # out since. The sequencer answers it as a duplicate with its index.
+            if self._in_log(signed.id):
+                return signed
+            if exc.entry_id is None:
+                exc.entry_id = signed.id_hex
+            raise
+        return signed
+
+    def _in_log(self, entry_id: bytes) -> bool:
+        with UnitOfWork(self.engine) as uow:
+            found = uow.repo.find_by_ids([entry_id])
+        return bool(found) and found[entry_id] < self.state.size
+
+    def enqueue(self, signed: SignedEntry) -> Future[Receipt]:
+        return self.sequencer.submit(signed)
+
+    def submit_signed(self, signed: SignedEntry, timeout: float = 60.0) -> Receipt:
+        return self.enqueue(signed).result(timeout=timeout)
+
+    def submit(self, raw: bytes, timeout: float = 60.0) -> Receipt:
+        return self.submit_signed(self.prepare(raw), timeout)
+
+    # -- who is asking ---------------------------------------------------------------------
+
+    def authenticate(self, creds: RequestCredentials, method: str, target: str,
+                     body: bytes) -> str:
+        """Check a signed request; return the party it speaks for."""
+        try:
+            with self.state.lock:
+                key = self.state.keyring.resolve(creds.party, creds.key_id)
+        except EntryError as exc:
+            raise AuthError(f"request key: {exc.message}") from None
+        creds.check(key, method, target, body, self.clock.now(), self.regime.limits.clock_skew)
+        return creds.party
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def checkpoint(self) -> StoredCheckpoint:
+        cp = self.state.checkpoint
+        if cp is None:
+            raise NotFound("the log is empty: no checkpoint yet")
+        return cp
+
+    def _visible(self, stored: StoredEntry | None, party: str, audience: list[str] | None,
+                 what: str) -> ReadEntry:
+        # An outsider learns nothing: not even whether the entry exists.
+        if stored is None or not (
+            audience is None or party == stored.sender or party in audience
+        ):
+            raise NotFound(f"no entry {what} visible to {party}")
+        return ReadEntry(stored.index, stored.entry_id.hex(), stored.raw,
+                         from_micros(stored.sequenced_at),
+                         self.state.finality.final_at(stored.index))
+
+    def read_entry(self, party: str, entry_id: str) -> ReadEntry:
+        try:
+            eid = bytes.fromhex(entry_id)
+        except ValueError:
+            raise NotFound(f"no entry {entry_id!r}") from None
+        with UnitOfWork(self.engine) as uow:
+            stored = uow.repo.entry_by_id(eid)
+            if stored is None or stored.index >= self.state.size:
+                raise NotFound(f"no entry {entry_id} visible to {party}")
+            aud = uow.repo.audience_of(stored.index)
+        return self._visible(stored, party, aud, entry_id)
+
+    def list_entries(self, party: str, after: int, limit: int) -> list[ReadEntry]:
+        limit = max(1, min(limit, 1000))
+        size = self.state.size
+        if after >= size - 1:
+            return []  # also keeps indexes beyond any database integer out of the query
+        with UnitOfWork(self.engine) as uow:
+            rows = uow.repo.visible_entries(party, after, limit)
+        return [
+            ReadEntry(r.index, r.entry_id.hex(), r.raw, from_micros(r.sequenced_at),
+                      self.state.finality.final_at(r.index))
+            for r in rows
+            if r.index < size
+        ]
+
+    def _check_size(self, size: int | None) -> int:
+        current = self.state.size
+        if size is None:
+            return current
+        if size < 0 or size > current:
+            raise NotFound(f"the log has no checkpoint of size {size} (size is {current})")
+        return size
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> tuple[int, list[bytes]]:
+        size = self._check_size(size)
+        if not 0 <= index < size:
+            raise NotFound(f"index {index} is not in the tree of size {size}")
+        with self.state.lock:
+            return size, self.state.tree.inclusion_proof(index, size)
+
+    def consistency_proof(self, old: int, new: int | None = None) -> tuple[int, list[bytes]]:
+        new = self._check_size(new)
+        if not 0 <= old <= new:
+            raise NotFound(f"no consistency proof from size {old} to size {new}")
+        with self.state.lock:
+            return new, self.state.tree.consistency_proof(old, new)
+
+    def checkpoint_note(self, size: int | None = None) -> str:
+        if size is None:
+            return self.checkpoint().note
+        if not 0 < size <= self.state.size:
+            raise NotFound(f"no checkpoint of size {size}")
+        with UnitOfWork(self.engine) as uow:
+            cp = uow.repo.checkpoint_at(size)
+        if cp is None:
+            raise NotFound(f"no checkpoint of size {size}")
+        return cp.note
+
+    # -- witnesses and registrations (see .witnesses and .registrations) -------------------
+
+    def add_cosignature(self, size: int, line: str) -> bool:
+        return self.witnesses.add_cosignature(size, line)
+
+    def cosignatures_since(self, since: int, limit: int = 1000) -> list[dict[str, object]]:
+        return self.witnesses.cosignatures_since(since, limit)
+
+    def add_registration(self, raw: bytes) -> bool:
+        return self.registrations.add(raw)
+
+    def pending_registrations(self) -> list[dict[str, object]]:
+        return self.registrations.pending()
+
+    def cosigned_note(self, size: int | None = None) -> str:
+        """A checkpoint's note with every cosignature collected for it."""
+        note = self.checkpoint_note(size)
+        target = self.state.size if size is None else size
+        with UnitOfWork(self.engine) as uow:
+            lines = [c.line for c in uow.repo.cosignatures_for(target)]
+        return note + "".join(lines)
+
+    def tile(self, path: str) -> bytes:
+        """A tlog-tiles hash tile or entry bundle of the tree at the latest checkpoint."""
+        ref = tiles.parse_tile_path(path)
+        size = self.state.size
+        # A partial tile of an older, smaller tree is a prefix of today's: serve any width up
+        # to what the tree now has there, as tlog-tiles clients holding older checkpoints ask.
+        level = 0 if ref.level == tiles.ENTRIES else ref.level
+        available = tiles.tile_width(level, ref.index, size)
+        if ref.width > available:
+            raise NotFound(f"tile {path} is not complete yet (it has {available} of "
+                           f"{ref.width} entries)")
+        start = ref.index * tiles.TILE_WIDTH
+        if ref.level == tiles.ENTRIES:
+            with UnitOfWork(self.engine) as uow:
+                ids = uow.repo.entry_ids_range(start, start + ref.width)
+            return tiles.entry_bundle(ids)
+        with self.state.lock:
+            return self.state.tree.hashes_at(tiles.TILE_HEIGHT * ref.level, start, ref.width)
+
+    def audit(self) -> AuditResult:
+        """Re-check the whole stored log from scratch against the latest checkpoint."""
+        cp = self.state.checkpoint
+        checkpoint = None if cp is None else Checkpoint(self.regime.log_origin, cp.size, cp.root)
+        with UnitOfWork(self.engine) as uow:
+            return audit_entries(self.regime, uow.repo.raw_entries(), checkpoint)
+
+    def keys(self) -> list[KeyRecord]:
+        with self.state.lock:
+            return self.state.keyring.records()
+
+    def party_status(self, party: str) -> dict[str, object]:
+        """What a party needs to write its next entry: its next sequence number and key."""
+        with self.state.lock:
+            active = self.state.keyring.active_key(party)
+            next_seq = self.state.next_seq.get(party, 0)
+        return {
+            "party": party,
+            "next_seq": next_seq,
+            "key_id": None if active is None else active.key.key_id_hex,
+            "size": self.state.size,
+        }

@@ -1,0 +1,242 @@
+"""The sequencer: the hub's single writer.
+
+It takes prepared entries in arrival order and, per batch, checks what depends on log order
+(sequence numbers, duplicates, references, keys retired in the meantime), writes the accepted
+entries, the key changes and one signed checkpoint in a single transaction, and only then
+extends the in-memory tree and answers the submitters. A crash before the commit loses nothing
+that was acknowledged; after it, the database holds the entries and the checkpoint that covers
+them, together.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from gulfsec.adapters.clock import Clock
+from gulfsec.adapters.storage.hub import NewEntry, StoredCheckpoint
+from gulfsec.domain.encoding import format_time
+from gulfsec.domain.entry import ALL, SignedEntry
+from gulfsec.domain.keyring import Keyring
+from gulfsec.domain.keys import SigningKey
+from gulfsec.errors import (
+    GulfsecError,
+    SequenceGap,
+    SequenceReplay,
+    StorageError,
+    UnknownReference,
+)
+from gulfsec.ledger.note import Checkpoint, sign_checkpoint
+from gulfsec.services.hub.state import HubState, Receipt
+from gulfsec.services.shared.time import micros
+from gulfsec.services.shared.unit_of_work import UnitOfWork
+
+log = logging.getLogger("gulfsec.hub")
+
+
+@dataclass
+class _Pending:
+    signed: SignedEntry
+    future: Future[Receipt]
+
+
+class Sequencer:
+    """The single writer: batches submissions into transactions and checkpoints."""
+
+    def __init__(self, engine: Engine, state: HubState, log_key: SigningKey, clock: Clock,
+                 max_batch: int, max_delay_s: float) -> None:
+        self._engine = engine
+        self._state = state
+        self._log_key = log_key
+        self._clock = clock
+        self._max_batch = max_batch
+        self._max_delay = max_delay_s
+        self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="gulfsec-sequencer", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+        self._thread = None
+
+    def submit(self, signed: SignedEntry) -> Future[Receipt]:
+        future: Future[Receipt] = Future()
+        if self._stopped.is_set() or self._thread is None:
+            future.set_exception(StorageError("the hub is not accepting entries (stopped)"))
+            return future
+        self._queue.put(_Pending(signed, future))
+        return future
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                break
+            batch = [first]
+            deadline = time.monotonic() + self._max_delay
+            stop_after = False
+            while len(batch) < self._max_batch:
+                remaining = deadline - time.monotonic()
+                try:
+                    item = (self._queue.get(timeout=remaining) if remaining > 0
+                            else self._queue.get_nowait())
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop_after = True
+                    break
+                batch.append(item)
+            try:
+                self._process(batch)
+            except BaseException as exc:  # the writer must answer everyone, whatever happened
+                log.exception("sequencing batch failed")
+                err = exc if isinstance(exc, GulfsecError) else StorageError(
+                    f"sequencing failed: {exc.__class__.__name__}")
+                for p in batch:
+                    if not p.future.done():
+                        p.future.set_exception(err)
+            if stop_after:
+                break
+        self._stopped.set()
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None and not item.future.done():
+                item.future.set_exception(StorageError("the hub stopped before sequencing"))
+
+    def _process(self, batch: list[_Pending]) -> None:
+        state = self._state
+        with state.lock:
+            keyring = state.keyring.copy()
+            next_seq = dict(state.next_seq)
+            base = state.tree.size
+        accepted: list[tuple[_Pending, int]] = []
+        duplicates: list[tuple[_Pending, int]] = []
+        key_changes = False
+        now = self._clock.now()
+        with UnitOfWork(self._engine) as uow:
+            wanted = {p.signed.id for p in batch}
+            for p in batch:
+                wanted.update(bytes.fromhex(r) for r in p.signed.entry.refs)
+            known = uow.repo.find_by_ids(wanted)
+            in_batch: dict[bytes, int] = {}
+            for p in batch:
+                signed = p.signed
+                entry = signed.entry
+                existing = known.get(signed.id, in_batch.get(signed.id))
+                if existing is not None:
+                    duplicates.append((p, existing))
+                    continue
+                try:
+                    self._check_order(signed, next_seq, keyring, known, in_batch)
+                except GulfsecError as exc:
+                    p.future.set_exception(exc)
+                    continue
+                index = base + len(accepted)
+                accepted.append((p, index))
+                in_batch[signed.id] = index
+                next_seq[entry.sender] = entry.seq + 1
+                if keyring.changed_by(signed):
+                    keyring.apply(signed, index)
+                    key_changes = True
+            if not accepted:
+                self._answer_duplicates(duplicates)
+                return
+            rows = [
+                NewEntry(
+                    index=index,
+                    entry_id=p.signed.id,
+                    sender=p.signed.entry.sender,
+                    seq=p.signed.entry.seq,
+                    form=p.signed.entry.form,
+                    audience=None if p.signed.entry.audience == ALL else p.signed.entry.audience,
+                    claimed_time=format_time(p.signed.entry.time),
+                    sequenced_at=micros(now),
+                    raw=p.signed.raw,
+                )
+                for p, index in accepted
+            ]
+            with state.lock:
+                tree = state.tree
+                tree.extend(row.entry_id for row in rows)
+                new_size = tree.size
+                root = tree.root(new_size)
+            try:
+                note = sign_checkpoint(Checkpoint(self._state.regime.log_origin, new_size, root),
+                                       self._log_key, timestamp=int(now.timestamp()))
+                uow.repo.insert_entries(rows)
+                if key_changes:
+                    for record in keyring.records():
+                        uow.repo.upsert_key(record.party, record.key.key_id_hex,
+                                            record.key.encode(), record.registered_at,
+                                            record.revoked_at)
+                uow.repo.insert_checkpoint(StoredCheckpoint(new_size, root, note, micros(now)))
+                uow.commit()
+            except BaseException:
+                # The tree was extended in memory but nothing was committed: rebuild it.
+                self._recover()
+                raise
+        with state.lock:
+            state.checkpoint = StoredCheckpoint(new_size, root, note, micros(now))
+            state.next_seq = next_seq
+            if key_changes:
+                state.keyring = keyring
+        for p, index in accepted:
+            p.future.set_result(Receipt(p.signed.id_hex, index, new_size))
+        self._answer_duplicates(duplicates)
+        state.notify_new_checkpoint()
+
+    def _answer_duplicates(self, duplicates: Sequence[tuple[_Pending, int]]) -> None:
+        size = self._state.size
+        for p, index in duplicates:
+            p.future.set_result(Receipt(p.signed.id_hex, index, size, duplicate=True))
+
+    def _recover(self) -> None:
+        log.warning("reloading the log from the database after a failed commit")
+        try:
+            self._state.load(self._engine, self._log_key.verifier)
+        except GulfsecError:
+            log.exception("cannot reload the log; the hub stops sequencing")
+            self._stopped.set()
+
+    @staticmethod
+    def _check_order(signed: SignedEntry, next_seq: dict[str, int], keyring: Keyring,
+                     known: dict[bytes, int], in_batch: dict[bytes, int]) -> None:
+        entry = signed.entry
+        expected = next_seq.get(entry.sender, 0)
+        if entry.seq < expected:
+            raise SequenceReplay(
+                f"{entry.sender} already used sequence number {entry.seq} for another entry "
+                f"(next is {expected})",
+                sender=entry.sender, expected=expected, got=entry.seq,
+            )
+        if entry.seq > expected:
+            raise SequenceGap(
+                f"{entry.sender} sequence number {entry.seq} skips ahead (next is {expected})",
+                sender=entry.sender, expected=expected, got=entry.seq,
+            )
+        for ref in entry.refs:
+            rid = bytes.fromhex(ref)
+            if rid not in known and rid not in in_batch:
+                raise UnknownReference(f"referenced entry {ref} is not in the log",
+                                       entry_id=signed.id_hex)
+        if keyring.changed_by(signed):
+            keyring.verify(signed)
+        else:
+            keyring.resolve(entry.sender, entry.key)

@@ -1,0 +1,120 @@
+"""The hub's in-memory view of the committed log, rebuilt from its database at start: the tree,
+the keyring, each sender's next sequence number, the latest checkpoint and what is final."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+
+from gulfsec.adapters.storage.hub import StoredCheckpoint
+from gulfsec.domain.keyring import KeyRecord, Keyring
+from gulfsec.domain.keys import VerifierKey
+from gulfsec.domain.regime import Regime
+from gulfsec.errors import StorageError
+from gulfsec.ledger.finality import WitnessFinality
+from gulfsec.ledger.note import verify_checkpoint
+from gulfsec.ledger.tree import MerkleTree
+from gulfsec.services.shared.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a submitter gets back once its entry is durably sequenced."""
+
+    entry_id: str
+    index: int
+    checkpoint_size: int
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class ReadEntry:
+    index: int
+    entry_id: str
+    raw: bytes
+    sequenced_at: datetime
+    final_at: datetime | None = None
+
+
+
+class HubState:
+    """The hub's in-memory view of the committed log; rebuilt from the database at start."""
+
+    def __init__(self, regime: Regime) -> None:
+        self.regime = regime
+        self.tree = MerkleTree()
+        self.keyring = Keyring(regime.secretariat.code)
+        self.next_seq: dict[str, int] = {}
+        self.checkpoint: StoredCheckpoint | None = None
+        self.finality = FinalityIndex(regime.witness_quorum)
+        self.lock = threading.RLock()
+        self.changed = threading.Condition(self.lock)
+        self.listeners: list[Callable[[int], None]] = []
+
+    def notify_new_checkpoint(self) -> None:
+        with self.changed:
+            self.changed.notify_all()
+            size = self.size
+        for listener in list(self.listeners):
+            listener(size)
+
+    def load(self, engine: Engine, log_key: VerifierKey) -> None:
+        with UnitOfWork(engine) as uow:
+            tree = MerkleTree()
+            tree.extend(uow.repo.entry_ids())
+            latest = uow.repo.latest_checkpoint()
+            keyring = Keyring(self.regime.secretariat.code, [
+                KeyRecord(row.party, VerifierKey.parse(row.vkey), row.registered_at,
+                          row.revoked_at)
+                for row in uow.repo.all_keys()
+            ])
+            next_seq = uow.repo.next_seqs()
+            cosigs = uow.repo.all_cosignatures()
+        if latest is None:
+            if tree.size:
+                raise StorageError("the log holds entries but no checkpoint")
+        else:
+            checkpoint, _ = verify_checkpoint(latest.note, log_key)
+            if checkpoint.size != tree.size or tree.root(tree.size) != checkpoint.root:
+                raise StorageError(
+                    f"stored tree (size {tree.size}) does not match the latest signed "
+                    f"checkpoint (size {checkpoint.size}); refusing to start"
+                )
+        with self.lock:
+            self.tree = tree
+            self.checkpoint = latest
+            self.keyring = keyring
+            self.next_seq = next_seq
+            self.finality = FinalityIndex(self.regime.witness_quorum, cosigs)
+
+    @property
+    def size(self) -> int:
+        return 0 if self.checkpoint is None else self.checkpoint.size
+
+
+class FinalityIndex:
+    """For any log index, when it became final (DESIGN.md §4), from the witnesses' verified
+    cosignatures; see :mod:`gulfsec.ledger.finality` for the rule."""
+
+    def __init__(self, quorum: int, cosignatures: Sequence[tuple[str, int, int]] = ()) -> None:
+        self._finality = WitnessFinality(quorum)
+        for party, size, timestamp in cosignatures:
+            self._finality.add(party, size, timestamp)
+
+    def add(self, party: str, size: int, timestamp: int) -> None:
+        self._finality.add(party, size, timestamp)
+
+    @property
+    def final_size(self) -> int:
+        return self._finality.final_size
+
+    def final_at(self, index: int) -> datetime | None:
+        when = self._finality.final_at(index)
+        return None if when is None else datetime.fromtimestamp(when, UTC)
+
+    def vouchers(self, index: int) -> dict[str, int]:
+        return self._finality.vouchers(index)

@@ -1,0 +1,181 @@
+"""A participant's node: it keeps its own verified copy, witnesses checkpoints, and raises alarms.
+
+:class:`Node` is the face the API, the pages and the CLI use; the work is done by its parts,
+each in its own module and all sharing one :class:`~.core.NodeCore`:
+
+- :mod:`.outbox`: sign, store, deliver (a confirmation is kept with the entry it made);
+- :mod:`.sync`: one round — checkpoint, leaves, split-view checks, then the parts below;
+- :mod:`.intake`: fetch and verify the entries addressed to this party;
+- :mod:`.witness`: cosign consistent checkpoints;
+- :mod:`.finality`: learn what is final from cosignatures verified against the node's tree;
+- :mod:`.acknowledgements`: what this party owes, and what it is owed;
+- :mod:`.audit`: re-check everything from scratch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from gulfsec.adapters.clock import Clock
+from gulfsec.adapters.hubclient import HubClient
+from gulfsec.adapters.storage.node import NodeRepository
+from gulfsec.domain.encoding import format_time
+from gulfsec.domain.entry import Audience, SignedEntry
+from gulfsec.domain.keys import SigningKey, VerifierKey
+from gulfsec.domain.regime import Regime
+from gulfsec.services.node.acknowledgements import Acknowledgements, Unacknowledged
+from gulfsec.services.node.audit import VerifyReport, verify_all
+from gulfsec.services.node.core import NodeCore, PeerFetcher, SyncReport, UnitOfWorkFactory
+from gulfsec.services.node.finality import FinalityLearner
+from gulfsec.services.node.intake import Intake
+from gulfsec.services.node.outbox import Outbox
+from gulfsec.services.node.sync import Sync
+from gulfsec.services.node.witness import Witness
+from gulfsec.services.shared.unit_of_work import AbstractUnitOfWork, SqlUnitOfWork
+
+__all__ = ["Node", "SyncReport", "Unacknowledged", "VerifyReport"]
+
+
+class Node:
+    """One participant's node. One sync or send at a time (a lock guards them)."""
+
+    def __init__(self, regime: Regime, engine: Engine | None, party: str, key: SigningKey,
+                 client: HubClient, log_key: VerifierKey, clock: Clock, *,
+                 peers: Sequence[str] = (), peer_fetcher: PeerFetcher | None = None,
+                 acknowledge: bool = True, witness: bool | None = None,
+                 uow: UnitOfWorkFactory | None = None) -> None:
+        """``engine`` is the node's database; ``uow`` replaces it with another unit of work
+        (an in-memory fake in tests)."""
+        if uow is None:
+            if engine is None:
+                raise ValueError("a node needs a database engine or a unit of work")
+            bound = engine
+
+            def sql() -> AbstractUnitOfWork[NodeRepository]:
+                return SqlUnitOfWork(bound, NodeRepository)
+
+            uow = sql
+        self.engine = engine
+        self.core = NodeCore(regime, uow, party, key, client, log_key, clock)
+        self.outbox = Outbox(self.core)
+        self.acknowledgements = Acknowledgements(self.core, self.outbox)
+        self.intake = Intake(self.core)
+        self.intake.on_stored.append(self.acknowledgements.note_stored)
+        self.intake.on_failed.append(self.acknowledgements.forget)
+        self.core.on_load.append(self.acknowledgements.forget)
+        self.witness = Witness(self.core)
+        self.finality = FinalityLearner(self.core)
+        self.sync = Sync(self.core, self.outbox, self.intake, self.witness, self.finality,
+                         self.acknowledgements, peers=peers, peer_fetcher=peer_fetcher,
+                         acknowledge=acknowledge,
+                         cosign=regime.has_right(party, "witness") if witness is None
+                         else witness)
+
+    # -- who and where ---------------------------------------------------------------------
+
+    @property
+    def regime(self) -> Regime:
+        return self.core.regime
+
+    @property
+    def party(self) -> str:
+        return self.core.party
+
+    @property
+    def key(self) -> SigningKey:
+        return self.core.key
+
+    @property
+    def clock(self) -> Clock:
+        return self.core.clock
+
+    @property
+    def client(self) -> HubClient:
+        return self.core.client
+
+    @property
+    def log_key(self) -> VerifierKey:
+        return self.core.log_key
+
+    @property
+    def last_error(self) -> str | None:
+        return self.sync.last_error
+
+    def uow(self) -> AbstractUnitOfWork[NodeRepository]:
+        return self.core.uow()
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    def load(self, *, check_tree: bool = True) -> None:
+        """Rebuild the in-memory copy from the node's own database, checking it."""
+        self.core.load(check_tree=check_tree)
+
+    def close(self) -> None:
+        """Close the hub client and the database's pooled connections."""
+        self.core.client.close()
+        if self.engine is not None:
+            self.engine.dispose()
+
+    # -- what delegates do -----------------------------------------------------------------
+
+    def send(self, form: str, audience: Audience, body: dict[str, Any],
+             refs: Sequence[str] = ()) -> SignedEntry:
+        """Sign an entry as the party's next, store it in the outbox, then try to deliver it."""
+        signed, _ = self.outbox.send(form, audience, body, refs)
+        return signed
+
+    def send_confirmed(self, form: str, audience: Audience, body: dict[str, Any],
+                       refs: Sequence[str], confirmation: str) -> tuple[SignedEntry, bool]:
+        """As :meth:`send`, once per ``confirmation``: (entry, False) when it was already
+        used — even before a crash — and the entry signed then is returned."""
+        return self.outbox.send(form, audience, body, refs, confirmation=confirmation)
+
+    def flush_outbox(self) -> int:
+        return self.outbox.flush()
+
+    def sync_once(self, *, wait_s: float = 0.0) -> SyncReport:
+        return self.sync.once(wait_s=wait_s)
+
+    # -- what it knows ---------------------------------------------------------------------
+
+    def final_at(self, index: int) -> datetime | None:
+        return self.core.final_at(index)
+
+    def finality_table(self) -> Callable[[int], datetime | None]:
+        """A function index → final time."""
+        return self.core.final_at
+
+    @property
+    def final_size(self) -> int:
+        return self.core.copy.finality.final_size
+
+    def unacknowledged(self) -> list[Unacknowledged]:
+        return self.acknowledgements.unacknowledged()
+
+    def witness_view(self) -> dict[str, Any]:
+        return self.witness.view()
+
+    def verify_all(self) -> VerifyReport:
+        return verify_all(self.core, self.acknowledgements)
+
+    def status(self) -> dict[str, Any]:
+        with self.uow() as uow:
+            latest = uow.repo.latest_checkpoint()
+            alarms = uow.repo.alarms()
+            entries = uow.repo.entry_count()
+            pending = len(uow.repo.outbox_items(pending_only=True))
+        last_sync = self.sync.last_sync
+        return {
+            "party": self.party,
+            "size": 0 if latest is None else latest.size,
+            "final_size": self.final_size,
+            "entries": entries,
+            "outbox_pending": pending,
+            "alarms": len(alarms),
+            "last_sync": None if last_sync is None else format_time(last_sync),
+            "last_error": self.last_error,
+        }

@@ -1,0 +1,38 @@
+"""A node's own verified copy as compliance records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+from gulfsec.domain.compliance import LogRecord
+from gulfsec.domain.entry import parse_signed_entry
+from gulfsec.services.node.node import Node
+from gulfsec.services.shared.records import Compliance
+from gulfsec.services.shared.scorecards import Scorecards
+from gulfsec.services.shared.time import from_micros
+
+_MAX_RAW = 1 << 22
+
+
+class NodeRecords:
+    """A node's own verified copy as records."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    def finality(self) -> Callable[[int], datetime | None]:
+        return self.node.finality_table()
+
+    def records_after(self, index: int) -> Iterator[LogRecord]:
+        final = self.finality()
+        with self.node.uow() as uow:
+            rows = uow.repo.entries_from(index)
+        for row in rows:  # a node holds what its party may read: thousands, not millions
+            signed = parse_signed_entry(row.raw, max_bytes=_MAX_RAW)
+            yield LogRecord(row.index, signed, final(row.index), from_micros(row.sequenced_at))
+
+
+def node_scorecards(node: Node) -> Scorecards:
+    """Findings from what the node holds: only the entries addressed to its party or to all."""
+    return Scorecards(node.regime, Compliance(node.regime, NodeRecords(node)), node.clock)

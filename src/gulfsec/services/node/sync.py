@@ -1,0 +1,315 @@
+"""One sync round of a node (:meth:`Sync.once`):
+
+1. deliver the outbox (:mod:`.outbox`);
+2. take the hub's latest checkpoint; check the log key's signature and the hub's timestamp;
+3. fetch the new leaves (entry ids, public) as tlog-tiles entry bundles, extend the node's own
+   tree and require it to hash to the signed root — so the new checkpoint is consistent with
+   every one the node accepted before, by construction;
+4. require every entry the hub acknowledged to this node to be still at its index, and compare
+   with what the peers' nodes were shown (split view); only a checkpoint that passes is stored,
+   with its leaves, in one transaction (a refused one is kept only as an alarm's evidence, and
+   as what this node was shown, for its peers);
+5. fetch and verify the entries addressed to this party (:mod:`.intake`);
+6. cosign the checkpoint as a witness (:mod:`.witness`);
+7. learn which entries are final from the witnesses' cosignatures (:mod:`.finality`);
+8. acknowledge what this party owes (:mod:`.acknowledgements`).
+
+Nothing the hub says is stored before it verifies; nothing that fails is silently dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from gulfsec.adapters.storage.node import NodeCheckpoint
+from gulfsec.domain.encoding import b64decode, format_time
+from gulfsec.errors import (
+    CheckpointError,
+    GulfsecError,
+    LogVerificationError,
+    RemoteError,
+    TransportError,
+)
+from gulfsec.ledger import tiles
+from gulfsec.ledger.note import Checkpoint, SignedNote, hub_timestamp, parse_note, verify_checkpoint
+from gulfsec.ledger.proofs import verify_consistency
+from gulfsec.ledger.tree import leaf_hash
+from gulfsec.services.node.acknowledgements import Acknowledgements
+from gulfsec.services.node.core import SHOWN_CHECKPOINT, NodeCore, PeerFetcher, SyncReport, log
+from gulfsec.services.node.finality import FinalityLearner
+from gulfsec.services.node.intake import Intake
+from gulfsec.services.node.outbox import Outbox
+from gulfsec.services.node.witness import Witness
+from gulfsec.services.shared.time import micros
+
+
+class Sync:
+    def __init__(self, core: NodeCore, outbox: Outbox, intake: Intake, witness: Witness,
+                 finality: FinalityLearner, acknowledgements: Acknowledgements, *,
+                 peers: Sequence[str] = (), peer_fetcher: PeerFetcher | None = None,
+                 acknowledge: bool = True, cosign: bool = True) -> None:
+        self.core = core
+        self.outbox = outbox
+        self.intake = intake
+        self.witness = witness
+        self.finality = finality
+        self.acknowledgements = acknowledgements
+        self.peers = list(peers)
+        self.peer_fetcher = peer_fetcher
+        self.acknowledge = acknowledge
+        self.cosign = cosign
+        self.last_sync: datetime | None = None
+        self.last_error: str | None = None
+
+    def once(self, *, wait_s: float = 0.0) -> SyncReport:
+        """One round of syncing, verifying, witnessing and acknowledging."""
+        core = self.core
+        if wait_s > 0:
+            # Long-poll for a new checkpoint without holding the lock, so sending goes on.
+            try:
+                with core.uow() as uow:
+                    held = uow.repo.latest_checkpoint()
+                core.client.checkpoint(wait_after=0 if held is None else held.size,
+                                       wait_s=wait_s)
+            except TransportError:
+                pass  # the round below reports it
+        with core.lock:
+            report = SyncReport()
+            try:
+                self._round(report)
+                self.last_error = None
+            except (TransportError, CheckpointError) as exc:
+                self.last_error = exc.message
+                log.warning("%s: sync stopped: %s", core.party, exc.message)
+            self.last_sync = core.clock.now()
+            return report
+
+    def _round(self, report: SyncReport) -> None:
+        core = self.core
+        self.outbox.flush()
+        with core.uow() as uow:
+            held = uow.repo.latest_checkpoint()
+        held_size = 0 if held is None else held.size
+        if core.copy.tree.size != held_size:
+            core.load()  # an earlier round stopped between extending the tree and storing it
+        note_text = core.client.checkpoint()
+        accepted = self._accept_checkpoint(note_text, held, report)
+        if accepted is None:
+            return
+        checkpoint, signed_note, hub_time = accepted
+        report.size = checkpoint.size
+        start = core.copy.tree.size
+        new_ids: list[bytes] = []
+        if checkpoint.size > start:
+            extended = self._extend_leaves(checkpoint, signed_note, report)
+            if extended is None:
+                return
+            new_ids = extended
+        if not (self._check_own_entries(report)
+                and self._check_peers(checkpoint, note_text, report)):
+            core.load()  # refused: forget its leaves; the node stands on what it held
+            return
+        self._store_checkpoint(checkpoint, note_text, hub_time, start, new_ids)
+        report.new_leaves = len(new_ids)
+        self.intake.fetch(checkpoint, report)
+        if self.cosign:
+            report.cosigned = self.witness.cosign(checkpoint, note_text, hub_time)
+        report.newly_final = self.finality.learn(report)
+        if self.acknowledge:
+            report.acknowledged = self.acknowledgements.acknowledge()
+
+    # -- the checkpoint ----------------------------------------------------------------------
+
+    def _accept_checkpoint(self, note_text: str, held: NodeCheckpoint | None,
+                           report: SyncReport) -> tuple[Checkpoint, SignedNote, int] | None:
+        core = self.core
+        checkpoint, signed = verify_checkpoint(note_text, core.log_key)
+        hub_time = hub_timestamp(signed, checkpoint, core.log_key)
+        self._remember_shown(checkpoint, note_text)
+        now = core.clock.now()
+        if hub_time > int(now.timestamp() + core.regime.limits.clock_skew.total_seconds()):
+            core.raise_alarm(report, "future_checkpoint",
+                             f"checkpoint of size {checkpoint.size} is dated in the future",
+                             {"checkpoint": note_text})
+            return None
+        if held is None:
+            return checkpoint, signed, hub_time
+        if checkpoint.size < held.size:
+            if core.copy.tree.root(checkpoint.size) != checkpoint.root:
+                self._split_view(report, note_text, held.note, checkpoint.size)
+            return None
+        if checkpoint.size == held.size:
+            if checkpoint.root != held.root:
+                self._split_view(report, note_text, held.note, checkpoint.size)
+                return None
+            return checkpoint, signed, hub_time
+        if hub_time < held.hub_time // 1_000_000:
+            core.raise_alarm(
+                report, "backdated_checkpoint",
+                f"checkpoint of size {checkpoint.size} is dated "
+                f"{format_time(datetime.fromtimestamp(hub_time, UTC))}, before the checkpoint "
+                f"of size {held.size} the node already holds",
+                {"checkpoint": note_text, "earlier_checkpoint": held.note})
+            return None
+        return checkpoint, signed, hub_time
+
+    def _remember_shown(self, checkpoint: Checkpoint, note_text: str) -> None:
+        """Keep what the hub showed, even if refused: peers compare with it (the witness
+        view), so that a node shown the other side of a split view learns of it too."""
+        with self.core.uow() as uow:
+            shown = uow.repo.get_meta(SHOWN_CHECKPOINT)
+            if shown is not None and (shown == note_text or Checkpoint.parse_body(
+                    parse_note(shown).text).size > checkpoint.size):
+                return
+            uow.repo.set_meta(SHOWN_CHECKPOINT, note_text)
+            uow.commit()
+
+    def _split_view(self, report: SyncReport, note: str, other: str, size: int) -> None:
+        self.core.raise_alarm(
+            report, "split_view",
+            f"the hub signed two different trees (at size {size}); both checkpoints are kept "
+            "as evidence", {"checkpoint": note, "conflicting_checkpoint": other})
+
+    # -- the leaves --------------------------------------------------------------------------
+
+    def _extend_leaves(self, checkpoint: Checkpoint, signed: SignedNote,
+                       report: SyncReport) -> list[bytes] | None:
+        """Extend the in-memory tree to ``checkpoint``; the new leaves, or None if they do not
+        hash to its root. Nothing is stored until the checkpoint passes every check."""
+        core = self.core
+        tree = core.copy.tree
+        start = tree.size
+        new_ids: list[bytes] = []
+        index = start
+        while index < checkpoint.size:
+            tile_index = index // tiles.TILE_WIDTH
+            width = tiles.tile_width(0, tile_index, checkpoint.size)
+            bundle = self._entry_bundle(tile_index, width)
+            if len(bundle) != width:
+                raise LogVerificationError("the hub served an entry bundle of the wrong width")
+            offset = index - tile_index * tiles.TILE_WIDTH
+            new_ids.extend(bundle[offset:])
+            index = (tile_index + 1) * tiles.TILE_WIDTH
+        new_ids = new_ids[: checkpoint.size - start]
+        tree.extend(new_ids)
+        if tree.root(checkpoint.size) != checkpoint.root:
+            # What the hub served does not hash to what it signed: keep nothing of it.
+            core.load()
+            with core.uow() as uow:
+                held = uow.repo.latest_checkpoint()
+            core.raise_alarm(
+                report, "inconsistent_log",
+                f"the entries the hub served do not hash to its checkpoint of size "
+                f"{checkpoint.size}; if they extend a checkpoint the node holds, the hub "
+                "rewrote history",
+                {"checkpoint": signed.encode(),
+                 "held_checkpoint": None if held is None else held.note})
+            return None
+        return new_ids
+
+    def _entry_bundle(self, tile_index: int, width: int) -> list[bytes]:
+        """The first ``width`` entry ids of the entry bundle ``tile_index``.
+
+        The hub serves the rightmost (partial) bundle only at the log's current size; if the
+        log grew since the checkpoint being checked, that width is gone. Then take the bundle
+        at the hub's current size and keep its first ``width`` ids: the log only appends, and
+        what is kept must hash to the checkpoint's root anyway.
+        """
+        client = self.core.client
+        width_now = width
+        for _attempt in range(3):
+            try:
+                bundle = tiles.parse_entry_bundle(
+                    client.tile(tiles.entries_path(tile_index, width_now)))
+            except RemoteError as exc:
+                if exc.status != 404:
+                    raise
+                size = client.log_info().get("size")
+                if not isinstance(size, int):
+                    raise TransportError("the hub's log info has no size") from None
+                width_now = tiles.tile_width(0, tile_index, size)
+                if width_now < width:
+                    raise
+                continue
+            return bundle[:width] if len(bundle) >= width else bundle
+        raise TransportError(f"the hub did not serve entry bundle {tile_index} "
+                             f"(the log grew at each try)")
+
+    def _store_checkpoint(self, checkpoint: Checkpoint, note_text: str, hub_time: int,
+                          start: int, new_ids: Sequence[bytes]) -> None:
+        core = self.core
+        with core.uow() as uow:
+            # The leaves and the checkpoint they hash to, in one transaction: a crash between
+            # two commits would leave leaves that no stored checkpoint covers, and a node that
+            # refuses to load.
+            uow.repo.add_leaves(start, new_ids)
+            if uow.repo.checkpoint_at(checkpoint.size) is None:
+                uow.repo.put_checkpoint(NodeCheckpoint(
+                    checkpoint.size, checkpoint.root, parse_note(note_text).encode(),
+                    hub_time * 1_000_000, micros(core.clock.now()), None, ()))
+            uow.commit()
+
+    # -- what others saw ---------------------------------------------------------------------
+
+    def _check_own_entries(self, report: SyncReport) -> bool:
+        """Every entry the hub acknowledged to this node must still be at its index."""
+        core = self.core
+        tree = core.copy.tree
+        with core.uow() as uow:
+            sent = [o for o in uow.repo.outbox_items() if o.sequenced_idx is not None]
+        ok = True
+        for item in sent:
+            assert item.sequenced_idx is not None
+            if item.sequenced_idx >= tree.size:
+                continue
+            if tree.leaf_hash_at(item.sequenced_idx) != leaf_hash(item.entry_id):
+                core.raise_alarm(
+                    report, "dropped_entry",
+                    f"entry {item.entry_id.hex()} (seq {item.seq}), acknowledged by the hub at "
+                    f"index {item.sequenced_idx}, is not there in the log",
+                    {"entry": item.raw.decode(), "index": item.sequenced_idx})
+                ok = False
+        return ok
+
+    def _check_peers(self, checkpoint: Checkpoint, note_text: str, report: SyncReport) -> bool:
+        """Compare with what the peers' nodes were shown; False if a split view shows."""
+        core = self.core
+        if not self.peers or self.peer_fetcher is None:
+            return True
+        ok = True
+        for peer in self.peers:
+            try:
+                other = self.peer_fetcher(peer)
+            except GulfsecError as exc:
+                log.info("%s: peer %s unreachable: %s", core.party, peer, exc.message)
+                continue
+            if not other:
+                continue
+            try:
+                theirs, _ = verify_checkpoint(other, core.log_key)
+            except CheckpointError as exc:
+                log.warning("%s: peer %s sent a bad checkpoint: %s", core.party, peer,
+                            exc.message)
+                continue
+            if theirs.size <= checkpoint.size:
+                consistent = core.copy.tree.root(theirs.size) == theirs.root
+            else:
+                consistent = self._hub_proves(checkpoint, theirs)
+            if not consistent:
+                core.raise_alarm(
+                    report, "split_view",
+                    f"peer {peer} was shown a checkpoint of size {theirs.size} that is not "
+                    f"consistent with this node's view (size {checkpoint.size}); not cosigning",
+                    {"checkpoint": note_text, "conflicting_checkpoint": other, "peer": peer})
+                ok = False
+        return ok
+
+    def _hub_proves(self, ours: Checkpoint, theirs: Checkpoint) -> bool:
+        try:
+            served = self.core.client.consistency(ours.size, theirs.size)
+            proof = [b64decode(h, length=32) for h in served["proof"]]
+            verify_consistency(ours.size, theirs.size, ours.root, theirs.root, proof)
+        except (GulfsecError, KeyError, TypeError, ValueError):
+            return False
+        return True

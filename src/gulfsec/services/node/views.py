@@ -1,0 +1,331 @@
+"""What a node's delegates read on its pages: the inbox, one entry, the alarms. Read-only.
+
+Every entry the node holds passed its checks when it came in (see :mod:`gulfsec.services.node`);
+these views say so in plain words and re-check what is cheap to re-check (the entry's id against
+its content, its leaf in the node's copy of the log). States, in the words the pages use:
+
+- ``pending``: signed by this party, waiting in the outbox to be sequenced;
+- ``sequenced``: in the log, not yet final;
+- ``final``: a checkpoint covering it reached the witness quorum;
+- ``acknowledged``: every addressee acknowledged it (sent), or this node did (received);
+- ``overdue``: an acknowledgement owed for it is late.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Final, Literal
+
+from gulfsec.adapters.storage import views as views_db
+from gulfsec.adapters.storage.node import NodeEntry, OutboxItem
+from gulfsec.domain.entry import ALL, SignedEntry, parse_signed_entry
+from gulfsec.domain.forms import registry
+from gulfsec.domain.regime import Regime
+from gulfsec.services.node.acknowledgements import Unacknowledged
+from gulfsec.services.node.node import Node
+from gulfsec.services.shared.describe import form_title, summarise
+from gulfsec.services.shared.time import from_micros
+
+State = Literal["pending", "sequenced", "final", "acknowledged", "overdue"]
+STATES: Final[tuple[State, ...]] = ("pending", "sequenced", "final", "acknowledged", "overdue")
+STATE_WORDS: Final[Mapping[str, str]] = {
+    "pending": "waiting to be sent",
+    "sequenced": "sequenced, not yet final",
+    "final": "final",
+    "acknowledged": "acknowledged",
+    "overdue": "acknowledgement overdue",
+}
+Direction = Literal["all", "received", "sent"]
+DIRECTIONS: Final[tuple[Direction, ...]] = ("all", "received", "sent")
+ACKNOWLEDGEMENT: Final = "acknowledgement@1"
+PAGE_SIZE: Final = 50
+_MAX_RAW = 1 << 22
+
+
+def parse_raw(raw: bytes) -> SignedEntry:
+    return parse_signed_entry(raw, max_bytes=_MAX_RAW)
+
+
+# -- the inbox ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """The inbox's filters; every one is optional. Dates are UTC days, both ends included."""
+
+    direction: Direction = "all"
+    form: str | None = None
+    sender: str | None = None
+    since: date | None = None
+    until: date | None = None
+    status: State | None = None
+    before: int | None = None
+
+    @classmethod
+    def parse(cls, params: Mapping[str, str], regime: Regime) -> tuple[InboxFilter, list[str]]:
+        """The filter in query parameters, and a message for each one that makes no sense
+        (that one is then ignored)."""
+        problems: list[str] = []
+        direction: Direction = "all"
+        raw_direction = params.get("direction", "") or "all"
+        for way in DIRECTIONS:
+            if raw_direction == way:
+                direction = way
+        if raw_direction not in DIRECTIONS:
+            problems.append(f"unknown direction {raw_direction!r}")
+        form = params.get("form") or None
+        if form is not None and form not in registry():
+            problems.append(f"unknown form {form!r}")
+            form = None
+        sender = (params.get("sender") or "").strip().upper() or None
+        if sender is not None and not regime.is_party(sender):
+            problems.append(f"{sender!r} is not a party of the regime")
+            sender = None
+        since = _parse_day(params.get("since"), "from", problems)
+        until = _parse_day(params.get("until"), "to", problems)
+        if since is not None and until is not None and until < since:
+            problems.append("the end date is before the start date")
+            since = until = None
+        status: State | None = None
+        raw_status = params.get("status") or ""
+        for option in STATES:
+            if raw_status == option:
+                status = option
+        if raw_status and status is None:
+            problems.append(f"unknown status {raw_status!r}")
+        before: int | None = None
+        raw_before = params.get("before") or ""
+        if raw_before:
+            if raw_before.isdigit() and len(raw_before) < 19:
+                before = int(raw_before)
+            else:
+                problems.append("'before' must be a log index")
+        return cls(direction, form, sender, since, until, status, before), problems
+
+    def query(self, party: str) -> views_db.EntryQuery:
+        sender = self.sender
+        not_sender = None
+        if self.direction == "sent":
+            sender = party if sender in (None, party) else "\x00"  # sent by someone else: none
+        elif self.direction == "received":
+            not_sender = party
+        start = None if self.since is None else _day_start(self.since)
+        end = None if self.until is None else _day_start(self.until + timedelta(days=1))
+        return views_db.EntryQuery(sender=sender, not_sender=not_sender, form=self.form,
+                                   sequenced_from=start, sequenced_before=end,
+                                   before_index=self.before)
+
+    def params(self, **changes: Any) -> dict[str, str]:
+        """The filter as query parameters (empty ones left out), with ``changes`` applied."""
+        values: dict[str, Any] = {
+            "direction": None if self.direction == "all" else self.direction,
+            "form": self.form, "sender": self.sender,
+            "since": None if self.since is None else self.since.isoformat(),
+            "until": None if self.until is None else self.until.isoformat(),
+            "status": self.status, "before": self.before,
+        }
+        values.update(changes)
+        return {k: str(v) for k, v in values.items() if v not in (None, "")}
+
+    @property
+    def active(self) -> bool:
+        return any(v for k, v in self.params().items() if k != "before")
+
+
+def _parse_day(text: str | None, what: str, problems: list[str]) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        problems.append(f"the {what} date {text!r} is not a date written YYYY-MM-DD")
+        return None
+
+
+def _day_start(day: date) -> int:
+    return int(datetime.combine(day, time(0), UTC).timestamp() * 1_000_000)
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """One entry as the inbox lists it."""
+
+    index: int | None
+    entry_id: str
+    direction: Literal["sent", "received"]
+    sender: str
+    audience: tuple[str, ...] | None
+    form: str
+    form_title: str
+    summary: str
+    claimed_time: datetime
+    sequenced_at: datetime | None
+    final_at: datetime | None
+    state: State
+    acknowledged_by: tuple[str, ...] = ()
+    awaiting: tuple[str, ...] = ()
+    due: datetime | None = None
+    ack_pending: bool = False
+    """Received: this node signed its acknowledgement, not yet sequenced."""
+
+    @property
+    def state_words(self) -> str:
+        return STATE_WORDS[self.state]
+
+
+@dataclass(frozen=True)
+class Inbox:
+    rows: list[EntryRow]
+    pending: list[EntryRow]
+    filter: InboxFilter
+    problems: list[str]
+    latest_index: int
+    next_before: int | None
+    """Where the next (older) page starts, if there is one."""
+
+
+@dataclass
+class Context:
+    """What deciding the state of many entries needs, read once."""
+
+    node: Node
+    final: Callable[[int], datetime | None]
+    acks: dict[str, dict[str, tuple[int, str]]]
+    """Entry id -> party -> (index, id) of its acknowledgement (sequenced, held)."""
+    own_pending_acks: set[str]
+    unacknowledged: dict[str, list[Unacknowledged]]
+    now: datetime
+    within: timedelta
+
+
+CONTEXTS: dict[int, tuple[tuple[int, int, int, int], Context]] = {}
+"""The last context built for each node (by ``id``), with the version it was built at."""
+
+
+def context(node: Node) -> Context:
+    """The context of ``node``'s entries, rebuilt only when what it depends on changed: a new
+    entry stored, the outbox, finality, or the minute (for what became overdue)."""
+    with node.uow() as uow:
+        version = (views_db.node_latest_entry_index(uow.repo.conn),
+                   len(uow.repo.outbox_items(pending_only=True)),
+                   node.core.copy.finality.final_size, int(node.clock.now().timestamp() // 60))
+    cached = CONTEXTS.get(id(node))
+    if cached is not None and cached[0] == version and cached[1].node is node:
+        return replace(cached[1], now=node.clock.now())
+    context = buildcontext(node)
+    CONTEXTS[id(node)] = (version, context)
+    return context
+
+
+def buildcontext(node: Node) -> Context:
+    final = node.finality_table()
+    acks: dict[str, dict[str, tuple[int, str]]] = {}
+    own_pending: set[str] = set()
+    with node.uow() as uow:
+        ack_entries = views_db.node_entries_by_form(uow.repo.conn, ACKNOWLEDGEMENT)
+        outbox = uow.repo.outbox_items(pending_only=True)
+    for item in ack_entries:
+        body = parse_raw(item.raw).entry.body
+        for eid in body.get("entries", []) or []:
+            acks.setdefault(str(eid), {})[item.sender] = (item.index, item.entry_id.hex())
+    for pending in outbox:
+        signed = parse_raw(pending.raw)
+        if signed.entry.form == ACKNOWLEDGEMENT:
+            own_pending.update(str(e) for e in signed.entry.body.get("entries", []) or [])
+    owed: dict[str, list[Unacknowledged]] = {}
+    for unacked in node.unacknowledged():
+        owed.setdefault(unacked.entry_id, []).append(unacked)
+    return Context(node, final, acks, own_pending, owed, node.clock.now(),
+                    node.regime.commitments.acknowledgement.within)
+
+
+def entry_row(ctx: Context, item: NodeEntry) -> EntryRow:
+    node = ctx.node
+    signed = parse_raw(item.raw)
+    entry = signed.entry
+    eid = item.entry_id.hex()
+    final_at = ctx.final(item.index)
+    state: State = "final" if final_at is not None else "sequenced"
+    acked_by = tuple(sorted(ctx.acks.get(eid, {})))
+    awaiting: tuple[str, ...] = ()
+    due: datetime | None = None
+    ack_pending = False
+    direction: Literal["sent", "received"] = "sent" if entry.sender == node.party else "received"
+    if direction == "sent" and node.acknowledgements.owed_by(item):
+        owed = ctx.unacknowledged.get(eid, [])
+        awaiting = tuple(u.party for u in owed)
+        due = next((u.due for u in owed if u.due is not None), None)
+        if any(u.overdue for u in owed):
+            state = "overdue"
+        elif not owed and final_at is not None:
+            state = "acknowledged"
+    elif direction == "received" and node.acknowledgements.owes(item):
+        if node.party in ctx.acks.get(eid, {}):
+            state = "acknowledged"
+        else:
+            ack_pending = eid in ctx.own_pending_acks
+            due = None if final_at is None else final_at + ctx.within
+            if due is not None and ctx.now > due:
+                state = "overdue"
+    return EntryRow(item.index, eid, direction, entry.sender, item.audience, entry.form,
+                    form_title(entry.form), summarise(entry.form, entry.body), entry.time,
+                    from_micros(item.sequenced_at) if item.sequenced_at else None, final_at,
+                    state, acked_by, awaiting, due, ack_pending)
+
+
+def outbox_row(node: Node, item: OutboxItem) -> EntryRow:
+    entry = parse_raw(item.raw).entry
+    audience = None if entry.audience == ALL else tuple(entry.audience)
+    return EntryRow(item.sequenced_idx, item.entry_id.hex(), "sent", entry.sender, audience,
+                    entry.form, form_title(entry.form), summarise(entry.form, entry.body),
+                    entry.time, None, None, "pending")
+
+
+def inbox(node: Node, flt: InboxFilter, *, limit: int = PAGE_SIZE,
+          problems: Sequence[str] = ()) -> Inbox:
+    """A page of the entries the node holds, newest first, as ``flt`` selects them."""
+    ctx = context(node)
+    query = flt.query(node.party)
+    rows: list[EntryRow] = []
+    next_before: int | None = None
+    chunk = max(limit, 100)
+    with node.uow() as uow:
+        latest = views_db.node_latest_entry_index(uow.repo.conn)
+        pending_items = uow.repo.outbox_items(pending_only=True)
+        while len(rows) < limit:
+            batch = views_db.node_entries(uow.repo.conn, query, limit=chunk)
+            if not batch:
+                break
+            for item in batch:
+                row = entry_row(ctx, item)
+                if flt.status is None or row.state == flt.status:
+                    rows.append(row)
+                    if len(rows) == limit:
+                        break
+            query = replace(query, before_index=batch[-1].index)
+            if len(batch) < chunk and len(rows) < limit:
+                break
+        if len(rows) == limit and rows[-1].index is not None:
+            older = replace(flt.query(node.party), before_index=rows[-1].index)
+            if views_db.node_entries(uow.repo.conn, older, limit=1):
+                next_before = rows[-1].index
+    pending: list[EntryRow] = []
+    if flt.direction != "received" and flt.status in (None, "pending") and flt.before is None:
+        pending = [outbox_row(node, p) for p in pending_items]
+        pending = [p for p in pending if flt.form in (None, p.form)]
+    return Inbox(rows, pending, flt, list(problems), latest, next_before)
+
+
+def latest_state(node: Node) -> dict[str, int]:
+    """What the inbox's live refresh polls: the newest entry's index and the alarm count."""
+    with node.uow() as uow:
+        return {"latest": views_db.node_latest_entry_index(uow.repo.conn),
+                "alarms": views_db.node_alarm_count(uow.repo.conn),
+                "pending": len(uow.repo.outbox_items(pending_only=True))}
+
+
+def alarm_count(node: Node) -> int:
+    with node.uow() as uow:
+        return views_db.node_alarm_count(uow.repo.conn)

@@ -1,0 +1,62 @@
+"""Compliance findings, computed where the data is: on the hub over its log, on a node over its
+own verified copy (DESIGN.md §7).
+
+Both feed the same incremental :class:`~gulfsec.domain.compliance.ComplianceEngine` from a
+*record source*: the entries a viewer holds, in log order, with the finality time each has
+(:class:`gulfsec.services.hub.records.HubRecords`, :class:`gulfsec.services.node.records.
+NodeRecords`). The hub can compute for any viewer (a participant sees only what it may read),
+so the hub's answer to a participant and that participant's own node agree on the same data.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Protocol
+
+from gulfsec.domain.compliance import ComplianceEngine, Finding, LogRecord
+from gulfsec.domain.regime import Regime
+
+
+class RecordSource(Protocol):
+    def records_after(self, index: int) -> Iterator[LogRecord]:
+        """Records with a larger log index, in log order (with their finality so far)."""
+        ...
+
+    def finality(self) -> Callable[[int], datetime | None]:
+        """A lookup: log index → the entry's finality time, or None while not final."""
+        ...
+
+
+class Compliance:
+    """An incremental engine kept up to date from a record source; thread-safe."""
+
+    def __init__(self, regime: Regime, source: RecordSource, *,
+                 since_year: int | None = None) -> None:
+        self.engine = ComplianceEngine(regime, since_year=since_year)
+        self.source = source
+        self._last = -1
+        self._not_final: set[int] = set()
+        self._lock = threading.Lock()
+
+    def refresh(self) -> None:
+        """Take in new records and finality times learnt since the last call."""
+        with self._lock:
+            final = self.source.finality()
+            for index in sorted(self._not_final):
+                when = final(index)
+                if when is not None:
+                    self.engine.update_finality(index, when)
+                    self._not_final.discard(index)
+            for record in self.source.records_after(self._last):
+                self.engine.add(record)
+                if record.final_at is None:
+                    self._not_final.add(record.index)
+                self._last = record.index
+
+    def findings(self, now: datetime, party: str | None = None,
+                 year: int | None = None) -> list[Finding]:
+        self.refresh()
+        with self._lock:
+            return self.engine.findings(now, party=party, year=year)

@@ -1,0 +1,108 @@
+"""The compliance scorecard on the pages: the one adapter between them and the compliance engine.
+
+A node computes findings from its own verified copy (what it holds, with the finality times it
+learnt); the hub from every entry in its log. Both go through the compliance service
+(:mod:`gulfsec.services.shared.records`, an incremental engine over a record source) and turn its
+findings into rows for the pages: overdue first (as the engine orders them), each with its
+evidence as entry ids to link to.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from gulfsec.adapters.clock import Clock
+from gulfsec.domain.compliance import OVERDUE, Finding, obliged_parties
+from gulfsec.domain.regime import Regime
+from gulfsec.services.shared.records import Compliance
+
+RULE_TITLES: Final[Mapping[str, str]] = {
+    "annual-exchange": "Annual exchange of military information",
+    "defence-planning": "Defence planning",
+    "annual-calendar": "Annual calendar of notifiable activities",
+    "prior-notification": "Prior notification of an activity",
+    "calendar-consistency": "Notifications match the annual calendar",
+    "observation-invitation": "Invitation of observers",
+    "constraining-provision": "Constraining provision (large activities in the calendar)",
+    "acknowledgement": "Acknowledgement of entries received",
+    "arms-transfers": "Report of arms transfers",
+    "arms-transfers-mirror": "Arms transfers: exporter and importer agree",
+    "military-expenditure": "Report of military expenditure",
+}
+STATUS_WORDS: Final[Mapping[str, str]] = {
+    "missing": "missing",
+    "breached": "breached",
+    "late": "late",
+    "pending": "pending",
+    "met": "met",
+}
+
+
+SHOWN: Final = 200
+"""Findings shown on a page; the CLI and the API give them all."""
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    party: str
+    rule: str
+    rule_title: str
+    status: str
+    due: datetime | None
+    evidence: tuple[str, ...]
+    detail: str
+    year: int | None
+    subject: str | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.status in OVERDUE
+
+    @property
+    def status_words(self) -> str:
+        return STATUS_WORDS.get(self.status, self.status)
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    rows: list[FindingRow]
+    party: str | None
+    """The party the rows are about, or None for every party."""
+    parties: tuple[str, ...]
+    """The parties that owe reports, for the filter."""
+    counts: Mapping[str, int]
+    at: datetime
+    total: int = 0
+    """How many findings there are in all (the rows may show fewer)."""
+
+
+def _row(finding: Finding) -> FindingRow:
+    title = RULE_TITLES.get(finding.rule, finding.rule.replace("-", " ").capitalize())
+    return FindingRow(finding.party, finding.rule, title, finding.status, finding.due,
+                      tuple(finding.evidence), finding.detail, finding.year, finding.subject)
+
+
+class Scorecards:
+    """The scorecard of one node or hub, from an incremental compliance engine kept with it
+    (:class:`gulfsec.services.shared.records.Compliance`): each page takes in only what is new."""
+
+    def __init__(self, regime: Regime, compliance: Compliance, clock: Clock) -> None:
+        self.regime = regime
+        self.clock = clock
+        self.compliance = compliance
+
+    def scorecard(self, party: str | None = None, *, limit: int = SHOWN) -> Scorecard:
+        """Findings at the clock's now, overdue first; ``party`` narrows them to one party.
+
+        The counts cover every finding; the rows only the first ``limit`` (overdue ones come
+        first, so they are never the ones cut).
+        """
+        now = self.clock.now()
+        findings = self.compliance.findings(now, party=party)
+        rows = [_row(f) for f in findings[:limit]]
+        return Scorecard(rows, party, obliged_parties(self.regime),
+                         Counter(f.status for f in findings), now, len(findings))

@@ -1,0 +1,1 @@
+"""The hub's pages: the public log and the secretariat's overview."""

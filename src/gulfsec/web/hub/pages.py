@@ -1,0 +1,105 @@
+"""The hub's pages: the public log for anyone, and the secretariat's overview after sign-in.
+
+Public: the latest checkpoint and who cosigned it, the entries addressed to all, and how to
+verify the log yourself. Secretariat: participants and their nodes' health, the log, and
+compliance across all participants. Nothing here shows an entry that is not addressed to all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from gulfsec.domain.forms import registry
+from gulfsec.services.hub import Hub
+from gulfsec.services.hub import views as hub_views
+from gulfsec.services.shared import scorecards as compliance_view
+from gulfsec.web import forms as schema_form
+from gulfsec.web.deps import MaybeSession, SessionDep, SiteDep
+from gulfsec.web.site import Site, error_page, language_of, parties_in, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass
+class HubSite(Site):
+    hub: Hub | None = None
+    scorecards: compliance_view.Scorecards | None = None
+
+    def the_hub(self) -> Hub:
+        assert self.hub is not None
+        return self.hub
+
+
+def _hub(site: Site) -> Hub:
+    assert isinstance(site, HubSite)
+    return site.the_hub()
+
+
+def _before(request: Request) -> int | None:
+    text = request.query_params.get("before") or ""
+    return int(text) if text.isdigit() and len(text) < 19 else None
+
+
+@router.get("/")
+def public_home(request: Request, site: SiteDep, session: MaybeSession) -> Response:
+    overview = hub_views.public_overview(_hub(site))
+    return render(request, site, "hub/public.html", {"overview": overview}, session=session)
+
+
+@router.get("/published")
+def published(request: Request, site: SiteDep, session: MaybeSession) -> Response:
+    form = request.query_params.get("form") or None
+    listing = hub_views.public_entries(_hub(site), before=_before(request), form=form)
+    return render(request, site, "hub/published.html",
+                  {"listing": listing, "forms": list(registry().values())}, session=session)
+
+
+@router.get("/published/{entry_id}")
+def published_entry(request: Request, entry_id: str, site: SiteDep,
+                    session: MaybeSession) -> Response:
+    found = hub_views.public_entry(_hub(site), entry_id.lower())
+    if found is None:
+        return error_page(request, site, 404, "No such published entry",
+                          "No entry addressed to all participants has that id.", session)
+    lang = language_of(site, request).code
+    return render(request, site, "hub/published_entry.html",
+                  {"found": found, "row": found.row,
+                   "shown": schema_form.show(found.spec, found.body, language=lang)},
+                  session=session)
+
+
+@router.get("/verify")
+def verify(request: Request, site: SiteDep, session: MaybeSession) -> Response:
+    hub = _hub(site)
+    base = str(request.base_url).rstrip("/")
+    return render(request, site, "hub/verify.html",
+                  {"hub_url": base, "log_key": hub.log_key.verifier.encode(),
+                   "origin": hub.regime.log_origin, "size": hub.state.size}, session=session)
+
+
+@router.get("/secretariat")
+def secretariat(request: Request, site: SiteDep, session: SessionDep) -> Response:
+    overview = hub_views.secretariat_overview(_hub(site))
+    return render(request, site, "hub/secretariat.html", {"overview": overview},
+                  session=session)
+
+
+@router.get("/secretariat/compliance")
+def secretariat_compliance(request: Request, site: SiteDep, session: SessionDep) -> Response:
+    wanted = (request.query_params.get("party") or "ALL").strip().upper()
+    party = None if wanted == "ALL" or not site.regime.is_participant(wanted) else wanted
+    assert isinstance(site, HubSite) and site.scorecards is not None
+    card = site.scorecards.scorecard(party)
+    lang = language_of(site, request).code
+    parties = parties_in(site, lang)
+    return render(request, site, "hub/compliance.html",
+                  {"card": card, "chosen": party or "ALL", "parties": parties,
+                   "public_ids": _public_ids(site, card)}, session=session)
+
+
+def _public_ids(site: Site, card: compliance_view.Scorecard) -> set[str]:
+    """Which evidence entries are addressed to all (and so have a public page to link to)."""
+    return hub_views.public_ids(_hub(site), (eid for row in card.rows for eid in row.evidence))

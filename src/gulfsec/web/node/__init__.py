@@ -1,0 +1,1 @@
+"""A node's pages for its party's delegates."""

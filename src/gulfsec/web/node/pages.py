@@ -1,0 +1,358 @@
+"""A node's pages for its party's delegates: inbox, one entry, compose, compliance, alarms.
+
+Every page needs a signed-in delegate; writing needs an officer. Handlers only translate: query
+or form in, one service call (:mod:`gulfsec.services.node.views`, ``.detail``, ``.compose``,
+:mod:`gulfsec.services.shared.scorecards`), a template out.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from gulfsec.domain.encoding import JSONError, canonical, parse_json
+from gulfsec.domain.entry import ALL, Audience
+from gulfsec.domain.forms import FormSpec, registry
+from gulfsec.errors import (
+    AudienceError,
+    EntryError,
+    Forbidden,
+    InvalidFormBody,
+    MalformedEntry,
+    UnknownReference,
+)
+from gulfsec.services.node import Node, views
+from gulfsec.services.node import detail as details
+from gulfsec.services.node.compose import (
+    Composer,
+    Draft,
+    composable,
+    composable_forms,
+    parse_refs,
+    preview,
+    resolve_audience,
+)
+from gulfsec.services.shared import scorecards as compliance_view
+from gulfsec.services.shared.accounts import OFFICER, WebSession
+from gulfsec.web import forms as schema_form
+from gulfsec.web.deps import SessionDep, SiteDep
+from gulfsec.web.site import (
+    Site,
+    check_csrf,
+    error_page,
+    form_lists,
+    language_of,
+    parties_in,
+    read_form,
+    redirect,
+    render,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass
+class NodeSite(Site):
+    node: Node | None = None
+    composer: Composer | None = None
+    scorecards: compliance_view.Scorecards | None = None
+
+    def the_node(self) -> Node:
+        assert self.node is not None
+        return self.node
+
+
+def _site(site: Site) -> NodeSite:
+    assert isinstance(site, NodeSite)
+    return site
+
+
+def page(request: Request, site: Site, template: str, context: dict[str, Any],
+         session: WebSession, status: int = 200) -> Response:
+    """A node page: the template with the alarm count the banner needs."""
+    node = _site(site).the_node()
+    return render(request, site, template,
+                  {"alarm_count": views.alarm_count(node), "party": node.party, **context},
+                  session=session, status=status)
+
+
+def _parties(site: Site, lang: str) -> list[tuple[str, str, str | None]]:
+    return parties_in(site, lang)
+
+
+@router.get("/")
+def home(session: SessionDep) -> Response:
+    return redirect("/inbox")
+
+
+# -- inbox and entries -------------------------------------------------------------------------
+
+
+@router.get("/inbox")
+def inbox(request: Request, site: SiteDep, session: SessionDep) -> Response:
+    node = _site(site).the_node()
+    params = {k: v for k, v in request.query_params.items()}
+    flt, problems = views.InboxFilter.parse(params, site.regime)
+    result = views.inbox(node, flt, problems=problems)
+    lang = language_of(site, request).code
+    context = {"inbox": result, "flt": flt, "forms": list(registry().values()),
+               "parties": _parties(site, lang), "states": views.STATES,
+               "state_words": views.STATE_WORDS, "directions": views.DIRECTIONS}
+    if request.query_params.get("fragment") == "rows":
+        return render(request, site, "node/_inbox_rows.html", context, session=session)
+    return page(request, site, "node/inbox.html", context, session)
+
+
+@router.get("/inbox/updates.json")
+def inbox_updates(site: SiteDep, session: SessionDep) -> JSONResponse:
+    return JSONResponse(views.latest_state(_site(site).the_node()),
+                        headers={"Cache-Control": "no-store"})
+
+
+@router.get("/entries/{entry_id}")
+def entry(request: Request, entry_id: str, site: SiteDep, session: SessionDep) -> Response:
+    node = _site(site).the_node()
+    detail = details.entry_detail(node, entry_id.lower())
+    if detail is None:
+        return error_page(request, site, 404, "No such entry",
+                          "This node holds no entry with that id. It may not be addressed to "
+                          f"{node.party}, or the node has not synced it yet.", session)
+    lang = language_of(site, request).code
+    return page(request, site, "node/entry.html",
+                {"detail": detail, "row": detail.row,
+                 "shown": schema_form.show(detail.spec, detail.body, language=lang),
+                 "sent": request.query_params.get("sent") == "1",
+                 "repeated": request.query_params.get("sent") == "again"}, session)
+
+
+# -- compose -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ComposeState:
+    """What the compose page shows: the draft as it stands and what is wrong with it."""
+
+    spec: FormSpec
+    body: dict[str, Any]
+    audience_kind: str = "parties"
+    audience_format: str = ""
+    audience_parties: list[str] = field(default_factory=list)
+    refs_text: str = ""
+    json_text: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    audience_error: str | None = None
+    refs_error: str | None = None
+    general_error: str | None = None
+
+
+@router.get("/compose")
+def compose_index(request: Request, site: SiteDep, session: SessionDep) -> Response:
+    return page(request, site, "node/compose_index.html",
+                {"forms": composable_forms()}, session)
+
+
+def _spec(form_id: str) -> FormSpec | None:
+    try:
+        return composable(form_id)
+    except EntryError:
+        return None
+
+
+@router.get("/compose/{form_id}")
+def compose_form(request: Request, form_id: str, site: SiteDep, session: SessionDep) -> Response:
+    spec = _spec(form_id)
+    if spec is None:
+        return error_page(request, site, 404, "No such form",
+                          f"There is no form {form_id!r} to write here.", session)
+    to = [p.strip().upper() for p in request.query_params.getlist("to") if p.strip()]
+    refs = " ".join(request.query_params.getlist("ref"))
+    state = ComposeState(spec, {}, audience_kind="parties" if to else "all",
+                         audience_parties=to, refs_text=refs)
+    return _compose_page(request, site, session, state)
+
+
+def _compose_page(request: Request, site: Site, session: WebSession, state: ComposeState,
+                  status: int = 200) -> Response:
+    lang = language_of(site, request).code
+    view = schema_form.build(state.spec, state.body, state.errors, language=lang,
+                             parties=_parties(site, lang))
+    return page(request, site, "node/compose_form.html",
+                {"state": state, "view": view, "formats": site.regime.formats,
+                 "parties": _parties(site, lang), "officer": session.account.role == OFFICER},
+                session, status)
+
+
+def _audience_fields(form: FormData) -> tuple[str, str, list[str]]:
+    kind = str(form.get("audience_kind") or "")
+    fmt = str(form.get("audience_format") or "")
+    parties = [str(p) for p in form.getlist("audience_parties")]
+    return kind, fmt, parties
+
+
+def _resolve(site: Site, state: ComposeState) -> Audience | None:
+    node = _site(site).the_node()
+    try:
+        return resolve_audience(site.regime, node.party, state.audience_kind,
+                                state.audience_format, state.audience_parties)
+    except AudienceError as exc:
+        state.audience_error = exc.message
+        return None
+
+
+@router.post("/compose/{form_id}")
+async def compose_post(request: Request, form_id: str, site: SiteDep,
+                       session: SessionDep) -> Response:
+    form = await read_form(request)
+    check_csrf(request, form, session)
+    spec = _spec(form_id)
+    if spec is None:
+        return await run_in_threadpool(error_page, request, site, 404, "No such form",
+                                       f"There is no form {form_id!r} to write here.", session)
+    kind, fmt, parties = _audience_fields(form)
+    state = ComposeState(spec, {}, kind, fmt, parties, str(form.get("refs") or ""))
+    fields = form_lists(form)
+    if form.get("_back"):
+        state.body = _body_from_json(str(form.get("body_json") or ""), state)
+        return await run_in_threadpool(_compose_page, request, site, session, state)
+    add, remove = form.get("_add"), form.get("_remove")
+    if add or remove:
+        state.body, _ = schema_form.read(spec, fields, keep_blank_rows=True)
+        if isinstance(add, str):
+            schema_form.add_row(state.body, add)
+        if isinstance(remove, str):
+            schema_form.remove_row(state.body, remove)
+        return await run_in_threadpool(_compose_page, request, site, session, state)
+    json_text = str(form.get("_json") or "").strip()
+    if json_text:
+        state.json_text = json_text
+        state.body = _body_from_json(json_text, state)
+        conversion: dict[str, str] = {}
+    else:
+        state.body, conversion = schema_form.read(spec, fields)
+    return await run_in_threadpool(_preview_or_errors, request, site, session, state,
+                                   conversion)
+
+
+def _body_from_json(text: str, state: ComposeState) -> dict[str, Any]:
+    try:
+        value = parse_json(text) if text else {}
+    except (JSONError, ValueError) as exc:
+        state.general_error = f"The body written as JSON is not valid JSON: {exc}"
+        return {}
+    if not isinstance(value, dict):
+        state.general_error = "The body written as JSON must be an object ({…})."
+        return {}
+    return value
+
+
+def _draft(site: Site, state: ComposeState, conversion: dict[str, str]) -> Draft | None:
+    audience = _resolve(site, state)
+    refs: tuple[str, ...] = ()
+    try:
+        refs = parse_refs(state.refs_text)
+    except MalformedEntry as exc:
+        state.refs_error = exc.message
+    try:
+        state.spec.validate(state.body)
+    except InvalidFormBody as exc:
+        for path, message in exc.fields:
+            state.errors.setdefault(path, message)
+    state.errors.update(conversion)
+    if (state.errors or state.audience_error or state.refs_error or state.general_error
+            or audience is None):
+        return None
+    return Draft(state.spec.id, audience, state.body, refs)
+
+
+def _preview_or_errors(request: Request, site: Site, session: WebSession, state: ComposeState,
+                       conversion: dict[str, str], confirm_error: str | None = None) -> Response:
+    node = _site(site).the_node()
+    draft = _draft(site, state, conversion)
+    if draft is not None:
+        try:
+            shown = preview(node, draft)
+        except InvalidFormBody as exc:
+            state.errors.update(dict(exc.fields))
+        except AudienceError as exc:
+            state.audience_error = exc.message
+        except UnknownReference as exc:
+            state.refs_error = exc.message
+        except EntryError as exc:
+            state.general_error = exc.message
+        else:
+            lang = language_of(site, request).code
+            return page(request, site, "node/compose_preview.html",
+                        {"state": state, "preview": shown,
+                         "shown": schema_form.show(state.spec, draft.body, language=lang),
+                         "body_json": canonical(draft.body).decode("utf-8"),
+                         "confirmation": secrets.token_urlsafe(18),
+                         "officer": session.account.role == OFFICER,
+                         "audience_all": draft.audience == ALL,
+                         "confirm_error": confirm_error},
+                        session, 422 if confirm_error else 200)
+    return _compose_page(request, site, session, state, status=422)
+
+
+@router.post("/compose/{form_id}/send")
+async def compose_send(request: Request, form_id: str, site: SiteDep,
+                       session: SessionDep) -> Response:
+    form = await read_form(request)
+    check_csrf(request, form, session)
+    if session.account.role != OFFICER:
+        raise Forbidden("Only an officer may sign and send entries in the party's name. "
+                        "Ask an officer to send this one.")
+    spec = _spec(form_id)
+    if spec is None:
+        return error_page(request, site, 404, "No such form",
+                          f"There is no form {form_id!r} to write here.", session)
+    kind, fmt, parties = _audience_fields(form)
+    state = ComposeState(spec, {}, kind, fmt, parties, str(form.get("refs") or ""))
+    state.body = _body_from_json(str(form.get("body_json") or ""), state)
+    if form.get("confirm") != "yes":
+        return await run_in_threadpool(
+            _preview_or_errors, request, site, session, state, {},
+            "Tick the box to confirm that you have checked the entry, then sign it.")
+    draft = await run_in_threadpool(_draft, site, state, {})
+    if draft is None:
+        return await run_in_threadpool(_compose_page, request, site, session, state, 422)
+    composer = _site(site).composer
+    assert composer is not None
+    try:
+        signed, fresh = await run_in_threadpool(composer.send, draft,
+                                                str(form.get("confirmation") or ""))
+    except EntryError as exc:
+        state.general_error = f"Not sent: {exc.message}"
+        return await run_in_threadpool(_compose_page, request, site, session, state, 422)
+    return redirect(f"/entries/{signed.id_hex}?sent={'1' if fresh else 'again'}")
+
+
+# -- compliance and alarms ---------------------------------------------------------------------
+
+
+@router.get("/compliance")
+def compliance(request: Request, site: SiteDep, session: SessionDep) -> Response:
+    node = _site(site).the_node()
+    wanted = (request.query_params.get("party") or node.party).strip().upper()
+    party = None if wanted == "ALL" else wanted
+    if party is not None and not site.regime.is_participant(party):
+        party = node.party
+    scorecards = _site(site).scorecards
+    assert scorecards is not None
+    card = scorecards.scorecard(party)
+    lang = language_of(site, request).code
+    return page(request, site, "node/compliance.html",
+                {"card": card, "chosen": party or "ALL", "parties": _parties(site, lang),
+                 "entry_link": "/entries/"}, session)
+
+
+@router.get("/alarms")
+def alarms(request: Request, site: SiteDep, session: SessionDep) -> Response:
+    node = _site(site).the_node()
+    return page(request, site, "node/alarms.html", {"alarms": details.alarms(node)}, session)
