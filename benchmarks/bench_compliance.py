@@ -34,6 +34,7 @@ from gulfsec.domain.compliance import ComplianceEngine, LogRecord, evaluate, obl
 from gulfsec.domain.entry import ALL, Audience, Entry, SignedEntry, sign_entry
 from gulfsec.domain.keys import SigningKey
 from gulfsec.domain.regime import Regime, default_regime
+from gulfsec.services.shared.records import collector_paused
 
 ACCEPTS_QUICK = True
 SEED = 2019
@@ -116,6 +117,11 @@ def history(years: int, activities: int, seed: int = SEED) -> tuple[list[LogReco
         signed = put(at, log.entry(at, sender, form, body))
         acks(at, signed, tuple(p for p in parties if p != sender))
         return signed
+
+    joined = datetime(START_YEAR - 1, 12, 1, tzinfo=UTC)
+    for party in parties:  # every state joins the log (registers its key) before it all
+        put(joined, log.entry(joined, party, "key-registration@1",
+                              {"party": party, "vkey": log.keys[party].verifier.encode()}))
 
     plans: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for year in range(START_YEAR, START_YEAR + years + 1):
@@ -270,8 +276,13 @@ def run(years: int = 10, activities: int = 34, updates: int = 50) -> dict[str, f
           f"({len(obliged_parties(regime))} states), built in {built:.1f} s")
 
     gc.collect()
+    t0 = time.perf_counter()
+    evaluate(regime, records, now)
+    collecting_s = time.perf_counter() - t0
+    gc.collect()
     t0, c0 = time.perf_counter(), time.process_time()
-    full = evaluate(regime, records, now)
+    with collector_paused():  # as the compliance service calls the engine
+        full = evaluate(regime, records, now)
     full_s, full_cpu = time.perf_counter() - t0, time.process_time() - c0
     counts: dict[str, int] = {}
     for finding in full:
@@ -304,7 +315,9 @@ def run(years: int = 10, activities: int = 34, updates: int = 50) -> dict[str, f
     assert engine.findings(now) == evaluate(regime, final_records, now)
 
     print(f"full evaluation from cold:        {full_s * 1000:9.1f} ms wall, "
-          f"{full_cpu * 1000:.1f} ms CPU   (target <= 2000 ms)")
+          f"{full_cpu * 1000:.1f} ms CPU   (target <= 2000 ms; the collector paused by the "
+          "service)")
+    print(f"  the same with the collector on:  {collecting_s * 1000:9.1f} ms wall")
     print(f"incremental engine, record by record: {warm_s:5.1f} s")
     print(f"incremental: add one record:      {add_s * 1000:9.2f} ms   (median of {updates}; "
           f"target <= 20 ms; max {max(adds) * 1000:.2f} ms)")

@@ -6,6 +6,7 @@ Personas: IRN sends, RUS is addressed, QAT is a party outside the audience; ZZZ 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,13 +14,16 @@ import pytest
 
 from gulfsec.adapters.clock import ManualClock
 from gulfsec.domain.entry import ALL, Audience, Entry, SignedEntry, sign_entry
+from gulfsec.domain.forms import get_form
 from gulfsec.domain.keys import SigningKey
 from gulfsec.domain.regime import Regime
-from gulfsec.domain.validate import check_entry
+from gulfsec.domain.validate import check_entry, check_right
 from gulfsec.errors import (
+    AccessDenied,
     AudienceError,
     EntryError,
     InvalidFormBody,
+    MissingRight,
     UnknownForm,
     UnknownSender,
 )
@@ -200,3 +204,45 @@ def test_an_acknowledgement_with_no_refs_at_all_is_refused(
             make(time=now, form="acknowledgement@1", body={"entries": list(ids(1))}),
             regime, now,
         )
+
+
+# -- rights -----------------------------------------------------------------------------------
+
+
+def without_right(regime: Regime, status: str, right: str) -> Regime:
+    """The regime with ``status`` stripped of ``right``."""
+    old = regime.statuses[status]
+    statuses = {**regime.statuses, status: replace(old, rights=old.rights - {right})}
+    return replace(regime, statuses=statuses)
+
+
+def test_a_sender_whose_status_lacks_the_forms_right_is_refused(
+        regime: Regime, now: datetime) -> None:
+    muted = without_right(regime, "observer", "send")
+    with pytest.raises(MissingRight) as caught:
+        check_entry(make("UNSC", time=now), muted, now)
+    assert caught.value.to_dict() | {"entry_id": None} == {
+        "error": "missing_right", "message": caught.value.message, "party": "UNSC",
+        "right": "send", "form": "message@1", "entry_id": None}
+    assert isinstance(caught.value, AccessDenied)
+
+
+def test_an_acknowledgement_needs_receive_not_send(regime: Regime, now: datetime) -> None:
+    muted = without_right(regime, "observer", "send")
+    target = ids(1)
+    ack = make("UNSC", time=now, form="acknowledgement@1", body={"entries": list(target)},
+               refs=target)
+    check_entry(ack, muted, now)
+    deaf = without_right(regime, "observer", "receive")
+    with pytest.raises(MissingRight, match="'receive'"):
+        check_entry(ack, deaf, now)
+
+
+def test_a_form_that_declares_no_right_is_refused(regime: Regime, now: datetime) -> None:
+    signed = make(time=now)
+    nameless = replace(get_form("message@1"), right="")
+    with pytest.raises(MissingRight):
+        check_right(signed, nameless, regime)
+    unknown = replace(get_form("message@1"), right="shout")
+    with pytest.raises(MissingRight):
+        check_right(signed, unknown, regime)

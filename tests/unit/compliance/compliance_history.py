@@ -81,6 +81,17 @@ class History:
         self.records.append(record)
         return record
 
+    def join(self, *parties: str, at: datetime) -> list[LogRecord]:
+        """Register each party's first key (every state of the regime if none is named): from
+        then on it owes acknowledgements (:mod:`gulfsec.domain.duties`)."""
+        codes = parties or tuple(
+            code for code, p in self.regime.participants.items() if p.kind == "state")
+        return [
+            self.file(code, "key-registration@1",
+                      {"party": code, "vkey": self.keys[code].verifier.encode()}, at=at)
+            for code in codes
+        ]
+
     def acknowledge(
         self, sender: str, *records: LogRecord, at: datetime, final: datetime | None | bool = True
     ) -> LogRecord:

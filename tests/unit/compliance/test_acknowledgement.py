@@ -8,14 +8,24 @@ from typing import Any
 import pytest
 from compliance_history import MINUTE, SECOND, History, utc, with_commitment
 
-from gulfsec.domain.compliance import LogRecord
+from gulfsec.domain.compliance import ComplianceEngine, LogRecord
+from gulfsec.domain.entry import ALL
 from gulfsec.domain.keys import SigningKey
+from gulfsec.domain.regime import default_regime
 
 RULE = "acknowledgement"
 SENT = utc(2027, 2, 1, 9)
 FINAL = SENT + MINUTE
 DUE = FINAL + timedelta(hours=24)
 MESSAGE = {"subject": "Naval exercise", "text": "Please confirm."}
+
+
+@pytest.fixture
+def history(state_keys: dict[str, SigningKey]) -> History:
+    """A history in which every state has joined the log (registered its first key)."""
+    joined = History(default_regime(), state_keys)
+    joined.join(at=utc(2026, 6, 1))
+    return joined
 
 
 def send(history: History, audience: tuple[str, ...] = ("RUS", "SAU"), **kw: Any) -> LogRecord:
@@ -36,7 +46,7 @@ def test_an_acknowledgement_final_within_24_hours_of_the_entrys_finality_is_met(
     assert finding.status == status
     assert finding.due == DUE
     assert finding.evidence == (entry.entry.id_hex, ack.entry.id_hex)
-    assert finding.subject == "#0 message@1"
+    assert finding.subject == f"#{entry.index} message@1"
 
 
 @pytest.mark.parametrize(
@@ -89,7 +99,7 @@ def test_acknowledgements_and_key_entries_are_not_acknowledged(
     history.file("IRN", "key-rotation@1", {"vkey": state_keys["IRN"].verifier.encode()},
                  at=SENT + MINUTE)
     findings = history.judge(DUE + timedelta(days=2), rule=RULE)
-    assert {f.subject for f in findings} == {"#0 message@1"}
+    assert {f.subject for f in findings} == {f"#{entry.index} message@1"}
 
 
 def test_only_the_addressee_itself_can_acknowledge(history: History) -> None:
@@ -116,3 +126,43 @@ def test_a_regime_allowing_fewer_hours_makes_the_same_acknowledgement_late(
     finding = history.one(DUE + timedelta(1), rule=RULE, party="RUS", regime=strict)
     assert finding.status == "late"
     assert finding.due == FINAL + timedelta(hours=4)
+
+
+def test_an_organisation_holding_a_key_owes_no_acknowledgement_of_an_entry_to_all(
+    history: History,
+) -> None:
+    history.join("UNSC", at=SENT - MINUTE)
+    send(history, audience=ALL)
+    owing = {f.party for f in history.judge(DUE + SECOND, rule=RULE)}
+    assert "UNSC" not in owing
+    assert owing == {code for code, p in history.regime.participants.items()
+                     if p.kind == "state" and code != "IRN"}
+
+
+def test_a_state_owes_acknowledgements_only_of_what_came_after_it_joined(
+    state_keys: dict[str, SigningKey],
+) -> None:
+    late = History(default_regime(), state_keys)
+    late.join("IRN", "SAU", at=SENT - MINUTE)
+    before = send(late, audience=("RUS", "SAU"))
+    late.join("RUS", at=SENT + MINUTE)
+    after = late.file("IRN", "message@1", MESSAGE, at=SENT + 2 * MINUTE, audience=("RUS",))
+    findings = late.judge(DUE + timedelta(hours=1), rule=RULE)
+    assert {(f.party, f.subject) for f in findings} == {
+        ("SAU", f"#{before.index} message@1"),
+        ("RUS", f"#{after.index} message@1"),
+    }
+
+
+def test_who_owes_is_the_same_whatever_order_the_records_come_in(
+    state_keys: dict[str, SigningKey],
+) -> None:
+    late = History(default_regime(), state_keys)
+    late.join("IRN", at=SENT - MINUTE)
+    send(late, audience=("RUS",))
+    late.join("RUS", at=SENT + MINUTE)
+    engine = ComplianceEngine(default_regime(), since_year=2026)
+    for record in reversed(late.records):  # the registration comes before the entry
+        engine.add(record)
+    assert engine.findings(DUE + SECOND) == late.judge(DUE + SECOND)
+    assert [f for f in engine.findings(DUE + SECOND) if f.rule == RULE] == []

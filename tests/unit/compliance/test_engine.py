@@ -215,12 +215,14 @@ def test_a_rule_set_can_be_narrowed(records: list[LogRecord]) -> None:
 def test_a_body_that_does_not_fit_its_form_is_no_report_but_is_still_acknowledged(
     history: History, state_keys: dict[str, SigningKey]
 ) -> None:
+    history.join(at=utc(2026, 11, 1))
     key = state_keys["IRN"]
     body = {**exchange(2027), "year": "2027"}  # a string where a number belongs
-    entry = Entry(form="annual-exchange@1", sender="IRN", key=key.key_id_hex, seq=0,
+    entry = Entry(form="annual-exchange@1", sender="IRN", key=key.key_id_hex, seq=1,
                   time=utc(2026, 12, 1), audience=ALL, body=body)
     history.records.append(
-        LogRecord(0, sign_entry(entry, key), utc(2026, 12, 1, 0, 1), utc(2026, 12, 1))
+        LogRecord(len(history.records), sign_entry(entry, key), utc(2026, 12, 1, 0, 1),
+                  utc(2026, 12, 1))
     )
     now = utc(2027, 1, 5)
     finding = history.one(now, rule="annual-exchange", party="IRN", year=2027)

@@ -2,9 +2,10 @@
 
 Both give the same findings for the same records, whatever order the records arrived in.
 
-Which obligations exist: every obliged party's (see :func:`~.view.obliged_parties`) yearly
-reports due from the start of the log -- the earliest sequencing time held, or 1 January of
-``since_year`` when given -- up to the end of the year of ``now``; and every obligation the
+Which obligations exist: every obliged party's yearly reports
+(:func:`gulfsec.domain.duties.obliged_parties`) due from the start of the log -- the earliest
+sequencing time held, or 1 January of ``since_year`` when given -- up to the end of the year of
+``now``; and every obligation the
 records create (activities, entries to acknowledge) due from that start on. ``now`` decides
 only two things: whether an unanswered deadline has passed (``pending`` becomes ``missing`` or
 ``breached``) and up to which year the yearly reports are owed.
@@ -16,10 +17,8 @@ deadline (none last), party, rule, year and subject.
 
 from __future__ import annotations
 
-import gc
 from bisect import bisect_left, bisect_right
-from collections.abc import Hashable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Hashable, Iterable, Sequence
 from datetime import UTC, datetime
 from operator import attrgetter
 
@@ -79,30 +78,34 @@ def evaluate(
     """Every finding on ``records`` at ``now``, computed from nothing; optionally only those
     of ``party`` and/or about ``year``."""
     rules = _check_rules(rules)
-    with _collector_paused():
-        view = View(regime)
-        for record in records:
-            view.add(record)
-        window = _window(view, now, since_year)
-        # (status class, answered) -> outcomes; an open outcome is answered by nothing.
-        groups: dict[tuple[int, int], list[Outcome]] = {group: [] for group in _GROUPS}
-        for rule in rules:
-            for key in rule.keys(view, window):
-                for outcome in rule.assess(view, key):
-                    if not window.shows(outcome):
-                        continue
-                    if outcome.overdue is None:
-                        groups[(_CLASS[outcome.finding.status], 1)].append(outcome)
-                    elif now > outcome.finding.due:  # type: ignore[operator]
-                        groups[(0, 0)].append(outcome)
-                    else:
-                        groups[(1, 0)].append(outcome)
-        found: list[Finding] = []
-        for group in _GROUPS:
-            outcomes = groups[group]
-            outcomes.sort(key=_ORDER)
-            found.extend(map(_OVERDUE if group == (0, 0) else _FINDING, outcomes))
+    view = _view(regime, rules)
+    for record in records:
+        view.add(record)
+    window = _window(view, now, since_year)
+    # (status class, answered) -> outcomes; an open outcome is answered by nothing.
+    groups: dict[tuple[int, int], list[Outcome]] = {group: [] for group in _GROUPS}
+    for rule in rules:
+        for key in rule.keys(view, window):
+            for outcome in rule.assess(view, key):
+                if not window.shows(outcome):
+                    continue
+                if outcome.overdue is None:
+                    groups[(_CLASS[outcome.finding.status], 1)].append(outcome)
+                elif now > outcome.finding.due:  # type: ignore[operator]
+                    groups[(0, 0)].append(outcome)
+                else:
+                    groups[(1, 0)].append(outcome)
+    found: list[Finding] = []
+    for group in _GROUPS:
+        outcomes = groups[group]
+        outcomes.sort(key=_ORDER)
+        found.extend(map(_OVERDUE if group == (0, 0) else _FINDING, outcomes))
     return _select(found, party, year)
+
+
+def _view(regime: Regime, rules: Sequence[Rule]) -> View:
+    """A view with every index the rules read."""
+    return View(regime, (index for rule in rules for index in rule.indexes))
 
 
 _GROUPS = ((0, 0), (0, 1), (1, 0), (1, 1), (2, 1))
@@ -110,24 +113,6 @@ _GROUPS = ((0, 0), (0, 1), (1, 0), (1, 1), (2, 1))
 _ORDER = attrgetter("order")
 _FINDING = attrgetter("finding")
 _OVERDUE = attrgetter("overdue")
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while building many small objects.
-
-    A full evaluation makes a few objects per record and per finding, none of them cyclic
-    garbage; left running, the collector would rescan the growing heap over and over (more than
-    half the time of a full evaluation). It is switched back on at the end, if it was on.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 class _Block:
@@ -175,7 +160,7 @@ class ComplianceEngine:
         self.regime = regime
         self.since_year = since_year
         self._rules = {rule.name: rule for rule in _check_rules(rules)}
-        self._view = View(regime)
+        self._view = _view(regime, tuple(self._rules.values()))
         self._outcomes: dict[tuple[str, Hashable], list[Outcome]] = {}
         self._dirty: set[tuple[str, Hashable]] = set()
         self._window: Window | None = None
@@ -219,10 +204,6 @@ class ComplianceEngine:
 
     def _enter(self, window: Window) -> None:
         """Switch to a new window: assess its new subjects, rebuild the shown lists."""
-        with _collector_paused():
-            self._enter_window(window)
-
-    def _enter_window(self, window: Window) -> None:
         for name, rule in self._rules.items():
             for key in rule.keys(self._view, window):
                 if (name, key) not in self._outcomes:

@@ -1,6 +1,8 @@
 """The shape every compliance rule has, and the deadline arithmetic they share.
 
-A rule is a small object with a ``name`` and three methods over a :class:`~.view.View`:
+A rule is a small object with a ``name``, a ``title`` (for people), the ``indexes`` it looks
+records up in (:class:`~.view.Index` classes, kept in its module or beside the rules sharing
+them), and three methods over a :class:`~.view.View`:
 
 - ``keys(view, window)``: every subject it judges (a party and a year, an activity, an entry);
 - ``touched(view, rec)``: the subjects a record (or a change in its finality) can change;
@@ -27,7 +29,7 @@ from gulfsec.domain.encoding import format_time
 from gulfsec.domain.regime import MonthDay
 
 from .model import Finding, Status
-from .view import Rec, View
+from .view import Index, Rec, View
 
 NEVER = datetime.max.replace(tzinfo=UTC)
 """Sorts after every deadline: where a finding has none."""
@@ -127,6 +129,16 @@ class Rule(Protocol):
     @property
     def name(self) -> str:
         """The rule's name in its findings; unique in a rule set."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """What the rule checks, in a few words for people."""
+        ...
+
+    @property
+    def indexes(self) -> tuple[type[Index], ...]:
+        """The indexes of the view the rule reads."""
         ...
 
     def keys(self, view: View, window: Window) -> Iterable[Hashable]: ...

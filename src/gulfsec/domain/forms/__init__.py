@@ -42,6 +42,8 @@ class FormSpec:
     labels are the fields' titles in the model (and its JSON Schema)."""
     acknowledge: bool = True
     """Whether each addressee owes an ``acknowledgement@1`` of an entry of this form."""
+    year: str | None = None
+    """For a yearly report: the body field naming the year it is for."""
 
     def validate(self, body: Any) -> dict[str, Any]:
         """Validate ``body``; return it unchanged (it is stored exactly as signed)."""

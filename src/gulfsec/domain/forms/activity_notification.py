@@ -92,9 +92,11 @@ LABELS: Labels = {
     },
 }
 
+NOTIFICATION = "activity-notification@1"
+
 FORMS = (
     FormSpec(
-        "activity-notification@1",
+        NOTIFICATION,
         "Prior notification of a military activity",
         ActivityNotification,
         "Notice of a land, naval, air, amphibious or airborne activity: when, where, which "

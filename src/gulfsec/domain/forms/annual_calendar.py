@@ -129,14 +129,17 @@ LABELS: Labels = {
     },
 }
 
+CALENDAR = "annual-calendar@1"
+
 FORMS = (
     FormSpec(
-        "annual-calendar@1",
+        CALENDAR,
         "Annual calendar of notifiable activities",
         AnnualCalendar,
         "The military activities subject to prior notification planned for the year, and the "
         "large ones planned for later years.",
         right="send",
+        year="year",
         summary=lambda body: f"activities planned for {body['year']}",
         labels=LABELS,
     ),

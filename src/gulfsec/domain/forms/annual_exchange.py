@@ -153,14 +153,17 @@ LABELS: Labels = {
     },
 }
 
+EXCHANGE = "annual-exchange@1"
+
 FORMS = (
     FormSpec(
-        "annual-exchange@1",
+        EXCHANGE,
         "Annual exchange of military information",
         AnnualExchange,
         "Command organisation, units, personnel, major weapon systems and deployment plans, "
         "valid for the year named.",
         right="send",
+        year="year",
         summary=lambda body: f"military information valid for {body['year']}",
         labels=LABELS,
     ),

@@ -112,13 +112,16 @@ def _summary(body: Mapping[str, Any]) -> str:
     return f"arms transfers in {body['year']}"
 
 
+ARMS = "arms-transfers@1"
+
 FORMS = (
     FormSpec(
-        "arms-transfers@1",
+        ARMS,
         "Report of arms transfers (UN Register)",
         ArmsTransfers,
         "Exports and imports in the year by partner and UN Register category, or a nil report.",
         right="send",
+        year="year",
         summary=_summary,
         labels=LABELS,
     ),

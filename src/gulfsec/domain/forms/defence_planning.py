@@ -115,13 +115,16 @@ LABELS: Labels = {
     },
 }
 
+PLANNING = "defence-planning@1"
+
 FORMS = (
     FormSpec(
-        "defence-planning@1",
+        PLANNING,
         "Defence planning",
         DefencePlanning,
         "Defence policy and doctrine, force planning, the budget and expenditure plans.",
         right="send",
+        year="budget_year",
         summary=lambda body: f"defence planning for budget year {body['budget_year']}",
         labels=LABELS,
     ),

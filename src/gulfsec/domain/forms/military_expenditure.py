@@ -100,13 +100,16 @@ LABELS: Labels = {
     },
 }
 
+EXPENDITURE = "military-expenditure@1"
+
 FORMS = (
     FormSpec(
-        "military-expenditure@1",
+        EXPENDITURE,
         "Report of military expenditure (UN standardised instrument)",
         MilitaryExpenditure,
         "Military expenditure in the year by force group and resource cost, simplified or nil.",
         right="send",
+        year="year",
         summary=lambda body: f"military expenditure in {body['year']}",
         labels=LABELS,
     ),

@@ -42,9 +42,12 @@ the countersignatures they need can be made."""
 _ENTRY_ID = re.compile(r"[0-9a-f]{64}")
 
 
-def composable_forms() -> list[FormSpec]:
-    """The forms a delegate may write on the pages, in the registry's order."""
-    return [spec for form_id, spec in registry().items() if form_id not in NOT_COMPOSED]
+def composable_forms(node: Node | None = None) -> list[FormSpec]:
+    """The forms a delegate may write on the pages, in the registry's order: with ``node``,
+    only those its party's status holds the right to send."""
+    return [spec for form_id, spec in registry().items()
+            if form_id not in NOT_COMPOSED
+            and (node is None or node.regime.has_right(node.party, spec.right))]
 
 
 def composable(form_id: str) -> FormSpec:

@@ -16,23 +16,12 @@ from datetime import datetime
 from typing import Final
 
 from gulfsec.adapters.clock import Clock
-from gulfsec.domain.compliance import OVERDUE, Finding, obliged_parties
+from gulfsec.domain.compliance import OVERDUE, RULES, Finding, obliged_parties
 from gulfsec.domain.regime import Regime
 from gulfsec.services.shared.records import Compliance
 
-RULE_TITLES: Final[Mapping[str, str]] = {
-    "annual-exchange": "Annual exchange of military information",
-    "defence-planning": "Defence planning",
-    "annual-calendar": "Annual calendar of notifiable activities",
-    "prior-notification": "Prior notification of an activity",
-    "calendar-consistency": "Notifications match the annual calendar",
-    "observation-invitation": "Invitation of observers",
-    "constraining-provision": "Constraining provision (large activities in the calendar)",
-    "acknowledgement": "Acknowledgement of entries received",
-    "arms-transfers": "Report of arms transfers",
-    "arms-transfers-mirror": "Arms transfers: exporter and importer agree",
-    "military-expenditure": "Report of military expenditure",
-}
+RULE_TITLES: Final[Mapping[str, str]] = {rule.name: rule.title for rule in RULES}
+"""Each rule's title, from the rule's own module."""
 STATUS_WORDS: Final[Mapping[str, str]] = {
     "missing": "missing",
     "breached": "breached",

@@ -26,6 +26,7 @@ from gulfsec.errors import (
     Forbidden,
     InvalidFormBody,
     MalformedEntry,
+    MissingRight,
     UnknownReference,
 )
 from gulfsec.services.node import Node, views
@@ -155,7 +156,7 @@ class ComposeState:
 @router.get("/compose")
 def compose_index(request: Request, site: SiteDep, session: SessionDep) -> Response:
     return page(request, site, "node/compose_index.html",
-                {"forms": composable_forms()}, session)
+                {"forms": composable_forms(_site(site).the_node())}, session)
 
 
 def _spec(form_id: str) -> FormSpec | None:
@@ -284,7 +285,7 @@ def _preview_or_errors(request: Request, site: Site, session: WebSession, state:
             state.audience_error = exc.message
         except UnknownReference as exc:
             state.refs_error = exc.message
-        except EntryError as exc:
+        except (EntryError, MissingRight) as exc:
             state.general_error = exc.message
         else:
             lang = language_of(site, request).code
@@ -327,7 +328,7 @@ async def compose_send(request: Request, form_id: str, site: SiteDep,
     try:
         signed, fresh = await run_in_threadpool(composer.send, draft,
                                                 str(form.get("confirmation") or ""))
-    except EntryError as exc:
+    except (EntryError, MissingRight) as exc:
         state.general_error = f"Not sent: {exc.message}"
         return await run_in_threadpool(_compose_page, request, site, session, state, 422)
     return redirect(f"/entries/{signed.id_hex}?sent={'1' if fresh else 'again'}")

@@ -10,34 +10,102 @@ the notice that meets the deadline.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from bisect import insort
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import ClassVar
 
 from gulfsec.domain.forms._military import Forces, LiveFiring
-from gulfsec.domain.forms.annual_calendar import AnnualCalendar, PlannedActivity
+from gulfsec.domain.forms.activity_notification import NOTIFICATION, ActivityNotification
+from gulfsec.domain.forms.annual_calendar import CALENDAR, AnnualCalendar, PlannedActivity
 from gulfsec.domain.forms.observation import INVITATION
 from gulfsec.domain.regime import Regime
 
-from ..view import CALENDAR, NOTIFICATION, ActivityKey, Rec, View
+from ..view import Index, Parser, Rec, View, put
+from ._yearly import Reports
+
+ActivityKey = tuple[str, str]
+"""(notifying party, activity reference): the calendar reference, or ``#<entry id>`` for a
+notification that names none."""
+
+
+def activity_key(party: str, entry_id: str, body: ActivityNotification) -> ActivityKey:
+    return (party, body.calendar_ref if body.calendar_ref is not None else f"#{entry_id}")
+
+
+def _listing_index(item: tuple[Rec, PlannedActivity, bool]) -> int:
+    return item[0].index
+
+
+class Activities:
+    """What is notified, planned and invited to, by activity."""
+
+    forms: ClassVar[frozenset[str] | None] = frozenset({NOTIFICATION, CALENDAR, INVITATION})
+    parsers: ClassVar[Mapping[str, Parser]] = {}
+
+    def __init__(self, view: View) -> None:
+        self.view = view
+        self.notifications: dict[ActivityKey, list[Rec]] = {}
+        self.activity_of: dict[str, ActivityKey] = {}
+        """Notification entry id -> the activity it notifies."""
+        self.listings: dict[ActivityKey, list[tuple[Rec, PlannedActivity, bool]]] = {}
+        """(party, ref) -> (calendar, the planned activity, listed among later_activities)."""
+        self.invitations: dict[str, list[Rec]] = {}
+        """Notification entry id -> observation invitations naming it."""
+
+    def add(self, rec: Rec) -> None:
+        if rec.sender not in self.view.obliged_set:
+            return
+        if rec.form == INVITATION:
+            put(self.invitations.setdefault(rec.body.notification, []), rec)
+        elif not rec.to_all:
+            return
+        elif rec.form == NOTIFICATION:
+            key = activity_key(rec.sender, rec.id, rec.body)
+            self.activity_of[rec.id] = key
+            put(self.notifications.setdefault(key, []), rec)
+        else:
+            body: AnnualCalendar = rec.body
+            for later, activities in ((False, body.activities), (True, body.later_activities)):
+                for activity in activities:
+                    listings = self.listings.setdefault((rec.sender, activity.ref), [])
+                    insort(listings, (rec, activity, later), key=_listing_index)
+
+    def keys(self) -> set[ActivityKey]:
+        """Every activity notified or planned in a calendar."""
+        return {*self.notifications, *self.listings}
+
+
+INDEXES: tuple[type[Index], ...] = (Reports, Activities)
+"""What the activity rules look up."""
+
+
+def calendar_refs(view: View, party: str, year: int) -> Iterator[str]:
+    """Every activity reference listed in any of ``party``'s calendars for ``year``."""
+    for calendar in view.get(Reports).of(CALENDAR, party, year):
+        body: AnnualCalendar = calendar.body
+        for activity in (*body.activities, *body.later_activities):
+            yield activity.ref
 
 
 def touched_activities(view: View, rec: Rec) -> Iterator[ActivityKey]:
     """The activities a notification, a calendar or an invitation can change."""
     if rec.body is None:
         return
+    activities = view.get(Activities)
     if rec.form == NOTIFICATION:
-        key = view.activity_of.get(rec.id)
+        key = activities.activity_of.get(rec.id)
         if key is not None:
             yield key
     elif rec.form == CALENDAR:
         body: AnnualCalendar = rec.body
         # Every activity in the party's calendars for that year: a new calendar can also drop
         # one an earlier calendar listed.
-        for ref in set(view.calendar_refs(rec.sender, body.year)):
+        for ref in set(calendar_refs(view, rec.sender, body.year)):
             yield (rec.sender, ref)
     elif rec.form == INVITATION:
-        key = view.activity_of.get(rec.body.notification)
+        key = activities.activity_of.get(rec.body.notification)
         if key is not None:
             yield key
 
@@ -55,7 +123,7 @@ class Facts:
 
 
 def latest_notice(view: View, key: ActivityKey) -> Rec | None:
-    notices = view.notifications.get(key)
+    notices = view.get(Activities).notifications.get(key)
     return notices[-1] if notices else None
 
 
@@ -64,7 +132,7 @@ def planned(
 ) -> tuple[Rec, PlannedActivity] | None:
     """The latest calendar listing of the activity among a year's ``activities`` (or, with
     ``later``, among any list)."""
-    for calendar, activity, is_later in reversed(view.listings.get(key, ())):
+    for calendar, activity, is_later in reversed(view.get(Activities).listings.get(key, ())):
         if later or not is_later:
             return calendar, activity
     return None

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from gulfsec.domain.forms.annual_calendar import CALENDAR
 from gulfsec.domain.regime import Regime
 
 from ..rule import yearly_due
-from ..view import CALENDAR
 from ._yearly import YearlyReport
 
 
@@ -18,4 +18,5 @@ def calendar_due(regime: Regime, year: int) -> datetime:
     return yearly_due(regime.commitments.annual_calendar.due, year - 1)
 
 
-RULE = YearlyReport("annual-calendar", CALENDAR, "annual calendar", calendar_due)
+RULE = YearlyReport("annual-calendar", "Annual calendar of notifiable activities", CALENDAR,
+                    "annual calendar", calendar_due)

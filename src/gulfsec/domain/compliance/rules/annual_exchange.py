@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from gulfsec.domain.forms.annual_exchange import EXCHANGE
 from gulfsec.domain.regime import Regime
 
 from ..rule import yearly_due
-from ..view import EXCHANGE
 from ._yearly import YearlyReport
 
 
@@ -17,5 +17,6 @@ def _due(regime: Regime, year: int) -> datetime:
 
 
 RULE = YearlyReport(
-    "annual-exchange", EXCHANGE, "annual exchange of military information", _due
+    "annual-exchange", "Annual exchange of military information", EXCHANGE,
+    "annual exchange of military information", _due,
 )

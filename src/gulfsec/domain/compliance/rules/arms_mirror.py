@@ -21,9 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from gulfsec.domain.forms.arms_transfers import ARMS
+
 from ..model import Status
 from ..rule import Outcome, Window, fixed, open_obligation
-from ..view import ARMS, Rec, View
+from ..view import Index, Rec, View
+from ._yearly import Reports, report_year
 from .arms_transfers import arms_due
 
 NAME = "arms-transfers-mirror"
@@ -35,13 +38,15 @@ def _figure(party: str, quantity: int | None) -> str:
 
 class ArmsMirrorRule:
     name = NAME
+    title = "Arms transfers: exporter and importer agree"
+    indexes: tuple[type[Index], ...] = (Reports,)
 
     def keys(self, view: View, window: Window) -> list[int]:
-        return sorted(view.report_years.get(ARMS, ()))
+        return sorted(view.get(Reports).years.get(ARMS, ()))
 
     def touched(self, view: View, rec: Rec) -> Iterator[int]:
         if rec.form == ARMS:
-            year = view.report_year(rec)
+            year = report_year(rec)
             if year is not None:
                 yield year
 
@@ -54,7 +59,7 @@ class ArmsMirrorRule:
         exports: dict[tuple[str, str, str], int] = {}
         imports: dict[tuple[str, str, str], int] = {}
         for party in view.obliged:
-            filed = view.reports_of(ARMS, party, year)
+            filed = view.get(Reports).of(ARMS, party, year)
             if not filed:
                 continue
             final = [rec for rec in filed if rec.final_at is not None]

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from gulfsec.domain.forms.arms_transfers import ARMS
 from gulfsec.domain.regime import Regime
 
 from ..rule import yearly_due
-from ..view import ARMS, Rec
+from ..view import Rec
 from ._yearly import YearlyReport
 
 
@@ -22,4 +23,5 @@ def _counts(regime: Regime, rec: Rec) -> bool:
     return regime.commitments.arms_transfers.nil_report_counts or not rec.body.nil_report
 
 
-RULE = YearlyReport("arms-transfers", ARMS, "arms transfers report", arms_due, _counts)
+RULE = YearlyReport("arms-transfers", "Report of arms transfers", ARMS, "arms transfers report",
+                    arms_due, _counts)

@@ -13,8 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..rule import Outcome, Window, fixed, open_obligation
-from ..view import ActivityKey, Rec, View
-from ._activities import facts, notice_reasons, subject, touched_activities
+from ..view import Index, Rec, View
+from ._activities import (
+    INDEXES,
+    Activities,
+    ActivityKey,
+    facts,
+    notice_reasons,
+    subject,
+    touched_activities,
+)
 from .annual_calendar import calendar_due
 
 NAME = "calendar-consistency"
@@ -22,15 +30,18 @@ NAME = "calendar-consistency"
 
 class CalendarConsistencyRule:
     name = NAME
+    title = "Notifications match the annual calendar"
+    indexes: tuple[type[Index], ...] = INDEXES
 
     def keys(self, view: View, window: Window) -> list[ActivityKey]:
-        return list(view.notifications)
+        return list(view.get(Activities).notifications)
 
     def touched(self, view: View, rec: Rec) -> Iterator[ActivityKey]:
         return touched_activities(view, rec)
 
     def assess(self, view: View, key: ActivityKey) -> list[Outcome]:
-        if not view.notifications.get(key):
+        activities = view.get(Activities)
+        if not activities.notifications.get(key):
             return []
         known = facts(view, key)
         assert known is not None
@@ -39,7 +50,7 @@ class CalendarConsistencyRule:
         party, year = key[0], known.start.year
         name = subject(key, known.name)
         due = calendar_due(view.regime, year)
-        calendars = [c for c, _, later in view.listings.get(key, ()) if not later]
+        calendars = [c for c, _, later in activities.listings.get(key, ()) if not later]
         final = [c for c in calendars if c.final_at is not None]
         if final:
             return [

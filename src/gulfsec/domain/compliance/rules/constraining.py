@@ -13,17 +13,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..rule import Outcome, Window, describe, fixed, judge, open_obligation, yearly_due
-from ..view import ActivityKey, Rec, View
-from ._activities import facts, subject, touched_activities
+from ..view import Index, Rec, View
+from ._activities import INDEXES, Activities, ActivityKey, facts, subject, touched_activities
 
 NAME = "constraining-provision"
 
 
 class ConstrainingRule:
     name = NAME
+    title = "Constraining provision (large activities in the calendar)"
+    indexes: tuple[type[Index], ...] = INDEXES
 
     def keys(self, view: View, window: Window) -> set[ActivityKey]:
-        return view.activity_keys()
+        return view.get(Activities).keys()
 
     def touched(self, view: View, rec: Rec) -> Iterator[ActivityKey]:
         return touched_activities(view, rec)
@@ -39,7 +41,7 @@ class ConstrainingRule:
         party, year = key[0], known.start.year
         due = yearly_due(view.regime.commitments.annual_calendar.due, year - terms.years_ahead)
         why = f"troops {troops:,} >= {terms.troops:,}, calendar {terms.years_ahead} years ahead"
-        listings = [calendar for calendar, _, _ in view.listings.get(key, ())]
+        listings = [calendar for calendar, _, _ in view.get(Activities).listings.get(key, ())]
         verdict = judge(due, listings)
         name = subject(key, known.name)
         if verdict is None:

@@ -14,15 +14,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+from gulfsec.domain.forms.defence_planning import PLANNING
+
 from ..rule import Outcome, Window, add_months, describe, end_of_day, fixed, judge, open_obligation
-from ..view import PLANNING, Rec, View
-from ._yearly import YearKey, yearly_keys
+from ..view import Index, Rec, View
+from ._yearly import Reports, YearKey, report_year, yearly_keys
 
 NAME = "defence-planning"
 
 
 class DefencePlanningRule:
     name = NAME
+    title = "Defence planning"
+    indexes: tuple[type[Index], ...] = (Reports,)
 
     def keys(self, view: View, window: Window) -> Iterator[YearKey]:
         # With nothing filed the deadline is `within_months` after the budget year begins.
@@ -31,7 +35,7 @@ class DefencePlanningRule:
 
     def touched(self, view: View, rec: Rec) -> Iterator[YearKey]:
         if rec.form == PLANNING:
-            year = view.report_year(rec)
+            year = report_year(rec)
             if year is not None:
                 yield (rec.sender, year)
 
@@ -40,7 +44,7 @@ class DefencePlanningRule:
         if party not in view.obliged_set:
             return []
         months = view.regime.commitments.defence_planning.within_months
-        reports = view.reports_of(PLANNING, party, year)
+        reports = view.get(Reports).of(PLANNING, party, year)
         if reports:
             approved = min(rec.body.budget_approval_date for rec in reports)
             basis = f"budget approved {approved.isoformat()}"

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from gulfsec.domain.forms.military_expenditure import EXPENDITURE
 from gulfsec.domain.regime import Regime
 
 from ..rule import yearly_due
-from ..view import EXPENDITURE
 from ._yearly import YearlyReport
 
 
@@ -17,5 +17,6 @@ def _due(regime: Regime, year: int) -> datetime:
 
 
 RULE = YearlyReport(
-    "military-expenditure", EXPENDITURE, "military expenditure report", _due
+    "military-expenditure", "Report of military expenditure", EXPENDITURE,
+    "military expenditure report", _due,
 )

@@ -15,23 +15,34 @@ from collections.abc import Iterator
 from gulfsec.domain.entry import ALL
 
 from ..rule import Outcome, Window, describe, fixed, judge, open_obligation, start_of_day
-from ..view import ActivityKey, Rec, View
-from ._activities import facts, observation_reasons, subject, touched_activities
+from ..view import Index, Rec, View
+from ._activities import (
+    INDEXES,
+    Activities,
+    ActivityKey,
+    facts,
+    observation_reasons,
+    subject,
+    touched_activities,
+)
 
 NAME = "observation-invitation"
 
 
 class ObservationInvitationRule:
     name = NAME
+    title = "Invitation of observers"
+    indexes: tuple[type[Index], ...] = INDEXES
 
     def keys(self, view: View, window: Window) -> list[ActivityKey]:
-        return list(view.notifications)
+        return list(view.get(Activities).notifications)
 
     def touched(self, view: View, rec: Rec) -> Iterator[ActivityKey]:
         return touched_activities(view, rec)
 
     def assess(self, view: View, key: ActivityKey) -> list[Outcome]:
-        notices = view.notifications.get(key)
+        activities = view.get(Activities)
+        notices = activities.notifications.get(key)
         if not notices:
             return []
         known = facts(view, key)
@@ -45,7 +56,7 @@ class ObservationInvitationRule:
         candidates = [
             invitation
             for notice in notices
-            for invitation in view.invitations.get(notice.id, ())
+            for invitation in activities.invitations.get(notice.id, ())
             if invitation.sender == party
             and (invitation.audience == ALL or invited <= set(invitation.audience))
         ]

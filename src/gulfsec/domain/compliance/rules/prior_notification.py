@@ -14,9 +14,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
+from gulfsec.domain.forms.annual_calendar import CALENDAR
+
 from ..rule import Outcome, Window, describe, fixed, judge, open_obligation, start_of_day
-from ..view import CALENDAR, ActivityKey, Rec, View
-from ._activities import facts, notice_reasons, planned, subject, touched_activities
+from ..view import Index, Rec, View
+from ._activities import (
+    INDEXES,
+    Activities,
+    ActivityKey,
+    facts,
+    notice_reasons,
+    planned,
+    subject,
+    touched_activities,
+)
+from ._yearly import Reports
 
 NAME = "prior-notification"
 
@@ -25,15 +37,17 @@ def _dropped(view: View, calendar: Rec, due: datetime) -> bool:
     """Whether a later calendar for the same year, final by ``due``, leaves the activity out."""
     return any(
         other.index > calendar.index and other.final_at is not None and other.final_at <= due
-        for other in view.reports_of(CALENDAR, calendar.sender, calendar.body.year)
+        for other in view.get(Reports).of(CALENDAR, calendar.sender, calendar.body.year)
     )
 
 
 class PriorNotificationRule:
     name = NAME
+    title = "Prior notification of an activity"
+    indexes: tuple[type[Index], ...] = INDEXES
 
     def keys(self, view: View, window: Window) -> set[ActivityKey]:
-        return view.activity_keys()
+        return view.get(Activities).keys()
 
     def touched(self, view: View, rec: Rec) -> Iterator[ActivityKey]:
         return touched_activities(view, rec)
@@ -41,7 +55,7 @@ class PriorNotificationRule:
     def assess(self, view: View, key: ActivityKey) -> list[Outcome]:
         party = key[0]
         notice = view.regime.commitments.prior_notification.notice
-        notices = view.notifications.get(key)
+        notices = view.get(Activities).notifications.get(key)
         if notices:
             known = facts(view, key)
             assert known is not None
