@@ -19,6 +19,10 @@ def get_hub(request: Request) -> Hub:
 
 HubDep = Annotated[Hub, Depends(get_hub)]
 
+MAX_INT = 2**63 - 1
+"""The largest integer a parameter may hold: what the databases' BIGINT columns hold. Every
+integer parameter is bounded by it, so an odd number is a 422, never a database error."""
+
 
 def request_target(request: Request) -> str:
     query = request.url.query

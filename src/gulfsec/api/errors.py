@@ -27,6 +27,12 @@ STATUS: list[tuple[type[e.GulfsecError], int]] = [
 ]
 
 
+SERVER_TROUBLE: dict[int, str] = {
+    500: "the server is not set up right; its operator has the details in its log",
+    503: "the server's storage is unavailable right now; try again shortly",
+}
+
+
 def status_for(exc: e.GulfsecError) -> int:
     for cls, status in STATUS:
         if isinstance(exc, cls):
@@ -34,13 +40,20 @@ def status_for(exc: e.GulfsecError) -> int:
     return 400
 
 
+def public_error(exc: e.GulfsecError) -> dict[str, object]:
+    """The error as a client is told it. What failed inside the server (a driver's message, a
+    path, a setting) goes to the operator's log, not to the client."""
+    status = status_for(exc)
+    if status >= 500:
+        log.error("%s: %s", exc.__class__.__name__, exc.message)
+        return {"error": exc.code, "message": SERVER_TROUBLE.get(status, SERVER_TROUBLE[500])}
+    return exc.to_dict()
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def gulfsec_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, e.GulfsecError)
-        status = status_for(exc)
-        if status >= 500:
-            log.error("%s: %s", exc.__class__.__name__, exc.message)
-        return JSONResponse(exc.to_dict(), status_code=status)
+        return JSONResponse(public_error(exc), status_code=status_for(exc))
 
     async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

@@ -13,14 +13,14 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from gulfsec import __version__
-from gulfsec.api.deps import CurrentParty, HubDep
-from gulfsec.api.errors import install_error_handlers
+from gulfsec.api.deps import MAX_INT, CurrentParty, HubDep
+from gulfsec.api.errors import install_error_handlers, public_error
 from gulfsec.api.timing import ServerTiming
 from gulfsec.domain.compliance import to_csv, to_json, to_table
 from gulfsec.domain.encoding import (
@@ -168,13 +168,13 @@ async def submit_batch(request: Request, hub: HubDep) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     for outcome in outcomes:
         if isinstance(outcome, GulfsecError):
-            results.append({"ok": False, **outcome.to_dict()})
+            results.append({"ok": False, **public_error(outcome)})
             continue
         try:
             receipt = await asyncio.wrap_future(outcome)
             results.append({"ok": True, **_receipt(receipt).model_dump()})
         except GulfsecError as exc:
-            results.append({"ok": False, **exc.to_dict()})
+            results.append({"ok": False, **public_error(exc)})
     return {"results": results}
 
 
@@ -182,7 +182,7 @@ async def submit_batch(request: Request, hub: HubDep) -> dict[str, Any]:
 def list_entries(
     hub: HubDep,
     party: CurrentParty,
-    after: Annotated[int, Query(ge=-1)] = -1,
+    after: Annotated[int, Query(ge=-1, le=MAX_INT)] = -1,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     format: Annotated[Literal["json", "raw"], Query(
         description='"raw": each entry as base64 of its canonical bytes (for nodes)')] = "json",
@@ -207,7 +207,7 @@ def entry_proof(
     entry_id: str,
     hub: HubDep,
     party: CurrentParty,
-    size: Annotated[int | None, Query(ge=1)] = None,
+    size: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
 ) -> dict[str, Any]:
     item = hub.read_entry(party, entry_id)
     tree_size, proof = hub.inclusion_proof(item.index, size)
@@ -224,7 +224,8 @@ def entry_proof(
 async def checkpoint(
     request: Request,
     hub: HubDep,
-    wait_after: Annotated[int | None, Query(ge=0, description="long-poll: wait until the "
+    wait_after: Annotated[int | None, Query(ge=0, le=MAX_INT,
+                                            description="long-poll: wait until the "
                                                   "log is larger than this size")] = None,
     wait: Annotated[float, Query(ge=0, le=30, description="seconds to wait at most")] = 0,
 ) -> PlainTextResponse:
@@ -236,12 +237,13 @@ async def checkpoint(
 
 @router.get("/checkpoints/{size}", response_class=PlainTextResponse,
             summary="The checkpoint of a given size, with its cosignatures")
-def checkpoint_at(size: int, hub: HubDep) -> PlainTextResponse:
+def checkpoint_at(size: Annotated[int, Path(ge=1, le=MAX_INT)],
+                  hub: HubDep) -> PlainTextResponse:
     return PlainTextResponse(hub.cosigned_note(size))
 
 
 class CosignatureIn(BaseModel):
-    size: int = Field(ge=1, description="the checkpoint's tree size")
+    size: int = Field(ge=1, le=MAX_INT, description="the checkpoint's tree size")
     signature: str = Field(min_length=10, max_length=300,
                            description="the witness's tlog-cosignature line (— name base64)")
 
@@ -257,7 +259,8 @@ def add_cosignature(body: CosignatureIn, response: Response, hub: HubDep) -> dic
 @router.get("/cosignatures", summary="Witness cosignatures received since a time, to verify")
 def cosignatures(
     hub: HubDep,
-    since: Annotated[int, Query(ge=0, description="received at or after (µs since epoch)")] = 0,
+    since: Annotated[int, Query(ge=0, le=MAX_INT,
+                                description="received at or after (µs since epoch)")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
 ) -> dict[str, Any]:
     return {"cosignatures": hub.cosignatures_since(since, limit),
@@ -268,8 +271,8 @@ def cosignatures(
             summary="Inclusion proof of the leaf at an index (RFC 9162 §2.1.3)")
 def inclusion(
     hub: HubDep,
-    index: Annotated[int, Query(ge=0)],
-    size: Annotated[int | None, Query(ge=1)] = None,
+    index: Annotated[int, Query(ge=0, le=MAX_INT)],
+    size: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
 ) -> InclusionOut:
     tree_size, proof = hub.inclusion_proof(index, size)
     with hub.state.lock:
@@ -282,8 +285,8 @@ def inclusion(
             summary="Consistency proof between two tree sizes (RFC 9162 §2.1.4)")
 def consistency(
     hub: HubDep,
-    old: Annotated[int, Query(ge=0)],
-    new: Annotated[int | None, Query(ge=0)] = None,
+    old: Annotated[int, Query(ge=0, le=MAX_INT)],
+    new: Annotated[int | None, Query(ge=0, le=MAX_INT)] = None,
 ) -> ConsistencyOut:
     new_size, proof = hub.consistency_proof(old, new)
     return ConsistencyOut(old=old, new=new_size, proof=[b64encode(h) for h in proof])

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from gulfsec import __version__
+from gulfsec.api.deps import MAX_INT
 from gulfsec.api.errors import install_error_handlers
 from gulfsec.api.timing import ServerTiming
 from gulfsec.domain.encoding import format_time, parse_json
@@ -91,7 +92,7 @@ def alarms(request: Request) -> dict[str, Any]:
             dependencies=[ReaderDep])
 def entries(
     request: Request,
-    after: Annotated[int, Query(ge=-1)] = -1,
+    after: Annotated[int, Query(ge=-1, le=MAX_INT)] = -1,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     node = _get_node(request)

@@ -13,6 +13,7 @@ its content, its leaf in the node's copy of the log). States, in the words the p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -98,7 +99,7 @@ class InboxFilter:
         before: int | None = None
         raw_before = params.get("before") or ""
         if raw_before:
-            if raw_before.isdigit() and len(raw_before) < 19:
+            if _LOG_INDEX.fullmatch(raw_before):
                 before = int(raw_before)
             else:
                 problems.append("'before' must be a log index")
@@ -134,14 +135,26 @@ class InboxFilter:
         return any(v for k, v in self.params().items() if k != "before")
 
 
+_LOG_INDEX = re.compile(r"[0-9]{1,18}")
+FIRST_DAY: Final = date(1970, 1, 1)
+LAST_DAY: Final = date(9999, 12, 30)
+"""The days a filter may name: the log's times are counted from 1970, and the day after the
+last one must still be a date."""
+
+
 def _parse_day(text: str | None, what: str, problems: list[str]) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
-        problems.append(f"the {what} date {text!r} is not a date written YYYY-MM-DD")
+        problems.append(f"the {what} date {text[:40]!r} is not a date written YYYY-MM-DD")
         return None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        problems.append(f"the {what} date {day.isoformat()} is out of range "
+                        f"({FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()})")
+        return None
+    return day
 
 
 def _day_start(day: date) -> int:

@@ -7,6 +7,7 @@ compliance across all participants. Nothing here shows an entry that is not addr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
@@ -40,7 +41,7 @@ def _hub(site: Site) -> Hub:
 
 def _before(request: Request) -> int | None:
     text = request.query_params.get("before") or ""
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else None
 
 
 @router.get("/")
