@@ -1,5 +1,12 @@
-"""The pure core stays pure: ``gulfsec.domain`` and ``gulfsec.ledger`` import no web framework,
-database, template engine, HTTP client or server, and nothing from the outer layers.
+"""The layers keep to their rooms (DESIGN.md §3, STYLE.md):
+
+- the pure core (``gulfsec.domain``, ``gulfsec.ledger``) imports no web framework, database,
+  template engine, HTTP client or server, and nothing from the outer layers;
+- ``gulfsec.adapters`` imports no service, API, page, CLI or composition root;
+- ``gulfsec.services`` imports neither the API nor the pages (nor the CLI or the root);
+- the API (``gulfsec.api``) and the pages (``gulfsec.web``) do not import each other, and
+  neither reaches into what the other keeps on the app (``app.state`` / ``request.state``):
+  what they share, :mod:`gulfsec.bootstrap` hands to both.
 
 The check reads the source with ``ast`` (no import happens), so it sees imports inside functions
 and behind ``TYPE_CHECKING`` as well.
@@ -17,7 +24,21 @@ import gulfsec
 PACKAGE = Path(gulfsec.__file__).parent
 PURE = ("domain", "ledger")
 FORBIDDEN = frozenset({"fastapi", "starlette", "sqlalchemy", "jinja2", "httpx", "uvicorn"})
-OUTER_LAYERS = frozenset({"adapters", "api", "services", "cli", "config", "demo"})
+OUTER_LAYERS = frozenset({"adapters", "api", "services", "cli", "config", "demo", "web",
+                          "bootstrap"})
+OUTWARD: dict[str, frozenset[str]] = {
+    "adapters": frozenset({"services", "api", "web", "cli", "demo", "bootstrap"}),
+    "services": frozenset({"api", "web", "cli", "demo", "bootstrap"}),
+    "api": frozenset({"web", "cli", "demo", "bootstrap"}),
+    "web": frozenset({"api", "cli", "demo", "bootstrap"}),
+}
+"""For each outer layer, the layers it must not import."""
+APP_STATE: dict[str, frozenset[str]] = {
+    "api": frozenset({"hub", "node", "compliance", "pulse", "sync_loop", "accounts",
+                      "session_cookie"}),
+    "web": frozenset({"web", "web_session", "web_session_expired"}),
+}
+"""What each of the API and the pages keeps on ``app.state`` / ``request.state``."""
 
 
 def imported_modules(source: str, module: str) -> set[str]:
@@ -50,13 +71,54 @@ def imported_modules(source: str, module: str) -> set[str]:
     return found
 
 
-def pure_sources() -> list[tuple[str, Path]]:
+def sources(*layers: str) -> list[tuple[str, Path]]:
     out = []
-    for layer in PURE:
+    for layer in layers:
         for path in sorted((PACKAGE / layer).rglob("*.py")):
             relative = path.relative_to(PACKAGE.parent).with_suffix("")
             out.append((".".join(relative.parts), path))
     return out
+
+
+def pure_sources() -> list[tuple[str, Path]]:
+    return sources(*PURE)
+
+
+def outward_imports(source: str, module: str, layer: str) -> list[str]:
+    """The imports of ``module`` (in ``layer``) that reach a layer it must not import."""
+    bad = []
+    for name in sorted(imported_modules(source, module)):
+        top, _, rest = name.partition(".")
+        if top == "gulfsec" and rest.split(".")[0] in OUTWARD[layer]:
+            bad.append(name)
+    return bad
+
+
+def _is_app_state(node: ast.AST) -> bool:
+    """``request.state``, ``app.state``, ``request.app.state``, ``self.app.state``..."""
+    if not (isinstance(node, ast.Attribute) and node.attr == "state"):
+        return False
+    base = node.value
+    return (isinstance(base, ast.Name) and base.id in ("request", "app", "_app")) or (
+        isinstance(base, ast.Attribute) and base.attr == "app")
+
+
+def foreign_state(source: str, layer: str) -> list[str]:
+    """What ``layer`` reads or writes of the other one's app state."""
+    other = next(name for name in APP_STATE if name != layer)
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and _is_app_state(node.value) \
+                and node.attr in APP_STATE[other]:
+            found.append(f"state.{node.attr}")
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in ("getattr", "setattr", "hasattr") and node.args \
+                and _is_app_state(node.args[0]) and len(node.args) > 1 \
+                and isinstance(node.args[1], ast.Constant) \
+                and node.args[1].value in APP_STATE[other]:
+            found.append(f"state.{node.args[1].value}")
+    return found
 
 
 def violations(source: str, module: str) -> list[str]:
@@ -68,6 +130,53 @@ def violations(source: str, module: str) -> list[str]:
         elif top == "gulfsec" and rest.split(".")[0] in OUTER_LAYERS:
             bad.append(name)
     return bad
+
+
+@pytest.mark.parametrize(
+    ("layer", "module", "path"),
+    [(layer, module, path) for layer in OUTWARD for module, path in sources(layer)],
+    ids=[module for layer in OUTWARD for module, _ in sources(layer)],
+)
+def test_no_layer_imports_one_further_out(layer: str, module: str, path: Path) -> None:
+    assert outward_imports(path.read_text(encoding="utf-8"), module, layer) == []
+
+
+@pytest.mark.parametrize(
+    ("layer", "module", "path"),
+    [(layer, module, path) for layer in APP_STATE for module, path in sources(layer)],
+    ids=[module for layer in APP_STATE for module, _ in sources(layer)],
+)
+def test_the_api_and_the_pages_keep_out_of_each_others_app_state(
+        layer: str, module: str, path: Path) -> None:
+    assert foreign_state(path.read_text(encoding="utf-8"), layer) == []
+
+
+@pytest.mark.parametrize(("layer", "source"), [
+    ("services", "from gulfsec.api.errors import status_for"),
+    ("services", "from gulfsec.web import forms"),
+    ("services", "def f():\n    import gulfsec.bootstrap\n"),
+    ("web", "from gulfsec.api.hub import create_hub_app"),
+    ("api", "from gulfsec.web import install_hub_pages"),
+    ("adapters", "from gulfsec.services.node import Node"),
+])
+def test_the_outward_check_catches_each_kind_of_import(layer: str, source: str) -> None:
+    assert outward_imports(source, f"gulfsec.{layer}.example", layer) != []
+
+
+@pytest.mark.parametrize(("layer", "source"), [
+    ("web", "x = request.app.state.compliance"),
+    ("web", "request.app.state.node.send()"),
+    ("web", "c = getattr(app.state, 'compliance', None)"),
+    ("api", "site = request.app.state.web"),
+    ("api", "token = getattr(request.app.state, 'web', None)"),
+])
+def test_the_state_check_catches_a_reach_into_the_other_side(layer: str, source: str) -> None:
+    assert foreign_state(source, layer) != []
+
+
+def test_the_state_check_lets_a_layer_use_its_own_state_and_services_state() -> None:
+    assert foreign_state("s = request.app.state.web\nn = hub.state.size", "web") == []
+    assert foreign_state("n = request.app.state.node\nh = hub.state.tree", "api") == []
 
 
 def test_there_are_pure_modules_to_check() -> None:

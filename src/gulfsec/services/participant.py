@@ -24,7 +24,7 @@ from gulfsec.domain.entry import (
     signed_entry_from_json,
 )
 from gulfsec.domain.forms import get_form
-from gulfsec.domain.forms.keys import REGISTRATION
+from gulfsec.domain.forms.keys import REGISTRATION, ROTATION
 from gulfsec.domain.keyring import Keyring
 from gulfsec.domain.keys import SigningKey, VerifierKey
 from gulfsec.errors import (
@@ -174,7 +174,7 @@ def _signer_party(entry: Entry, kid: str, keyring: Keyring) -> str:
     for record in keyring.records():
         if record.key.key_id_hex == kid:
             return record.party
-    if entry.form == "key-rotation@1":
+    if entry.form == ROTATION:
         return entry.sender
     return keyring.secretariat
 

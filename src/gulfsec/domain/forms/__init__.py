@@ -44,6 +44,9 @@ class FormSpec:
     """Whether each addressee owes an ``acknowledgement@1`` of an entry of this form."""
     year: str | None = None
     """For a yearly report: the body field naming the year it is for."""
+    composed: bool = True
+    """Whether delegates write it on the node's pages (key entries are made with the CLI,
+    where the countersignatures they need can be made)."""
 
     def validate(self, body: Any) -> dict[str, Any]:
         """Validate ``body``; return it unchanged (it is stored exactly as signed)."""

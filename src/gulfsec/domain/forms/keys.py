@@ -46,14 +46,15 @@ REVOCATION = "key-revocation@1"
 FORMS = (
     FormSpec(REGISTRATION, "Key registration", KeyRegistration,
              "Registers a party's first signing key; countersigned by the secretariat.",
-             right="receive", acknowledge=False,
+             right="receive", acknowledge=False, composed=False,
              summary=lambda body: f"{body['party']} registers its first key"),
     FormSpec(ROTATION, "Key rotation", KeyRotation,
              "Announces a party's new signing key, signed with the current one.",
-             right="receive", acknowledge=False,
+             right="receive", acknowledge=False, composed=False,
              summary=lambda body: "announces a new signing key"),
     FormSpec(REVOCATION, "Key revocation", KeyRevocation,
              "Revokes a lost or compromised key.", right="receive", acknowledge=False,
+             composed=False,
              summary=lambda body: f"revokes {body['party']}'s key {body['key']}: "
                                   f"{body['reason']}"),
 )

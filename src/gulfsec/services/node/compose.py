@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 
 from gulfsec.adapters.storage import views as views_db
 from gulfsec.domain.encoding import canonical
@@ -35,10 +35,6 @@ from gulfsec.services.node import Node
 from gulfsec.services.node.outbox import MAX_CONFIRMATION
 from gulfsec.services.participant import compose
 
-NOT_COMPOSED: Final = ("key-registration@1", "key-rotation@1", "key-revocation@1")
-"""Forms the pages do not write: keys are registered, rotated and revoked with the CLI, where
-the countersignatures they need can be made."""
-
 _ENTRY_ID = re.compile(r"[0-9a-f]{64}")
 
 
@@ -46,13 +42,13 @@ def composable_forms(node: Node | None = None) -> list[FormSpec]:
     """The forms a delegate may write on the pages, in the registry's order: with ``node``,
     only those its party's status holds the right to send."""
     return [spec for form_id, spec in registry().items()
-            if form_id not in NOT_COMPOSED
+            if spec.composed
             and (node is None or node.regime.has_right(node.party, spec.right))]
 
 
 def composable(form_id: str) -> FormSpec:
     spec = get_form(form_id)
-    if form_id in NOT_COMPOSED:
+    if not spec.composed:
         raise UnknownForm(form_id)
     return spec
 

@@ -23,6 +23,7 @@ from gulfsec.adapters.storage import views as views_db
 from gulfsec.adapters.storage.node import NodeEntry, OutboxItem
 from gulfsec.domain.entry import ALL, SignedEntry, parse_signed_entry
 from gulfsec.domain.forms import registry
+from gulfsec.domain.forms.acknowledgement import ACKNOWLEDGEMENT
 from gulfsec.domain.regime import Regime
 from gulfsec.services.node.acknowledgements import Unacknowledged
 from gulfsec.services.node.node import Node
@@ -40,7 +41,6 @@ STATE_WORDS: Final[Mapping[str, str]] = {
 }
 Direction = Literal["all", "received", "sent"]
 DIRECTIONS: Final[tuple[Direction, ...]] = ("all", "received", "sent")
-ACKNOWLEDGEMENT: Final = "acknowledgement@1"
 PAGE_SIZE: Final = 50
 _MAX_RAW = 1 << 22
 

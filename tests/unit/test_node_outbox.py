@@ -1,0 +1,146 @@
+"""A node's outbox and acknowledgements, on an in-memory store and a fake hub: no database.
+
+Personas: IRN's node signs and sends; RUS writes to IRN; the hub is a fake that answers,
+refuses, or is down.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from support.fakes import FakeHub, FakeNodeStore
+
+from gulfsec.adapters.clock import ManualClock
+from gulfsec.adapters.storage.node import NodeEntry
+from gulfsec.domain.entry import ALL, SignedEntry
+from gulfsec.domain.keys import SigningKey
+from gulfsec.domain.regime import default_regime
+from gulfsec.errors import MalformedEntry, RemoteError
+from gulfsec.services.node import Node
+from gulfsec.services.participant import compose, registration_request
+
+MESSAGE = {"subject": "Joint naval exercise", "text": "Dates and area attached."}
+
+
+@pytest.fixture
+def store() -> FakeNodeStore:
+    store = FakeNodeStore()
+    store.state.meta.update(party="IRN", registration_seq="0")
+    return store
+
+
+@pytest.fixture
+def hub() -> FakeHub:
+    return FakeHub()
+
+
+def make_node(store: FakeNodeStore, hub: FakeHub, party_keys: dict[str, SigningKey],
+              clock: ManualClock, log_key: SigningKey) -> Node:
+    node = Node(default_regime(), None, "IRN", party_keys["IRN"], hub,  # type: ignore[arg-type]
+                log_key.verifier, clock, uow=store.uow)
+    node.load()
+    return node
+
+
+@pytest.fixture
+def node(store: FakeNodeStore, hub: FakeHub, party_keys: dict[str, SigningKey],
+         clock: ManualClock, log_key: SigningKey) -> Node:
+    return make_node(store, hub, party_keys, clock, log_key)
+
+
+def pending(store: FakeNodeStore) -> list[int]:
+    return [item.seq for item, _ in store.state.outbox.values() if item.sequenced_idx is None]
+
+
+def test_an_entry_is_stored_signed_before_the_hub_sees_it(
+        node: Node, store: FakeNodeStore, hub: FakeHub) -> None:
+    hub.down = True
+    signed = node.send("message@1", ("RUS",), MESSAGE)
+    assert signed.entry.seq == 1  # entry 0 is the key registration
+    assert pending(store) == [1]
+    assert hub.received == []
+    hub.down = False
+    assert node.flush_outbox() == 1
+    assert hub.received == [signed.raw]
+    assert pending(store) == []
+
+
+def test_sequence_numbers_follow_what_waits_in_the_outbox(node: Node, hub: FakeHub) -> None:
+    hub.down = True
+    seqs = [node.send("message@1", ("RUS",), MESSAGE).entry.seq for _ in range(3)]
+    assert seqs == [1, 2, 3]
+
+
+def test_one_confirmation_signs_one_entry_even_after_a_restart(
+        node: Node, store: FakeNodeStore, hub: FakeHub, party_keys: dict[str, SigningKey],
+        clock: ManualClock, log_key: SigningKey) -> None:
+    hub.down = True  # the delegate never saw the answer
+    first, fresh = node.send_confirmed("message@1", ("RUS",), MESSAGE, (), "token-1")
+    assert fresh
+    restarted = make_node(store, hub, party_keys, clock, log_key)
+    clock.advance(timedelta(seconds=5))
+    again, fresh = restarted.send_confirmed("message@1", ("RUS",), MESSAGE, (), "token-1")
+    assert not fresh
+    assert again.raw == first.raw
+    assert pending(store) == [1]
+    other, fresh = restarted.send_confirmed("message@1", ("RUS",), MESSAGE, (), "token-2")
+    assert fresh and other.entry.seq == 2
+
+
+@pytest.mark.parametrize("token", ["", "x" * 101])
+def test_a_missing_or_overlong_confirmation_is_refused(node: Node, token: str) -> None:
+    with pytest.raises(MalformedEntry, match="confirmation"):
+        node.send_confirmed("message@1", ("RUS",), MESSAGE, (), token)
+
+
+def test_an_entry_the_hub_refuses_waits_with_the_reason_and_stops_the_queue(
+        node: Node, store: FakeNodeStore, hub: FakeHub) -> None:
+    hub.refuse = RemoteError(409, {"error": "sequence_gap", "message": "skips ahead"})
+    node.send("message@1", ("RUS",), MESSAGE)
+    node.send("message@1", ("RUS",), MESSAGE)
+    item, _ = store.state.outbox[1]
+    assert item.last_error == "hub refused (409 sequence_gap): skips ahead"
+    assert pending(store) == [1, 2]
+
+
+def test_nothing_is_stored_when_signing_fails(node: Node, store: FakeNodeStore) -> None:
+    before = store.commits
+    with pytest.raises(Exception, match="subject"):
+        node.send("message@1", ("RUS",), {"text": "no subject"})
+    assert store.commits == before
+    assert pending(store) == []
+
+
+# -- acknowledgements --------------------------------------------------------------------------
+
+
+def held(store: FakeNodeStore, index: int, signed: SignedEntry) -> None:
+    """Put ``signed`` in the node's verified copy at ``index`` (as intake would)."""
+    entry = signed.entry
+    audience = None if entry.audience == ALL else tuple(entry.audience)
+    store.state.entries[index] = NodeEntry(index, signed.id, entry.sender, entry.seq,
+                                           entry.form, audience, 0, 0, signed.raw)
+
+
+def test_the_node_acknowledges_what_its_party_owes_and_nothing_else(
+        store: FakeNodeStore, hub: FakeHub, party_keys: dict[str, SigningKey],
+        clock: ManualClock, log_key: SigningKey) -> None:
+    now = clock.now()
+    unsc = SigningKey.generate("UNSC")
+    for index, (party, key) in enumerate((("IRN", party_keys["IRN"]),
+                                          ("RUS", party_keys["RUS"]), ("UNSC", unsc))):
+        held(store, index, registration_request(key, party, now).countersigned(
+            party_keys["SEC"]))
+    to_irn = compose(party_keys["RUS"], "RUS", form="message@1", audience=("IRN",),
+                     body=MESSAGE, seq=1, now=now)
+    from_unsc = compose(unsc, "UNSC", form="message@1", audience=ALL, body=MESSAGE, seq=1,
+                        now=now)
+    held(store, 3, to_irn)
+    held(store, 4, from_unsc)
+    node = make_node(store, hub, party_keys, clock, log_key)
+    assert node.acknowledgements.owed() == {to_irn.id_hex: "RUS", from_unsc.id_hex: "UNSC"}
+    assert node.acknowledgements.acknowledge() == 2
+    acks = [item for item, _ in store.state.outbox.values()]
+    assert len(acks) == 2  # one to each sender
+    assert node.acknowledgements.owed() == {}
