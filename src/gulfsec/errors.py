@@ -3,7 +3,10 @@
 Errors carry data (which entry, which field, which key) and a one-line message. The CLI catches
 ``GulfsecError`` and exits non-zero with that line; the HTTP API maps each class to one status
 code in one handler (``gulfsec.api.errors``). Third-party exceptions are translated into these at
-the adapter edge and never cross into the services.
+the adapter edge and never cross into the services. Every error a person, a file, a peer, the
+hub or the network can cause is one of these; a programming mistake (a negative tree size, a
+naive datetime handed to a pure function) raises ``ValueError`` or ``TypeError``, as Python's
+own functions do, and parse helpers that raise ``ValueError`` are translated by their callers.
 
     GulfsecError
     ├── ConfigError                  settings or environment are wrong
