@@ -3,20 +3,24 @@
 Personas: IRN sends, RUS is addressed, QAT is the outsider who must see nothing of a bilateral
 entry; SEC is the secretariat. Integration tests take ``database_url`` and run once on SQLite
 and once on PostgreSQL (``GULFSEC_TEST_PG_URL``, default the local server's ``test`` database,
-in which each test gets a fresh database of its own).
+beside which each test gets a fresh database of its own); ``databases`` gives a test more of
+the same kind.
+
+The helpers the tests share live in ``tests/support`` (see its ``__init__``); this file puts
+``tests/`` on ``sys.path`` first, so that every test, in any directory, imports them as
+``support.<module>``.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from gulfsec.adapters.clock import ManualClock
 from gulfsec.adapters.storage.engine import create_db_engine
@@ -27,9 +31,12 @@ from gulfsec.domain.regime import Regime, default_regime
 from gulfsec.services.hub import Hub
 from gulfsec.services.participant import compose, registration_request
 
-PG_URL = os.environ.get(
-    "GULFSEC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+TESTS = Path(__file__).resolve().parent
+if str(TESTS) not in sys.path:  # before the first ``support`` import, here or in any test
+    sys.path.insert(0, str(TESTS))
+
+from support.databases import Databases, new_database, new_pg_database  # noqa: E402
+
 START = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 PERSONAS = ("IRN", "RUS", "QAT", "SAU", "USA")
 
@@ -55,39 +62,28 @@ def log_key() -> SigningKey:
     return SigningKey.generate(default_regime().log_origin)
 
 
-def _fresh_pg_database() -> tuple[str, str]:
-    name = f"gulfsec_t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as exc:
-        pytest.fail(f"PostgreSQL is not reachable at {PG_URL}: {exc.__class__.__name__} "
-                    "(start it, or set GULFSEC_TEST_PG_URL)")
-    finally:
-        admin.dispose()
-    url = sa.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    return name, url
-
-
-def _drop_pg_database(name: str) -> None:
-    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database: a SQLite file, or a new PostgreSQL database."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/hub.db"
+        yield new_database("sqlite", tmp_path, "hub").url
         return
-    name, url = _fresh_pg_database()
+    database = new_pg_database()
     try:
-        yield url
+        yield database.url
     finally:
-        _drop_pg_database(name)
+        database.drop()
+
+
+@pytest.fixture
+def databases(database_url: str, tmp_path: Path) -> Iterator[Databases]:
+    """More fresh databases of the same kind as ``database_url`` (``databases.new("node_irn")``
+    gives a URL), all dropped at the end."""
+    more = Databases.like(database_url, tmp_path)
+    try:
+        yield more
+    finally:
+        more.drop()
 
 
 @dataclass

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from gulfsec.adapters.clock import Clock, SystemClock
 from gulfsec.adapters.hubclient import HubClient
-from gulfsec.adapters.peers import fetch_peer_checkpoint
+from gulfsec.adapters.peers import PeerClient
 from gulfsec.adapters.storage.engine import create_db_engine
 from gulfsec.adapters.storage.migrate import Store, migrate
 from gulfsec.adapters.storage.node import NodeRepository
@@ -163,7 +163,7 @@ def open_node(settings: Settings, *, clock: Clock | None = None,
         raise
     node = Node(regime, engine, identity.party, key, client, identity.log_key,
                 clock or SystemClock(), peers=settings.peer_list(),
-                peer_fetcher=fetch_peer_checkpoint)
+                peer_fetcher=PeerClient())
     try:
         node.load(check_tree=check_tree)
     except BaseException:

@@ -3,32 +3,28 @@
 ``api`` is a TestClient on the hub app (the ``hub`` fixture owns the hub's life cycle);
 ``as_party(code)`` gives a :class:`HubClient` that signs its requests as that persona, over the
 TestClient's transport, so the real client code is exercised against the real app.
+``make_net(parties)`` runs participants' nodes in this process beside that hub, each on a
+database of its own (:func:`support.inprocess.start_nodes`); ``net`` is the four personas'
+nodes, settled.
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import httpx
 import pytest
-from starlette.exceptions import StarletteDeprecationWarning
-
-with warnings.catch_warnings():
-    # Starlette 1.10 would rather its TestClient ran on httpx2; the project (and HubClient)
-    # use httpx, which the TestClient still supports. Only this import's warning is ignored.
-    warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from fastapi.testclient import TestClient
+from support.databases import Databases
+from support.inprocess import BASE_URL, NODES, NodeNet, TestClient, start_nodes
 
 from gulfsec.adapters.clock import ManualClock
 from gulfsec.adapters.hubclient import HubClient
 from gulfsec.bootstrap import build_hub_app
 from gulfsec.domain.keys import SigningKey
+from gulfsec.domain.regime import Regime
 from gulfsec.domain.request_auth import sign_request
 from gulfsec.services.hub import Hub
-
-BASE_URL = "http://testserver"
 
 
 @pytest.fixture
@@ -67,3 +63,29 @@ def signed_get(api: TestClient, party_keys: dict[str, SigningKey],
         return api.get(target, headers=auth)
 
     return get
+
+
+@pytest.fixture
+def make_net(hub: Hub, as_party: Callable[..., HubClient], party_keys: dict[str, SigningKey],
+             clock: ManualClock, regime: Regime, log_key: SigningKey,
+             databases: Databases) -> Iterator[Callable[..., NodeNet]]:
+    """``make_net(["IRN"])``: loaded nodes in this process for those parties (default the four
+    personas with nodes), on the hub's app and the test's clock; closed at the end."""
+    nets: list[NodeNet] = []
+
+    def factory(parties: Iterable[str] = NODES) -> NodeNet:
+        net = start_nodes(hub, as_party, party_keys, clock, regime, log_key, databases, parties)
+        nets.append(net)
+        return net
+
+    yield factory
+    for net in nets:
+        net.close()
+
+
+@pytest.fixture
+def net(make_net: Callable[..., NodeNet]) -> NodeNet:
+    """The nodes of IRN, RUS, SAU and QAT, synced until nothing moves."""
+    network = make_net()
+    network.settle()
+    return network

@@ -3,18 +3,13 @@ SQLite and on PostgreSQL alike; and no database driver's message ever reaches a 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from web_support import Browser, Databases, NodeNet, add_user, node_browser, start_nodes
+from support.inprocess import Browser, NodeNet, add_user, node_browser
 
-from gulfsec.adapters.clock import ManualClock
-from gulfsec.adapters.hubclient import HubClient
 from gulfsec.api.deps import MAX_INT
-from gulfsec.domain.keys import SigningKey
-from gulfsec.domain.regime import Regime
 from gulfsec.errors import StorageError
 from gulfsec.services.hub import Hub
 
@@ -76,20 +71,6 @@ def test_a_storage_failure_tells_the_client_nothing_of_the_driver(
 
 
 # -- a node ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def net(hub: Hub, as_party: Callable[..., HubClient], party_keys: dict[str, SigningKey],
-        clock: ManualClock, regime: Regime, log_key: SigningKey, database_url: str,
-        tmp_path: Path) -> Iterator[NodeNet]:
-    dbs = Databases(database_url, tmp_path)
-    network = start_nodes(hub, as_party, party_keys, clock, regime, log_key, dbs)
-    try:
-        network.settle()
-        yield network
-    finally:
-        network.close()
-        dbs.drop()
 
 
 @pytest.fixture

@@ -11,20 +11,27 @@ from __future__ import annotations
 import base64
 import json
 import os
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner, Result
-from hub_process import PASSPHRASE, HubProcess, clean_env, free_port, gulfsec_command
+from click.testing import Result
+from support.ports import reserve_block, reserve_port
+from support.processes import (
+    PASSPHRASE,
+    HubProcess,
+    clean_env,
+    gulfsec_in_process,
+    gulfsec_process,
+)
 
 from gulfsec.adapters import keystore
 from gulfsec.adapters.storage import hub as db
 from gulfsec.adapters.storage.engine import create_db_engine
 from gulfsec.cli.main import cli
+from gulfsec.demo import PARTIES as DEMO_PARTIES
 from gulfsec.domain.entry import parse_signed_entry
 from gulfsec.domain.forms.keys import REGISTRATION
 from gulfsec.domain.keys import SigningKey, VerifierKey
@@ -38,7 +45,8 @@ LOG_ORIGIN = default_regime().log_origin
 
 
 def gulfsec(*args: str, input: str | None = None) -> Result:
-    return CliRunner().invoke(cli, list(args), input=input, prog_name="gulfsec")
+    """``gulfsec ARGS`` in-process, with the settings the test put in the environment."""
+    return gulfsec_in_process(os.environ, *args, check=False, input=input)
 
 
 def succeeds(result: Result) -> str:
@@ -100,12 +108,12 @@ def served(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
     """A hub set up with ``gulfsec hub init`` and served by a ``gulfsec hub serve`` process."""
     hub = HubProcess(tmp_path / "hub", database_url, batch_delay_ms=5)
     monkeypatch.setenv("GULFSEC_DATABASE_URL", database_url)
-    succeeds(gulfsec("hub", "init"))
-    hub.start()
     try:
+        succeeds(gulfsec("hub", "init"))
+        hub.start()
         yield hub
     finally:
-        hub.stop()
+        hub.close()
 
 
 def admit(hub: HubProcess, keys_dir: Path, *parties: str) -> None:
@@ -226,10 +234,10 @@ MISTAKES: dict[str, tuple[Callable[[Path], list[str]], str]] = {
     "a draft given as key": (lambda d: ["submit", str(message_draft(d / "m.json")), "--key",
                                         str(message_draft(d / "k.json"))], "k.json"),
     "unreachable hub": (lambda d: ["submit", str(message_draft(d / "m.json")), "--key", "{key}",
-                                   "--hub", f"http://127.0.0.1:{free_port()}"],
+                                   "--hub", f"http://127.0.0.1:{reserve_port()}"],
                         "cannot reach the hub"),
     "verify-log, unreachable hub": (lambda d: ["verify-log", "--hub",
-                                               f"http://127.0.0.1:{free_port()}", "--log-key",
+                                               f"http://127.0.0.1:{reserve_port()}", "--log-key",
                                                _log_key_file(d)], "cannot reach the hub"),
     "fetch without a log key": (lambda d: ["fetch", "ab" * 32, "--key", "{key}"],
                                 "--log-key"),
@@ -406,12 +414,9 @@ def test_mistakes_against_a_served_hub_end_as_one_error_line(
 
 @pytest.mark.slow
 def test_the_installed_command_reports_a_mistake_without_a_traceback(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [*gulfsec_command(), "submit", str(tmp_path / "missing.json"),
-         "--key", str(tmp_path / "missing.key")],
-        env=clean_env(GULFSEC_PASSPHRASE=PASSPHRASE), capture_output=True, text=True,
-        timeout=60, check=False,
-    )
+    done = gulfsec_process(clean_env(GULFSEC_PASSPHRASE=PASSPHRASE), "submit",
+                           str(tmp_path / "missing.json"), "--key", str(tmp_path / "missing.key"),
+                           check=False, timeout=60)
     assert done.returncode == 1
     assert done.stderr.splitlines() == [done.stderr.strip()]
     assert done.stderr.startswith("gulfsec: error: ")
@@ -424,11 +429,10 @@ def test_demo_plays_its_scenario_to_the_end_on_sqlite(tmp_path: Path) -> None:
     # A database URL meant for a real hub must not pull the demo off its own SQLite file.
     env = clean_env(GULFSEC_BATCH_DELAY_MS="5",
                     GULFSEC_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
-    port = free_port()
-    done = subprocess.run(
-        [*gulfsec_command(), "demo", "--no-serve", "--port", str(port), "--dir", str(demo_dir)],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
-    )
+    # The demo binds --port for its hub and the next one for each node: reserve them all.
+    port = reserve_block(1 + len(DEMO_PARTIES))
+    done = gulfsec_process(env, "demo", "--no-serve", "--port", str(port), "--dir", str(demo_dir),
+                           cwd=tmp_path, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     assert "scenario:" in out

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from hub_process import HubProcess
+from support.processes import HubProcess
 
 from gulfsec.adapters.hubclient import HubClient
 from gulfsec.adapters.storage import hub as db
@@ -128,7 +128,7 @@ def hub_proc(tmp_path: Path, database_url: str) -> Iterator[HubProcess]:
     try:
         yield hub
     finally:
-        hub.stop()
+        hub.close()
 
 
 def register(hub: HubProcess) -> list[Sender]:

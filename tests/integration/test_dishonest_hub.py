@@ -18,21 +18,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
-from starlette.exceptions import StarletteDeprecationWarning
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", StarletteDeprecationWarning)  # see integration/conftest.py
-    from fastapi.testclient import TestClient
+from support.databases import Databases
+from support.inprocess import BASE_URL, TestClient
 
 from gulfsec.adapters.clock import ManualClock
 from gulfsec.adapters.hubclient import HubClient
@@ -49,7 +43,6 @@ from gulfsec.services.hub import Hub
 from gulfsec.services.node import Node
 from gulfsec.services.participant import compose, registration_request
 
-BASE_URL = "http://testserver"
 PERSONAS = ("IRN", "RUS", "QAT", "SAU", "USA")
 PREFIX = 1 + len(PERSONAS)
 """Entries both forks share: the secretariat's key and the personas' registrations."""
@@ -131,28 +124,10 @@ class Forks:
 
 
 @pytest.fixture
-def new_db(database_url: str, tmp_path: Path) -> Callable[[str], str]:
-    """More fresh databases beside ``database_url``: ``new_db("hub_b")``. On PostgreSQL, a new
-    schema of the test's database (dropped with it), which is much faster than a database."""
-    if database_url.startswith("sqlite"):
-        return lambda name: f"sqlite:///{tmp_path}/{name}.db"
-
-    def schema(name: str) -> str:
-        admin = sa.create_engine(database_url)
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{name}"'))
-        admin.dispose()
-        url = sa.make_url(database_url).update_query_dict({"options": f"-csearch_path={name}"})
-        return url.render_as_string(hide_password=False)
-
-    return schema
-
-
-@pytest.fixture
-def forks(new_db: Callable[[str], str], database_url: str, make_hub: Any,
+def forks(databases: Databases, database_url: str, make_hub: Any,
           party_keys: dict[str, SigningKey], clock: ManualClock) -> Iterator[Forks]:
     """Forks "A" and "B", each holding the same six entries, served over their real apps."""
-    hubs = {"A": make_hub(database_url), "B": make_hub(new_db("hub_b"))}
+    hubs = {"A": make_hub(database_url), "B": make_hub(databases.new("hub_b"))}
     forks = Forks(hubs, {}, party_keys, clock)
     registrations = [registration_request(party_keys[p], p, clock.now())
                      .countersigned(party_keys["SEC"]).raw for p in PERSONAS]
@@ -173,7 +148,7 @@ NodeFactory = Callable[..., tuple[Node, DishonestHub]]
 
 
 @pytest.fixture
-def make_node(new_db: Callable[[str], str], forks: Forks, regime: Regime,
+def make_node(databases: Databases, forks: Forks, regime: Regime,
               party_keys: dict[str, SigningKey], log_key: SigningKey,
               clock: ManualClock) -> Iterator[NodeFactory]:
     """``make_node("IRN", show="A", peers=["RUS"])``: a loaded node and the hub it talks to.
@@ -188,7 +163,7 @@ def make_node(new_db: Callable[[str], str], forks: Forks, regime: Regime,
 
     def factory(party: str, show: str = "A", *, peers: Sequence[str] = (),
                 acknowledge: bool = False) -> tuple[Node, DishonestHub]:
-        engine = create_db_engine(new_db(f"node_{party.lower()}"))
+        engine = create_db_engine(databases.new(f"node_{party.lower()}"))
         migrate(engine, "node")
         hub = DishonestHub(forks.transports, show)
         client = HubClient(BASE_URL, party=party, key=party_keys[party], clock=clock,

@@ -19,7 +19,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -29,21 +29,20 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from hub_process import HubProcess
-from processes import Database, NodeProcess, fresh_database, gulfsec_in_process, wait_until
+from support.databases import Kind
+from support.inprocess import NodeNet
+from support.processes import NodeProcess, ProcessNetwork, ServedProcess, wait_until
 
 from gulfsec.adapters import keystore
 from gulfsec.adapters.clock import ManualClock
 from gulfsec.adapters.hubclient import HubClient
-from gulfsec.adapters.storage.migrate import migrate
 from gulfsec.domain.encoding import canonical, parse_time
 from gulfsec.domain.entry import Audience, SignedEntry, check_signatures, parse_signed_entry
 from gulfsec.domain.keys import SigningKey, VerifierKey
 from gulfsec.domain.regime import Regime
 from gulfsec.errors import RemoteError
 from gulfsec.services.hub import Hub
-from gulfsec.services.node import Node
-from gulfsec.services.participant import compose, registration_request
+from gulfsec.services.participant import compose
 
 pytestmark = pytest.mark.slow
 
@@ -88,23 +87,15 @@ class Sender:
 # -- the network -------------------------------------------------------------------------------
 
 
-@dataclass
-class Network:
-    kind: str
-    root: Path
-    hub: HubProcess
-    hub_db: Database
-    nodes: dict[str, NodeProcess]
-    senders: dict[str, Sender]
-    setup_output: dict[str, str] = field(default_factory=dict)
+class Network(ProcessNetwork):
+    """The module's network: :class:`ProcessNetwork` with the senders that have no node."""
 
-    def hub_size(self) -> int:
-        return int(httpx.get(f"{self.hub.url}/v1/log", timeout=10).json()["size"])
-
-    def client(self, party: str) -> HubClient:
-        """A HubClient signing as ``party`` (with its node's key, or its sender's)."""
-        key = (self.nodes[party].key() if party in self.nodes else self.senders[party].key)
-        return HubClient(self.hub.url, party=party, key=key)
+    def __init__(self, root: Path, kind: Kind) -> None:
+        # QAT's node compares what it is shown with what the others were shown (split views).
+        # Only QAT's: each comparison asks every peer, and four nodes doing so every round
+        # swamp a small host.
+        super().__init__(root, kind, NODES, peers={"QAT": [p for p in NODES if p != "QAT"]})
+        self.senders: dict[str, Sender] = {}
 
     def visible_at_hub(self, party: str) -> list[tuple[int, str]]:
         """(index, entry id) of every entry the hub serves to ``party``."""
@@ -119,48 +110,7 @@ class Network:
                 after = page[-1]["index"]
 
     def hub_leaves(self) -> list[bytes]:
-        return _column(self.hub_db, "SELECT entry_id FROM entries ORDER BY idx")
-
-    def up(self) -> None:
-        """Start every node that a test before left stopped."""
-        stopped = [node for node in self.nodes.values() if not node.running]
-        for node in stopped:
-            node.launch()
-        for node in stopped:
-            node.wait_ready()
-
-    def hub_cli(self, *args: str) -> str:
-        """``gulfsec ARGS`` with the hub's settings (in-process); its standard output."""
-        return gulfsec_in_process(self.hub.env, *args).stdout
-
-    def statuses(self) -> str:
-        lines = [f"hub size {self.hub_size()}"]
-        for node in self.nodes.values():
-            lines.append(f"{node.party}: {node.status() if node.running else 'stopped'}")
-        return "\n".join(lines)
-
-    def settle(self, timeout: float = 45.0) -> int:
-        """Wait until the log is quiet: every running node holds all of it, final, and has
-        nothing left to send. Returns the log's size."""
-        running = [n for n in self.nodes.values() if n.running]
-
-        def quiet() -> int | None:
-            size = self.hub_size()
-            for node in running:
-                status = node.status()
-                if (status["size"], status["final_size"], status["outbox_pending"]) != (
-                        size, size, 0):
-                    return None
-            return size if self.hub_size() == size else None
-
-        size = int(wait_until(quiet, timeout, "the network to settle", self.describe))
-        for node in running:
-            assert node.get("/v1/alarms")["alarms"] == [], node.party
-        return size
-
-    def describe(self) -> str:
-        tails = "\n".join(f"--- {n.party} log:\n{n.log_tail(1500)}" for n in self.nodes.values())
-        return f"{self.statuses()}\n{tails}"
+        return _column(self.hub, "SELECT entry_id FROM entries ORDER BY idx")
 
 
 def content(item: dict[str, Any]) -> dict[str, Any]:
@@ -170,8 +120,9 @@ def content(item: dict[str, Any]) -> dict[str, Any]:
     return inner
 
 
-def _column(database: Database, query: str) -> list[Any]:
-    engine = database.engine()
+def _column(served: ServedProcess, query: str) -> list[Any]:
+    """One query's rows (single values for one column) from a process's database."""
+    engine = served.engine()
     try:
         with engine.connect() as conn:
             return [row[0] if len(row) == 1 else tuple(row) for row in conn.execute(sa.text(query))]
@@ -183,77 +134,37 @@ def _column(database: Database, query: str) -> list[Any]:
                 params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def network(request: pytest.FixtureRequest,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
-    """A hub and four nodes set up through the CLI and served, each on its own database."""
-    kind = str(request.param)
-    root = tmp_path_factory.mktemp(f"network-{kind}")
-    databases: list[Database] = []
-    nodes: dict[str, NodeProcess] = {}
-    hub_db = fresh_database(kind, root / "db", "hub")
-    databases.append(hub_db)
-    hub = HubProcess(root / "hub", hub_db.url, batch_delay_ms=10)
-    try:
-        net = Network(kind, root, hub, hub_db, nodes, {})
-        net.setup_output["hub init"] = net.hub_cli("hub", "init")
-        hub.start()
-        for party in NODES:
-            database = fresh_database(kind, root / "db", f"node-{party}")
-            databases.append(database)
-            nodes[party] = NodeProcess(party, root / f"node-{party}", database)
-        # QAT's node compares what it is shown with what the others were shown (split views).
-        # Only QAT's: each comparison opens a new HTTP client, TLS context and all (about 30 ms
-        # of CPU in adapters/peers.py), and four nodes doing so every round swamp a small host.
-        nodes["QAT"].peers = [other.url for other in nodes.values() if other.party != "QAT"]
-
-        for node in nodes.values():
-            net.setup_output[f"node init {node.party}"] = node.cli(
-                "node", "init", "--party", node.party, "--hub", hub.url,
-                "--log-key", str(hub.log_vkey_path)).stdout
-        net.setup_output["hub pending"] = net.hub_cli("hub", "pending", "--hub", hub.url)
-        for party in NODES:
-            net.setup_output[f"hub admit {party}"] = net.hub_cli(
-                "hub", "admit", "--party", party, "--yes", "--hub", hub.url)
-        net.setup_output["hub pending after"] = net.hub_cli("hub", "pending", "--hub", hub.url)
-        sec = hub.secretariat_key()
-        with HubClient(hub.url) as client:
-            for party in SENDERS:
-                key = SigningKey.generate(party)
-                client.submit(registration_request(key, party, datetime.now(UTC))
-                              .countersigned(sec).raw)
-                net.senders[party] = Sender(party, key)
-        net.up()
+    """A hub and four nodes set up through the CLI and served, each on its own database; USA
+    and CHN registered without a node."""
+    kind = request.param
+    with Network(tmp_path_factory.mktemp(f"network-{kind}"), kind) as net:
+        for party, key in net.register(*SENDERS).items():
+            net.senders[party] = Sender(party, key)
         net.settle()
         yield net
-    finally:
-        for node in nodes.values():
-            node.terminate()  # all at once: each takes a moment to stop
-        for node in nodes.values():
-            node.close()
-        hub.stop()
-        for database in databases:
-            database.drop()
 
 
 def node_snapshot(node: NodeProcess) -> dict[str, list[Any]]:
     """What a node's database holds, apart from checkpoints (finality may arrive any time)."""
-    db = node.database
     return {
-        "leaves": _column(db, "SELECT entry_id FROM node_leaves ORDER BY idx"),
-        "entries": _column(db, "SELECT idx, entry_id, raw FROM node_entries ORDER BY idx"),
-        "outbox": _column(db, "SELECT seq, entry_id, sequenced_idx FROM node_outbox ORDER BY seq"),
-        "alarms": _column(db, "SELECT kind, message FROM node_alarms ORDER BY id"),
-        "quarantine": _column(db, "SELECT idx, reason FROM node_quarantine ORDER BY id"),
-        "witness": _column(db, "SELECT size, delivered FROM node_witness"),
+        "leaves": _column(node, "SELECT entry_id FROM node_leaves ORDER BY idx"),
+        "entries": _column(node, "SELECT idx, entry_id, raw FROM node_entries ORDER BY idx"),
+        "outbox": _column(node,
+                          "SELECT seq, entry_id, sequenced_idx FROM node_outbox ORDER BY seq"),
+        "alarms": _column(node, "SELECT kind, message FROM node_alarms ORDER BY id"),
+        "quarantine": _column(node, "SELECT idx, reason FROM node_quarantine ORDER BY id"),
+        "witness": _column(node, "SELECT size, delivered FROM node_witness"),
     }
 
 
 def assert_converged(net: Network, node: NodeProcess) -> None:
     """The node holds the hub's leaves, exactly the entries it may read, and verifies."""
     size = net.settle()
-    leaves = _column(node.database, "SELECT entry_id FROM node_leaves ORDER BY idx")
+    leaves = _column(node, "SELECT entry_id FROM node_leaves ORDER BY idx")
     assert len(leaves) == size
     assert [bytes(leaf) for leaf in leaves] == [bytes(leaf) for leaf in net.hub_leaves()]
     held = [(index, bytes(eid).hex()) for index, eid in
-            _column(node.database, "SELECT idx, entry_id FROM node_entries ORDER BY idx")]
+            _column(node, "SELECT idx, entry_id FROM node_entries ORDER BY idx")]
     assert held == net.visible_at_hub(node.party)
     assert [(e["index"], e["entry_id"]) for e in node.entries()] == held
     done = node.cli("verify")
@@ -338,9 +249,9 @@ def test_a_bilateral_entry_reaches_its_addressee_and_no_one_else(network: Networ
         node = network.nodes[outsider]
         assert node.status()["size"] > bilateral.index  # it holds the log past the entry...
         assert bilateral.entry_id not in {e["entry_id"] for e in node.entries()}  # ...not it
-        stored = _column(node.database, "SELECT entry_id FROM node_entries")
+        stored = _column(node, "SELECT entry_id FROM node_entries")
         assert bytes.fromhex(bilateral.entry_id) not in {bytes(e) for e in stored}
-        assert _column(node.database, "SELECT reason FROM node_quarantine") == []
+        assert _column(node, "SELECT reason FROM node_quarantine") == []
     with network.client("QAT") as qat, pytest.raises(RemoteError) as refused:
         qat.entry(bilateral.entry_id)
     assert refused.value.status == 404
@@ -383,8 +294,8 @@ def test_the_entry_becomes_final_on_the_hub_and_on_the_nodes(network: Network,
 # -- a tampered database -----------------------------------------------------------------------
 
 
-def _execute(database: Database, query: str, **params: Any) -> None:
-    engine = database.engine()
+def _execute(served: ServedProcess, query: str, **params: Any) -> None:
+    engine = served.engine()
     try:
         with engine.begin() as conn:
             conn.execute(sa.text(query), params)
@@ -393,17 +304,17 @@ def _execute(database: Database, query: str, **params: Any) -> None:
 
 
 @contextmanager
-def tampered(database: Database, table: str, column: str, index: int,
+def tampered(served: ServedProcess, table: str, column: str, index: int,
              change: Callable[[bytes], bytes]) -> Iterator[None]:
     """Change one stored value of the row at ``index`` for the block's duration."""
-    [original] = _column(database, f"SELECT {column} FROM {table} WHERE idx = {index}")
+    [original] = _column(served, f"SELECT {column} FROM {table} WHERE idx = {index}")
     original = bytes(original)
     update = f"UPDATE {table} SET {column} = :value WHERE idx = :idx"
-    _execute(database, update, value=change(original), idx=index)
+    _execute(served, update, value=change(original), idx=index)
     try:
         yield
     finally:
-        _execute(database, update, value=original, idx=index)
+        _execute(served, update, value=original, idx=index)
 
 
 def test_verify_fails_when_the_node_database_is_tampered_with(network: Network,
@@ -412,14 +323,14 @@ def test_verify_fails_when_the_node_database_is_tampered_with(network: Network,
     network.settle()
     rus = network.nodes["RUS"]
     subject = SUBJECT.encode()
-    with tampered(rus.database, "node_entries", "raw", bilateral.index,
+    with tampered(rus, "node_entries", "raw", bilateral.index,
                   lambda raw: raw.replace(subject, subject.upper())):
         done = rus.cli("verify", check=False)
     assert done.exit_code == 1, done.output
     assert f"problem: entry {bilateral.index} (" in done.stderr
     assert "stored id does not match the content" in done.stderr
 
-    with tampered(rus.database, "node_leaves", "entry_id", bilateral.index,
+    with tampered(rus, "node_leaves", "entry_id", bilateral.index,
                   lambda leaf: bytes([leaf[0] ^ 1]) + leaf[1:]):
         done = rus.cli("verify", check=False)
     assert done.exit_code == 1, done.output
@@ -496,89 +407,56 @@ def test_an_offline_node_catches_up_idempotently(network: Network) -> None:
 # -- a week offline, in-process on a manual clock ----------------------------------------------
 
 
-def settle_in_process(hub: Hub, nodes: Iterable[Node], rounds: int = 30) -> None:
-    """Sync every node in turn until a whole round changes nothing and the log is final."""
-    nodes = list(nodes)
-    for _ in range(rounds):
-        busy = False
-        for node in nodes:
-            report = node.sync_once()
-            assert node.last_error is None, node.last_error
-            assert report.alarms == [], report.alarms
-            busy = busy or bool(report.new_leaves or report.new_entries or report.acknowledged
-                                or report.newly_final or report.cosigned is not None)
-        if not busy and hub.state.finality.final_size == hub.state.size:
-            return
-    raise AssertionError(f"no quiet round after {rounds} rounds")
-
-
 def test_a_node_offline_for_a_week_catches_up_and_acknowledges_late(
-        hub: Hub, as_party: Callable[..., HubClient], party_keys: dict[str, SigningKey],
-        clock: ManualClock, regime: Regime, log_key: SigningKey, database_url: str,
-        tmp_path: Path) -> None:
-    kind = "sqlite" if database_url.startswith("sqlite") else "postgres"
-    databases: list[Database] = []
-    nodes: dict[str, Node] = {}
-    try:
-        for party in NODES:
-            database = fresh_database(kind, tmp_path / "nodes", f"node-{party}")
-            databases.append(database)
-            engine = database.engine()
-            migrate(engine, "node")
-            nodes[party] = Node(regime, engine, party, party_keys[party], as_party(party),
-                                log_key.verifier, clock)
-            nodes[party].load()
-        irn, qat = nodes["IRN"], nodes["QAT"]
-        online = [nodes[p] for p in ("IRN", "RUS", "SAU")]
-        settle_in_process(hub, nodes.values())
+        hub: Hub, make_net: Callable[..., NodeNet], clock: ManualClock, regime: Regime) -> None:
+    net = make_net(NODES)
+    nodes = net.nodes
+    irn, qat = nodes["IRN"], nodes["QAT"]
+    online = ("IRN", "RUS", "SAU")
+    net.settle()
 
-        # QAT goes offline for a week; every other day IRN writes to QAT and RUS, SAU to QAT.
-        sent: list[SignedEntry] = []
-        start = clock.now()
-        for day in (0, 2, 4, 6):
-            clock.set(start + timedelta(days=day))
-            sent.append(irn.send("message@1", ("QAT", "RUS"),
-                                 {"subject": "Report", "text": f"day {day}"}))
-            nodes["SAU"].send("message@1", ("QAT",), {"subject": "Bulletin", "text": f"day {day}"})
-            settle_in_process(hub, online)
-        clock.set(start + timedelta(days=7, hours=1))
+    # QAT goes offline for a week; every other day IRN writes to QAT and RUS, SAU to QAT.
+    sent: list[SignedEntry] = []
+    start = clock.now()
+    for day in (0, 2, 4, 6):
+        clock.set(start + timedelta(days=day))
+        sent.append(irn.send("message@1", ("QAT", "RUS"),
+                             {"subject": "Report", "text": f"day {day}"}))
+        nodes["SAU"].send("message@1", ("QAT",), {"subject": "Bulletin", "text": f"day {day}"})
+        net.settle(only=online)
+    clock.set(start + timedelta(days=7, hours=1))
 
-        # Before QAT's acknowledgements arrive, IRN's node reports them overdue; RUS's are in.
-        ids = {s.id_hex for s in sent}
-        waiting = [u for u in irn.unacknowledged() if u.entry_id in ids]
-        assert {u.entry_id for u in waiting} == ids
-        assert {u.party for u in waiting} == {"QAT"}
-        assert all(u.overdue and u.due is not None and u.due < clock.now() for u in waiting)
+    # Before QAT's acknowledgements arrive, IRN's node reports them overdue; RUS's are in.
+    ids = {s.id_hex for s in sent}
+    waiting = [u for u in irn.unacknowledged() if u.entry_id in ids]
+    assert {u.entry_id for u in waiting} == ids
+    assert {u.party for u in waiting} == {"QAT"}
+    assert all(u.overdue and u.due is not None and u.due < clock.now() for u in waiting)
 
-        # QAT comes back: it catches up in one round and acknowledges everything it was sent.
-        report = qat.sync_once()
-        assert (report.new_entries, report.acknowledged) == (8, 8)
-        settle_in_process(hub, nodes.values())
-        assert qat.status()["size"] == hub.state.size
-        assert not [u for u in irn.unacknowledged() if u.entry_id in ids]
-        with qat.uow() as uow:
-            assert {e.entry_id.hex() for e in uow.repo.iter_entries()} >= ids
+    # QAT comes back: it catches up in one round and acknowledges everything it was sent.
+    report = qat.sync_once()
+    assert (report.new_entries, report.acknowledged) == (8, 8)
+    net.settle()
+    assert qat.status()["size"] == hub.state.size
+    assert not [u for u in irn.unacknowledged() if u.entry_id in ids]
+    with qat.uow() as uow:
+        assert {e.entry_id.hex() for e in uow.repo.iter_entries()} >= ids
 
-        # The acknowledgements are late: final more than 24 hours after what they acknowledge.
-        within = regime.commitments.acknowledgement.within
-        index_of: dict[str, int] = {}
-        acked_at: dict[tuple[str, str], int] = {}
-        with irn.uow() as uow:
-            for item in uow.repo.iter_entries():
-                index_of[item.entry_id.hex()] = item.index
-                if item.form == "acknowledgement@1":
-                    body = parse_signed_entry(item.raw, max_bytes=1 << 20).entry.body
-                    for eid in body["entries"]:
-                        acked_at[(eid, item.sender)] = item.index
-        for signed in sent:
-            final = irn.final_at(index_of[signed.id_hex])
-            by_qat = irn.final_at(acked_at[(signed.id_hex, "QAT")])
-            by_rus = irn.final_at(acked_at[(signed.id_hex, "RUS")])
-            assert final is not None and by_qat is not None and by_rus is not None
-            assert by_qat - final > within
-            assert by_rus - final <= within
-    finally:
-        for node in nodes.values():
-            node.engine.dispose()
-        for database in databases:
-            database.drop()
+    # The acknowledgements are late: final more than 24 hours after what they acknowledge.
+    within = regime.commitments.acknowledgement.within
+    index_of: dict[str, int] = {}
+    acked_at: dict[tuple[str, str], int] = {}
+    with irn.uow() as uow:
+        for item in uow.repo.iter_entries():
+            index_of[item.entry_id.hex()] = item.index
+            if item.form == "acknowledgement@1":
+                body = parse_signed_entry(item.raw, max_bytes=1 << 20).entry.body
+                for eid in body["entries"]:
+                    acked_at[(eid, item.sender)] = item.index
+    for signed in sent:
+        final = irn.final_at(index_of[signed.id_hex])
+        by_qat = irn.final_at(acked_at[(signed.id_hex, "QAT")])
+        by_rus = irn.final_at(acked_at[(signed.id_hex, "RUS")])
+        assert final is not None and by_qat is not None and by_rus is not None
+        assert by_qat - final > within
+        assert by_rus - final <= within

@@ -7,20 +7,16 @@ posts from another site or guesses names.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 
 import pytest
-from web_support import PASSWORD, Browser, Databases, add_user, node_browser, start_nodes, text_of
+from support.inprocess import PASSWORD, Browser, NodeNet, add_user, node_browser, text_of
 
 from gulfsec.adapters.clock import ManualClock
-from gulfsec.adapters.hubclient import HubClient
-from gulfsec.domain.keys import SigningKey
-from gulfsec.domain.regime import Regime
 from gulfsec.errors import AccountError, AuthError, SessionExpired
-from gulfsec.services.hub import Hub
 from gulfsec.services.node import Node
 from gulfsec.services.shared.accounts import (
     create_account,
@@ -46,20 +42,13 @@ def test_a_password_hash_is_salted_scrypt_and_verifies_only_the_password() -> No
 
 
 @pytest.fixture
-def node(hub: Hub, as_party: Callable[..., HubClient], party_keys: dict[str, SigningKey],
-         clock: ManualClock, regime: Regime, log_key: SigningKey, database_url: str,
-         tmp_path: Path) -> Iterator[Node]:
-    dbs = Databases(database_url, tmp_path)
-    net = start_nodes(hub, as_party, party_keys, clock, regime, log_key, dbs, parties=["IRN"])
-    try:
-        irn = net.nodes["IRN"]
-        irn.sync_once()
-        add_user(irn.engine, "leila", "officer")
-        add_user(irn.engine, "victor", "viewer")
-        yield irn
-    finally:
-        net.close()
-        dbs.drop()
+def node(make_net: Callable[..., NodeNet]) -> Node:
+    """IRN's node, synced once, with leila (officer) and victor (viewer)."""
+    irn = make_net(["IRN"]).nodes["IRN"]
+    irn.sync_once()
+    add_user(irn.engine, "leila", "officer")
+    add_user(irn.engine, "victor", "viewer")
+    return irn
 
 
 @pytest.fixture

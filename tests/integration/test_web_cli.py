@@ -9,12 +9,12 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
+from support.processes import gulfsec_in_process
 
 from gulfsec.adapters.storage.engine import create_db_engine
 from gulfsec.adapters.storage.migrate import migrate
 from gulfsec.adapters.storage.node import NodeRepository
-from gulfsec.cli.main import cli
 from gulfsec.services.shared.accounts import hub_accounts, node_accounts
 from gulfsec.services.shared.unit_of_work import SqlUnitOfWork
 
@@ -22,7 +22,8 @@ PASSWORD = "correct horse battery"
 
 
 def gulfsec(*args: str, input: str | None = None) -> Result:
-    return CliRunner().invoke(cli, list(args), input=input, prog_name="gulfsec")
+    """``gulfsec ARGS`` in-process, with the settings the test put in the environment."""
+    return gulfsec_in_process(os.environ, *args, check=False, input=input)
 
 
 @pytest.fixture(autouse=True)

@@ -7,34 +7,13 @@ second; the secretariat sees each participant's key and node health, never a bil
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
-from web_support import PASSWORD, Browser, Databases, NodeNet, start_nodes, text_of
+from support.inprocess import PASSWORD, Browser, NodeNet, TestClient, text_of
 
-from gulfsec.adapters.clock import ManualClock
-from gulfsec.adapters.hubclient import HubClient
 from gulfsec.domain.entry import ALL
-from gulfsec.domain.keys import SigningKey
-from gulfsec.domain.regime import Regime
 from gulfsec.services.hub import Hub
 from gulfsec.services.shared.accounts import create_account
-
-
-@pytest.fixture
-def net(hub: Hub, as_party: Callable[..., HubClient], party_keys: dict[str, SigningKey],
-        clock: ManualClock, regime: Regime, log_key: SigningKey, database_url: str,
-        tmp_path: Path) -> Iterator[NodeNet]:
-    dbs = Databases(database_url, tmp_path)
-    network = start_nodes(hub, as_party, party_keys, clock, regime, log_key, dbs)
-    try:
-        network.settle()
-        yield network
-    finally:
-        network.close()
-        dbs.drop()
 
 
 @pytest.fixture

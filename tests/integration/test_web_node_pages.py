@@ -9,42 +9,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from web_support import (
+from support.inprocess import (
     Browser,
-    Databases,
     NodeNet,
     add_user,
     node_browser,
-    start_nodes,
     text_of,
 )
 
 from gulfsec.adapters.clock import ManualClock
-from gulfsec.adapters.hubclient import HubClient
 from gulfsec.domain.entry import ALL
-from gulfsec.domain.keys import SigningKey
-from gulfsec.domain.regime import Regime
-from gulfsec.services.hub import Hub
-
-
-@pytest.fixture
-def net(hub: Hub, as_party: Callable[..., HubClient], party_keys: dict[str, SigningKey],
-        clock: ManualClock, regime: Regime, log_key: SigningKey, database_url: str,
-        tmp_path: Path) -> Iterator[NodeNet]:
-    dbs = Databases(database_url, tmp_path)
-    network = start_nodes(hub, as_party, party_keys, clock, regime, log_key, dbs)
-    try:
-        network.settle()
-        yield network
-    finally:
-        network.close()
-        dbs.drop()
 
 
 @pytest.fixture

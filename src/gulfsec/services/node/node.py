@@ -115,8 +115,11 @@ class Node:
         self.core.load(check_tree=check_tree)
 
     def close(self) -> None:
-        """Close the hub client and the database's pooled connections."""
+        """Close the hub client, the peers' client and the database's pooled connections."""
         self.core.client.close()
+        closer = getattr(self.sync.peer_fetcher, "close", None)
+        if callable(closer):
+            closer()
         if self.engine is not None:
             self.engine.dispose()
 
