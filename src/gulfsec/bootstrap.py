@@ -157,7 +157,8 @@ def open_node(settings: Settings, *, clock: Clock | None = None,
     try:
         identity = node_identity(_node_uow(engine), settings)
         key = key or load_party_key(settings, identity.party)
-        client = HubClient(identity.hub_url, party=identity.party, key=key, clock=clock)
+        client = HubClient(identity.hub_url, party=identity.party, key=key, clock=clock,
+                           log_key=identity.log_key)
     except BaseException:
         engine.dispose()
         raise

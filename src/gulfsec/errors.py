@@ -31,6 +31,7 @@ own functions do, and parse helpers that raise ``ValueError`` are translated by 
     ├── LogVerificationError         the log does not check out
     │   ├── InclusionProofError
     │   ├── ConsistencyProofError
+    │   ├── AnswerSignatureError     an answer of the hub is not signed by the log key
     │   └── CheckpointError
     │       ├── MalformedCheckpoint
     │       ├── CheckpointSignatureError
@@ -224,6 +225,10 @@ class CheckpointSignatureError(CheckpointError):
 
 class InconsistentCheckpoint(CheckpointError):
     code = "inconsistent_checkpoint"
+
+
+class AnswerSignatureError(LogVerificationError):
+    code = "answer_signature"
 
 
 class AuthError(GulfsecError):

@@ -1,33 +1,62 @@
-"""The HTTP client a participant (CLI now, node later) uses to talk to the hub.
+"""The HTTP client a participant (its node, or the CLI) uses to talk to the hub.
 
 It signs every request that needs it with the participant's key and turns transport failures and
-error answers into :class:`TransportError` / :class:`RemoteError` at this edge.
+error answers into :class:`TransportError` / :class:`RemoteError` at this edge. Given the log key
+it pinned, it checks that every answer is signed by it (:mod:`gulfsec.ledger.answers`) and keeps
+the last signed answer of each thread (:meth:`HubClient.last_answer`): the evidence a node keeps
+when an answer turns out to be a lie.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import httpx
 
 from gulfsec.adapters.clock import Clock, SystemClock
 from gulfsec.domain.encoding import JSONError, parse_json, parse_json_fast
-from gulfsec.domain.keys import SigningKey
+from gulfsec.domain.keys import SigningKey, VerifierKey
 from gulfsec.domain.request_auth import sign_request
-from gulfsec.errors import RemoteError, TransportError
+from gulfsec.errors import AnswerSignatureError, RemoteError, TransportError
+from gulfsec.ledger.answers import SignedAnswer, answer_from_headers
 
 
 class HubClient:
     def __init__(self, base_url: str, *, party: str | None = None, key: SigningKey | None = None,
                  clock: Clock | None = None, timeout: float = 30.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None,
+                 log_key: VerifierKey | None = None) -> None:
+        """With ``log_key``, every answer must be signed by it (else AnswerSignatureError)."""
         self.base_url = base_url.rstrip("/")
         self.party = party
         self.key = key
+        self.log_key = log_key
         self.clock = clock or SystemClock()
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
         self.timeout = timeout
+        self._answers = threading.local()
+
+    def last_answer(self) -> SignedAnswer | None:
+        """The signed answer to this thread's last request (None if it was not signed, or no
+        log key is pinned and it carried no signature)."""
+        answer: SignedAnswer | None = getattr(self._answers, "last", None)
+        return answer
+
+    def _keep_answer(self, method: str, target: str, response: httpx.Response) -> None:
+        self._answers.last = None
+        origin = self.log_key.name if self.log_key is not None else ""
+        try:
+            answer = answer_from_headers(origin, method, target, response.status_code,
+                                         response.content, response.headers)
+        except AnswerSignatureError:
+            if self.log_key is not None:
+                raise
+            return
+        if self.log_key is not None:
+            answer.verify(self.log_key)
+        self._answers.last = answer
 
     def close(self) -> None:
         self._http.close()
@@ -43,10 +72,10 @@ class HubClient:
                  headers: dict[str, str] | None = None) -> httpx.Response:
         request = self._http.build_request(method, path, params=params, content=content or None,
                                            headers=headers)
+        target = request.url.raw_path.decode("ascii")
         if signed:
             if self.key is None or self.party is None:
                 raise TransportError("this request must be signed: give the participant's key")
-            target = request.url.raw_path.decode("ascii")
             request.headers.update(
                 sign_request(self.key, self.party, method, target, content, self.clock.now())
             )
@@ -55,6 +84,7 @@ class HubClient:
         except httpx.HTTPError as exc:
             raise TransportError(f"cannot reach the hub at {self.base_url}: "
                                  f"{exc.__class__.__name__}: {exc}") from exc
+        self._keep_answer(method, target, response)
         if response.status_code >= 400:
             try:
                 body = parse_json(response.content)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from gulfsec.api.signing import PARTY_STATE
 from gulfsec.domain.request_auth import RequestCredentials
 from gulfsec.services.hub import Hub
 
@@ -35,9 +36,11 @@ async def current_party(request: Request, hub: HubDep) -> str:
         {k.lower(): v for k, v in request.headers.items()}
     )
     body = await request.body()
-    return await run_in_threadpool(
+    party = await run_in_threadpool(
         hub.authenticate, creds, request.method, request_target(request), body
     )
+    setattr(request.state, PARTY_STATE, party)  # the answer is signed as given to this party
+    return party
 
 
 CurrentParty = Annotated[str, Depends(current_party)]

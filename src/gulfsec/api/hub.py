@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from gulfsec import __version__
 from gulfsec.api.deps import MAX_INT, CurrentParty, HubDep
 from gulfsec.api.errors import install_error_handlers, public_error
+from gulfsec.api.signing import SignedAnswers
 from gulfsec.api.timing import ServerTiming
 from gulfsec.domain.compliance import to_csv, to_json, to_table
 from gulfsec.domain.encoding import (
@@ -440,6 +441,8 @@ def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
     app.state.pulse = pulse
     install_error_handlers(app)
     app.add_middleware(ServerTiming)
+    app.add_middleware(SignedAnswers, key=hub.log_key, origin=hub.regime.log_origin,
+                       now=lambda: int(hub.clock.now().timestamp()))
     app.include_router(router)
     app.include_router(tiles_router)
 
