@@ -19,9 +19,10 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gulfsec.domain.encoding import b64decode, canonical
+from gulfsec.domain.encoding import b64decode, canonical, format_time
 from gulfsec.domain.entry import ALL, Entry, Signature, SignedEntry, sign_entry
 from gulfsec.domain.keys import SigningKey
+from gulfsec.domain.regime import default_regime
 from gulfsec.domain.request_auth import sign_request
 from gulfsec.ledger import tiles
 from gulfsec.ledger.note import Checkpoint, verify_checkpoint
@@ -68,13 +69,15 @@ def checkpoint_of(note: str, log_key: SigningKey) -> Checkpoint:
 # -- submitting ---------------------------------------------------------------------------------
 
 
-def test_a_new_entry_is_answered_201_with_its_index_and_checkpoint_size(api, writers):
+def test_a_new_entry_is_answered_201_with_its_index_and_checkpoint_size(api, writers, clock):
     signed = writers["IRN"].entry(audience=["RUS"])
 
     receipt = submit(api, signed)
 
+    promise = format_time(clock.now() + default_regime().limits.max_merge)
     assert receipt == {"entry_id": signed.id_hex, "index": GENESIS,
-                       "checkpoint_size": GENESIS + 1, "duplicate": False}
+                       "checkpoint_size": GENESIS + 1, "duplicate": False,
+                       "promised_by": promise}
     assert api.get("/v1/log").json()["size"] == GENESIS + 1
 
 
@@ -86,8 +89,9 @@ def test_resubmitting_the_same_entry_is_answered_200_with_the_same_index(api, wr
     again = post(api, signed.raw)
 
     assert again.status_code == 200
-    assert again.json() == {"entry_id": signed.id_hex, "index": first["index"],
-                            "checkpoint_size": GENESIS + 2, "duplicate": True}
+    assert again.json() | {"promised_by": None} == {
+        "entry_id": signed.id_hex, "index": first["index"], "checkpoint_size": GENESIS + 2,
+        "duplicate": True, "promised_by": None}
     assert api.get("/v1/log").json()["size"] == GENESIS + 2
 
 
@@ -271,9 +275,11 @@ def test_an_outsider_gets_the_same_404_as_for_an_entry_that_does_not_exist(
 
         assert hidden.status_code == absent.status_code == 404
         assert hidden.text.replace(bilateral.id_hex, missing) == absent.text
-        # Every header the same; Server-Timing only says how long the server took.
+        # Every header the same; Server-Timing only says how long the server took, and the
+        # answer's signature covers the target asked for, which differs.
         def headers(response: Any) -> list[tuple[str, str]]:
-            return sorted((k, v) for k, v in response.headers.items() if k != "server-timing")
+            return sorted((k, v) for k, v in response.headers.items()
+                          if k not in ("server-timing", "gulfsec-answer-signature"))
 
         assert headers(hidden) == headers(absent)
         assert signed_get("RUS", f"/v1/entries/{bilateral.id_hex}{suffix}").status_code == 200

@@ -14,8 +14,10 @@ on it.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from gulfsec.adapters.storage.node import (
@@ -25,8 +27,12 @@ from gulfsec.adapters.storage.node import (
     OutboxItem,
     WitnessState,
 )
+from gulfsec.domain.encoding import format_time
 from gulfsec.domain.entry import parse_signed_entry
+from gulfsec.domain.keys import SigningKey
 from gulfsec.errors import RemoteError, TransportError
+from gulfsec.ledger.answers import SignedAnswer, sign_answer
+from gulfsec.ledger.note import Checkpoint, sign_checkpoint
 from gulfsec.services.shared.unit_of_work import AbstractUnitOfWork
 
 
@@ -157,9 +163,11 @@ class FakeNodeRepository:
     def max_outbox_seq(self) -> int | None:
         return max(self.state.outbox, default=None)
 
-    def mark_outbox(self, seq: int, *, index: int | None, error: str | None) -> None:
+    def mark_outbox(self, seq: int, *, index: int | None, error: str | None,
+                    receipt: str | None = None) -> None:
         item, token = self.state.outbox[seq]
-        self.state.outbox[seq] = (replace(item, sequenced_idx=index, last_error=error), token)
+        self.state.outbox[seq] = (replace(item, sequenced_idx=index, last_error=error,
+                                          receipt=receipt), token)
 
     # -- alarms ------------------------------------------------------------------------------
 
@@ -216,28 +224,54 @@ class FakeNodeStore:
 
 
 class FakeHub:
-    """What a node's outbox talks to: ``submit`` answers with the next index, or refuses with
-    ``refuse`` (a RemoteError), or raises TransportError while ``down``."""
+    """What a node's outbox talks to: ``submit`` answers a signed receipt with the next index
+    (signed by ``log_key``, as the hub's answers are), or refuses with ``refuse`` (a
+    RemoteError), or raises TransportError while ``down``. ``lie_index`` makes its receipts
+    name that index instead; ``checkpoint`` answers a signed checkpoint of its size."""
 
-    def __init__(self) -> None:
+    ORIGIN = "gulfsec.example/gulf-log"
+
+    def __init__(self, log_key: SigningKey | None = None) -> None:
+        self.log_key = log_key or SigningKey.generate(self.ORIGIN)
         self.received: list[bytes] = []
         self.down = False
         self.refuse: RemoteError | None = None
+        self.lie_index: int | None = None
         self.size = 0
+        self.now = 1_800_000_000
+        self._last: SignedAnswer | None = None
+
+    def _answer(self, method: str, target: str, status: int, body: bytes) -> None:
+        self._last = sign_answer(self.log_key, self.log_key.name, method, target, "-", status,
+                                 self.now, body)
+
+    def last_answer(self) -> SignedAnswer | None:
+        return self._last
 
     def submit(self, raw: bytes) -> dict[str, Any]:
         if self.down:
             raise TransportError("the hub is unreachable")
         if self.refuse is not None:
             raise self.refuse
-        if raw in self.received:
-            index = self.received.index(raw)
-            return {"entry_id": parse_signed_entry(raw, max_bytes=1 << 22).id_hex,
-                    "index": index, "checkpoint_size": self.size, "duplicate": True}
-        self.received.append(raw)
-        self.size += 1
-        return {"entry_id": parse_signed_entry(raw, max_bytes=1 << 22).id_hex,
-                "index": self.size - 1, "checkpoint_size": self.size, "duplicate": False}
+        duplicate = raw in self.received
+        if not duplicate:
+            self.received.append(raw)
+            self.size += 1
+        index = self.received.index(raw) if self.lie_index is None else self.lie_index
+        body = {"entry_id": parse_signed_entry(raw, max_bytes=1 << 22).id_hex, "index": index,
+                "checkpoint_size": self.size, "duplicate": duplicate,
+                "promised_by": format_time(datetime.fromtimestamp(self.now + 60, UTC))}
+        self._answer("POST", "/v1/entries", 200 if duplicate else 201,
+                     json.dumps(body).encode())
+        return body
+
+    def checkpoint(self, **_kw: Any) -> str:
+        if self.down:
+            raise TransportError("the hub is unreachable")
+        note = sign_checkpoint(Checkpoint(self.log_key.name, self.size, bytes(32)),
+                               self.log_key, timestamp=self.now)
+        self._answer("GET", "/v1/checkpoint", 200, note.encode())
+        return note
 
     def close(self) -> None:
         pass

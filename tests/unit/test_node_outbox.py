@@ -6,6 +6,7 @@ refuses, or is down.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -17,6 +18,8 @@ from gulfsec.domain.entry import ALL, SignedEntry
 from gulfsec.domain.keys import SigningKey
 from gulfsec.domain.regime import default_regime
 from gulfsec.errors import MalformedEntry, RemoteError
+from gulfsec.ledger.answers import SignedAnswer
+from gulfsec.ledger.receipts import read_receipt
 from gulfsec.services.node import Node
 from gulfsec.services.participant import compose, registration_request
 
@@ -31,8 +34,8 @@ def store() -> FakeNodeStore:
 
 
 @pytest.fixture
-def hub() -> FakeHub:
-    return FakeHub()
+def hub(log_key: SigningKey) -> FakeHub:
+    return FakeHub(log_key)
 
 
 def make_node(store: FakeNodeStore, hub: FakeHub, party_keys: dict[str, SigningKey],
@@ -144,3 +147,42 @@ def test_the_node_acknowledges_what_its_party_owes_and_nothing_else(
     acks = [item for item, _ in store.state.outbox.values()]
     assert len(acks) == 2  # one to each sender
     assert node.acknowledgements.owed() == {}
+
+
+def test_a_receipt_beyond_the_hubs_own_signed_tree_is_refused_with_an_alarm(
+        node: Node, store: FakeNodeStore, hub: FakeHub, log_key: SigningKey) -> None:
+    hub.lie_index = 1_000_035
+    signed = node.send("message@1", ("RUS",), MESSAGE)
+    assert pending(store) == [signed.entry.seq]  # not marked sent
+    [alarm] = store.state.alarms
+    assert alarm.kind == "bad_receipt"
+    receipt = SignedAnswer.from_json(alarm.evidence["receipt"])
+    receipt.verify(log_key.verifier)
+    assert read_receipt(receipt).index == 1_000_035
+    SignedAnswer.from_json(alarm.evidence["checkpoint_answer"]).verify(log_key.verifier)
+
+
+def test_a_receipt_for_another_entry_is_refused(
+        node: Node, store: FakeNodeStore, hub: FakeHub) -> None:
+    real = hub.submit
+
+    def swapped(raw: bytes) -> dict[str, object]:
+        other = compose(node.key, "IRN", form="message@1", audience=("RUS",), body=MESSAGE,
+                        seq=99, now=node.clock.now())
+        return real(other.raw)
+
+    hub.submit = swapped  # type: ignore[method-assign]
+    signed = node.send("message@1", ("RUS",), MESSAGE)
+    item, _ = store.state.outbox[signed.entry.seq]
+    assert item.sequenced_idx is None
+    assert item.last_error is not None and "names entry" in item.last_error
+
+
+def test_a_good_receipt_is_kept_with_the_entry(
+        node: Node, store: FakeNodeStore, log_key: SigningKey) -> None:
+    signed = node.send("message@1", ("RUS",), MESSAGE)
+    item, _ = store.state.outbox[signed.entry.seq]
+    assert item.sequenced_idx == 0 and item.receipt is not None
+    kept = SignedAnswer.from_json(json.loads(item.receipt))
+    kept.verify(log_key.verifier)
+    assert read_receipt(kept).entry_id == signed.id_hex

@@ -41,9 +41,14 @@ API_PREFIX = "/v1"
 
 
 class ReceiptOut(BaseModel):
+    """A signed receipt (the answer is signed by the log key): the entry is at ``index``, in
+    the checkpoint of ``checkpoint_size``, and a checkpoint including it is published by
+    ``promised_by``."""
+
     entry_id: str
     index: int
     checkpoint_size: int
+    promised_by: str
     duplicate: bool
 
 
@@ -101,7 +106,7 @@ def _entry_raw(item: ReadEntry) -> dict[str, Any]:
 
 def _receipt(r: Receipt) -> ReceiptOut:
     return ReceiptOut(entry_id=r.entry_id, index=r.index, checkpoint_size=r.checkpoint_size,
-                      duplicate=r.duplicate)
+                      promised_by=format_time(r.promised_by), duplicate=r.duplicate)
 
 
 async def _read_capped(request: Request, limit: int) -> bytes:

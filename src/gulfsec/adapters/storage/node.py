@@ -76,6 +76,7 @@ outbox = sa.Table(
     sa.Column("sequenced_idx", sa.BigInteger, nullable=True),
     sa.Column("last_error", sa.Text, nullable=True),
     sa.Column("confirmation", sa.String(100), nullable=True),
+    sa.Column("receipt", sa.Text, nullable=True),
     sa.UniqueConstraint("confirmation", name="uq_node_outbox_confirmation"),
 )
 
@@ -152,6 +153,8 @@ class OutboxItem:
     created_at: int
     sequenced_idx: int | None
     last_error: str | None
+    receipt: str | None = None
+    """The hub's signed receipt (a signed answer, as JSON), once it sequenced the entry."""
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,11 @@ def _audience(text: str) -> tuple[str, ...] | None:
 def _entry(row: Any) -> NodeEntry:
     return NodeEntry(row.idx, bytes(row.entry_id), row.sender, row.seq, row.form,
                      _audience(row.audience), row.sequenced_at, row.verified_at, bytes(row.raw))
+
+
+def _outbox_item(row: Any) -> OutboxItem:
+    return OutboxItem(row.seq, bytes(row.entry_id), bytes(row.raw), row.created_at,
+                      row.sequenced_idx, row.last_error, row.receipt)
 
 
 def _checkpoint(row: Any) -> NodeCheckpoint:
@@ -352,24 +360,22 @@ class NodeRepository:
         """The outbox entry signed on ``confirmation``, if there is one."""
         row = self.conn.execute(
             sa.select(outbox).where(outbox.c.confirmation == confirmation)).first()
-        return None if row is None else OutboxItem(row.seq, bytes(row.entry_id), bytes(row.raw),
-                                                   row.created_at, row.sequenced_idx,
-                                                   row.last_error)
+        return None if row is None else _outbox_item(row)
 
     def outbox_items(self, *, pending_only: bool = False) -> list[OutboxItem]:
         query = sa.select(outbox).order_by(outbox.c.seq)
         if pending_only:
             query = query.where(outbox.c.sequenced_idx.is_(None))
-        return [OutboxItem(r.seq, bytes(r.entry_id), bytes(r.raw), r.created_at,
-                           r.sequenced_idx, r.last_error) for r in self.conn.execute(query)]
+        return [_outbox_item(r) for r in self.conn.execute(query)]
 
     def max_outbox_seq(self) -> int | None:
         value = self.conn.execute(sa.select(sa.func.max(outbox.c.seq))).scalar_one()
         return None if value is None else int(value)
 
-    def mark_outbox(self, seq: int, *, index: int | None, error: str | None) -> None:
+    def mark_outbox(self, seq: int, *, index: int | None, error: str | None,
+                    receipt: str | None = None) -> None:
         self.conn.execute(outbox.update().where(outbox.c.seq == seq)
-                          .values(sequenced_idx=index, last_error=error))
+                          .values(sequenced_idx=index, last_error=error, receipt=receipt))
 
     # -- alarms and quarantine -------------------------------------------------------------
 

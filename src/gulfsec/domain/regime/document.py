@@ -232,6 +232,9 @@ class LimitsTable(Table):
     max_entry_bytes: Positive
     max_refs: Positive
     clock_skew_seconds: Positive
+    max_merge_seconds: Positive
+    stale_view_seconds: Positive
+    peer_silence_seconds: Positive
 
 
 class BatchingTable(Table):

@@ -127,6 +127,12 @@ class Limits:
     max_refs: int
     clock_skew: timedelta
     """How far a request's or entry's claimed time may differ from the hub's clock."""
+    max_merge: timedelta = timedelta(seconds=60)
+    """How soon a signed receipt promises a checkpoint that includes the entry."""
+    stale_view: timedelta = timedelta(seconds=120)
+    """How long a node may be shown an older checkpoint than its peers hold."""
+    peer_silence: timedelta = timedelta(seconds=600)
+    """How long a node may go without comparing its view with any peer."""
 
 
 @dataclass(frozen=True)

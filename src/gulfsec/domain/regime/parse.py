@@ -148,6 +148,9 @@ def _build(doc: RegimeDocument, source: str, digest: str) -> Regime:
             max_entry_bytes=doc.limits.max_entry_bytes,
             max_refs=doc.limits.max_refs,
             clock_skew=timedelta(seconds=doc.limits.clock_skew_seconds),
+            max_merge=timedelta(seconds=doc.limits.max_merge_seconds),
+            stale_view=timedelta(seconds=doc.limits.stale_view_seconds),
+            peer_silence=timedelta(seconds=doc.limits.peer_silence_seconds),
         ),
         batching=Batching(
             max_batch=doc.batching.max_batch,

@@ -197,15 +197,17 @@ class Sequencer:
             state.next_seq = next_seq
             if key_changes:
                 state.keyring = keyring
+        promise = now + state.regime.limits.max_merge
         for p, index in accepted:
-            p.future.set_result(Receipt(p.signed.id_hex, index, new_size))
+            p.future.set_result(Receipt(p.signed.id_hex, index, new_size, promise))
         self._answer_duplicates(duplicates)
         state.notify_new_checkpoint()
 
     def _answer_duplicates(self, duplicates: Sequence[tuple[_Pending, int]]) -> None:
         size = self._state.size
+        promise = self._clock.now() + self._state.regime.limits.max_merge
         for p, index in duplicates:
-            p.future.set_result(Receipt(p.signed.id_hex, index, size, duplicate=True))
+            p.future.set_result(Receipt(p.signed.id_hex, index, size, promise, duplicate=True))
 
     def _recover(self) -> None:
         log.warning("reloading the log from the database after a failed commit")

@@ -23,11 +23,14 @@ from gulfsec.services.shared.unit_of_work import UnitOfWork
 
 @dataclass(frozen=True)
 class Receipt:
-    """What a submitter gets back once its entry is durably sequenced."""
+    """What a submitter gets back once its entry is durably sequenced: where it is, and the
+    promise that a checkpoint including it is published by ``promised_by`` (the regime's
+    maximum merge delay after the answer). The API signs it with the log key."""
 
     entry_id: str
     index: int
     checkpoint_size: int
+    promised_by: datetime
     duplicate: bool = False
 
 

@@ -10,12 +10,21 @@ delivers what waits, in sequence order.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from gulfsec.adapters.storage.node import NodeRepository
+from gulfsec.adapters.storage.node import NodeRepository, OutboxItem
 from gulfsec.domain.entry import Audience, SignedEntry, parse_signed_entry
-from gulfsec.errors import MalformedEntry, RemoteError, TransportError
+from gulfsec.errors import (
+    AnswerSignatureError,
+    LogVerificationError,
+    MalformedEntry,
+    RemoteError,
+    TransportError,
+)
+from gulfsec.ledger.note import verify_checkpoint
+from gulfsec.ledger.receipts import Receipt, read_receipt
 from gulfsec.services.node.core import NodeCore, log
 from gulfsec.services.participant import compose
 from gulfsec.services.shared.time import micros
@@ -65,29 +74,92 @@ class Outbox:
             return signed, True
 
     def flush(self) -> int:
-        """Deliver pending outbox entries in sequence order; returns how many were sequenced."""
+        """Deliver pending outbox entries in sequence order; returns how many were sequenced.
+
+        Each answer must be the hub's signed receipt for that very entry; the receipts of one
+        flush are then checked against the hub's latest signed checkpoint, which must already
+        hold their indexes (the hub answers only once an entry is sequenced). A receipt that
+        fails either check is refused: the entry stays in the outbox and an alarm holds the
+        signed answers that contradict each other.
+        """
         core = self.core
-        delivered = 0
         with core.uow() as uow:
             pending = uow.repo.outbox_items(pending_only=True)
+        receipts: list[tuple[OutboxItem, Receipt]] = []
         for item in pending:
             try:
-                receipt = core.client.submit(item.raw)
+                core.client.submit(item.raw)
+                receipt = self._receipt(item)
             except RemoteError as exc:
-                with core.uow() as uow:
-                    uow.repo.mark_outbox(item.seq, index=None, error=exc.message)
-                    uow.commit()
+                self._refused(item, exc.message)
                 log.warning("%s: hub refused outbox entry %d: %s", core.party, item.seq,
+                            exc.message)
+                break
+            except LogVerificationError as exc:
+                self._refused(item, exc.message)
+                log.warning("%s: bad receipt for outbox entry %d: %s", core.party, item.seq,
                             exc.message)
                 break
             except TransportError as exc:
                 log.info("%s: hub unreachable, outbox kept: %s", core.party, exc.message)
                 break
+            receipts.append((item, receipt))
+        if not receipts:
+            return 0
+        try:
+            plausible = self._plausible(receipts)
+        except (TransportError, LogVerificationError) as exc:
+            log.info("%s: receipts not checked yet (%s); the entries stay pending", core.party,
+                     exc.message)
+            return 0
+        with core.uow() as uow:
+            for item, receipt in plausible:
+                uow.repo.mark_outbox(item.seq, index=receipt.index, error=None,
+                                     receipt=json.dumps(receipt.answer.to_json()))
+            uow.commit()
+        return len(plausible)
+
+    def _receipt(self, item: OutboxItem) -> Receipt:
+        answer = self.core.client.last_answer()
+        if answer is None:
+            raise AnswerSignatureError("the hub's answer to a submission carries no signed "
+                                       "receipt")
+        receipt = read_receipt(answer)
+        if receipt.entry_id != item.entry_id.hex():
+            raise AnswerSignatureError(f"the hub's receipt names entry {receipt.entry_id}, "
+                                       f"not the one sent ({item.entry_id.hex()})")
+        return receipt
+
+    def _plausible(self, receipts: list[tuple[OutboxItem, Receipt]]
+                   ) -> list[tuple[OutboxItem, Receipt]]:
+        """The receipts whose index the hub's latest signed checkpoint already holds; the
+        others are refused with an alarm."""
+        core = self.core
+        note = core.client.checkpoint()
+        answer = core.client.last_answer()
+        checkpoint, _ = verify_checkpoint(note, core.log_key)
+        good: list[tuple[OutboxItem, Receipt]] = []
+        for item, receipt in receipts:
+            if receipt.index < checkpoint.size:
+                good.append((item, receipt))
+                continue
+            message = (f"the hub's signed receipt puts entry {receipt.entry_id} (seq {item.seq}) "
+                       f"at index {receipt.index}, beyond its own latest signed tree (size "
+                       f"{checkpoint.size}): the receipt is refused and the entry stays in the "
+                       "outbox")
             with core.uow() as uow:
-                uow.repo.mark_outbox(item.seq, index=int(receipt["index"]), error=None)
+                core.alarm(uow.repo, "bad_receipt", message, {
+                    "receipt": receipt.answer.to_json(),
+                    "checkpoint_answer": None if answer is None else answer.to_json(),
+                    "checkpoint": note})
+                uow.repo.mark_outbox(item.seq, index=None, error=message)
                 uow.commit()
-            delivered += 1
-        return delivered
+        return good
+
+    def _refused(self, item: OutboxItem, message: str) -> None:
+        with self.core.uow() as uow:
+            uow.repo.mark_outbox(item.seq, index=None, error=message)
+            uow.commit()
 
     def pending(self) -> int:
         with self.core.uow() as uow:

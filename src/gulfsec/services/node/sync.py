@@ -19,11 +19,12 @@ Nothing the hub says is stored before it verifies; nothing that fails is silentl
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from gulfsec.adapters.storage.node import NodeCheckpoint
-from gulfsec.domain.encoding import b64decode, format_time
+from gulfsec.domain.encoding import b64decode, b64encode, format_time
 from gulfsec.errors import (
     CheckpointError,
     GulfsecError,
@@ -32,8 +33,10 @@ from gulfsec.errors import (
     TransportError,
 )
 from gulfsec.ledger import tiles
+from gulfsec.ledger.answers import SignedAnswer
 from gulfsec.ledger.note import Checkpoint, SignedNote, hub_timestamp, parse_note, verify_checkpoint
 from gulfsec.ledger.proofs import verify_consistency
+from gulfsec.ledger.receipts import read_receipt
 from gulfsec.ledger.tree import leaf_hash
 from gulfsec.services.node.acknowledgements import Acknowledgements
 from gulfsec.services.node.core import SHOWN_CHECKPOINT, NodeCore, PeerFetcher, SyncReport, log
@@ -94,6 +97,7 @@ class Sync:
         if core.copy.tree.size != held_size:
             core.load()  # an earlier round stopped between extending the tree and storing it
         note_text = core.client.checkpoint()
+        answer = core.client.last_answer()
         accepted = self._accept_checkpoint(note_text, held, report)
         if accepted is None:
             return
@@ -106,7 +110,7 @@ class Sync:
             if extended is None:
                 return
             new_ids = extended
-        if not (self._check_own_entries(report)
+        if not (self._check_own_entries(report, checkpoint, answer)
                 and self._check_peers(checkpoint, note_text, report)):
             core.load()  # refused: forget its leaves; the node stands on what it held
             return
@@ -252,25 +256,51 @@ class Sync:
 
     # -- what others saw ---------------------------------------------------------------------
 
-    def _check_own_entries(self, report: SyncReport) -> bool:
-        """Every entry the hub acknowledged to this node must still be at its index."""
+    def _check_own_entries(self, report: SyncReport, checkpoint: Checkpoint,
+                           answer: SignedAnswer | None) -> bool:
+        """Every entry the hub gave this node a receipt for must be at its index once the tree
+        passes it, and in a checkpoint published by the receipt's promise. False (the
+        checkpoint is refused) when a signed tree holds another entry at that index."""
         core = self.core
         tree = core.copy.tree
         with core.uow() as uow:
             sent = [o for o in uow.repo.outbox_items() if o.sequenced_idx is not None]
         ok = True
         for item in sent:
-            assert item.sequenced_idx is not None
-            if item.sequenced_idx >= tree.size:
-                continue
-            if tree.leaf_hash_at(item.sequenced_idx) != leaf_hash(item.entry_id):
+            index = item.sequenced_idx
+            assert index is not None
+            receipt = None if item.receipt is None else json.loads(item.receipt)
+            if index < tree.size:
+                if tree.leaf_hash_at(index) == leaf_hash(item.entry_id):
+                    continue
+                size = checkpoint.size
                 core.raise_alarm(
                     report, "dropped_entry",
-                    f"entry {item.entry_id.hex()} (seq {item.seq}), acknowledged by the hub at "
-                    f"index {item.sequenced_idx}, is not there in the log",
-                    {"entry": item.raw.decode(), "index": item.sequenced_idx})
+                    f"entry {item.entry_id.hex()} (seq {item.seq}), which the hub's signed "
+                    f"receipt puts at index {index}, is not there in its signed tree of size "
+                    f"{size}: another entry is",
+                    {"entry": item.raw.decode(), "index": index, "receipt": receipt,
+                     "checkpoint": self._note_of(answer),
+                     "leaf_hash": b64encode(tree.leaf_hash_at(index)),
+                     "inclusion_proof": [b64encode(h)
+                                         for h in tree.inclusion_proof(index, size)]})
                 ok = False
+            elif receipt is not None and answer is not None:
+                promised = read_receipt(SignedAnswer.from_json(receipt)).promised_by
+                if answer.when > promised and checkpoint.size <= index:
+                    core.raise_alarm(
+                        report, "dropped_entry",
+                        f"entry {item.entry_id.hex()} (seq {item.seq}): the hub promised, in "
+                        f"its signed receipt, a checkpoint including index {index} by "
+                        f"{format_time(promised)}, and at {format_time(answer.when)} it still "
+                        f"answers a checkpoint of size {checkpoint.size}",
+                        {"entry": item.raw.decode(), "index": index, "receipt": receipt,
+                         "checkpoint_answer": answer.to_json()})
         return ok
+
+    @staticmethod
+    def _note_of(answer: SignedAnswer | None) -> str | None:
+        return None if answer is None else answer.body.decode("utf-8", "replace")
 
     def _check_peers(self, checkpoint: Checkpoint, note_text: str, report: SyncReport) -> bool:
         """Compare with what the peers' nodes were shown; False if a split view shows."""
