@@ -12,6 +12,7 @@ own functions do, and parse helpers that raise ``ValueError`` are translated by 
     ├── ConfigError                  settings or environment are wrong
     ├── RegimeError                  a regime file is wrong (file, key, problem)
     ├── KeyStoreError                a key file cannot be read, decrypted or written
+    ├── FileError                    a private file or directory cannot be made (path)
     ├── KeyFormatError               a key, key name or verifier key is malformed (a ValueError)
     ├── AccountError                 an account cannot be created or changed as asked
     ├── EntryError                   an entry is refused
@@ -32,12 +33,14 @@ own functions do, and parse helpers that raise ``ValueError`` are translated by 
     │   ├── InclusionProofError
     │   ├── ConsistencyProofError
     │   ├── AnswerSignatureError     an answer of the hub is not signed by the log key
+    │   ├── NotProven                evidence that does not prove what it claims
     │   └── CheckpointError
     │       ├── MalformedCheckpoint
     │       ├── CheckpointSignatureError
     │       └── InconsistentCheckpoint
     ├── AuthError                    a request is not authenticated
     │   ├── SessionExpired           a page session ran out: sign in again
+    │   ├── SignInThrottled          too many failed sign-ins: wait (retry_after seconds)
     │   └── SignInRequired           a page needs a signed-in reader (answered with a redirect)
     ├── AccessDenied                 authenticated, but not allowed
     │   ├── MissingRight             the sender's status lacks the right an entry's form needs
@@ -84,6 +87,18 @@ class RegimeError(GulfsecError):
 
 class KeyStoreError(GulfsecError):
     code = "keystore"
+
+
+class FileError(GulfsecError):
+    """A file or directory gulfsec keeps (a database, a key, a token) cannot be created or
+    written as asked; ``path`` names it."""
+
+    code = "file"
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
 
 
 class KeyFormatError(GulfsecError, ValueError):
@@ -231,6 +246,12 @@ class AnswerSignatureError(LogVerificationError):
     code = "answer_signature"
 
 
+class NotProven(LogVerificationError):
+    """A piece of evidence does not prove what it claims (checked with the log key alone)."""
+
+    code = "not_proven"
+
+
 class AuthError(GulfsecError):
     code = "unauthenticated"
 
@@ -239,6 +260,31 @@ class SessionExpired(AuthError):
     """The session existed but ran out (idle or absolute limit): sign in again."""
 
     code = "session_expired"
+
+
+class SignInThrottled(AuthError):
+    """Too many failed sign-ins for one account name, or from one client address: every
+    sign-in there, with the right password too, is refused for ``retry_after`` seconds. The
+    message is the same whether the account exists or not."""
+
+    code = "sign_in_throttled"
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = max(1, retry_after)
+        self.wait = _duration(self.retry_after)
+        super().__init__(f"too many failed sign-ins: wait {self.wait} before trying again")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data["retry_after"] = self.retry_after
+        return data
+
+
+def _duration(seconds: int) -> str:
+    """``1 second``, ``45 seconds``, ``2 minutes`` (whole minutes, rounded up, from 90 s)."""
+    if seconds < 90:
+        return f"{seconds} second{'' if seconds == 1 else 's'}"
+    return f"{-(-seconds // 60)} minutes"
 
 
 class SignInRequired(AuthError):

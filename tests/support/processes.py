@@ -42,6 +42,7 @@ from gulfsec.services.hub.setup import load_secretariat_key
 from gulfsec.services.participant import registration_request
 
 from .databases import Databases, Kind
+from .lying_hub import LyingHub
 from .ports import reserve_block, reserve_port
 
 PASSPHRASE = "integration-test-passphrase"
@@ -345,8 +346,12 @@ class ProcessNetwork:
 
     def __init__(self, root: Path, kind: Kind, parties: Sequence[str], *,
                  peers: Mapping[str, Sequence[str]] | None = None, batch_delay_ms: int = 10,
-                 sync_interval_ms: int = 250) -> None:
+                 sync_interval_ms: int = 250, fronts: bool = False) -> None:
+        """With ``fronts``, each node reaches the hub through a :class:`LyingHub` of its own
+        (``self.fronts[party]``), which tells the truth until a test makes it lie."""
         self.root = root
+        self.with_fronts = fronts
+        self.fronts: dict[str, LyingHub] = {}
         self.kind = kind
         self.databases = Databases(kind, root / "db")
         self.setup_output: dict[str, str] = {}
@@ -386,9 +391,15 @@ class ProcessNetwork:
         hub = self.hub
         out["hub init"] = hub.init()
         hub.start()
+        if self.with_fronts:
+            name, seed = keystore.load_key(hub.data_dir / "keys" / "log.key", PASSPHRASE)
+            log_key = SigningKey(name, seed)
+            for party in self.nodes:
+                self.fronts[party] = LyingHub(hub.url, log_key).__enter__()
         for node in self.nodes.values():
+            url = self.fronts[node.party].url if node.party in self.fronts else hub.url
             out[f"node init {node.party}"] = node.cli(
-                "node", "init", "--party", node.party, "--hub", hub.url,
+                "node", "init", "--party", node.party, "--hub", url,
                 "--log-key", str(hub.log_vkey_path)).stdout
         out["hub pending"] = self.hub_cli("hub", "pending", "--hub", hub.url)
         for party in self.nodes:
@@ -404,6 +415,8 @@ class ProcessNetwork:
                 node.terminate()  # all at once: each takes a moment to stop
             for node in self.nodes.values():
                 node.close()
+            for front in self.fronts.values():
+                front.__exit__(None, None, None)
             self.hub.close()
         finally:
             self.databases.drop()

@@ -19,6 +19,7 @@ from gulfsec.cli.common import (
     read_file,
     settings_of,
 )
+from gulfsec.errors import ConfigError
 from gulfsec.ledger.note import Checkpoint, verify_checkpoint
 
 
@@ -71,6 +72,23 @@ def fetch(ctx: click.Context, entry_id: str, key_path: Path, hub_url: str,
     click.echo(f"  signature valid; included at index {verified.index} in checkpoint of size "
                f"{verified.checkpoint.size} signed by the pinned log key")
     click.echo(json.dumps(dict(entry.body), indent=2, ensure_ascii=False))
+
+
+@click.command("verify-evidence")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@log_key_option
+def verify_evidence_command(file: Path, log_key: str | None) -> None:
+    """Check an evidence file (`gulfsec node evidence`) with the log's verifier key alone and
+    say in one line what it proves; non-zero if it proves nothing."""
+    from gulfsec.domain.encoding import JSONError, parse_json
+    from gulfsec.ledger.evidence import verify_evidence
+
+    pinned = pinned_log_key(log_key)
+    try:
+        document = parse_json(read_file(file, "evidence file"))
+    except JSONError as exc:
+        raise ConfigError(f"{file} is not JSON: {exc}") from None
+    click.echo(verify_evidence(document, pinned))
 
 
 @click.command("verify-log")

@@ -41,6 +41,7 @@ cli.add_command(keys.keys)
 cli.add_command(entries.submit)
 cli.add_command(entries.fetch)
 cli.add_command(entries.verify_log)
+cli.add_command(entries.verify_evidence_command)
 cli.add_command(demo.demo)
 
 

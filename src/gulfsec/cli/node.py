@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -113,7 +114,28 @@ def node_status(ctx: click.Context) -> None:
     with service.uow() as uow:
         alarms = uow.repo.alarms()
     for alarm in alarms:
-        click.echo(f"ALARM [{alarm.kind}] {alarm.message}", err=True)
+        click.echo(f"ALARM #{alarm.id} [{alarm.kind}] {alarm.message}", err=True)
+
+
+@node.command("evidence")
+@click.argument("alarm_id", type=click.IntRange(1, 2**62))
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the evidence to this file (default: standard output).")
+@click.pass_context
+def node_evidence(ctx: click.Context, alarm_id: int, out: Path | None) -> None:
+    """Write alarm ALARM_ID (see `gulfsec node status`) as one self-contained JSON file that
+    anyone can check with `gulfsec verify-evidence FILE --log-key KEY`, with no access to the
+    hub or this node."""
+    from gulfsec.bootstrap import open_node
+
+    service = open_node(settings_of(ctx))
+    ctx.call_on_close(service.close)
+    text = json.dumps(service.evidence(alarm_id), indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"evidence of alarm #{alarm_id} written to {out}")
 
 
 @node.group("user", cls=GulfsecGroup)

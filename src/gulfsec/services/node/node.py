@@ -27,6 +27,8 @@ from gulfsec.domain.encoding import format_time
 from gulfsec.domain.entry import Audience, SignedEntry
 from gulfsec.domain.keys import SigningKey, VerifierKey
 from gulfsec.domain.regime import Regime
+from gulfsec.errors import NotFound
+from gulfsec.ledger.evidence import evidence_document
 from gulfsec.services.node.acknowledgements import Acknowledgements, Unacknowledged
 from gulfsec.services.node.audit import VerifyReport, verify_all
 from gulfsec.services.node.core import NodeCore, PeerFetcher, SyncReport, UnitOfWorkFactory
@@ -35,6 +37,7 @@ from gulfsec.services.node.intake import Intake
 from gulfsec.services.node.outbox import Outbox
 from gulfsec.services.node.sync import Sync
 from gulfsec.services.node.witness import Witness
+from gulfsec.services.shared.time import from_micros
 from gulfsec.services.shared.unit_of_work import AbstractUnitOfWork, SqlUnitOfWork
 
 __all__ = ["Node", "SyncReport", "Unacknowledged", "VerifyReport"]
@@ -117,7 +120,7 @@ class Node:
     def close(self) -> None:
         """Close the hub client, the peers' client and the database's pooled connections."""
         self.core.client.close()
-        closer = getattr(self.sync.peer_fetcher, "close", None)
+        closer = getattr(self.sync.checks.peer_fetcher, "close", None)
         if callable(closer):
             closer()
         if self.engine is not None:
@@ -164,6 +167,17 @@ class Node:
 
     def verify_all(self) -> VerifyReport:
         return verify_all(self.core, self.acknowledgements)
+
+    def evidence(self, alarm_id: int) -> dict[str, Any]:
+        """Alarm ``alarm_id`` as one self-contained evidence document
+        (:mod:`gulfsec.ledger.evidence`); NotFound if there is none."""
+        with self.uow() as uow:
+            alarm = next((a for a in uow.repo.alarms() if a.id == alarm_id), None)
+        if alarm is None:
+            raise NotFound(f"{self.party}'s node raised no alarm #{alarm_id}")
+        return evidence_document(alarm.kind, alarm.message, alarm.evidence, party=self.party,
+                                 raised_at=format_time(from_micros(alarm.created_at)),
+                                 log_key=self.log_key)
 
     def status(self) -> dict[str, Any]:
         with self.uow() as uow:

@@ -19,15 +19,14 @@ Nothing the hub says is stored before it verifies; nothing that fails is silentl
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from gulfsec.adapters.storage.node import NodeCheckpoint
-from gulfsec.domain.encoding import b64decode, b64encode, format_time
+from gulfsec.domain.encoding import format_time
 from gulfsec.errors import (
     CheckpointError,
-    GulfsecError,
     LogVerificationError,
     RemoteError,
     TransportError,
@@ -35,10 +34,8 @@ from gulfsec.errors import (
 from gulfsec.ledger import tiles
 from gulfsec.ledger.answers import SignedAnswer
 from gulfsec.ledger.note import Checkpoint, SignedNote, hub_timestamp, parse_note, verify_checkpoint
-from gulfsec.ledger.proofs import verify_consistency
-from gulfsec.ledger.receipts import read_receipt
-from gulfsec.ledger.tree import leaf_hash
 from gulfsec.services.node.acknowledgements import Acknowledgements
+from gulfsec.services.node.checks import Checks
 from gulfsec.services.node.core import SHOWN_CHECKPOINT, NodeCore, PeerFetcher, SyncReport, log
 from gulfsec.services.node.finality import FinalityLearner
 from gulfsec.services.node.intake import Intake
@@ -58,8 +55,7 @@ class Sync:
         self.witness = witness
         self.finality = finality
         self.acknowledgements = acknowledgements
-        self.peers = list(peers)
-        self.peer_fetcher = peer_fetcher
+        self.checks = Checks(core, peers, peer_fetcher)
         self.acknowledge = acknowledge
         self.cosign = cosign
         self.last_sync: datetime | None = None
@@ -98,7 +94,7 @@ class Sync:
             core.load()  # an earlier round stopped between extending the tree and storing it
         note_text = core.client.checkpoint()
         answer = core.client.last_answer()
-        accepted = self._accept_checkpoint(note_text, held, report)
+        accepted = self._accept_checkpoint(note_text, answer, held, report)
         if accepted is None:
             return
         checkpoint, signed_note, hub_time = accepted
@@ -110,8 +106,8 @@ class Sync:
             if extended is None:
                 return
             new_ids = extended
-        if not (self._check_own_entries(report, checkpoint, answer)
-                and self._check_peers(checkpoint, note_text, report)):
+        if not (self.checks.own_entries(report, checkpoint, answer)
+                and self.checks.peer_views(checkpoint, note_text, report)):
             core.load()  # refused: forget its leaves; the node stands on what it held
             return
         self._store_checkpoint(checkpoint, note_text, hub_time, start, new_ids)
@@ -125,7 +121,8 @@ class Sync:
 
     # -- the checkpoint ----------------------------------------------------------------------
 
-    def _accept_checkpoint(self, note_text: str, held: NodeCheckpoint | None,
+    def _accept_checkpoint(self, note_text: str, answer: SignedAnswer | None,
+                           held: NodeCheckpoint | None,
                            report: SyncReport) -> tuple[Checkpoint, SignedNote, int] | None:
         core = self.core
         checkpoint, signed = verify_checkpoint(note_text, core.log_key)
@@ -135,13 +132,15 @@ class Sync:
         if hub_time > int(now.timestamp() + core.regime.limits.clock_skew.total_seconds()):
             core.raise_alarm(report, "future_checkpoint",
                              f"checkpoint of size {checkpoint.size} is dated in the future",
-                             {"checkpoint": note_text})
+                             {"checkpoint": note_text,
+                              "checkpoint_answer": None if answer is None else answer.to_json()})
             return None
         if held is None:
             return checkpoint, signed, hub_time
         if checkpoint.size < held.size:
             if core.copy.tree.root(checkpoint.size) != checkpoint.root:
-                self._split_view(report, note_text, held.note, checkpoint.size)
+                self._split_view(report, note_text, held.note, checkpoint.size,
+                                 self.checks.consistency_answer(checkpoint.size, held.size))
             return None
         if checkpoint.size == held.size:
             if checkpoint.root != held.root:
@@ -169,11 +168,15 @@ class Sync:
             uow.repo.set_meta(SHOWN_CHECKPOINT, note_text)
             uow.commit()
 
-    def _split_view(self, report: SyncReport, note: str, other: str, size: int) -> None:
+    def _split_view(self, report: SyncReport, note: str, other: str, size: int,
+                    consistency: dict[str, Any] | None = None) -> None:
+        evidence: dict[str, Any] = {"checkpoint": note, "conflicting_checkpoint": other}
+        if consistency is not None:
+            evidence["consistency_answer"] = consistency
         self.core.raise_alarm(
             report, "split_view",
             f"the hub signed two different trees (at size {size}); both checkpoints are kept "
-            "as evidence", {"checkpoint": note, "conflicting_checkpoint": other})
+            "as evidence", evidence)
 
     # -- the leaves --------------------------------------------------------------------------
 
@@ -202,13 +205,17 @@ class Sync:
             core.load()
             with core.uow() as uow:
                 held = uow.repo.latest_checkpoint()
+            evidence: dict[str, Any] = {
+                "checkpoint": signed.encode(),
+                "held_checkpoint": None if held is None else held.note}
+            if held is not None:
+                evidence["consistency_answer"] = self.checks.consistency_answer(held.size,
+                                                                          checkpoint.size)
             core.raise_alarm(
                 report, "inconsistent_log",
                 f"the entries the hub served do not hash to its checkpoint of size "
                 f"{checkpoint.size}; if they extend a checkpoint the node holds, the hub "
-                "rewrote history",
-                {"checkpoint": signed.encode(),
-                 "held_checkpoint": None if held is None else held.note})
+                "rewrote history", evidence)
             return None
         return new_ids
 
@@ -253,93 +260,3 @@ class Sync:
                     checkpoint.size, checkpoint.root, parse_note(note_text).encode(),
                     hub_time * 1_000_000, micros(core.clock.now()), None, ()))
             uow.commit()
-
-    # -- what others saw ---------------------------------------------------------------------
-
-    def _check_own_entries(self, report: SyncReport, checkpoint: Checkpoint,
-                           answer: SignedAnswer | None) -> bool:
-        """Every entry the hub gave this node a receipt for must be at its index once the tree
-        passes it, and in a checkpoint published by the receipt's promise. False (the
-        checkpoint is refused) when a signed tree holds another entry at that index."""
-        core = self.core
-        tree = core.copy.tree
-        with core.uow() as uow:
-            sent = [o for o in uow.repo.outbox_items() if o.sequenced_idx is not None]
-        ok = True
-        for item in sent:
-            index = item.sequenced_idx
-            assert index is not None
-            receipt = None if item.receipt is None else json.loads(item.receipt)
-            if index < tree.size:
-                if tree.leaf_hash_at(index) == leaf_hash(item.entry_id):
-                    continue
-                size = checkpoint.size
-                core.raise_alarm(
-                    report, "dropped_entry",
-                    f"entry {item.entry_id.hex()} (seq {item.seq}), which the hub's signed "
-                    f"receipt puts at index {index}, is not there in its signed tree of size "
-                    f"{size}: another entry is",
-                    {"entry": item.raw.decode(), "index": index, "receipt": receipt,
-                     "checkpoint": self._note_of(answer),
-                     "leaf_hash": b64encode(tree.leaf_hash_at(index)),
-                     "inclusion_proof": [b64encode(h)
-                                         for h in tree.inclusion_proof(index, size)]})
-                ok = False
-            elif receipt is not None and answer is not None:
-                promised = read_receipt(SignedAnswer.from_json(receipt)).promised_by
-                if answer.when > promised and checkpoint.size <= index:
-                    core.raise_alarm(
-                        report, "dropped_entry",
-                        f"entry {item.entry_id.hex()} (seq {item.seq}): the hub promised, in "
-                        f"its signed receipt, a checkpoint including index {index} by "
-                        f"{format_time(promised)}, and at {format_time(answer.when)} it still "
-                        f"answers a checkpoint of size {checkpoint.size}",
-                        {"entry": item.raw.decode(), "index": index, "receipt": receipt,
-                         "checkpoint_answer": answer.to_json()})
-        return ok
-
-    @staticmethod
-    def _note_of(answer: SignedAnswer | None) -> str | None:
-        return None if answer is None else answer.body.decode("utf-8", "replace")
-
-    def _check_peers(self, checkpoint: Checkpoint, note_text: str, report: SyncReport) -> bool:
-        """Compare with what the peers' nodes were shown; False if a split view shows."""
-        core = self.core
-        if not self.peers or self.peer_fetcher is None:
-            return True
-        ok = True
-        for peer in self.peers:
-            try:
-                other = self.peer_fetcher(peer)
-            except GulfsecError as exc:
-                log.info("%s: peer %s unreachable: %s", core.party, peer, exc.message)
-                continue
-            if not other:
-                continue
-            try:
-                theirs, _ = verify_checkpoint(other, core.log_key)
-            except CheckpointError as exc:
-                log.warning("%s: peer %s sent a bad checkpoint: %s", core.party, peer,
-                            exc.message)
-                continue
-            if theirs.size <= checkpoint.size:
-                consistent = core.copy.tree.root(theirs.size) == theirs.root
-            else:
-                consistent = self._hub_proves(checkpoint, theirs)
-            if not consistent:
-                core.raise_alarm(
-                    report, "split_view",
-                    f"peer {peer} was shown a checkpoint of size {theirs.size} that is not "
-                    f"consistent with this node's view (size {checkpoint.size}); not cosigning",
-                    {"checkpoint": note_text, "conflicting_checkpoint": other, "peer": peer})
-                ok = False
-        return ok
-
-    def _hub_proves(self, ours: Checkpoint, theirs: Checkpoint) -> bool:
-        try:
-            served = self.core.client.consistency(ours.size, theirs.size)
-            proof = [b64decode(h, length=32) for h in served["proof"]]
-            verify_consistency(ours.size, theirs.size, ours.root, theirs.root, proof)
-        except (GulfsecError, KeyError, TypeError, ValueError):
-            return False
-        return True

@@ -1,0 +1,218 @@
+"""Evidence anyone can check: what an alarm proves about the hub, with nothing but the log key.
+
+A node keeps, with each alarm, the signed material it rests on: checkpoints signed by the log
+key, answers of the hub signed by the log key (:mod:`.answers`: receipts, pages of entries,
+proofs), and proofs computed from the node's own tree. ``gulfsec node evidence ALARM_ID`` writes
+it as one JSON file; :func:`verify_evidence` (``gulfsec verify-evidence FILE --log-key KEY``)
+checks it with no access to the hub or the node and says in one line what it proves — or
+raises :class:`~gulfsec.errors.LogVerificationError` saying why it proves nothing.
+
+Each kind of alarm has its check here; what is not listed proves nothing by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from gulfsec.domain.encoding import b64decode, format_time, parse_json
+from gulfsec.domain.keys import VerifierKey
+from gulfsec.errors import GulfsecError, NotProven
+from gulfsec.ledger.answers import SignedAnswer
+from gulfsec.ledger.note import Checkpoint, SignedNote, hub_timestamp, verify_checkpoint
+from gulfsec.ledger.proofs import verify_consistency, verify_inclusion
+from gulfsec.ledger.receipts import Receipt, read_receipt
+from gulfsec.ledger.tree import leaf_hash
+
+FORMAT = "gulfsec-evidence/1"
+
+Evidence = Mapping[str, Any]
+
+
+def _when(seconds: int) -> str:
+    return format_time(datetime.fromtimestamp(seconds, UTC))
+
+
+def _checkpoint(note: Any, log_key: VerifierKey, what: str) -> tuple[Checkpoint, int]:
+    """A checkpoint signed by the log key, and the time the hub signed it."""
+    if not isinstance(note, str):
+        raise NotProven(f"the evidence holds no {what}")
+    checkpoint, signed = verify_checkpoint(note, log_key)
+    return checkpoint, _signed_time(signed, checkpoint, log_key)
+
+
+def _signed_time(signed: SignedNote, checkpoint: Checkpoint, log_key: VerifierKey) -> int:
+    return hub_timestamp(signed, checkpoint, log_key)
+
+
+def _answer(data: Any, log_key: VerifierKey, what: str) -> SignedAnswer:
+    if not isinstance(data, Mapping):
+        raise NotProven(f"the evidence holds no {what}")
+    answer = SignedAnswer.from_json(data)
+    answer.verify(log_key)
+    return answer
+
+
+def _receipt(evidence: Evidence, log_key: VerifierKey) -> Receipt:
+    receipt = read_receipt(_answer(evidence.get("receipt"), log_key, "signed receipt"))
+    return receipt
+
+
+def _answered_checkpoint(answer: SignedAnswer, log_key: VerifierKey) -> Checkpoint:
+    if answer.status != 200 or not answer.target.startswith(("/v1/checkpoint", "/log/checkpoint")):
+        raise NotProven(f"the answer to {answer.target} is not a checkpoint")
+    checkpoint, _ = verify_checkpoint(answer.body.decode("utf-8", "replace"), log_key)
+    return checkpoint
+
+
+def _hashes(data: Any) -> list[bytes]:
+    if not isinstance(data, list):
+        raise NotProven("the evidence holds no proof")
+    return [b64decode(str(h), length=32) for h in data]
+
+
+# -- one check per kind ------------------------------------------------------------------------
+
+
+def _dropped(evidence: Evidence, log_key: VerifierKey) -> str:
+    receipt = _receipt(evidence, log_key)
+    if evidence.get("checkpoint_answer") is not None:
+        answer = _answer(evidence["checkpoint_answer"], log_key, "checkpoint answer")
+        checkpoint = _answered_checkpoint(answer, log_key)
+        if answer.when <= receipt.promised_by or checkpoint.size > receipt.index:
+            raise NotProven("the checkpoint was answered before the promise ran out, or it "
+                            "holds the index")
+        return (f"the hub promised, signed, to publish entry {receipt.entry_id} at index "
+                f"{receipt.index} by {format_time(receipt.promised_by)}, and at "
+                f"{format_time(answer.when)} it still answered a signed tree of "
+                f"{checkpoint.size} entries")
+    checkpoint, _ = _checkpoint(evidence.get("checkpoint"), log_key, "signed checkpoint")
+    held = b64decode(str(evidence.get("leaf_hash")), length=32)
+    index = receipt.index
+    verify_inclusion(held, index, checkpoint.size, _hashes(evidence.get("inclusion_proof")),
+                     checkpoint.root)
+    if held == leaf_hash(bytes.fromhex(receipt.entry_id)):
+        raise NotProven(f"the signed tree holds entry {receipt.entry_id} at index {index}")
+    return (f"the hub's signed receipt puts entry {receipt.entry_id} at index {index}, but its "
+            f"signed tree of {checkpoint.size} entries holds another entry there")
+
+
+def _bad_receipt(evidence: Evidence, log_key: VerifierKey) -> str:
+    receipt = _receipt(evidence, log_key)
+    answer = _answer(evidence.get("checkpoint_answer"), log_key, "checkpoint answer")
+    checkpoint = _answered_checkpoint(answer, log_key)
+    if answer.time < receipt.answer.time or checkpoint.size > receipt.index:
+        raise NotProven("the hub's checkpoint holds the receipt's index")
+    return (f"the hub signed a receipt at {format_time(receipt.answer.when)} putting entry "
+            f"{receipt.entry_id} at index {receipt.index}, then at {format_time(answer.when)} "
+            f"answered a signed tree of only {checkpoint.size} entries")
+
+
+def _split_view(evidence: Evidence, log_key: VerifierKey) -> str:
+    first, _ = _checkpoint(evidence.get("checkpoint"), log_key, "signed checkpoint")
+    other_note = evidence.get("conflicting_checkpoint") or evidence.get("cosigned_checkpoint") \
+        or evidence.get("held_checkpoint") or evidence.get("earlier_checkpoint")
+    second, _ = _checkpoint(other_note, log_key, "second signed checkpoint")
+    if first.size == second.size:
+        if first.root == second.root:
+            raise NotProven("the two checkpoints are the same tree")
+        return (f"the hub signed two different trees of {first.size} entries "
+                f"(roots {first.root.hex()[:16]}… and {second.root.hex()[:16]}…)")
+    old, new = sorted((first, second), key=lambda c: c.size)
+    return _inconsistent(evidence, log_key, old, new)
+
+
+def _inconsistent(evidence: Evidence, log_key: VerifierKey, old: Checkpoint,
+                  new: Checkpoint) -> str:
+    """Two signed trees of different sizes, and the hub's signed answer when asked to prove
+    that the larger extends the smaller."""
+    answer = _answer(evidence.get("consistency_answer"), log_key, "signed consistency answer")
+    expected = f"/v1/proof/consistency?old={old.size}&new={new.size}"
+    if answer.target != expected:
+        raise NotProven(f"the consistency answer is to {answer.target}, not {expected}")
+    if answer.status != 200:
+        return (f"the hub signed trees of {old.size} and {new.size} entries and, asked to "
+                f"prove the larger extends the smaller, refused ({answer.status}) at "
+                f"{format_time(answer.when)}")
+    try:
+        body = parse_json(answer.body)
+        proof = [b64decode(str(h), length=32) for h in body["proof"]]
+        verify_consistency(old.size, new.size, old.root, new.root, proof)
+    except (GulfsecError, KeyError, TypeError, ValueError):
+        return (f"the hub signed trees of {old.size} and {new.size} entries and, asked to "
+                f"prove the larger extends the smaller, answered a proof that fails "
+                f"(at {format_time(answer.when)})")
+    raise NotProven(f"the hub proved the tree of {new.size} extends the tree of {old.size}")
+
+
+def _inconsistent_log(evidence: Evidence, log_key: VerifierKey) -> str:
+    new, _ = _checkpoint(evidence.get("checkpoint"), log_key, "signed checkpoint")
+    old, _ = _checkpoint(evidence.get("held_checkpoint"), log_key, "earlier signed checkpoint")
+    if old.size == new.size:
+        return _split_view({**evidence, "conflicting_checkpoint": evidence["held_checkpoint"]},
+                           log_key)
+    return _inconsistent(evidence, log_key, *sorted((old, new), key=lambda c: c.size))
+
+
+def _backdated(evidence: Evidence, log_key: VerifierKey) -> str:
+    later, later_time = _checkpoint(evidence.get("checkpoint"), log_key, "signed checkpoint")
+    earlier, earlier_time = _checkpoint(evidence.get("earlier_checkpoint"), log_key,
+                                        "earlier signed checkpoint")
+    if later.size <= earlier.size or later_time >= earlier_time:
+        raise NotProven("the larger tree is not dated before the smaller one")
+    return (f"the hub dated its signed tree of {later.size} entries {_when(later_time)}, "
+            f"before its tree of {earlier.size} entries ({_when(earlier_time)})")
+
+
+def _future(evidence: Evidence, log_key: VerifierKey) -> str:
+    answer = _answer(evidence.get("checkpoint_answer"), log_key, "checkpoint answer")
+    checkpoint = _answered_checkpoint(answer, log_key)
+    _, signed_at = _checkpoint(answer.body.decode("utf-8", "replace"), log_key, "checkpoint")
+    if signed_at <= answer.time:
+        raise NotProven("the checkpoint is not dated after the answer that served it")
+    return (f"the hub served at {format_time(answer.when)} a signed tree of {checkpoint.size} "
+            f"entries it dated {_when(signed_at)}, in its own future")
+
+
+CHECKS: Mapping[str, Callable[[Evidence, VerifierKey], str]] = {
+    "dropped_entry": _dropped,
+    "bad_receipt": _bad_receipt,
+    "split_view": _split_view,
+    "inconsistent_log": _inconsistent_log,
+    "backdated_checkpoint": _backdated,
+    "future_checkpoint": _future,
+}
+"""What each kind of alarm can prove by itself."""
+
+
+def verify_evidence(document: Any, log_key: VerifierKey) -> str:
+    """Check an evidence file (:func:`evidence_document`) with the log key alone; one line
+    saying what it proves, or :class:`NotProven`."""
+    if not isinstance(document, Mapping) or document.get("format") != FORMAT:
+        raise NotProven(f"not a {FORMAT} file")
+    kind = document.get("kind")
+    check = CHECKS.get(str(kind))
+    if check is None:
+        raise NotProven(f"an alarm of kind {kind!r} carries no evidence a third party can "
+                        "check with the log key alone")
+    evidence = document.get("evidence")
+    if not isinstance(evidence, Mapping):
+        raise NotProven("the file holds no evidence")
+    if document.get("log_key") not in (None, log_key.encode()):
+        raise NotProven("the evidence names another log key")
+    try:
+        return f"proven: {check(evidence, log_key)}"
+    except NotProven:
+        raise
+    except (GulfsecError, KeyError, TypeError, ValueError) as exc:
+        message = exc.message if isinstance(exc, GulfsecError) else str(exc)
+        raise NotProven(f"the evidence does not check out: {message}") from None
+
+
+def evidence_document(kind: str, message: str, evidence: Evidence, *, party: str,
+                      raised_at: str, log_key: VerifierKey) -> dict[str, Any]:
+    """An alarm as one self-contained file."""
+    return {"format": FORMAT, "kind": kind, "message": message, "party": party,
+            "raised_at": raised_at, "log_origin": log_key.name, "log_key": log_key.encode(),
+            "evidence": dict(evidence)}
