@@ -19,8 +19,12 @@ import pytest
 from support.lying_hub import Asked, Served
 from support.processes import NodeProcess, ProcessNetwork, wait_until
 
+from gulfsec.adapters.hubclient import HubClient
 from gulfsec.domain.encoding import format_time
 from gulfsec.domain.entry import parse_signed_entry
+from gulfsec.domain.keys import SigningKey
+from gulfsec.errors import RemoteError
+from gulfsec.services.participant import registration_request, submit_draft
 
 pytestmark = pytest.mark.slow
 
@@ -112,3 +116,66 @@ def test_a_receipt_for_an_index_holding_another_entry_is_caught_and_proven(
     line = evidence_line(net, irn, found[0]["id"], tmp_path)
     assert line.startswith("proven: the hub's signed receipt puts entry"), line
     assert "holds another entry there" in line
+
+
+# -- keys in a party's name --------------------------------------------------------------------
+
+
+def test_a_key_registered_in_a_partys_name_before_it_sets_up_is_impersonation(
+        net: ProcessNetwork, tmp_path: Path) -> None:
+    """QAT asks to join; the secretariat, dishonest, admits a key of its own making instead.
+    QAT's node cannot read a thing (its key is not the party's in the log), yet it sees from
+    the hub's signed list of keys that a key holds its name, and proves it."""
+    qat = NodeProcess("QAT", tmp_path / "node-QAT", net.databases.new("node-QAT"))
+    try:
+        qat.cli("node", "init", "--party", "QAT", "--hub", net.hub.url, "--log-key",
+                str(net.hub.log_vkey_path))
+        forged = SigningKey.generate("QAT")
+        with HubClient(net.hub.url) as client:
+            client.submit(registration_request(forged, "QAT", datetime.now(UTC))
+                          .countersigned(net.hub.secretariat_key()).raw)
+        pending = net.hub_cli("hub", "pending", "--hub", net.hub.url)
+        assert "QAT" in pending and f"already holds key {forged.key_id_hex}" in pending
+        qat.start()
+        found = wait_until(lambda: [a for a in alarms(qat) if a["kind"] == "impersonation"],
+                           30, "QAT's node to see a key in its name")
+        assert forged.key_id_hex in found[0]["message"]
+        line = evidence_line(net, qat, found[0]["id"], tmp_path)
+        assert line.startswith("proven: the hub listed, signed, at "), line
+        assert f"key {forged.key_id_hex} as QAT's active key" in line
+    finally:
+        qat.close()
+
+
+def test_a_party_whose_key_the_secretariat_revoked_still_reads_what_concerns_it(
+        net: ProcessNetwork, tmp_path: Path) -> None:
+    """The secretariat revokes RUS's key. RUS's node, with the revoked key, can still read
+    what concerns it — the revocation, and what was signed in its name — and proves that the
+    revocation was not its own; it reads nothing else."""
+    rus = net.nodes["RUS"]
+    rus_key = rus.key()
+    draft = tmp_path / "to-irn.json"
+    draft.write_text(json.dumps({"form": "message@1", "audience": ["IRN"],
+                                 "body": {"subject": "Before the revocation", "text": "t"}}))
+    rus.cli("node", "send", str(draft))
+    net.settle()
+    sec = net.hub.secretariat_key()
+    with HubClient(net.hub.url, party="SEC", key=sec) as client:
+        submit_draft(client, sec, "SEC", {
+            "form": "key-revocation@1", "audience": "all", "refs": [],
+            "body": {"party": "RUS", "key": rus_key.key_id_hex, "reason": "lost"}},
+            datetime.now(UTC))
+    found = wait_until(lambda: [a for a in alarms(rus) if a["kind"] == "impersonation"], 30,
+                       "RUS's node to see its key revoked by someone else")
+    assert "revocation of RUS's key" in found[0]["message"]
+    line = evidence_line(net, rus, found[0]["id"], tmp_path)
+    assert "a revocation of RUS's key signed by SEC's key" in line, line
+    with HubClient(net.hub.url, party="RUS", key=rus_key) as client:
+        assert client.party_status()["key_active"] is False
+        readable = client.entries(limit=1000)["entries"]
+        assert readable and all(e["entry"]["entry"]["sender"] == "RUS"
+                                or e["entry"]["entry"]["form"].startswith("key-")
+                                for e in readable)
+        with pytest.raises(RemoteError) as refused:
+            client.compliance()
+        assert refused.value.status == 403

@@ -9,7 +9,9 @@ from starlette.concurrency import run_in_threadpool
 
 from gulfsec.api.signing import PARTY_STATE
 from gulfsec.domain.request_auth import RequestCredentials
+from gulfsec.errors import AccessDenied
 from gulfsec.services.hub import Hub
+from gulfsec.services.hub.hub import Reader
 
 
 def get_hub(request: Request) -> Hub:
@@ -30,17 +32,29 @@ def request_target(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
-async def current_party(request: Request, hub: HubDep) -> str:
-    """The party a signed request speaks for (401 if unsigned or not verifiable)."""
+async def current_reader(request: Request, hub: HubDep) -> Reader:
+    """Who a signed request speaks for (401 if unsigned or not verifiable); with a key the
+    party no longer holds, a limited reader."""
     creds = RequestCredentials.from_headers(
         {k.lower(): v for k, v in request.headers.items()}
     )
     body = await request.body()
-    party = await run_in_threadpool(
+    reader = await run_in_threadpool(
         hub.authenticate, creds, request.method, request_target(request), body
     )
-    setattr(request.state, PARTY_STATE, party)  # the answer is signed as given to this party
-    return party
+    setattr(request.state, PARTY_STATE, reader.party)  # the answer is signed as given to it
+    return reader
+
+
+CurrentReader = Annotated[Reader, Depends(current_reader)]
+
+
+async def current_party(reader: CurrentReader) -> str:
+    """The party a signed request speaks for, with a key it still holds (403 otherwise)."""
+    if reader.limited:
+        raise AccessDenied(f"{reader.party}'s key is no longer active: with it, it reads only "
+                           "its own entries and the key entries")
+    return reader.party
 
 
 CurrentParty = Annotated[str, Depends(current_party)]

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from gulfsec import __version__
-from gulfsec.api.deps import MAX_INT, CurrentParty, HubDep
+from gulfsec.api.deps import MAX_INT, CurrentParty, CurrentReader, HubDep
 from gulfsec.api.errors import install_error_handlers, public_error
 from gulfsec.api.signing import SignedAnswers
 from gulfsec.api.timing import ServerTiming
@@ -187,7 +187,7 @@ async def submit_batch(request: Request, hub: HubDep) -> dict[str, Any]:
 @router.get("/entries", summary="Entries the caller may read, after an index, oldest first")
 def list_entries(
     hub: HubDep,
-    party: CurrentParty,
+    party: CurrentReader,
     after: Annotated[int, Query(ge=-1, le=MAX_INT)] = -1,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     format: Annotated[Literal["json", "raw"], Query(
@@ -203,7 +203,7 @@ def list_entries(
 
 
 @router.get("/entries/{entry_id}", summary="One entry, if the caller may read it")
-def read_entry(entry_id: str, hub: HubDep, party: CurrentParty) -> dict[str, Any]:
+def read_entry(entry_id: str, hub: HubDep, party: CurrentReader) -> dict[str, Any]:
     return _entry_json(hub.read_entry(party, entry_id))
 
 
@@ -212,7 +212,7 @@ def read_entry(entry_id: str, hub: HubDep, party: CurrentParty) -> dict[str, Any
 def entry_proof(
     entry_id: str,
     hub: HubDep,
-    party: CurrentParty,
+    party: CurrentReader,
     size: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
 ) -> dict[str, Any]:
     item = hub.read_entry(party, entry_id)
@@ -312,8 +312,8 @@ def pending_registrations(hub: HubDep) -> dict[str, Any]:
 
 
 @router.get("/me", summary="The caller's next sequence number and active key")
-def me(hub: HubDep, party: CurrentParty) -> dict[str, object]:
-    return hub.party_status(party)
+def me(hub: HubDep, reader: CurrentReader) -> dict[str, object]:
+    return {**hub.party_status(reader.party), "key_active": not reader.limited}
 
 
 @router.get("/compliance", summary="Compliance findings over the entries the caller may read",

@@ -122,6 +122,10 @@ def hub_pending(hub_url: str) -> None:
     for item in items:
         click.echo(f"{item['party']}  key {item['key_id']}  received {item['received_at']}")
         click.echo(f"      fingerprint {item['fingerprint']}")
+        if item.get("superseded_by"):
+            click.echo(f"      WARNING: {item['party']} already holds key {item['superseded_by']}, "
+                       "not this one: if the party did not register that key, it was "
+                       "registered in its name")
 
 
 @hub.group("user", cls=GulfsecGroup)

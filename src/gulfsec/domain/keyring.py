@@ -68,6 +68,14 @@ class Keyring:
                 return record
         return None
 
+    def resolve_ever(self, party: str, kid: str) -> tuple[VerifierKey, bool]:
+        """A key the party holds or once held, and whether it is still active (UnknownKey if
+        it never held it)."""
+        record = self._records.get((party, kid))
+        if record is None:
+            raise UnknownKey(f"{party} has no registered key {kid}")
+        return record.key, record.active
+
     def resolve(self, party: str, kid: str) -> VerifierKey:
         record = self._records.get((party, kid))
         if record is None:

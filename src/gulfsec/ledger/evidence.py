@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gulfsec.domain.encoding import b64decode, format_time, parse_json
+from gulfsec.domain.entry import parse_signed_entry
+from gulfsec.domain.forms.keys import REGISTRATION, REVOCATION, ROTATION
 from gulfsec.domain.keys import VerifierKey
 from gulfsec.errors import GulfsecError, NotProven
 from gulfsec.ledger.answers import SignedAnswer
@@ -175,7 +177,66 @@ def _future(evidence: Evidence, log_key: VerifierKey) -> str:
             f"entries it dated {_when(signed_at)}, in its own future")
 
 
+def impersonation_statement(party: str, entry_id: str) -> bytes:
+    """What a party's key signs to say it did not sign a key entry in its name."""
+    return f"gulfsec/impersonation/v1\n{party}\n{entry_id}\n".encode()
+
+
+def _listed_in_my_name(evidence: Evidence, log_key: VerifierKey) -> str:
+    """The hub's signed list of keys holds, as a party's active key, one the party's own key
+    says it did not register."""
+    answer = _answer(evidence.get("keys_answer"), log_key, "signed list of keys")
+    if answer.target != "/v1/keys" or answer.status != 200:
+        raise NotProven("the answer is not the hub's list of keys")
+    party_key = VerifierKey.parse(str(evidence.get("party_key")))
+    party, kid = party_key.name, str(evidence.get("key_id"))
+    statement = b64decode(str(evidence.get("statement")), length=64)
+    if not party_key.verify(impersonation_statement(party, f"key:{kid}"), statement):
+        raise NotProven(f"the statement is not signed by {party}'s key")
+    listed = parse_json(answer.body)
+    found = [k for k in listed if isinstance(k, dict) and k.get("party") == party
+             and k.get("key_id") == kid and k.get("revoked_at") is None]
+    if not found or kid == party_key.key_id_hex:
+        raise NotProven(f"the hub's list does not hold another active key for {party}")
+    return (f"the hub listed, signed, at {format_time(answer.when)} key {kid} as {party}'s "
+            f"active key; {party}'s key {party_key.key_id_hex} (fingerprint "
+            f"{party_key.fingerprint}) states it did not register it")
+
+
+def _impersonation(evidence: Evidence, log_key: VerifierKey) -> str:
+    if evidence.get("keys_answer") is not None:
+        return _listed_in_my_name(evidence, log_key)
+    checkpoint, _ = _checkpoint(evidence.get("checkpoint"), log_key, "signed checkpoint")
+    signed = parse_signed_entry(str(evidence.get("entry", "")).encode(), max_bytes=1 << 20)
+    index = int(evidence["index"])
+    verify_inclusion(leaf_hash(signed.id), index, checkpoint.size,
+                     _hashes(evidence.get("inclusion_proof")), checkpoint.root)
+    party_key = VerifierKey.parse(str(evidence.get("party_key")))
+    party = party_key.name
+    statement = b64decode(str(evidence.get("statement")), length=64)
+    if not party_key.verify(impersonation_statement(party, signed.id_hex), statement):
+        raise NotProven(f"the statement is not signed by {party}'s key")
+    entry, body = signed.entry, signed.entry.body
+    if entry.form in (REGISTRATION, ROTATION):
+        named = body.get("party", entry.sender)
+        if named != party or body.get("vkey") == party_key.encode():
+            raise NotProven(f"the entry does not register another key for {party}")
+        what = "registers" if entry.form == REGISTRATION else "rotates to"
+        return (f"the log holds at index {index} (signed tree of {checkpoint.size}) an entry "
+                f"that {what} a key for {party} other than the key {party_key.key_id_hex} "
+                f"(fingerprint {party_key.fingerprint}), whose holder states it did not sign it")
+    if entry.form == REVOCATION and body.get("party") == party:
+        if entry.sender == party and entry.key == party_key.key_id_hex:
+            raise NotProven(f"{party}'s own key signed the revocation")
+        return (f"the log holds at index {index} (signed tree of {checkpoint.size}) a "
+                f"revocation of {party}'s key signed by {entry.sender}'s key {entry.key}, not "
+                f"by {party}'s key {party_key.key_id_hex}, whose holder states it did not sign "
+                "it")
+    raise NotProven(f"the entry is not a key entry in {party}'s name")
+
+
 CHECKS: Mapping[str, Callable[[Evidence, VerifierKey], str]] = {
+    "impersonation": _impersonation,
     "dropped_entry": _dropped,
     "bad_receipt": _bad_receipt,
     "split_view": _split_view,

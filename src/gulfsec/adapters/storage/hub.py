@@ -262,19 +262,19 @@ class HubRepository:
         rows = self.conn.execute(sa.select(audience.c.party).where(audience.c.idx == index))
         return sorted(r.party for r in rows)
 
-    def visible_entries(self, party: str, after: int, limit: int) -> list[StoredEntry]:
-        """Entries ``party`` may read with index > ``after``, oldest first."""
-        addressed = sa.select(audience.c.idx).where(audience.c.party == party)
+    def visible_entries(self, party: str, after: int, limit: int, *,
+                        limited: bool = False) -> list[StoredEntry]:
+        """Entries ``party`` may read with index > ``after``, oldest first. ``limited``: only
+        its own entries and the key entries (what a key it no longer holds may read)."""
+        if limited:
+            visible = sa.or_(entries.c.sender == party, entries.c.form.startswith("key-"))
+        else:
+            addressed = sa.select(audience.c.idx).where(audience.c.party == party)
+            visible = sa.or_(entries.c.audience_all.is_(True), entries.c.sender == party,
+                             entries.c.idx.in_(addressed))
         query = (
             sa.select(*_ENTRY_COLUMNS)
-            .where(
-                entries.c.idx > after,
-                sa.or_(
-                    entries.c.audience_all.is_(True),
-                    entries.c.sender == party,
-                    entries.c.idx.in_(addressed),
-                ),
-            )
+            .where(entries.c.idx > after, visible)
             .order_by(entries.c.idx)
             .limit(limit)
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Future
+from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
@@ -42,7 +43,21 @@ from gulfsec.services.shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger("gulfsec.hub")
 
-__all__ = ["Hub", "ReadEntry", "Receipt"]
+KEY_FORMS = "key-"
+"""The prefix of the key forms' ids: what a party reads with a key it no longer holds."""
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who is reading: a party, and whether with a key it no longer holds (``limited``)."""
+
+    party: str
+    limited: bool = False
+
+    def __str__(self) -> str:
+        return self.party
+
+__all__ = ["Hub", "ReadEntry", "Reader", "Receipt"]
 
 
 class Hub:
@@ -131,15 +146,18 @@ class Hub:
     # -- who is asking ---------------------------------------------------------------------
 
     def authenticate(self, creds: RequestCredentials, method: str, target: str,
-                     body: bytes) -> str:
-        """Check a signed request; return the party it speaks for."""
+                     body: bytes) -> Reader:
+        """Check a signed request; the party it speaks for. A key the party no longer holds
+        (rotated out, or revoked — by itself or by the secretariat) still reads, but only what
+        concerns the party's own keys and entries (:attr:`Reader.limited`): a party must always
+        be able to see what was done in its name, and a stolen key reads nothing else."""
         try:
             with self.state.lock:
-                key = self.state.keyring.resolve(creds.party, creds.key_id)
+                key, active = self.state.keyring.resolve_ever(creds.party, creds.key_id)
         except EntryError as exc:
             raise AuthError(f"request key: {exc.message}") from None
         creds.check(key, method, target, body, self.clock.now(), self.regime.limits.clock_skew)
-        return creds.party
+        return Reader(creds.party, limited=not active)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -149,18 +167,26 @@ class Hub:
             raise NotFound("the log is empty: no checkpoint yet")
         return cp
 
-    def _visible(self, stored: StoredEntry | None, party: str, audience: list[str] | None,
-                 what: str) -> ReadEntry:
+    def _visible(self, stored: StoredEntry | None, reader: Reader,
+                 audience: list[str] | None, what: str) -> ReadEntry:
         # An outsider learns nothing: not even whether the entry exists.
-        if stored is None or not (
-            audience is None or party == stored.sender or party in audience
-        ):
+        party = reader.party
+        if reader.limited:
+            visible = stored is not None and (party == stored.sender
+                                              or stored.form.startswith(KEY_FORMS))
+        else:
+            visible = stored is not None and (
+                audience is None or party == stored.sender or party in audience)
+        if stored is None or not visible:
             raise NotFound(f"no entry {what} visible to {party}")
         return ReadEntry(stored.index, stored.entry_id.hex(), stored.raw,
                          from_micros(stored.sequenced_at),
                          self.state.finality.final_at(stored.index))
 
-    def read_entry(self, party: str, entry_id: str) -> ReadEntry:
+    def read_entry(self, reader: str | Reader, entry_id: str) -> ReadEntry:
+        """One entry ``reader`` (a party, or a :class:`Reader`) may read; NotFound else."""
+        reader = reader if isinstance(reader, Reader) else Reader(reader)
+        party = reader.party
         try:
             eid = bytes.fromhex(entry_id)
         except ValueError:
@@ -170,15 +196,18 @@ class Hub:
             if stored is None or stored.index >= self.state.size:
                 raise NotFound(f"no entry {entry_id} visible to {party}")
             aud = uow.repo.audience_of(stored.index)
-        return self._visible(stored, party, aud, entry_id)
+        return self._visible(stored, reader, aud, entry_id)
 
-    def list_entries(self, party: str, after: int, limit: int) -> list[ReadEntry]:
+    def list_entries(self, reader: str | Reader, after: int, limit: int) -> list[ReadEntry]:
+        """Entries ``reader`` may read after index ``after``, oldest first."""
+        reader = reader if isinstance(reader, Reader) else Reader(reader)
         limit = max(1, min(limit, 1000))
         size = self.state.size
         if after >= size - 1:
             return []  # also keeps indexes beyond any database integer out of the query
         with UnitOfWork(self.engine) as uow:
-            rows = uow.repo.visible_entries(party, after, limit)
+            rows = uow.repo.visible_entries(reader.party, after, limit,
+                                            limited=reader.limited)
         return [
             ReadEntry(r.index, r.entry_id.hex(), r.raw, from_micros(r.sequenced_at),
                       self.state.finality.final_at(r.index))

@@ -75,20 +75,28 @@ class Registrations:
         return added
 
     def pending(self) -> list[dict[str, object]]:
-        """Registrations waiting for the secretariat, with the fingerprints to compare."""
+        """Registrations waiting for the secretariat, with the fingerprints to compare.
+
+        A registration is never dropped from the list silently: if the party holds another
+        key by now (the secretariat admitted another registration in its name), it stays,
+        with ``superseded_by`` naming the key the log holds instead — what the party, and
+        everyone, must be able to see.
+        """
         with UnitOfWork(self.engine) as uow:
             rows = uow.repo.pending_registrations()
         out: list[dict[str, object]] = []
         for party, key_id, raw, received in rows:
             with self.state.lock:
-                if self.state.keyring.active_key(party) is not None:
-                    continue
+                active = self.state.keyring.active_key(party)
+            if active is not None and active.key.key_id_hex == key_id:
+                continue  # admitted
             signed = parse_signed_entry(raw, max_bytes=self.regime.limits.max_entry_bytes)
             reg = get_form(REGISTRATION).parse(signed.entry.body)
             assert isinstance(reg, KeyRegistration)
             out.append({"party": party, "key_id": key_id, "vkey": reg.vkey,
                         "fingerprint": VerifierKey.parse(reg.vkey).fingerprint,
                         "received_at": format_time(from_micros(received)),
+                        "superseded_by": None if active is None else active.key.key_id_hex,
                         "entry": signed.to_json()})
         return out
 

@@ -26,6 +26,7 @@ from gulfsec.errors import EntryTooLarge, GulfsecError, LogVerificationError, Ma
 from gulfsec.ledger.note import Checkpoint
 from gulfsec.ledger.tree import leaf_hash
 from gulfsec.services.node.core import NodeCore, SyncReport
+from gulfsec.services.node.impersonation import impersonation, raise_impersonation
 from gulfsec.services.shared.time import micros
 
 PAGE = 500
@@ -104,6 +105,9 @@ class Intake:
                 claimed.append(format_time(signed.entry.time))
                 if core.copy.keyring.changed_by(signed):
                     core.copy.keyring.apply(signed, stored.index)
+                    why = impersonation(core, signed)
+                    if why is not None:
+                        raise_impersonation(core, uow.repo, report, signed, stored.index, why)
                 core.copy.last_seq[signed.entry.sender] = signed.entry.seq
                 for hook in self.on_stored:
                     hook(signed, stored.index)

@@ -38,6 +38,7 @@ from gulfsec.services.node.acknowledgements import Acknowledgements
 from gulfsec.services.node.checks import Checks
 from gulfsec.services.node.core import SHOWN_CHECKPOINT, NodeCore, PeerFetcher, SyncReport, log
 from gulfsec.services.node.finality import FinalityLearner
+from gulfsec.services.node.impersonation import check_keys_in_my_name
 from gulfsec.services.node.intake import Intake
 from gulfsec.services.node.outbox import Outbox
 from gulfsec.services.node.witness import Witness
@@ -86,6 +87,7 @@ class Sync:
 
     def _round(self, report: SyncReport) -> None:
         core = self.core
+        check_keys_in_my_name(core, report)
         self.outbox.flush()
         with core.uow() as uow:
             held = uow.repo.latest_checkpoint()
