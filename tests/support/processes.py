@@ -121,6 +121,8 @@ class ServedProcess:
     """``hub`` or ``node``: the command group that serves it."""
 
     def __init__(self, name: str, data_dir: Path, database_url: str, port: int | None) -> None:
+        self.regime_path: Path | None = None
+        """Another regime file than the packaged one, for the process and its commands."""
         self.name = name
         self.data_dir = data_dir
         self.database_url = database_url
@@ -134,10 +136,12 @@ class ServedProcess:
     @property
     def env(self) -> dict[str, str]:
         """The process's whole environment: no ``GULFSEC_*`` setting but its own."""
+        regime = {} if self.regime_path is None else {
+            "GULFSEC_REGIME_PATH": str(self.regime_path)}
         return clean_env(GULFSEC_DATA_DIR=str(self.data_dir),
                          GULFSEC_DATABASE_URL=self.database_url,
                          GULFSEC_PASSPHRASE=PASSPHRASE, GULFSEC_LOG_LEVEL="warning",
-                         **self.settings())
+                         **regime, **self.settings())
 
     def settings(self) -> dict[str, str]:
         """The ``GULFSEC_*`` settings of this role, beside the data directory and database."""
@@ -346,9 +350,11 @@ class ProcessNetwork:
 
     def __init__(self, root: Path, kind: Kind, parties: Sequence[str], *,
                  peers: Mapping[str, Sequence[str]] | None = None, batch_delay_ms: int = 10,
-                 sync_interval_ms: int = 250, fronts: bool = False) -> None:
+                 sync_interval_ms: int = 250, fronts: bool = False,
+                 regime: Path | None = None) -> None:
         """With ``fronts``, each node reaches the hub through a :class:`LyingHub` of its own
-        (``self.fronts[party]``), which tells the truth until a test makes it lie."""
+        (``self.fronts[party]``), which tells the truth until a test makes it lie. ``regime``:
+        another regime file for the hub and every node."""
         self.root = root
         self.with_fronts = fronts
         self.fronts: dict[str, LyingHub] = {}
@@ -371,6 +377,8 @@ class ProcessNetwork:
             raise
         for party, others in (peers or {}).items():
             self.nodes[party].peers = [self.nodes[other].url for other in others]
+        for process in (self.hub, *self.nodes.values()):
+            process.regime_path = regime
 
     def __enter__(self) -> ProcessNetwork:
         try:

@@ -67,9 +67,20 @@ ReaderDep = Depends(require_reader)
 router = APIRouter(prefix="/v1")
 
 
-@router.get("/status", summary="The node's party, sync state, and counts")
+@router.get("/status", summary="The node's party and how far it follows the log; with the "
+            "node's API token or a delegate's session, its counts, alarms and peers")
 def status(request: Request) -> dict[str, Any]:
-    return _get_node(request).status()
+    node = _get_node(request)
+    if not _presents_credentials(request):
+        return node.public_status()
+    require_reader(request)  # a wrong token or session is a 401, not a quieter answer
+    return node.status()
+
+
+def _presents_credentials(request: Request) -> bool:
+    cookie: str | None = request.app.state.session_cookie
+    return bool(request.headers.get("authorization")
+                or (cookie is not None and request.cookies.get(cookie)))
 
 
 @router.get("/witness", summary="The checkpoint this node was shown and the one it cosigned")

@@ -177,6 +177,18 @@ def _future(evidence: Evidence, log_key: VerifierKey) -> str:
             f"entries it dated {_when(signed_at)}, in its own future")
 
 
+def _stale(evidence: Evidence, log_key: VerifierKey) -> str:
+    larger, signed_at = _checkpoint(evidence.get("peer_checkpoint"), log_key,
+                                    "the peer's signed checkpoint")
+    answer = _answer(evidence.get("checkpoint_answer"), log_key, "checkpoint answer")
+    served = _answered_checkpoint(answer, log_key)
+    if served.size >= larger.size or answer.time <= signed_at:
+        raise NotProven("the hub answered no older tree after signing the larger one")
+    return (f"the hub signed a tree of {larger.size} entries at {_when(signed_at)}, and "
+            f"{answer.time - signed_at} s later ({format_time(answer.when)}) answered a tree "
+            f"of only {served.size}")
+
+
 def impersonation_statement(party: str, entry_id: str) -> bytes:
     """What a party's key signs to say it did not sign a key entry in its name."""
     return f"gulfsec/impersonation/v1\n{party}\n{entry_id}\n".encode()
@@ -236,6 +248,7 @@ def _impersonation(evidence: Evidence, log_key: VerifierKey) -> str:
 
 
 CHECKS: Mapping[str, Callable[[Evidence, VerifierKey], str]] = {
+    "stale_view": _stale,
     "impersonation": _impersonation,
     "dropped_entry": _dropped,
     "bad_receipt": _bad_receipt,

@@ -9,8 +9,11 @@ a consistency proof.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from gulfsec.domain.encoding import b64decode, b64encode, format_time
@@ -22,11 +25,40 @@ from gulfsec.errors import (
     TransportError,
 )
 from gulfsec.ledger.answers import SignedAnswer
-from gulfsec.ledger.note import Checkpoint, verify_checkpoint
+from gulfsec.ledger.note import Checkpoint, SignedNote, hub_timestamp, verify_checkpoint
 from gulfsec.ledger.proofs import verify_consistency
 from gulfsec.ledger.receipts import read_receipt
 from gulfsec.ledger.tree import leaf_hash
 from gulfsec.services.node.core import NodeCore, PeerFetcher, SyncReport, log
+
+PROVEN_FORKS = "proven_forks"
+"""Meta key: fingerprints of the checkpoints proven to fork from this node's log."""
+
+
+def _fingerprint(note: str) -> str:
+    return hashlib.sha256(note.encode()).hexdigest()
+
+
+@dataclass
+class PeerSeen:
+    """What this node knows of one peer's reachability."""
+
+    peer: str
+    last_ok: datetime | None = None
+    last_size: int | None = None
+    error: str | None = None
+    error_at: datetime | None = None
+
+    def answered(self, now: datetime, size: int | None) -> None:
+        self.last_ok, self.last_size, self.error, self.error_at = now, size, None, None
+
+    def failed(self, now: datetime, error: str) -> None:
+        self.error, self.error_at = error, now
+
+    def view(self) -> dict[str, Any]:
+        return {"peer": self.peer, "reachable": self.error is None and self.last_ok is not None,
+                "last_answer": None if self.last_ok is None else format_time(self.last_ok),
+                "size": self.last_size, "error": self.error}
 
 
 class Checks:
@@ -35,6 +67,8 @@ class Checks:
         self.core = core
         self.peers = list(peers)
         self.peer_fetcher = peer_fetcher
+        self.seen: dict[str, PeerSeen] = {}
+        self.started = core.clock.now()
 
     def consistency_answer(self, old: int, new: int) -> dict[str, Any] | None:
         """The hub's signed answer when asked to prove the tree of ``new`` extends the tree
@@ -95,43 +129,107 @@ class Checks:
     def _note_of(answer: SignedAnswer | None) -> str | None:
         return None if answer is None else answer.body.decode("utf-8", "replace")
 
-    def peer_views(self, checkpoint: Checkpoint, note_text: str, report: SyncReport) -> bool:
-        """Compare with what the peers' nodes were shown; False if a split view shows."""
+    def peer_views(self, checkpoint: Checkpoint, note_text: str, report: SyncReport,
+                   answer: SignedAnswer | None = None) -> bool:
+        """Compare with what the peers' nodes were shown. False (do not cosign) if a peer was
+        shown a fork not yet proven; a fork proven before stands as an alarm and no longer
+        stops this node (it follows its own branch). A peer that holds a newer consistent
+        tree the hub has kept from this node too long is ``stale_view``; no peer answering for
+        too long is ``peers_silent``."""
         core = self.core
         if not self.peers or self.peer_fetcher is None:
             return True
+        now = core.clock.now()
+        proven = self._proven_forks()
         ok = True
         for peer in self.peers:
+            seen = self.seen.setdefault(peer, PeerSeen(peer))
             try:
                 other = self.peer_fetcher(peer)
             except GulfsecError as exc:
+                seen.failed(now, exc.message)
                 log.info("%s: peer %s unreachable: %s", core.party, peer, exc.message)
                 continue
             if not other:
+                seen.answered(now, None)
                 continue
             try:
-                theirs, _ = verify_checkpoint(other, core.log_key)
+                theirs, signed = verify_checkpoint(other, core.log_key)
             except CheckpointError as exc:
+                seen.failed(now, f"a bad checkpoint: {exc.message}")
                 log.warning("%s: peer %s sent a bad checkpoint: %s", core.party, peer,
                             exc.message)
                 continue
+            seen.answered(now, theirs.size)
+            if _fingerprint(other) in proven:
+                continue  # a fork proven before: the alarm stands, this node goes on
             if theirs.size <= checkpoint.size:
                 consistent = core.copy.tree.root(theirs.size) == theirs.root
             else:
                 consistent = self._hub_proves(checkpoint, theirs)
-            if not consistent:
-                evidence: dict[str, Any] = {"checkpoint": note_text,
-                                            "conflicting_checkpoint": other, "peer": peer}
-                if theirs.size != checkpoint.size:
-                    old, new = sorted((theirs.size, checkpoint.size))
-                    evidence["consistency_answer"] = self.consistency_answer(old, new)
-                core.raise_alarm(
-                    report, "split_view",
-                    f"peer {peer} was shown a checkpoint of size {theirs.size} that is not "
-                    f"consistent with this node's view (size {checkpoint.size}); not cosigning",
-                    evidence)
-                ok = False
+            if consistent:
+                if theirs.size > checkpoint.size and answer is not None:
+                    self._stale(report, peer, other, theirs, signed, checkpoint, answer)
+                continue
+            evidence: dict[str, Any] = {"checkpoint": note_text,
+                                        "conflicting_checkpoint": other, "peer": peer}
+            if theirs.size != checkpoint.size:
+                old, new = sorted((theirs.size, checkpoint.size))
+                evidence["consistency_answer"] = self.consistency_answer(old, new)
+            core.raise_alarm(
+                report, "split_view",
+                f"peer {peer} was shown a checkpoint of size {theirs.size} that is not "
+                f"consistent with this node's view (size {checkpoint.size}); not cosigning it",
+                evidence)
+            self._prove_fork(other)
+            ok = False
+        self._silence(report, now)
         return ok
+
+    def _stale(self, report: SyncReport, peer: str, other: str, theirs: Checkpoint,
+               signed: SignedNote, ours: Checkpoint, answer: SignedAnswer) -> None:
+        """A peer holds a newer tree the hub signed long before it answered this node an
+        older one: the hub is keeping this node behind."""
+        core = self.core
+        signed_at = hub_timestamp(signed, theirs, core.log_key)
+        late = answer.time - signed_at
+        if late <= core.regime.limits.stale_view.total_seconds():
+            return
+        core.raise_alarm(
+            report, "stale_view",
+            f"the hub signed a tree of {theirs.size} entries (held by peer {peer}) "
+            f"{late} s before it answered this node a tree of only {ours.size}: it keeps this "
+            "node behind", {"peer_checkpoint": other, "checkpoint_answer": answer.to_json(),
+                            "peer": peer})
+
+    def _silence(self, report: SyncReport, now: datetime) -> None:
+        last = max((p.last_ok for p in self.seen.values() if p.last_ok is not None),
+                   default=self.started)
+        quiet = now - last
+        if quiet > self.core.regime.limits.peer_silence:
+            reasons = "; ".join(f"{p.peer}: {p.error}" for p in self.seen.values() if p.error)
+            self.core.raise_alarm(
+                report, "peers_silent",
+                f"no peer node has answered since {format_time(last)}: this node's view "
+                f"cannot be compared with anyone's ({reasons or 'no answer'})",
+                {"since": format_time(last), "peers": [p.view() for p in self.seen.values()]})
+
+    def peer_status(self) -> list[dict[str, Any]]:
+        """Each peer's reachability, for the node's status."""
+        return [self.seen.get(peer, PeerSeen(peer)).view() for peer in self.peers]
+
+    def _proven_forks(self) -> set[str]:
+        with self.core.uow() as uow:
+            return set(json.loads(uow.repo.get_meta(PROVEN_FORKS) or "[]"))
+
+    def _prove_fork(self, note: str) -> None:
+        """Remember a checkpoint proven to fork from this node's log (its alarm holds the
+        evidence): later rounds no longer stop on it."""
+        with self.core.uow() as uow:
+            known = set(json.loads(uow.repo.get_meta(PROVEN_FORKS) or "[]"))
+            known.add(_fingerprint(note))
+            uow.repo.set_meta(PROVEN_FORKS, json.dumps(sorted(known)))
+            uow.commit()
 
     def _hub_proves(self, ours: Checkpoint, theirs: Checkpoint) -> bool:
         try:

@@ -195,4 +195,14 @@ class Node:
             "alarms": len(alarms),
             "last_sync": None if last_sync is None else format_time(last_sync),
             "last_error": self.last_error,
+            "peers": self.sync.checks.peer_status(),
         }
+
+    def public_status(self) -> dict[str, Any]:
+        """What anyone may know of this node: whose it is and how far it follows the log."""
+        with self.uow() as uow:
+            latest = uow.repo.latest_checkpoint()
+        last_sync = self.sync.last_sync
+        return {"party": self.party, "size": 0 if latest is None else latest.size,
+                "final_size": self.final_size,
+                "last_sync": None if last_sync is None else format_time(last_sync)}

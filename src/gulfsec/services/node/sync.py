@@ -109,7 +109,7 @@ class Sync:
                 return
             new_ids = extended
         if not (self.checks.own_entries(report, checkpoint, answer)
-                and self.checks.peer_views(checkpoint, note_text, report)):
+                and self.checks.peer_views(checkpoint, note_text, report, answer)):
             core.load()  # refused: forget its leaves; the node stands on what it held
             return
         self._store_checkpoint(checkpoint, note_text, hub_time, start, new_ids)
