@@ -38,6 +38,7 @@ from gulfsec.domain.encoding import b64decode, b64encode, canonical, parse_json
 from gulfsec.domain.entry import ALL, Audience, Entry, Signature, SignedEntry
 from gulfsec.domain.keys import SigningKey
 from gulfsec.domain.regime import Regime, default_regime
+from gulfsec.ledger.evidence import verify_evidence
 from gulfsec.ledger.note import Checkpoint, parse_note, sign_checkpoint, verify_checkpoint
 from gulfsec.services.hub import Hub
 from gulfsec.services.node import Node
@@ -282,10 +283,13 @@ def test_a_split_view_between_two_nodes_is_caught_by_both_and_never_becomes_fina
     assert forks.final_size("A") == forks.final_size("B") == 0  # no quorum, on either fork
     intact(rus, prefix)
 
-    # The fork grows; IRN will not cosign anything more of it while the split stands.
+    # The fork grows. The split is proven (its alarm stands, with the evidence), so IRN goes
+    # on with its own branch rather than let the operator halt it; with RUS on the other
+    # branch, the quorum of two is out of reach on either: nothing becomes final.
     forks.submit(forks.message("SAU"), to="A")
-    assert irn.sync_once().cosigned is None
-    assert forks.final_size("A") == 0
+    assert irn.sync_once().cosigned == forks.checkpoint("A").size
+    assert len(alarms(irn, "split_view")) == 1
+    assert forks.final_size("A") == forks.final_size("B") == 0
 
 
 @pytest.mark.parametrize("later", ["same size", "smaller size"])
@@ -446,7 +450,7 @@ def _rewrite_entries(change: Callable[[list[dict[str, Any]]], None]) -> Callable
 
 
 def test_forged_and_tampered_entries_are_quarantined_with_evidence_and_the_others_kept(
-        forks, make_node):
+        forks, make_node, log_key):
     rus, hub = make_node("RUS", show="A")
     log = forks.hubs["A"]
     kept = [forks.message("IRN", ("RUS",))]
@@ -487,15 +491,22 @@ def test_forged_and_tampered_entries_are_quarantined_with_evidence_and_the_other
         quarantined = {q.idx: q for q in uow.repo.quarantined()}
         stored = {e.index: e.entry_id for e in uow.repo.iter_entries()}
     by_index = {a.evidence["index"]: a for a in alarms(rus, "bad_entry")}
+    (forgery,) = alarms(rus, "forged_entry")
+    by_index[forgery.evidence["index"]] = forgery
     assert set(quarantined) == set(by_index) == set(reasons)
     for index, reason in reasons.items():
         assert reason in quarantined[index].reason, quarantined[index].reason
         assert quarantined[index].reason in by_index[index].message
-        assert quarantined[index].raw and by_index[index].evidence["raw"]
+        assert quarantined[index].raw
         assert index not in stored
     assert [stored[i] for i in sorted(stored) if i >= PREFIX] == [e.id for e in kept]
-    assert held(rus) == forks.checkpoint("A")  # the log itself is consistent: it is cosigned
-    assert report.cosigned == forks.checkpoint("A").size
+    # The forgery is in the hub's own tree: the tree is consistent, but this node cosigns no
+    # tree that holds a forgery it proved, and anyone can check the proof with the log key.
+    assert held(rus) == forks.checkpoint("A")
+    assert report.cosigned is None
+    assert forgery.evidence["index"] == forged
+    proof = verify_evidence(rus.evidence(forgery.id), log_key.verifier)
+    assert proof.startswith("proven: ") and "does not verify under SAU's keys" in proof
     verified = rus.verify_all()
     assert verified.ok, verified.problems
 

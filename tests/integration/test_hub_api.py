@@ -134,7 +134,7 @@ def test_the_senders_sequence_continues_after_refusals(api, writers, party_keys,
 
     assert receipt["index"] == GENESIS + 1
     assert as_party("IRN").party_status() | {"key_id": None} == {
-        "party": "IRN", "next_seq": 3, "key_id": None, "size": GENESIS + 2,
+        "party": "IRN", "next_seq": 3, "key_id": None, "size": GENESIS + 2, "key_active": True,
     }
 
 
@@ -560,9 +560,17 @@ def test_after_a_key_rotation_the_old_keys_entries_and_requests_are_refused(
 
     assert refused.status_code == 422
     assert refused.json()["error"] == "revoked_key"
-    assert signed_get("IRN", "/v1/me").status_code == 401
+    # The old key still reads what concerns IRN itself — its own entries and the key entries —
+    # and nothing else: no entry addressed to IRN by another party.
+    assert signed_get("IRN", "/v1/me").json()["key_active"] is False
+    to_irn = writers["RUS"].entry(audience=["IRN"])
+    submit(api, to_irn)
+    assert signed_get("IRN", f"/v1/entries/{to_irn.id_hex}").status_code == 404
+    assert signed_get("IRN", f"/v1/entries/{before.id_hex}").status_code == 200
+    assert signed_get("IRN", f"/v1/entries/{rotation.id_hex}").status_code == 200
+    assert signed_get("IRN", "/v1/compliance").status_code == 403
     assert signed_get("IRN", "/v1/me", key=new_key).json()["key_id"] == new_key.key_id_hex
-    assert submit(api, new_writer.entry())["index"] == rotated_at + 1
+    assert submit(api, new_writer.entry())["index"] == rotated_at + 2
     keys = {k["key_id"]: k for k in as_party("RUS").keys() if k["party"] == "IRN"}
     assert keys[old_key.key_id_hex]["revoked_at"] == rotated_at
     assert keys[new_key.key_id_hex]["revoked_at"] is None

@@ -16,14 +16,18 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from support.lying_hub import Asked, Served
 from support.processes import NodeProcess, ProcessNetwork, wait_until
 
 from gulfsec.adapters.hubclient import HubClient
-from gulfsec.domain.encoding import format_time
-from gulfsec.domain.entry import parse_signed_entry
+from gulfsec.domain.encoding import b64decode, b64encode, canonical, format_time
+from gulfsec.domain.entry import Entry, Signature, SignedEntry, parse_signed_entry
 from gulfsec.domain.keys import SigningKey
 from gulfsec.errors import RemoteError
+from gulfsec.ledger import tiles
+from gulfsec.ledger.note import Checkpoint, sign_checkpoint
+from gulfsec.ledger.tree import MerkleTree
 from gulfsec.services.participant import registration_request, submit_draft
 
 pytestmark = pytest.mark.slow
@@ -179,3 +183,134 @@ def test_a_party_whose_key_the_secretariat_revoked_still_reads_what_concerns_it(
         with pytest.raises(RemoteError) as refused:
             client.compliance()
         assert refused.value.status == 403
+
+
+# -- what the hub serves -----------------------------------------------------------------------
+
+
+def _log_ids(net: ProcessNetwork) -> list[bytes]:
+    engine = net.hub.engine()
+    try:
+        with engine.connect() as conn:
+            return [bytes(r[0]) for r in conn.execute(
+                sa.text("SELECT entry_id FROM entries ORDER BY idx"))]
+    finally:
+        engine.dispose()
+
+
+def _impostor(net: ProcessNetwork, sender: str, to: str) -> SignedEntry:
+    """An entry that claims ``sender``'s registered key but is signed by another one."""
+    real = net.nodes[sender].key()
+    entry = Entry(form="message@1", sender=sender, key=real.key_id_hex, seq=99,
+                  time=datetime.now(UTC).replace(microsecond=0), audience=(to,),
+                  body={"subject": "ultimatum", "text": "never sent by this party"})
+    impostor = SigningKey.generate(sender)
+    return SignedEntry(entry, (Signature(entry.key, impostor.sign(entry.signing_bytes())),))
+
+
+def test_a_forged_entry_in_the_hubs_tree_is_proven_and_never_cosigned(
+        net: ProcessNetwork, tmp_path: Path) -> None:
+    """The operator shows RUS a tree holding an entry in SAU's name that SAU never signed.
+    RUS's node finds it where the tree says, finds its signature false, proves it, and
+    cosigns no tree that holds it."""
+    forgery = _impostor(net, "SAU", "RUS")
+    ids = [*_log_ids(net), forgery.id]
+    tree = MerkleTree()
+    tree.extend(ids)
+    size, index = tree.size, tree.size - 1
+    front = net.fronts["RUS"]
+    note = sign_checkpoint(Checkpoint(front.log_key.name, size, tree.root()), front.log_key,
+                           timestamp=int(datetime.now(UTC).timestamp()))
+    tile_index = index // tiles.TILE_WIDTH
+    width = tiles.tile_width(0, tile_index, size)
+    bundle_path = "/log/" + tiles.entries_path(tile_index, width)
+    bundle = tiles.entry_bundle(ids[tile_index * tiles.TILE_WIDTH:size])
+
+    def fork(asked: Asked, real: httpx.Response | None) -> Served | None:
+        if asked.path == "/v1/checkpoint":
+            return Served(200, note.encode(), "text/plain; charset=utf-8")
+        if asked.path == bundle_path:
+            return Served(200, bundle, "application/octet-stream")
+        if asked.path == "/v1/entries" and real is not None:
+            page = json.loads(real.content)
+            if int(asked.query.get("after", "-1")) < index:
+                page["entries"].append({"index": index, "entry_id": forgery.id_hex,
+                                        "raw": b64encode(forgery.raw),
+                                        "checkpoint_size": size})
+                page["checkpoints"][str(size)] = note
+            return Served(200, json.dumps(page).encode())
+        return None
+
+    front.lie("GET", "/", fork)
+    rus = net.nodes["RUS"]
+    found = wait_until(lambda: [a for a in alarms(rus) if a["kind"] == "forged_entry"], 30,
+                       "RUS's node to prove the forgery")
+    line = evidence_line(net, rus, found[0]["id"], tmp_path)
+    assert line.startswith("proven: the hub's signed tree of"), line
+    assert "does not verify under SAU's keys" in line
+    with HubClient(net.hub.url) as client:  # RUS never cosigned a tree with the forgery
+        cosigned = client.cosignatures(since=0)
+    assert not [c for c in cosigned if c["party"] == "RUS" and c["size"] >= size]
+
+
+def test_content_the_hub_tampered_with_is_proven_with_its_own_signed_answer(
+        net: ProcessNetwork, tmp_path: Path) -> None:
+    """The operator changes the text of an entry it serves RUS; RUS's node keeps the hub's
+    signed page as evidence that the hub served content that is not the entry's."""
+
+    def tampered(asked: Asked, real: httpx.Response | None) -> Served | None:
+        if asked.path != "/v1/entries" or real is None:
+            return None
+        page = json.loads(real.content)
+        for item in page["entries"]:
+            signed = json.loads(b64decode(item["raw"]))
+            if signed["entry"]["form"] == "message@1":
+                signed["entry"]["body"]["text"] = "no exercise is planned"
+                item["raw"] = b64encode(canonical(signed))
+        return Served(200, json.dumps(page).encode())
+
+    net.fronts["RUS"].lie("GET", "/v1/entries", tampered)
+    send(net.nodes["IRN"], tmp_path, "Joint naval exercise")
+    rus = net.nodes["RUS"]
+    found = wait_until(lambda: [a for a in alarms(rus) if a["kind"] == "bad_entry"], 30,
+                       "RUS's node to refuse the tampered entry")
+    line = evidence_line(net, rus, found[0]["id"], tmp_path)
+    assert line.startswith("proven: the hub served to RUS"), line
+    assert "content whose id is" in line
+
+
+def test_the_hubs_unsigned_times_decide_nothing(net: ProcessNetwork, tmp_path: Path) -> None:
+    """The operator back-dates the (unsigned) sequencing time it serves with each entry; the
+    node keeps the time of the signed checkpoint that first covered it instead."""
+
+    def backdated(asked: Asked, real: httpx.Response | None) -> Served | None:
+        if asked.path != "/v1/entries" or real is None:
+            return None
+        page = json.loads(real.content)
+        for item in page["entries"]:
+            item["sequenced_at"] = "1999-01-01T00:00:00Z"
+        return Served(200, json.dumps(page).encode())
+
+    net.fronts["RUS"].lie("GET", "/v1/entries", backdated)
+    entry_id = send(net.nodes["IRN"], tmp_path, "Timing")
+    rus = net.nodes["RUS"]
+    wait_until(lambda: any(e["entry_id"] == entry_id for e in rus.entries()), 30,
+               "RUS's node to hold the entry")
+    engine = rus.engine()
+    try:
+        with engine.connect() as conn:
+            (seq_at,) = conn.execute(sa.text(
+                "SELECT sequenced_at FROM node_entries WHERE entry_id = :id"),
+                {"id": bytes.fromhex(entry_id)}).one()
+    finally:
+        engine.dispose()
+    engine = net.hub.engine()
+    try:
+        with engine.connect() as conn:
+            (hub_at,) = conn.execute(sa.text(
+                "SELECT sequenced_at FROM entries WHERE entry_id = :id"),
+                {"id": bytes.fromhex(entry_id)}).one()
+    finally:
+        engine.dispose()
+    assert seq_at == hub_at  # the signed time of its checkpoint, to the second
+    assert seq_at > 1_700_000_000 * 1_000_000

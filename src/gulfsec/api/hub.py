@@ -194,12 +194,15 @@ def list_entries(
         description='"raw": each entry as base64 of its canonical bytes (for nodes)')] = "json",
 ) -> Response:
     items = hub.list_entries(party, after, limit)
+    page: dict[str, Any] = {"size": hub.state.size}
     if format == "raw":
-        listed = [_entry_raw(i) for i in items]
+        covering = hub.covering_checkpoints([i.index for i in items])
+        page["entries"] = [{**_entry_raw(i), "checkpoint_size": covering[i.index][0]}
+                           for i in items if i.index in covering]
+        page["checkpoints"] = {str(size): note for size, note in covering.values()}
     else:
-        listed = [_entry_json(i) for i in items]
-    return Response(json.dumps({"size": hub.state.size, "entries": listed}),
-                    media_type="application/json")
+        page["entries"] = [_entry_json(i) for i in items]
+    return Response(json.dumps(page), media_type="application/json")
 
 
 @router.get("/entries/{entry_id}", summary="One entry, if the caller may read it")

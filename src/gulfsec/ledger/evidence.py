@@ -12,6 +12,7 @@ Each kind of alarm has its check here; what is not listed proves nothing by itse
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from gulfsec.domain.encoding import b64decode, format_time, parse_json
 from gulfsec.domain.entry import parse_signed_entry
 from gulfsec.domain.forms.keys import REGISTRATION, REVOCATION, ROTATION
+from gulfsec.domain.keyring import Keyring
 from gulfsec.domain.keys import VerifierKey
 from gulfsec.errors import GulfsecError, NotProven
 from gulfsec.ledger.answers import SignedAnswer
@@ -189,6 +191,74 @@ def _stale(evidence: Evidence, log_key: VerifierKey) -> str:
             f"of only {served.size}")
 
 
+def _served_item(evidence: Evidence, log_key: VerifierKey) -> tuple[SignedAnswer, int, bytes,
+                                                                      str]:
+    """The item at the evidence's index in a signed page of entries: (the answer, the index,
+    the content served, the id it was served under)."""
+    answer = _answer(evidence.get("entries_answer"), log_key, "signed page of entries")
+    if not answer.target.startswith("/v1/entries") or answer.status != 200:
+        raise NotProven("the answer is not a page of entries")
+    index = int(evidence["index"])
+    items = parse_json(answer.body).get("entries", [])
+    item = next((i for i in items if isinstance(i, dict) and i.get("index") == index), None)
+    if item is None or not isinstance(item.get("raw"), str):
+        raise NotProven(f"the signed page holds no entry at index {index}")
+    return answer, index, b64decode(item["raw"]), str(item.get("entry_id"))
+
+
+def _bad_entry(evidence: Evidence, log_key: VerifierKey) -> str:
+    answer, index, content, claimed = _served_item(evidence, log_key)
+    served_id = hashlib.sha256(content).hexdigest()
+    to = f"to {answer.party} at {format_time(answer.when)}"
+    if served_id != claimed:
+        return (f"the hub served {to}, as entry {claimed} at index {index}, content whose id "
+                f"is {served_id}")
+    checkpoint, _ = _checkpoint(evidence.get("checkpoint"), log_key, "signed checkpoint")
+    held = b64decode(str(evidence.get("leaf_hash")), length=32)
+    verify_inclusion(held, index, checkpoint.size, _hashes(evidence.get("inclusion_proof")),
+                     checkpoint.root)
+    if held != leaf_hash(bytes.fromhex(served_id)):
+        return (f"the hub served {to}, as index {index}, entry {served_id}, which its own "
+                f"signed tree of {checkpoint.size} entries does not hold there")
+    signed = parse_signed_entry(content, max_bytes=1 << 22)
+    if answer.party != "-" and not signed.entry.can_read(answer.party):
+        return (f"the hub served {to} entry {served_id} (index {index}), which is not "
+                f"addressed to {answer.party}")
+    raise NotProven("what is wrong with this entry is not provable with the log key alone")
+
+
+def _forged(evidence: Evidence, log_key: VerifierKey) -> str:
+    checkpoint, _ = _checkpoint(evidence.get("checkpoint"), log_key, "signed checkpoint")
+    signed = parse_signed_entry(str(evidence.get("entry", "")).encode(), max_bytes=1 << 22)
+    index = int(evidence["index"])
+    verify_inclusion(leaf_hash(signed.id), index, checkpoint.size,
+                     _hashes(evidence.get("inclusion_proof")), checkpoint.root)
+    keys = sorted((k for k in evidence.get("keys", []) if isinstance(k, Mapping)),
+                  key=lambda k: int(k["index"]))
+    if not keys or int(keys[0]["index"]) != 0:
+        raise NotProven("the evidence does not hold the secretariat's key (the log's entry 0)")
+    replayed: Keyring | None = None
+    for item in keys:
+        key_entry = parse_signed_entry(str(item["entry"]).encode(), max_bytes=1 << 22)
+        at = int(item["index"])
+        if at >= index:
+            raise NotProven("a key entry comes after the forged one")
+        verify_inclusion(leaf_hash(key_entry.id), at, checkpoint.size,
+                         _hashes(item.get("inclusion_proof")), checkpoint.root)
+        if replayed is None:
+            replayed = Keyring(key_entry.entry.sender)
+        replayed.verify(key_entry)
+        replayed.apply(key_entry, at)
+    assert replayed is not None
+    try:
+        replayed.verify(signed)
+    except GulfsecError as exc:
+        return (f"the hub's signed tree of {checkpoint.size} entries holds at index {index} an "
+                f"entry in {signed.entry.sender}'s name that does not verify under "
+                f"{signed.entry.sender}'s keys as the log stood ({exc.message})")
+    raise NotProven("the entry verifies under its sender's keys")
+
+
 def impersonation_statement(party: str, entry_id: str) -> bytes:
     """What a party's key signs to say it did not sign a key entry in its name."""
     return f"gulfsec/impersonation/v1\n{party}\n{entry_id}\n".encode()
@@ -248,6 +318,8 @@ def _impersonation(evidence: Evidence, log_key: VerifierKey) -> str:
 
 
 CHECKS: Mapping[str, Callable[[Evidence, VerifierKey], str]] = {
+    "bad_entry": _bad_entry,
+    "forged_entry": _forged,
     "stale_view": _stale,
     "impersonation": _impersonation,
     "dropped_entry": _dropped,

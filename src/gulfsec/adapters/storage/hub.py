@@ -209,6 +209,17 @@ class HubRepository:
             return None
         return StoredCheckpoint(row.size, bytes(row.root), row.note, row.created_at)
 
+    def checkpoints_covering(self, low: int, high: int) -> list[tuple[int, str]]:
+        """(size, note) of the checkpoints that first cover some index in ``low..high``: the
+        sizes above ``low``, up to the first one above ``high``, in order."""
+        upper = sa.select(sa.func.min(checkpoints.c.size)).where(
+            checkpoints.c.size > high).scalar_subquery()
+        rows = self.conn.execute(
+            sa.select(checkpoints.c.size, checkpoints.c.note)
+            .where(checkpoints.c.size > low, checkpoints.c.size <= upper)
+            .order_by(checkpoints.c.size))
+        return [(int(r.size), r.note) for r in rows]
+
     def first_checkpoint_covering(self, index: int) -> StoredCheckpoint | None:
         row = self.conn.execute(
             sa.select(checkpoints).where(checkpoints.c.size > index)

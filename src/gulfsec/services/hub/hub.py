@@ -10,6 +10,7 @@ the log. The hub's parts: :mod:`.state` (the committed log in memory), :mod:`.se
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
 from concurrent.futures import Future
 from dataclasses import dataclass
 
@@ -214,6 +215,22 @@ class Hub:
             for r in rows
             if r.index < size
         ]
+
+    def covering_checkpoints(self, indexes: list[int]) -> dict[int, tuple[int, str]]:
+        """For each index, the checkpoint that first covered it: (size, signed note). Its
+        signed time is when the entry was sequenced — the only time of sequencing a node may
+        rely on, since the hub signed it."""
+        if not indexes:
+            return {}
+        with UnitOfWork(self.engine) as uow:
+            found = uow.repo.checkpoints_covering(min(indexes), max(indexes))
+        sizes = [size for size, _ in found]
+        out: dict[int, tuple[int, str]] = {}
+        for index in indexes:
+            at = bisect_right(sizes, index)
+            if at < len(found):
+                out[index] = found[at]
+        return out
 
     def _check_size(self, size: int | None) -> int:
         current = self.state.size

@@ -167,7 +167,8 @@ class Sequencer:
                     form=p.signed.entry.form,
                     audience=None if p.signed.entry.audience == ALL else p.signed.entry.audience,
                     claimed_time=format_time(p.signed.entry.time),
-                    sequenced_at=micros(now),
+                    # the time of the checkpoint that covers it, to the second: signed
+                    sequenced_at=int(now.timestamp()) * 1_000_000,
                     raw=p.signed.raw,
                 )
                 for p, index in accepted

@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from gulfsec.adapters.storage.node import NodeEntry, NodeRepository
-from gulfsec.domain.encoding import b64decode, format_time, parse_time
+from gulfsec.domain.encoding import b64decode, b64encode, format_time
 from gulfsec.domain.entry import (
     ALL,
     SignedEntry,
@@ -22,15 +23,69 @@ from gulfsec.domain.entry import (
     signed_entry_from_json,
 )
 from gulfsec.domain.validate import check_form_and_right
-from gulfsec.errors import EntryTooLarge, GulfsecError, LogVerificationError, MalformedEntry
-from gulfsec.ledger.note import Checkpoint
+from gulfsec.errors import (
+    EntryError,
+    EntryTooLarge,
+    GulfsecError,
+    LogVerificationError,
+    MalformedEntry,
+)
+from gulfsec.ledger.answers import SignedAnswer
+from gulfsec.ledger.note import Checkpoint, hub_timestamp, verify_checkpoint
 from gulfsec.ledger.tree import leaf_hash
 from gulfsec.services.node.core import NodeCore, SyncReport
+from gulfsec.services.node.forgery import forged
 from gulfsec.services.node.impersonation import impersonation, raise_impersonation
 from gulfsec.services.shared.time import micros
 
 PAGE = 500
 """Entries asked of the hub per page."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of entries as the hub served it: its items, the signed checkpoints that first
+    covered them, and the hub's signed answer (evidence, should an item fail)."""
+
+    items: list[dict[str, Any]]
+    checkpoints: dict[str, Any]
+    answer: SignedAnswer | None
+
+
+class SignedTimes:
+    """When each entry was sequenced, by a time the hub signed: the timestamp of the first
+    checkpoint that covered it (served with the page, checked against the log key and against
+    the node's own tree). Without one, the time of the checkpoint being synced, which also
+    covers it and is signed: later, never earlier, than the truth."""
+
+    def __init__(self, core: NodeCore, checkpoint: Checkpoint, notes: dict[str, Any]) -> None:
+        self.core = core
+        self.notes = notes
+        self.fallback = 0
+        self.known: dict[int, int] = {}
+        with core.uow() as uow:
+            held = uow.repo.checkpoint_at(checkpoint.size)
+        if held is not None:
+            self.fallback = held.hub_time
+
+    def of(self, index: int, size: Any) -> int:
+        if not isinstance(size, int) or size <= index or size > self.core.copy.tree.size:
+            return self.fallback
+        if size not in self.known:
+            self.known[size] = self._verified(size)
+        return self.known[size] or self.fallback
+
+    def _verified(self, size: int) -> int:
+        note = self.notes.get(str(size))
+        if not isinstance(note, str):
+            return 0
+        try:
+            checkpoint, signed = verify_checkpoint(note, self.core.log_key)
+            if checkpoint.size != size or self.core.copy.tree.root(size) != checkpoint.root:
+                return 0
+            return hub_timestamp(signed, checkpoint, self.core.log_key) * 1_000_000
+        except GulfsecError:
+            return 0
 
 Stored = Callable[[SignedEntry, int], None]
 """Told of each entry stored, with its index (to keep derived state up to date)."""
@@ -53,14 +108,18 @@ class Intake:
         with core.uow() as uow:
             after = uow.repo.last_entry_index()
 
-        def page(start: int) -> list[dict[str, Any]]:
+        def page(start: int) -> Page:
             served = core.client.entries(after=start, limit=PAGE, raw=True)
-            return [i for i in served.get("entries", []) if isinstance(i, dict)]
+            items = [i for i in served.get("entries", []) if isinstance(i, dict)]
+            notes = served.get("checkpoints")
+            return Page(items, notes if isinstance(notes, dict) else {},
+                        core.client.last_answer())
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gulfsec-fetch") as pool:
             upcoming = pool.submit(page, after)
             while True:
-                items = upcoming.result()
+                served = upcoming.result()
+                items = served.items
                 if not items:
                     return
                 indexes = [i["index"] for i in items if isinstance(i.get("index"), int)]
@@ -69,35 +128,36 @@ class Intake:
                 if more:
                     upcoming = pool.submit(page, last)
                 page_after = after
-                after = self._store_page(items, checkpoint, report, after)
+                after = self._store_page(served, checkpoint, report, after)
                 if not more or after <= page_after:
                     if more:
                         upcoming.cancel()
                     return
 
-    def _store_page(self, items: list[dict[str, Any]], checkpoint: Checkpoint,
-                    report: SyncReport, after: int) -> int:
+    def _store_page(self, page: Page, checkpoint: Checkpoint, report: SyncReport,
+                    after: int) -> int:
         """Verify one page and store what verified; returns the last index looked at."""
         try:
-            return self._store_verified(items, checkpoint, report, after)
+            return self._store_verified(page, checkpoint, report, after)
         except BaseException:
             for hook in self.on_failed:
                 hook()
             raise
 
-    def _store_verified(self, items: list[dict[str, Any]], checkpoint: Checkpoint,
-                        report: SyncReport, after: int) -> int:
+    def _store_verified(self, page: Page, checkpoint: Checkpoint, report: SyncReport,
+                        after: int) -> int:
         core = self.core
         good: list[NodeEntry] = []
         claimed: list[str] = []
+        times = SignedTimes(core, checkpoint, page.checkpoints)
         with core.uow() as uow:
-            for item in items:
+            for item in page.items:
                 index = item.get("index")
                 if isinstance(index, int) and index >= checkpoint.size:
                     break  # sequenced after this checkpoint: next round
                 if isinstance(index, int):
                     after = max(after, index)
-                verified = self._verify(uow.repo, item, checkpoint, report)
+                verified = self._verify(uow.repo, item, checkpoint, report, page, times, good)
                 if verified is None:
                     continue
                 signed, stored = verified
@@ -117,15 +177,18 @@ class Intake:
         return after
 
     def _verify(self, repo: NodeRepository, item: dict[str, Any], checkpoint: Checkpoint,
-                report: SyncReport) -> tuple[SignedEntry, NodeEntry] | None:
+                report: SyncReport, page: Page, times: SignedTimes,
+                pending: list[NodeEntry]) -> tuple[SignedEntry, NodeEntry] | None:
         core = self.core
         index = item.get("index")
         claimed_id = item.get("entry_id")
         try:
             signed = served_entry(item, core.regime.limits.max_entry_bytes)
         except GulfsecError as exc:
-            self._quarantine(repo, report, index, claimed_id, _evidence_bytes(item), exc.message)
+            self._quarantine(repo, report, index, claimed_id, _evidence_bytes(item), exc.message,
+                             page)
             return None
+        in_log = False
         try:
             if not isinstance(index, int) or not 0 <= index < checkpoint.size:
                 raise LogVerificationError(f"index {index!r} is not in the checkpoint")
@@ -135,12 +198,17 @@ class Intake:
                 raise LogVerificationError(
                     f"the log's leaf at index {index} is another entry: the hub served an entry "
                     "that is not where it says in the log")
+            in_log = True
             entry = signed.entry
             if not entry.can_read(core.party):
                 raise LogVerificationError(
                     f"the hub sent an entry not addressed to {core.party}")
             check_form_and_right(signed, core.regime)
-            core.copy.keyring.verify(signed)
+            try:
+                core.copy.keyring.verify(signed)
+            except EntryError as exc:
+                forged(core, repo, report, signed, index, exc.message, pending)
+                return None
             last = core.copy.last_seq.get(entry.sender)
             if last is not None and entry.seq <= last:
                 raise LogVerificationError(
@@ -148,11 +216,11 @@ class Intake:
             if entry.sender == core.party and entry.seq != (last if last is not None else -1) + 1:
                 raise LogVerificationError(
                     f"this party's own sequence jumps from {last} to {entry.seq}")
-            sequenced = item.get("sequenced_at")
-            seq_at = micros(parse_time(sequenced)) if isinstance(sequenced, str) else 0
+            seq_at = times.of(index, item.get("checkpoint_size"))
         except (GulfsecError, ValueError) as exc:
             message = exc.message if isinstance(exc, GulfsecError) else str(exc)
-            self._quarantine(repo, report, index, claimed_id, signed.raw, message)
+            self._quarantine(repo, report, index, claimed_id, signed.raw, message, page,
+                             in_log=in_log)
             return None
         stored = NodeEntry(index, signed.id, entry.sender, entry.seq, entry.form,
                            None if entry.audience == ALL else tuple(entry.audience), seq_at,
@@ -160,14 +228,27 @@ class Intake:
         return signed, stored
 
     def _quarantine(self, repo: NodeRepository, report: SyncReport, index: Any,
-                    claimed_id: Any, raw: bytes, reason: str) -> None:
+                    claimed_id: Any, raw: bytes, reason: str, page: Page, *,
+                    in_log: bool = False) -> None:
+        """Keep aside what the hub served that failed verification, with the signed page it
+        came in and, for an index in the node's tree, what the tree holds there."""
         core = self.core
         idx = index if isinstance(index, int) else None
         cid = claimed_id if isinstance(claimed_id, str) else None
         repo.quarantine(idx, cid, raw, reason, micros(core.clock.now()))
         message = f"entry at index {idx} failed verification: {reason}"
-        core.alarm(repo, "bad_entry", message, {"index": idx, "entry_id": cid,
-                                                "raw": raw.decode("utf-8", "replace")})
+        evidence: dict[str, Any] = {"index": idx, "entry_id": cid,
+                                    "raw": raw.decode("utf-8", "replace"), "in_log": in_log,
+                                    "entries_answer": None if page.answer is None
+                                    else page.answer.to_json()}
+        tree = core.copy.tree
+        latest = repo.latest_checkpoint()
+        if idx is not None and latest is not None and 0 <= idx < latest.size <= tree.size:
+            evidence.update(checkpoint=latest.note,
+                            leaf_hash=b64encode(tree.leaf_hash_at(idx)),
+                            inclusion_proof=[b64encode(h)
+                                             for h in tree.inclusion_proof(idx, latest.size)])
+        core.alarm(repo, "bad_entry", message, evidence)
         report.quarantined += 1
         report.alarms.append(f"bad_entry: {message}")
 

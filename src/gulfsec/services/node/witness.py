@@ -9,6 +9,7 @@ from gulfsec.adapters.storage.node import WitnessState
 from gulfsec.errors import TransportError
 from gulfsec.ledger.note import Checkpoint, cosign, parse_note
 from gulfsec.services.node.core import SHOWN_CHECKPOINT, NodeCore, log
+from gulfsec.services.node.forgery import forged_indexes
 
 
 class Witness:
@@ -21,6 +22,8 @@ class Witness:
         core = self.core
         timestamp = int(core.clock.now().timestamp())
         with core.uow() as uow:
+            if any(index < checkpoint.size for index in forged_indexes(uow.repo)):
+                return None  # its tree holds a forgery this node proved: the alarm stands
             state = uow.repo.witness_state(for_update=True)
             if state is not None:
                 if checkpoint.size < state.size:

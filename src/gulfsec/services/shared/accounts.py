@@ -13,6 +13,19 @@ the node or the hub they are for (see :mod:`gulfsec.adapters.storage.accounts`).
   expires after :attr:`SessionPolicy.idle` without use or :attr:`SessionPolicy.absolute` after
   sign-in, whichever comes first. Each session carries its own CSRF token (a synchronizer
   token) that every form posts back.
+- Password guessing is throttled (:class:`ThrottlePolicy`), per account name and, separately,
+  per client address over all accounts: after 5 failed sign-ins, each less than 15 minutes
+  after the one before, every sign-in there (the right password too) is refused for 30
+  seconds, then 1, 2, 4 and at most 5 minutes as failures go on, with
+  :class:`~gulfsec.errors.SignInThrottled` saying how long to wait. A name with no account is
+  counted and throttled exactly like one with an account, so the answers tell nothing about
+  which names exist. The counts live in the database (``*_signin_failures``), so every process
+  of a node or the hub counts the same guesses and a restart forgets none; the wait is read
+  from the injected clock. An attempt is counted as a failure before its password is checked
+  (so that a burst of parallel guesses cannot all pass the check before any is counted) and
+  taken back if it succeeds. A success forgets the account's failures, but not its address's:
+  otherwise anyone with an account of their own could clear their address's count between
+  guesses at others.
 """
 
 from __future__ import annotations
@@ -20,6 +33,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import re
 import secrets
 from collections.abc import Sequence
@@ -33,11 +47,13 @@ from gulfsec.adapters.clock import Clock, SystemClock
 from gulfsec.adapters.storage.accounts import (
     HUB_TABLES,
     NODE_TABLES,
+    SUBJECT_MAX,
     AccountRepository,
     AccountRow,
     AccountTables,
+    FailureRow,
 )
-from gulfsec.errors import AccountError, AuthError, SessionExpired
+from gulfsec.errors import AccountError, AuthError, SessionExpired, SignInThrottled
 from gulfsec.services.shared.unit_of_work import SqlUnitOfWork
 
 VIEWER: Final = "viewer"
@@ -143,6 +159,65 @@ class SessionPolicy:
     """How often a session's last use is written back (not on every request)."""
 
 
+ACCOUNT_SCOPE: Final = "account"
+ADDRESS_SCOPE: Final = "address"
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    """When failed sign-ins make the pages refuse further ones for a while.
+
+    After ``account_failures`` failed sign-ins to one account name (whether or not such an
+    account exists), or ``address_failures`` from one client address over all accounts, each
+    counted less than ``window`` after the one before, every sign-in there is refused for
+    ``first_delay``; each failure counted after a wait doubles the next wait, up to
+    ``max_delay``. Sign-ins refused during a wait are not counted, so hammering a locked
+    account does not keep its delegate out longer than ``max_delay``. ``window`` must be longer
+    than ``max_delay``, or a count would be forgotten before its wait ends.
+    """
+
+    account_failures: int = 5
+    address_failures: int = 5
+    window: timedelta = timedelta(minutes=15)
+    first_delay: timedelta = timedelta(seconds=30)
+    max_delay: timedelta = timedelta(minutes=5)
+
+    def __post_init__(self) -> None:
+        if self.account_failures < 1 or self.address_failures < 1:
+            raise ValueError("a throttle needs at least one failure before it waits")
+        if not timedelta(0) < self.first_delay <= self.max_delay < self.window:
+            raise ValueError("a throttle needs 0 < first_delay <= max_delay < window")
+
+    def delay(self, beyond: int) -> timedelta:
+        """The wait after the failure that is ``beyond`` past the threshold (0: the first)."""
+        if beyond >= 32:
+            return self.max_delay
+        return min(self.first_delay * (1 << beyond), self.max_delay)
+
+    def recent(self, row: FailureRow, now: datetime) -> int:
+        """How many of the row's failures still count at ``now`` (0 once the window passed)."""
+        if row.failures <= 0 or _micros(now) - row.last_failure_at > _us(self.window):
+            return 0
+        return row.failures
+
+    def wait(self, row: FailureRow, threshold: int, now: datetime) -> timedelta:
+        """How long sign-ins for the row's subject are still refused at ``now`` (0: not)."""
+        counted = self.recent(row, now)
+        if counted < threshold:
+            return timedelta(0)
+        until = row.last_failure_at + _us(self.delay(counted - threshold))
+        return max(timedelta(0), timedelta(microseconds=until - _micros(now)))
+
+
+def _us(delta: timedelta) -> int:
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def client_subject(client: str) -> str:
+    """A client address as the failure counts key it (bounded; ``unknown`` when empty)."""
+    return client.strip()[:SUBJECT_MAX] or "unknown"
+
+
 @dataclass(frozen=True)
 class Account:
     id: int
@@ -192,7 +267,8 @@ class Accounts:
     """Accounts and sessions over one database's account tables."""
 
     def __init__(self, engine: Engine, tables: AccountTables, roles: Sequence[str],
-                 clock: Clock | None = None, policy: SessionPolicy | None = None) -> None:
+                 clock: Clock | None = None, policy: SessionPolicy | None = None,
+                 throttle: ThrottlePolicy | None = None) -> None:
         if not roles:
             raise ValueError("no roles: nobody could ever sign in")
         self.engine = engine
@@ -200,6 +276,7 @@ class Accounts:
         self.roles = tuple(roles)
         self.clock: Clock = clock or SystemClock()
         self.policy = policy or SessionPolicy()
+        self.throttle = throttle or ThrottlePolicy()
 
     def _uow(self) -> SqlUnitOfWork[AccountRepository]:
         tables = self.tables
@@ -263,9 +340,20 @@ class Accounts:
 
     # -- signing in and out ----------------------------------------------------------------
 
-    def sign_in(self, name: str, password: str) -> NewSession:
-        """Check the credentials and open a session; AuthError(BAD_CREDENTIALS) otherwise."""
+    def sign_in(self, name: str, password: str, *, client: str | None = None) -> NewSession:
+        """Check the credentials and open a session.
+
+        ``client`` is the address the attempt came from (the pages pass the connection's); with
+        None only the account name is throttled. Raises :class:`SignInThrottled` while the name
+        or the address must wait (whatever the password), else AuthError(BAD_CREDENTIALS) for
+        a wrong name or password.
+        """
         clean = name.strip().lower()
+        subjects = [(ACCOUNT_SCOPE, clean[:SUBJECT_MAX], self.throttle.account_failures)]
+        if client is not None:
+            subjects.append((ADDRESS_SCOPE, client_subject(client),
+                             self.throttle.address_failures))
+        self._count_attempt(subjects)
         with self._uow() as uow:
             row = uow.repo.account_by_name(clean) if _NAME.fullmatch(clean) else None
         if row is None:
@@ -277,12 +365,38 @@ class Accounts:
         csrf = secrets.token_urlsafe(32)
         now = self.clock.now()
         with self._uow() as uow:
+            # The attempt succeeded: forget the account's failures, and take back the one
+            # counted in advance for the address (its earlier failures stay).
+            for scope, subject, _ in subjects:
+                if scope == ACCOUNT_SCOPE:
+                    uow.repo.clear_failures(scope, subject)
+                else:
+                    uow.repo.forget_one_failure(scope, subject)
             uow.repo.delete_expired_sessions(_micros(now - self.policy.absolute),
                                              _micros(now - self.policy.idle))
             uow.repo.add_session(_token_hash(token), row.id, csrf, _micros(now))
             uow.commit()
         return NewSession(token, WebSession(_to_account(row), csrf, now,
                                             self._expiry(now, now)))
+
+    def _count_attempt(self, subjects: Sequence[tuple[str, str, int]]) -> None:
+        """Refuse the attempt if any subject must wait; else count it as a failure of each
+        (taken back by the caller if the password turns out right), in one transaction."""
+        now = self.clock.now()
+        with self._uow() as uow:
+            uow.repo.delete_failures_before(_micros(now - self.throttle.window))
+            uow.commit()
+        with self._uow() as uow:
+            rows = [(scope, subject, threshold, uow.repo.lock_failures(scope, subject))
+                    for scope, subject, threshold in subjects]
+            wait = max(self.throttle.wait(row, threshold, now)
+                       for _, _, threshold, row in rows)
+            if wait > timedelta(0):
+                raise SignInThrottled(math.ceil(wait.total_seconds()))
+            for scope, subject, _, row in rows:
+                uow.repo.set_failures(scope, subject, self.throttle.recent(row, now) + 1,
+                                      _micros(now))
+            uow.commit()
 
     def _expiry(self, created: datetime, last_seen: datetime) -> datetime:
         return min(created + self.policy.absolute, last_seen + self.policy.idle)
@@ -328,15 +442,17 @@ class Accounts:
 
 
 def node_accounts(engine: Engine, clock: Clock | None = None,
-                  policy: SessionPolicy | None = None) -> Accounts:
+                  policy: SessionPolicy | None = None,
+                  throttle: ThrottlePolicy | None = None) -> Accounts:
     """The accounts of a node's delegates (viewers and officers), in the node's database."""
-    return Accounts(engine, NODE_TABLES, NODE_ROLES, clock, policy)
+    return Accounts(engine, NODE_TABLES, NODE_ROLES, clock, policy, throttle)
 
 
 def hub_accounts(engine: Engine, clock: Clock | None = None,
-                 policy: SessionPolicy | None = None) -> Accounts:
+                 policy: SessionPolicy | None = None,
+                 throttle: ThrottlePolicy | None = None) -> Accounts:
     """The accounts of the secretariat's staff, in the hub's database."""
-    return Accounts(engine, HUB_TABLES, HUB_ROLES, clock, policy)
+    return Accounts(engine, HUB_TABLES, HUB_ROLES, clock, policy, throttle)
 
 
 def create_account(engine: Engine, name: str, password: str, role: str) -> Account:
