@@ -26,10 +26,10 @@ from gulfsec.api.node import create_node_app
 from gulfsec.config import Settings
 from gulfsec.domain.keys import SigningKey, VerifierKey
 from gulfsec.domain.regime import Regime, default_regime, load_regime
-from gulfsec.errors import ConfigError
+from gulfsec.errors import ConfigError, KeyStoreError
 from gulfsec.services.hub import Hub
 from gulfsec.services.hub.records import ComplianceByViewer, hub_scorecards
-from gulfsec.services.hub.setup import create_hub_keys, load_log_key
+from gulfsec.services.hub.setup import hub_keys_for_init, load_log_key
 from gulfsec.services.node import Node
 from gulfsec.services.node.compose import Composer
 from gulfsec.services.node.records import node_scorecards
@@ -84,11 +84,22 @@ def open_hub(settings: Settings, *, log_key: SigningKey | None = None,
 
 
 def init_hub(settings: Settings, *, clock: Clock | None = None) -> tuple[Hub, SigningKey]:
-    """Create the hub's keys, database and genesis entry (the secretariat's key registration).
-    Refuses to overwrite existing keys. Returns the hub service (stopped) and the secretariat
-    key."""
+    """Create the hub's keys, database and genesis entry (the secretariat's key registration),
+    all or nothing: killed at any moment, a re-run finishes the init or cleanly starts it
+    again (:func:`gulfsec.services.hub.setup.hub_keys_for_init`); once the genesis entry is
+    logged, a hub is set up and init refuses to touch it. Returns the hub service (stopped)
+    and the secretariat key."""
     regime = regime_from(settings)
-    log_key, sec_key = create_hub_keys(settings, regime)
+    engine = open_engine(settings, "hub")
+    try:
+        with UnitOfWork(engine) as uow:
+            begun = uow.repo.count() > 0
+    finally:
+        engine.dispose()
+    if begun:
+        raise KeyStoreError(f"a hub is already set up in {settings.data_dir} (its log has "
+                            "begun)")
+    log_key, sec_key, _finishing = hub_keys_for_init(settings, regime)
     hub = open_hub(settings, log_key=log_key, clock=clock)
     hub.start()
     try:

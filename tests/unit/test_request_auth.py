@@ -5,6 +5,7 @@ Personas: IRN signs its requests; QAT is an outsider who replays or alters them.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from gulfsec.domain.keys import SigningKey
 from gulfsec.domain.request_auth import (
     DOMAIN,
     H_KEY,
+    H_NONCE,
     H_PARTY,
     H_SIGNATURE,
     H_TIME,
@@ -64,8 +66,9 @@ def test_signed_headers_round_trip_and_verify(
     assert len(creds.signature) == 64
 
 
-def test_the_four_headers_are_sent(headers: dict[str, str], irn: SigningKey) -> None:
-    assert set(headers) == {H_PARTY, H_KEY, H_TIME, H_SIGNATURE}
+def test_the_five_headers_are_sent(headers: dict[str, str], irn: SigningKey) -> None:
+    assert set(headers) == {H_PARTY, H_KEY, H_TIME, H_NONCE, H_SIGNATURE}
+    assert re.fullmatch(r"[0-9a-f]{32}", headers[H_NONCE])
     assert headers[H_PARTY] == "IRN"
     assert headers[H_KEY] == irn.key_id_hex
     assert headers[H_TIME] == "2026-11-23T12:00:00Z"
@@ -78,12 +81,25 @@ def test_the_time_header_drops_microseconds(irn: SigningKey, clock: ManualClock)
     check(headers, irn, moment, method="GET", target="/", body=b"")
 
 
-def test_the_signed_message_is_domain_separated_and_binds_method_target_time_and_body() -> None:
-    message = request_message("post", "/a?b=1", "2026-11-23T12:00:00Z", b"")
+def test_the_signed_message_is_domain_separated_and_binds_method_target_time_nonce_body(
+) -> None:
+    message = request_message("post", "/a?b=1", "2026-11-23T12:00:00Z", "ab" * 16, b"")
     assert message == (
-        DOMAIN + b"POST\n/a?b=1\n2026-11-23T12:00:00Z\n"
+        DOMAIN + b"POST\n/a?b=1\n2026-11-23T12:00:00Z\n" + b"ab" * 16 + b"\n"
         b"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     )
+
+
+def test_each_request_gets_a_fresh_nonce(irn: SigningKey, clock: ManualClock) -> None:
+    one = sign_request(irn, "IRN", "GET", "/v1/me", b"", clock.now())
+    two = sign_request(irn, "IRN", "GET", "/v1/me", b"", clock.now())
+    assert one[H_NONCE] != two[H_NONCE] and one[H_SIGNATURE] != two[H_SIGNATURE]
+
+
+def test_a_malformed_nonce_is_refused(headers: dict[str, str], irn: SigningKey,
+                                      clock: ManualClock) -> None:
+    with pytest.raises(AuthError, match="Nonce"):
+        check({**headers, H_NONCE: "not-hex"}, irn, clock.now())
 
 
 def test_the_method_is_compared_case_insensitively(

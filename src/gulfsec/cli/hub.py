@@ -52,7 +52,10 @@ def hub_serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     from gulfsec.bootstrap import build_hub_app, open_hub
 
     settings = settings_of(ctx)
-    app = build_hub_app(open_hub(settings))
+    service = open_hub(settings)
+    service.state.load(service.engine, service.log_key.verifier)
+    service.require_genesis()
+    app = build_hub_app(service)
     uvicorn.run(app, host=host or settings.host, port=port or settings.port,
                 log_level=settings.log_level.lower(), access_log=False)
 

@@ -27,6 +27,7 @@ from gulfsec.domain.request_auth import RequestCredentials
 from gulfsec.domain.validate import check_entry
 from gulfsec.errors import (
     AuthError,
+    ConfigError,
     EntryError,
     MalformedEntry,
     MissingRight,
@@ -35,6 +36,7 @@ from gulfsec.errors import (
 from gulfsec.ledger import tiles
 from gulfsec.ledger.note import Checkpoint
 from gulfsec.services.hub.registrations import Registrations
+from gulfsec.services.hub.replays import ReplayGuard
 from gulfsec.services.hub.sequencer import Sequencer
 from gulfsec.services.hub.state import HubState, ReadEntry, Receipt
 from gulfsec.services.hub.witnesses import Witnesses
@@ -81,6 +83,7 @@ class Hub:
                  else regime.batching.max_delay.total_seconds())
         self.sequencer = Sequencer(engine, self.state, log_key, clock, batch, delay)
         self.witnesses = Witnesses(regime, engine, self.state, clock)
+        self.replays = ReplayGuard(regime.limits.clock_skew)
         self.registrations = Registrations(regime, engine, self.state, clock)
 
     # -- life cycle ------------------------------------------------------------------------
@@ -103,17 +106,25 @@ class Hub:
             time=self.clock.now().replace(microsecond=0), audience=ALL,
             body={"party": sec, "vkey": secretariat_key.verifier.encode()},
         )
-        return self.submit_signed(self.prepare(sign_entry(entry, secretariat_key).raw))
+        return self.submit_signed(self.prepare(sign_entry(entry, secretariat_key).raw,
+                                               genesis=True))
 
     # -- submission ------------------------------------------------------------------------
 
-    def prepare(self, raw: bytes) -> SignedEntry:
-        """Parse and check an entry up to (not including) its place in the log."""
+    def prepare(self, raw: bytes, *, genesis: bool = False) -> SignedEntry:
+        """Parse and check an entry up to (not including) its place in the log.
+
+        Only :meth:`bootstrap` (``genesis``) may put the secretariat's key in the log: never an
+        entry from the network, and nothing at all before the genesis entry is there — else a
+        half-initialised hub would let anyone make themselves the secretariat.
+        """
         try:
             signed = parse_signed_entry(raw, max_bytes=self.regime.limits.max_entry_bytes)
         except RecursionError:
             # JSON nested just shallow enough to parse can still be too deep to canonicalise.
             raise MalformedEntry("malformed entry: nested too deeply") from None
+        if not genesis:
+            self._refuse_a_secretariat_from_outside(signed)
         try:
             check_entry(signed, self.regime, self.clock.now())
             with self.state.lock:
@@ -129,6 +140,21 @@ class Hub:
                 exc.entry_id = signed.id_hex
             raise
         return signed
+
+    def _refuse_a_secretariat_from_outside(self, signed: SignedEntry) -> None:
+        entry, sec = signed.entry, self.regime.secretariat.code
+        if self.state.size == 0:
+            raise EntryError("the log has not begun: the hub's init did not finish (run "
+                             "`gulfsec hub init` again on the hub)", entry_id=signed.id_hex)
+        if entry.form == REGISTRATION and (entry.sender == sec or entry.body.get("party") == sec):
+            raise EntryError("the secretariat's key is set up by `gulfsec hub init`, never "
+                             "over the network", entry_id=signed.id_hex)
+
+    def require_genesis(self) -> None:
+        """Refuse to serve a log that has not begun (ConfigError)."""
+        if self.state.size == 0:
+            raise ConfigError("the hub's log has no genesis entry: its init did not finish; "
+                              "run `gulfsec hub init` again")
 
     def _in_log(self, entry_id: bytes) -> bool:
         with UnitOfWork(self.engine) as uow:
@@ -157,7 +183,9 @@ class Hub:
                 key, active = self.state.keyring.resolve_ever(creds.party, creds.key_id)
         except EntryError as exc:
             raise AuthError(f"request key: {exc.message}") from None
-        creds.check(key, method, target, body, self.clock.now(), self.regime.limits.clock_skew)
+        now = self.clock.now()
+        creds.check(key, method, target, body, now, self.regime.limits.clock_skew)
+        self.replays.check(creds.party, creds.nonce, creds.time, now)
         return Reader(creds.party, limited=not active)
 
     # -- reading ---------------------------------------------------------------------------
