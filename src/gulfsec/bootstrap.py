@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from gulfsec.adapters.clock import Clock, SystemClock
+from gulfsec.adapters.files import private_dir
 from gulfsec.adapters.hubclient import HubClient
 from gulfsec.adapters.peers import PeerClient
 from gulfsec.adapters.storage.engine import create_db_engine
@@ -60,7 +61,7 @@ def regime_from(settings: Settings) -> Regime:
 
 def open_engine(settings: Settings, store: Store) -> Engine:
     """The store's database as the settings name it, migrated to its newest schema."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     engine = create_db_engine(settings.effective_database_url(store))
     try:
         migrate(engine, store)
@@ -111,12 +112,13 @@ def init_hub(settings: Settings, *, clock: Clock | None = None) -> tuple[Hub, Si
 
 
 def build_hub_app(hub: Hub, *, manage_lifecycle: bool = True,
-                  policy: SessionPolicy | None = None) -> FastAPI:
+                  policy: SessionPolicy | None = None, secure_cookies: bool = False) -> FastAPI:
     """The hub's API with its pages: the public log and the secretariat's."""
     compliance = ComplianceByViewer(hub)
     app = create_hub_app(hub, compliance=compliance, manage_lifecycle=manage_lifecycle)
     install_hub_pages(app, hub, accounts=hub_accounts(hub.engine, hub.clock, policy),
-                      scorecards=hub_scorecards(hub, compliance.for_viewer(None)))
+                      scorecards=hub_scorecards(hub, compliance.for_viewer(None)),
+                      secure_cookies=secure_cookies)
     return app
 
 
@@ -185,7 +187,7 @@ def open_node(settings: Settings, *, clock: Clock | None = None,
 
 
 def build_node_app(node: Node, *, sync_interval_s: float = 1.0, run_sync: bool = True,
-                   policy: SessionPolicy | None = None) -> FastAPI:
+                   policy: SessionPolicy | None = None, secure_cookies: bool = False) -> FastAPI:
     """The node's API, its background sync, and its delegates' pages."""
     if node.engine is None:
         raise ConfigError("a node's pages need its database (its delegates' accounts are there)")
@@ -194,7 +196,7 @@ def build_node_app(node: Node, *, sync_interval_s: float = 1.0, run_sync: bool =
     app = create_node_app(node, sync_interval_s=sync_interval_s, run_sync=run_sync,
                           accounts=accounts, session_cookie=cookie)
     install_node_pages(app, node, accounts=accounts, composer=Composer(node),
-                       scorecards=node_scorecards(node))
+                       scorecards=node_scorecards(node), secure_cookies=secure_cookies)
     return app
 
 

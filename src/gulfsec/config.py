@@ -9,6 +9,10 @@ trailing newline is stripped, and setting both ``GULFSEC_X`` and ``GULFSEC_X_FIL
 ``GULFSEC_LOG_KEY_FILE`` names the file that holds the hub's raw log key seed; it is read by
 ``gulfsec.adapters.keystore.load_seed_file`` where the key is needed, not here.
 
+``GULFSEC_SECURE_COOKIES`` (a boolean: ``true``/``false``, ``1``/``0``, ``yes``/``no``,
+``on``/``off``) makes every cookie the pages set ``Secure``, so that a browser sends it over
+HTTPS only; unset, it is on when ``GULFSEC_ENV=production`` and off otherwise.
+
 Settings fail closed: an unknown value for an enumerated or boolean setting, an unsupported
 database URL, or, in production, a missing passphrase or the development default
 ``gulfsec-dev`` is a :class:`~gulfsec.errors.ConfigError` whose one line names the variable.
@@ -84,6 +88,8 @@ class Settings(BaseSettings):
     sync_interval_ms: int = Field(default=1000, ge=10, le=3_600_000)
     peers: str = ""
     """Comma-separated base URLs of other participants' nodes, to compare views with."""
+    secure_cookies: bool = False
+    """Every cookie the pages set is ``Secure``; unset: on in production, off otherwise."""
 
     def peer_list(self) -> list[str]:
         return [p.strip().rstrip("/") for p in self.peers.split(",") if p.strip()]
@@ -116,6 +122,21 @@ class Settings(BaseSettings):
                 f"scheme {scheme!r} is not supported; use sqlite:/// or postgresql+psycopg://{hint}"
             )
         return url
+
+    @model_validator(mode="before")
+    @classmethod
+    def _secure_cookies_in_production(cls, data: Any) -> Any:
+        # Unset, GULFSEC_SECURE_COOKIES follows GULFSEC_ENV: on in production only.
+        if isinstance(data, dict) and data.get("secure_cookies") is None:
+            data = {**data, "secure_cookies": data.get("env") == "production"}
+        return data
+
+    @field_validator("secure_cookies", mode="before")
+    @classmethod
+    def _no_empty_boolean(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is empty; use true or false")
+        return value
 
     @field_validator("log_level")
     @classmethod

@@ -12,10 +12,22 @@ from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 
+import httpx
 import pytest
-from support.inprocess import PASSWORD, Browser, NodeNet, add_user, node_browser, text_of
+from support.inprocess import (
+    BASE_URL,
+    PASSWORD,
+    Browser,
+    NodeNet,
+    TestClient,
+    add_user,
+    csrf_of,
+    node_browser,
+    text_of,
+)
 
 from gulfsec.adapters.clock import ManualClock
+from gulfsec.bootstrap import build_node_app
 from gulfsec.errors import AccountError, AuthError, SessionExpired
 from gulfsec.services.node import Node
 from gulfsec.services.shared.accounts import (
@@ -82,6 +94,61 @@ def test_signing_in_sets_an_httponly_lax_session_cookie_and_opens_the_pages(
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
     page = browser.get("/inbox")
     assert page.status_code == 200 and "leila" in page.text
+
+
+def set_cookies(response: httpx.Response) -> dict[str, str]:
+    """Each cookie the response sets (or clears), by name: its whole Set-Cookie line."""
+    return {line.split("=", 1)[0]: line for name, line in response.headers.multi_items()
+            if name == "set-cookie"}
+
+
+def secure_site_client(node: Node) -> TestClient:
+    """A client on node pages built with ``secure_cookies=True``, asked over plain HTTP as a
+    TLS-terminating proxy asks them."""
+    return TestClient(build_node_app(node, run_sync=False, secure_cookies=True),
+                      base_url=BASE_URL)
+
+
+def test_with_secure_cookies_every_cookie_the_pages_set_is_secure_even_over_http(
+        node: Node) -> None:
+    client = secure_site_client(node)
+    session_cookie, signin_cookie = "gulfsec_node_irn", "gulfsec_node_irn_signin"
+
+    form = client.get("/sign-in")
+    assert "Secure" in set_cookies(form)[signin_cookie]
+    token = re.search(r'name="signin_token" value="([^"]+)"', form.text)
+    assert token is not None
+    # The browser, on HTTPS in front of the proxy, sends its Secure cookies back.
+    signed = client.post("/sign-in", data={"signin_token": token.group(1), "name": "leila",
+                                           "password": PASSWORD, "next": ""},
+                         headers={"Cookie": f"{signin_cookie}={token.group(1)}"},
+                         follow_redirects=False)
+    assert signed.status_code == 303
+    cookies = set_cookies(signed)
+    assert {session_cookie, signin_cookie} <= cookies.keys()
+    assert all("Secure" in line for line in cookies.values()), cookies
+    session = cookies[session_cookie].split(";", 1)[0]
+
+    language = client.get("/language?lang=fa&next=/inbox", follow_redirects=False)
+    assert "Secure" in set_cookies(language)["gulfsec_lang"]
+
+    inbox = client.get("/inbox", headers={"Cookie": session})
+    assert inbox.status_code == 200
+    out = client.post("/sign-out", data={"csrf_token": csrf_of(inbox.text)},
+                      headers={"Cookie": session}, follow_redirects=False)
+    assert out.status_code == 303
+    assert "Secure" in set_cookies(out)[session_cookie]
+
+
+def test_without_secure_cookies_a_cookie_is_secure_only_over_https(node: Node) -> None:
+    over_http = Browser(TestClient(build_node_app(node, run_sync=False), base_url=BASE_URL))
+    over_https = Browser(TestClient(build_node_app(node, run_sync=False),
+                                    base_url="https://testserver"))
+
+    for line in set_cookies(over_http.sign_in("leila")).values():
+        assert "Secure" not in line
+    signed = set_cookies(over_https.sign_in("leila"))
+    assert signed and all("Secure" in line for line in signed.values())
 
 
 def test_a_wrong_password_and_an_unknown_name_get_the_same_answer(browser: Browser) -> None:

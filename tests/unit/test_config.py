@@ -242,3 +242,51 @@ def test_a_pydantic_error_becomes_one_config_error_line_naming_the_variable(
         load_settings()
     assert "\n" not in str(caught.value)
     assert value not in str(caught.value)
+
+
+def test_cookies_are_secure_by_default_in_production_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().secure_cookies is False
+    assert load_settings(env="test").secure_cookies is False
+    monkeypatch.setenv("GULFSEC_ENV", "production")
+    monkeypatch.setenv("GULFSEC_PASSPHRASE", "long and unguessable")
+
+    assert load_settings().secure_cookies is True
+
+
+@pytest.mark.parametrize(
+    ("env", "value", "expected"),
+    [
+        ("development", "true", True),
+        ("development", "1", True),
+        ("development", "YES", True),
+        ("development", "on", True),
+        ("production", "false", False),
+        ("production", "0", False),
+        ("production", "No", False),
+        ("production", "off", False),
+    ],
+)
+def test_secure_cookies_can_be_set_either_way(
+    monkeypatch: pytest.MonkeyPatch, env: str, value: str, expected: bool
+) -> None:
+    monkeypatch.setenv("GULFSEC_ENV", env)
+    monkeypatch.setenv("GULFSEC_PASSPHRASE", "long and unguessable")
+    monkeypatch.setenv("GULFSEC_SECURE_COOKIES", value)
+
+    assert load_settings().secure_cookies is expected
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "enabled", "tru e", "", " "])
+@pytest.mark.parametrize("env", ["development", "production"])
+def test_an_unrecognised_secure_cookies_value_is_an_error(
+    monkeypatch: pytest.MonkeyPatch, env: str, value: str
+) -> None:
+    monkeypatch.setenv("GULFSEC_ENV", env)
+    monkeypatch.setenv("GULFSEC_PASSPHRASE", "long and unguessable")
+    monkeypatch.setenv("GULFSEC_SECURE_COOKIES", value)
+
+    with pytest.raises(ConfigError, match="^GULFSEC_SECURE_COOKIES: ") as caught:
+        load_settings()
+    assert "\n" not in str(caught.value)

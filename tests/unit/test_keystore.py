@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import stat
 from pathlib import Path
 from typing import Any
@@ -173,6 +174,34 @@ def test_an_existing_file_is_never_overwritten(key_file: Path) -> None:
 
 def test_a_key_file_is_readable_by_its_owner_only(key_file: Path) -> None:
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o022])
+def test_a_key_file_is_private_whatever_the_umask(tmp_path: Path, umask: int) -> None:
+    old = os.umask(umask)
+    try:
+        save_key(tmp_path / "open.key", "hub", SEED, PASSPHRASE, n=FAST_N)
+    finally:
+        os.umask(old)
+
+    assert stat.S_IMODE((tmp_path / "open.key").stat().st_mode) == 0o600
+
+
+def test_a_key_file_that_appears_while_saving_is_not_replaced(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "hub.key"
+    real_link = os.link
+
+    def someone_else_first(src: str, dst: str) -> None:
+        Path(dst).write_bytes(b"another process's key")
+        real_link(src, dst)
+
+    monkeypatch.setattr(os, "link", someone_else_first)
+    with pytest.raises(KeyStoreError, match="refusing to overwrite"):
+        save_key(path, "hub", SEED, PASSPHRASE, n=FAST_N)
+
+    assert path.read_bytes() == b"another process's key"
+    assert [p.name for p in tmp_path.iterdir()] == ["hub.key"]
 
 
 def test_saving_leaves_no_temporary_file_behind(key_file: Path) -> None:

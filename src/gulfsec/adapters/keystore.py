@@ -26,7 +26,6 @@ import contextlib
 import hmac
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +36,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from gulfsec.errors import KeyStoreError
+from gulfsec.adapters import files
+from gulfsec.errors import FileError, KeyStoreError
 
 __all__ = [
     "FORMAT",
@@ -107,7 +107,8 @@ def save_key(
 ) -> None:
     """Encrypt ``seed`` under ``passphrase`` and write it to a new file at ``path``.
 
-    The file is written atomically with mode 0600; an existing file is never replaced. ``n`` is
+    The file is written atomically with mode 0600 whatever the umask
+    (:func:`gulfsec.adapters.files.write_private`); an existing file is never replaced. ``n`` is
     scrypt's cost, a power of two from 2**14 to 2**22 (tests use the minimum to stay fast).
     """
     path = Path(path)
@@ -364,42 +365,9 @@ def _strip_one_newline(data: bytes) -> bytes:
 
 def _write_new_file(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically with mode 0600, never replacing a file."""
-    directory = path.parent
     try:
-        fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise KeyStoreError(
-            f"{path}: cannot create a file in {directory} ({exc.strerror or 'I/O error'})"
-        ) from exc
-    tmp = Path(tmp_name)
-    try:
-        with open(fd, "wb", closefd=True) as handle:
-            os.fchmod(handle.fileno(), 0o600)
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # Checked again just before the rename; os.replace itself would clobber a file that
-        # appeared in between, a window left to the caller's single-writer discipline.
+        files.write_private(path, data, replace=False)
+    except FileError as exc:
         if path.exists() or path.is_symlink():
-            raise KeyStoreError(f"{path}: refusing to overwrite an existing file")
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise KeyStoreError(
-            f"{path}: cannot write key file ({exc.strerror or 'I/O error'})"
-        ) from exc
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    try:
-        dir_fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError as exc:
-        raise KeyStoreError(
-            f"{path}: written, but cannot sync {directory} ({exc.strerror or 'I/O error'})"
-        ) from exc
+            raise KeyStoreError(f"{path}: refusing to overwrite an existing file") from exc
+        raise KeyStoreError(f"{path}: cannot write the key file: {exc.problem}") from exc

@@ -17,6 +17,7 @@ STATUS: list[tuple[type[e.GulfsecError], int]] = [
     (e.EntryTooLarge, 413),
     (e.SequenceError, 409),
     (e.EntryError, 422),
+    (e.SignInThrottled, 429),
     (e.AuthError, 401),
     (e.AccessDenied, 403),
     (e.NotFound, 404),

@@ -55,7 +55,7 @@ def hub_serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     service = open_hub(settings)
     service.state.load(service.engine, service.log_key.verifier)
     service.require_genesis()
-    app = build_hub_app(service)
+    app = build_hub_app(service, secure_cookies=settings.secure_cookies)
     uvicorn.run(app, host=host or settings.host, port=port or settings.port,
                 log_level=settings.log_level.lower(), access_log=False)
 

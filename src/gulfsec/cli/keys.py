@@ -8,6 +8,7 @@ import click
 
 from gulfsec.adapters import keystore
 from gulfsec.adapters.clock import SystemClock
+from gulfsec.adapters.files import private_dir, write_private
 from gulfsec.cli.common import (
     GulfsecGroup,
     settings_of,
@@ -38,14 +39,15 @@ def keys_create(ctx: click.Context, party: str, out_dir: Path) -> None:
     settings = settings_of(ctx)
     regime = regime_from(settings)
     regime.participant(party)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)
     key = SigningKey.generate(party)
     key_path = out_dir / f"{party}.key"
     reg_path = out_dir / f"{party}.registration.json"
     if reg_path.exists():
         raise KeyStoreError(f"{reg_path} exists; refusing to overwrite")
     keystore.save_key(key_path, party, key.seed, settings.effective_passphrase())
-    reg_path.write_bytes(registration_request(key, party, SystemClock().now()).raw)
+    write_private(reg_path, registration_request(key, party, SystemClock().now()).raw,
+                  replace=False)
     click.echo(f"key:          {key_path}")
     click.echo(f"registration: {reg_path}")
     click.echo(f"verifier key: {key.verifier.encode()}")

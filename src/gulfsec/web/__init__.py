@@ -42,23 +42,25 @@ def node_cookie(party: str) -> str:
 
 
 def install_node_pages(app: FastAPI, node: Node, *, accounts: Accounts, composer: Composer,
-                       scorecards: Scorecards) -> None:
+                       scorecards: Scorecards, secure_cookies: bool = False) -> None:
     """Serve ``node``'s pages from ``app``; ``accounts`` are its delegates'."""
     participant = node.regime.participants.get(node.party)
     name = node.party if participant is None else f"{participant.name} ({node.party})"
     site = NodeSite(kind="node", title=f"{name} node", regime=node.regime, accounts=accounts,
                     cookie=node_cookie(node.party), env=make_environment(), clock=node.clock,
-                    home="/inbox", node=node, composer=composer, scorecards=scorecards)
+                    home="/inbox", node=node, composer=composer, scorecards=scorecards,
+                    secure_cookies=secure_cookies)
     _install(app, site)
     app.include_router(node_pages.router)
 
 
 def install_hub_pages(app: FastAPI, hub: Hub, *, accounts: Accounts,
-                      scorecards: Scorecards) -> None:
+                      scorecards: Scorecards, secure_cookies: bool = False) -> None:
     """Serve the hub's public pages and the secretariat's from ``app``."""
     site = HubSite(kind="hub", title="Secretariat hub", regime=hub.regime, accounts=accounts,
                    cookie="gulfsec_hub", env=make_environment(), clock=hub.clock,
-                   home="/secretariat", hub=hub, scorecards=scorecards)
+                   home="/secretariat", hub=hub, scorecards=scorecards,
+                   secure_cookies=secure_cookies)
     _install(app, site)
     app.include_router(hub_pages.router)
 

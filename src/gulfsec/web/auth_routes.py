@@ -1,4 +1,15 @@
-"""Signing in and out, and choosing a language: the same on a node's pages and the hub's."""
+"""Signing in and out, and choosing a language: the same on a node's pages and the hub's.
+
+Failed sign-ins are throttled per account name and per client address
+(:class:`gulfsec.services.shared.accounts.ThrottlePolicy`): a throttled sign-in is answered
+429 with a ``Retry-After`` header and the wait on the page. The client address is the
+connection's, ``request.client.host``; this module never reads ``X-Forwarded-For`` itself.
+Behind a reverse proxy that is the proxy's address (every client then shares one count)
+unless uvicorn is told to trust the proxy's forwarded headers: it does so by default for a
+proxy on the same host (127.0.0.1 and ::1), and for others when ``FORWARDED_ALLOW_IPS`` (or
+``--forwarded-allow-ips``) names the proxy's address. Trust only the proxy there: any client
+it trusts can claim any address.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +20,14 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from gulfsec.errors import AuthError
+from gulfsec.errors import AuthError, SignInThrottled
 from gulfsec.web import i18n
 from gulfsec.web.deps import MaybeSession, SessionDep, SiteDep
 from gulfsec.web.site import (
     check_csrf,
     clear_session_cookie,
+    clear_signin_cookie,
+    cookie_secure,
     new_signin_token,
     read_form,
     redirect,
@@ -62,18 +75,27 @@ async def sign_in(request: Request, site: SiteDep) -> Response:
     if not sent or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         return _sign_in_page(request, site, next_path=next_path, name=name, status=400,
                              error="The sign-in form had expired. Please try again.")
+    client = request.client.host if request.client else "unknown"
     try:
-        opened = await run_in_threadpool(site.accounts.sign_in, name, password)
+        opened = await run_in_threadpool(
+            lambda: site.accounts.sign_in(name, password, client=client))
+    except SignInThrottled as exc:
+        log.warning("%s pages: throttled sign-in as %r from %s (wait %ss)", site.kind,
+                    name[:64], client, exc.retry_after)
+        response = _sign_in_page(
+            request, site, next_path=next_path, name=name, status=429,
+            error=f"Too many failed sign-ins. Wait {exc.wait}, then try again.")
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except AuthError:
-        log.warning("%s pages: failed sign-in as %r from %s", site.kind, name[:64],
-                    request.client.host if request.client else "?")
+        log.warning("%s pages: failed sign-in as %r from %s", site.kind, name[:64], client)
         return _sign_in_page(request, site, next_path=next_path, name=name, status=400,
                              error="The name or the password is wrong.")
     log.info("%s pages: %s signed in (%s)", site.kind, opened.session.account.name,
              opened.session.account.role)
     response = redirect(next_path)
     set_session_cookie(response, request, site, opened.token)
-    response.delete_cookie(site.signin_cookie, path="/sign-in")
+    clear_signin_cookie(response, request, site)
     return response
 
 
@@ -96,5 +118,5 @@ def language(request: Request, site: SiteDep) -> Response:
     response = redirect(safe_next(request.query_params.get("next"), "/"))
     response.set_cookie(i18n.LANGUAGE_COOKIE, chosen.code, httponly=True, samesite="lax",
                         path="/", max_age=365 * 24 * 3600,
-                        secure=request.url.scheme == "https")
+                        secure=cookie_secure(request, site))
     return response

@@ -5,8 +5,11 @@ A :class:`Site` is made once per app by :func:`gulfsec.web.install_node_pages` o
 the reader's session and language through :mod:`gulfsec.web.deps`.
 
 Sessions ride in an HttpOnly, SameSite=Lax cookie named after the site (a node's cookie names
-its party, so that the demo's nodes on one loopback address keep apart), ``Secure`` when the
-page was asked for over HTTPS. Every form carries the session's CSRF token and every POST
+its party, so that the demo's nodes on one loopback address keep apart). Every cookie the pages
+set (the session's, the sign-in form's, the language's) is ``Secure`` when
+:attr:`Site.secure_cookies` says so (``GULFSEC_SECURE_COOKIES``, on in production: behind a
+TLS proxy the app itself sees plain HTTP) or when the page was asked for over HTTPS
+(:func:`cookie_secure`). Every form carries the session's CSRF token and every POST
 checks it (and the ``Origin`` header, when the browser sends one); the sign-in form, which
 comes before any session, uses a double-submit cookie instead.
 """
@@ -97,6 +100,9 @@ class Site:
     home: str
     """Where signing in leads."""
     public_paths: frozenset[str] = field(default_factory=frozenset)
+    secure_cookies: bool = False
+    """Mark every cookie ``Secure`` (sent back over HTTPS only), whatever the request's
+    scheme: on in production (``GULFSEC_SECURE_COOKIES``)."""
 
     @property
     def signin_cookie(self) -> str:
@@ -160,16 +166,22 @@ def redirect(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
 
+def cookie_secure(request: Request, site: Site) -> bool:
+    """Whether a cookie set in answer to ``request`` is ``Secure``: always when the site says
+    so, else when the request came over HTTPS."""
+    return site.secure_cookies or request.url.scheme == "https"
+
+
 def set_session_cookie(response: Response, request: Request, site: Site, token: str) -> None:
     # A browser-session cookie (no Max-Age): closing the browser forgets it; the server ends
     # the session anyway after its idle or absolute limit.
     response.set_cookie(site.cookie, token, httponly=True, samesite="lax", path="/",
-                        secure=request.url.scheme == "https")
+                        secure=cookie_secure(request, site))
 
 
 def clear_session_cookie(response: Response, request: Request, site: Site) -> None:
     response.delete_cookie(site.cookie, path="/", httponly=True, samesite="lax",
-                           secure=request.url.scheme == "https")
+                           secure=cookie_secure(request, site))
 
 
 def new_signin_token() -> str:
@@ -178,7 +190,12 @@ def new_signin_token() -> str:
 
 def set_signin_cookie(response: Response, request: Request, site: Site, token: str) -> None:
     response.set_cookie(site.signin_cookie, token, httponly=True, samesite="strict",
-                        path="/sign-in", secure=request.url.scheme == "https", max_age=3600)
+                        path="/sign-in", secure=cookie_secure(request, site), max_age=3600)
+
+
+def clear_signin_cookie(response: Response, request: Request, site: Site) -> None:
+    response.delete_cookie(site.signin_cookie, path="/sign-in", httponly=True,
+                           samesite="strict", secure=cookie_secure(request, site))
 
 
 def same_origin(request: Request) -> bool:

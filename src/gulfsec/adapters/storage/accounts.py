@@ -9,14 +9,22 @@ node's, ``hub_accounts``/``hub_sessions`` in the hub's. Each has its own Alembic
 
 A session row keys on the SHA-256 of the session token: the token itself lives only in the
 browser's cookie, so reading the database does not give anyone a live session.
+
+``node_signin_failures``/``hub_signin_failures`` (revisions ``n0006`` and ``0005``) count
+recent failed sign-ins per account name and per client address, so that every process of a
+node or the hub throttles the same guesses and a restart forgets none. A row is keyed by its
+scope (``account`` or ``address``) and subject (the name as typed, trimmed and lower-cased,
+whether or not such an account exists; or the address); the rule that turns a count into a
+wait lives in :mod:`gulfsec.services.shared.accounts`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 node_metadata = sa.MetaData()
@@ -49,21 +57,38 @@ def _session_table(name: str, accounts: str, metadata: sa.MetaData) -> sa.Table:
     )
 
 
+SUBJECT_MAX: Final = 128
+"""The longest subject (account name as typed, client address) a failure row keeps."""
+
+
+def _failure_table(name: str, metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
+        name, metadata,
+        sa.Column("scope", sa.String(8), primary_key=True),
+        sa.Column("subject", sa.String(SUBJECT_MAX), primary_key=True),
+        sa.Column("failures", sa.Integer, nullable=False),
+        sa.Column("last_failure_at", sa.BigInteger, nullable=False, index=True),
+    )
+
+
 @dataclass(frozen=True)
 class AccountTables:
-    """The pair of tables one kind of database keeps accounts and sessions in."""
+    """The tables one kind of database keeps accounts, sessions and sign-in failures in."""
 
     accounts: sa.Table
     sessions: sa.Table
+    failures: sa.Table
 
 
 NODE_TABLES = AccountTables(
     _account_table("node_accounts", node_metadata),
     _session_table("node_sessions", "node_accounts", node_metadata),
+    _failure_table("node_signin_failures", node_metadata),
 )
 HUB_TABLES = AccountTables(
     _account_table("hub_accounts", hub_metadata),
     _session_table("hub_sessions", "hub_accounts", hub_metadata),
+    _failure_table("hub_signin_failures", hub_metadata),
 )
 
 
@@ -76,6 +101,14 @@ class AccountRow:
     created_at: int
     password_changed_at: int
     disabled: bool
+
+
+@dataclass(frozen=True)
+class FailureRow:
+    """Failed sign-ins counted for one subject, and when the last one was counted (µs)."""
+
+    failures: int
+    last_failure_at: int
 
 
 @dataclass(frozen=True)
@@ -99,6 +132,7 @@ class AccountRepository:
         self.conn = conn
         self.accounts = tables.accounts
         self.sessions = tables.sessions
+        self.failures = tables.failures
 
     # -- accounts --------------------------------------------------------------------------
 
@@ -161,4 +195,60 @@ class AccountRepository:
         result = self.conn.execute(self.sessions.delete().where(sa.or_(
             self.sessions.c.created_at < created_before,
             self.sessions.c.last_seen_at < seen_before)))
+        return int(result.rowcount or 0)
+
+    # -- failed sign-ins -------------------------------------------------------------------
+
+    def lock_failures(self, scope: str, subject: str) -> FailureRow:
+        """The failure row of ``(scope, subject)``, created empty if missing, locked until the
+        transaction ends: a write first, so that concurrent sign-ins (several processes of one
+        node) count one after the other, on SQLite (the database's write lock) as on
+        PostgreSQL (the row's lock)."""
+        table = self.failures
+        values = {"scope": scope, "subject": subject, "failures": 0, "last_failure_at": 0}
+        insert: Any
+        if self.conn.dialect.name == "postgresql":
+            insert = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+        elif self.conn.dialect.name == "sqlite":
+            insert = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+        else:  # pragma: no cover - settings accept SQLite and PostgreSQL only
+            raise ValueError(f"unsupported database {self.conn.dialect.name!r}")
+        self.conn.execute(insert)
+        row = self.conn.execute(
+            sa.select(table.c.failures, table.c.last_failure_at)
+            .where(table.c.scope == scope, table.c.subject == subject)
+            .with_for_update()).one()
+        return FailureRow(int(row.failures), int(row.last_failure_at))
+
+    def set_failures(self, scope: str, subject: str, failures: int, last_failure_at: int) -> None:
+        self.conn.execute(self.failures.update()
+                          .where(self.failures.c.scope == scope,
+                                 self.failures.c.subject == subject)
+                          .values(failures=failures, last_failure_at=last_failure_at))
+
+    def forget_one_failure(self, scope: str, subject: str) -> None:
+        """Take back one failure counted in advance for an attempt that succeeded."""
+        table = self.failures
+        self.conn.execute(table.update()
+                          .where(table.c.scope == scope, table.c.subject == subject,
+                                 table.c.failures > 0)
+                          .values(failures=table.c.failures - 1))
+
+    def clear_failures(self, scope: str, subject: str) -> None:
+        self.conn.execute(self.failures.delete().where(self.failures.c.scope == scope,
+                                                       self.failures.c.subject == subject))
+
+    def delete_failures_before(self, before: int, limit: int = 500) -> int:
+        """Forget up to ``limit`` rows whose last failure is older than ``before`` (µs).
+
+        Rows another transaction holds are skipped (PostgreSQL's ``SKIP LOCKED``), so that this
+        housekeeping never waits on, nor deadlocks with, a sign-in being counted.
+        """
+        table = self.failures
+        stale = (sa.select(table.c.scope, table.c.subject)
+                 .where(table.c.last_failure_at < before)
+                 .limit(limit)
+                 .with_for_update(skip_locked=True))
+        result = self.conn.execute(
+            table.delete().where(sa.tuple_(table.c.scope, table.c.subject).in_(stale)))
         return int(result.rowcount or 0)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gulfsec.adapters import keystore
-from gulfsec.adapters.files import write_public
+from gulfsec.adapters.files import private_dir, write_public
 from gulfsec.config import Settings
 from gulfsec.domain.keys import SigningKey
 from gulfsec.domain.regime import Regime
@@ -63,7 +63,7 @@ def hub_keys_for_init(settings: Settings, regime: Regime) -> tuple[SigningKey, S
         if path.exists():
             path.rename(path.with_name(f"{path.name}.unused-{time.time_ns()}"))
     paths.log_vkey.unlink(missing_ok=True)
-    paths.log_key.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(paths.log_key.parent)
     log_key = SigningKey.generate(regime.log_origin)
     sec_key = SigningKey.generate(regime.secretariat.code)
     keystore.save_key(paths.secretariat_key, sec_key.name, sec_key.seed, passphrase)

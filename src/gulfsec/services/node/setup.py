@@ -14,13 +14,13 @@ Engines and the node service itself are wired by :mod:`gulfsec.bootstrap`.
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from gulfsec.adapters import keystore
 from gulfsec.adapters.clock import Clock
+from gulfsec.adapters.files import private_dir, write_private
 from gulfsec.adapters.hubclient import HubClient
 from gulfsec.adapters.storage.node import NodeRepository
 from gulfsec.config import Settings
@@ -74,9 +74,7 @@ def write_api_token(path: Path) -> str:
     cookie) or to a caller presenting this token as ``Authorization: Bearer <token>``.
     """
     token = secrets.token_urlsafe(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(token + "\n")
+    write_private(path, (token + "\n").encode())
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -100,10 +98,10 @@ def init_node(settings: Settings, regime: Regime, uow: AbstractUnitOfWork[NodeRe
         raise ConfigError(f"the hub at {hub_url} serves log key {served!r}, not the pinned "
                           f"{log_key.encode()!r}; check the URL and the key you were given")
     key = key or SigningKey.generate(party)
-    paths.key.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(paths.key.parent)
     keystore.save_key(paths.key, party, key.seed, settings.effective_passphrase())
     request = registration_request(key, party, clock.now())
-    paths.registration.write_bytes(request.raw)
+    write_private(paths.registration, request.raw)
     with uow:
         uow.repo.set_meta("party", party)
         uow.repo.set_meta("hub_url", hub_url)

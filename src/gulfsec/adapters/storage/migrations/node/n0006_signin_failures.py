@@ -1,0 +1,35 @@
+"""Failed sign-ins to the pages of the node's delegates: counted per account name and per
+client address, so that every process throttles the same password guesses, across restarts.
+
+Revision ID: n0006
+Revises: n0005
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "n0006"
+down_revision = "n0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "node_signin_failures",
+        sa.Column("scope", sa.String(length=8), nullable=False),
+        sa.Column("subject", sa.String(length=128), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("last_failure_at", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("scope", "subject"),
+    )
+    op.create_index("ix_node_signin_failures_last_failure_at", "node_signin_failures",
+                    ["last_failure_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_node_signin_failures_last_failure_at",
+                  table_name="node_signin_failures")
+    op.drop_table("node_signin_failures")
