@@ -314,3 +314,51 @@ def test_the_hubs_unsigned_times_decide_nothing(net: ProcessNetwork, tmp_path: P
         engine.dispose()
     assert seq_at == hub_at  # the signed time of its checkpoint, to the second
     assert seq_at > 1_700_000_000 * 1_000_000
+
+
+def test_cosignatures_the_witnesses_did_not_make_are_proven_and_not_counted(
+        net: ProcessNetwork, tmp_path: Path) -> None:
+    """The operator serves RUS two cosignatures SAU never made: IRN's, relabelled as SAU's, and
+    SAU's with its signature altered. RUS's node counts neither towards finality and proves
+    both with the hub's signed list, the tree's root and SAU's keys from the log."""
+
+    lies: list[str] = []
+    irn: dict[int, dict[str, Any]] = {}  # IRN's cosignatures seen so far, by size
+    served: set[int] = set()  # the sizes of SAU's cosignatures served so far
+
+    def relabelled(asked: Asked, real: httpx.Response | None) -> Served | None:
+        if real is None:
+            return None
+        page = json.loads(real.content)
+        items = page["cosignatures"]
+        irn.update({c["size"]: c for c in items if c["party"] == "IRN"})
+        for item in items:
+            if (item["party"] != "SAU" or len(lies) >= 2 or item["size"] in served
+                    or item["size"] <= before):
+                continue  # a cosignature served before stays as the node stored it
+            served.add(item["size"])
+            if not lies:
+                name, _, blob = item["line"].rstrip("\n").rpartition(" ")
+                raw = bytearray(b64decode(blob))
+                raw[-1] ^= 1
+                item["line"] = f"{name} {b64encode(bytes(raw))}"
+                lies.append("altered")
+            elif irn:  # IRN's cosignature (of any size: its name gives it away)
+                item["line"] = irn[max(irn)]["line"]
+                lies.append("relabelled")
+        return Served(200, json.dumps(page).encode())
+
+    before = net.hub.size()  # trees the nodes may have cosigned already
+    net.fronts["RUS"].lie("GET", "/v1/cosignatures", relabelled)
+    rus = net.nodes["RUS"]
+    for n in range(3):  # cosignatures on a few sizes
+        send(net.nodes["IRN"], tmp_path, f"Cosigned {n}")
+    found = wait_until(
+        lambda: (lambda bad: bad if len(bad) >= 2 else None)(
+            [a for a in alarms(rus) if a["kind"] == "bad_cosignature"]),
+        45, "RUS's node to refuse both cosignatures",
+        lambda: f"lies told: {lies}; alarms: {[a['message'] for a in alarms(rus)]}")
+    lines = sorted(evidence_line(net, rus, a["id"], tmp_path) for a in found[:2])
+    assert all(line.startswith("proven: the hub served, signed at") for line in lines), lines
+    assert any(line.endswith("a signature by IRN") for line in lines), lines
+    assert any(line.endswith("a signature no key SAU has held made") for line in lines), lines

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,11 @@ import sqlalchemy as sa
 from support.lying_hub import Asked, Served
 from support.processes import NodeProcess, ProcessNetwork, wait_until
 
+from gulfsec.domain.encoding import b64decode
+from gulfsec.domain.request_auth import sign_request
+from gulfsec.errors import NotProven
 from gulfsec.ledger import tiles
+from gulfsec.ledger.evidence import verify_evidence
 from gulfsec.ledger.note import Checkpoint, sign_checkpoint
 from gulfsec.ledger.tree import MerkleTree
 
@@ -162,3 +167,85 @@ def test_a_witness_shown_a_fork_is_caught_and_no_longer_halts_the_honest_ones(
     wait_until(lambda: any(e["entry_id"] == entry_id and e["final"] for e in irn.entries()),
                30, "the new entry to become final at IRN's node, cosigned by IRN, RUS and QAT")
     assert alarms(irn, "split_view")  # the alarm stands
+
+
+def test_an_entry_the_hub_withholds_is_had_from_its_senders_node(
+        net: ProcessNetwork, tmp_path: Path) -> None:
+    """The operator serves RUS the leaf of an entry addressed to it but never its content,
+    in pages and when asked for it alone. RUS's node learns from IRN's node (a request signed
+    by RUS's key) that IRN sent it, takes the content from there (checked against the leaf,
+    the signature and the audience), acknowledges it as withheld and proves the hub's lie."""
+    hidden = "Withheld notice"
+
+    def withhold(asked: Asked, real: httpx.Response | None) -> Served | None:
+        if asked.path != "/v1/entries" or real is None:
+            return None
+        page = json.loads(real.content)
+        page["entries"] = [
+            item for item in page["entries"]
+            if hidden not in b64decode(item["raw"]).decode("utf-8", "replace")]
+        return Served(200, json.dumps(page).encode())
+
+    net.fronts["RUS"].lie("GET", "/v1/entries", withhold)
+    irn, rus = net.nodes["IRN"], net.nodes["RUS"]
+    entry_id = send(irn, tmp_path, hidden)
+    after = send(irn, tmp_path, "Served notice")  # RUS's node moves past the hidden one
+    found = wait_until(lambda: alarms(rus, "withheld_entry"), 45,
+                       "RUS's node to find the withheld entry through IRN's node")
+    assert entry_id in found[0]["message"]
+    wait_until(lambda: {entry_id, after} <= {e["entry_id"] for e in rus.entries()}, 30,
+               "RUS's node to hold both entries")
+    line = proven(net, rus, found[0]["id"], tmp_path)
+    assert line.startswith(f"proven: entry {entry_id}"), line
+    assert "addressed to RUS" in line and "a page without it" in line
+    document = json.loads((tmp_path / f"RUS-alarm-{found[0]['id']}.json").read_text())
+    for key, value in (("index", document["evidence"]["index"] + 1),
+                       ("entries_answer", None)):
+        tampered = {**document, "evidence": {**document["evidence"], key: value}}
+        with pytest.raises(NotProven):
+            verify_evidence(tampered, net.hub.log_key)
+
+    def acknowledged_as_withheld() -> bool:
+        for item in irn.entries():
+            body = item["entry"]["entry"]["body"]
+            if (item["sender"] == "RUS" and item["form"] == "acknowledgement@1"
+                    and entry_id in body.get("withheld", [])):
+                return True
+        return False
+
+    wait_until(acknowledged_as_withheld, 45, "RUS's acknowledgement naming the entry withheld")
+    # Only RUS was lied to: the other addressees took it from the hub as usual.
+    assert not alarms(net.nodes["SAU"], "withheld_entry")
+
+
+def test_what_a_party_sent_is_listed_only_to_an_addressee_who_signs(
+        net: ProcessNetwork, tmp_path: Path) -> None:
+    """``/v1/sent`` answers only a request signed by a party's active key, and lists only what
+    that party may read; a replayed request is refused."""
+    irn = net.nodes["IRN"]
+    draft = tmp_path / "private.json"
+    draft.write_text(json.dumps({"form": "message@1", "audience": ["SAU"],
+                                 "body": {"subject": "For SAU", "text": "t"}}))
+    out = irn.cli("node", "send", str(draft)).stdout
+    private = str(out).split("signed entry ", 1)[1].split(" ", 1)[0]
+    wait_until(lambda: any(e["entry_id"] == private for e in irn.entries()), 30,
+               "IRN's node to hold its entry")
+    assert httpx.get(f"{irn.url}/v1/sent").status_code == 401
+
+    def listed(party: str) -> tuple[int, set[str]]:
+        node = net.nodes[party]
+        headers = sign_request(node.key(), party, "GET", "/v1/sent?after=-1", b"",
+                               datetime.now(UTC))
+        got = httpx.get(f"{irn.url}/v1/sent", params={"after": -1}, headers=headers)
+        again = httpx.get(f"{irn.url}/v1/sent", params={"after": -1}, headers=headers)
+        assert again.status_code == 401  # the same nonce twice
+        ids = {e["entry_id"] for e in got.json().get("entries", [])} if got.is_success else set()
+        return got.status_code, ids
+
+    status, for_sau = listed("SAU")
+    assert status == 200 and private in for_sau
+    status, for_rus = listed("RUS")
+    assert status == 200 and private not in for_rus
+    headers = sign_request(net.nodes["RUS"].key(), "RUS", "GET", f"/v1/sent/{private}", b"",
+                           datetime.now(UTC))
+    assert httpx.get(f"{irn.url}/v1/sent/{private}", headers=headers).status_code == 404

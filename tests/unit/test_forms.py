@@ -184,12 +184,14 @@ def test_the_error_lists_the_fields_for_the_api() -> None:
         ("acknowledgement@1", {"entries": [EID] * 65}, "entries"),
         ("acknowledgement@1", {"entries": EID}, "entries"),
         ("acknowledgement@1", {"entries": ["0" * 63]}, "entries.0"),
+        ("acknowledgement@1", {"entries": [EID], "withheld": ["b" * 64]}, "withheld"),
     ],
     ids=[
         "subject-too-long", "text-too-long", "unknown-level", "null-level", "subject-list",
         "party-lowercase", "party-too-long", "vkey-too-short", "vkey-missing",
         "rotation-extra-field", "vkey-number", "key-uppercase", "key-short", "reason-empty",
         "no-entries", "too-many-entries", "entries-not-list", "entry-id-short",
+        "withheld-not-acknowledged",
     ],
 )
 def test_invalid_bodies_are_refused_naming_the_bad_field(
@@ -270,6 +272,9 @@ def test_every_form_sums_up_a_valid_body_in_one_line() -> None:
                                             "text": "t"}) == "Joint naval exercise"
     assert get_form("acknowledgement@1").summarise({"entries": ["a" * 64]}) == (
         "acknowledges 1 entry")
+    assert get_form("acknowledgement@1").summarise(
+        {"entries": ["a" * 64, "b" * 64], "withheld": ["b" * 64]}) == (
+        "acknowledges 2 entries, 1 of them withheld by the hub")
     assert get_form("arms-transfers@1").summarise({"year": 2025, "nil_report": True}) == (
         "nil report of arms transfers in 2025")
     assert get_form("observation-reply@1").summarise(

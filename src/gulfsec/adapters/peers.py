@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -37,6 +39,22 @@ class PeerClient:
         if note is not None and not isinstance(note, str):
             raise TransportError(f"peer {base_url} answered a malformed checkpoint")
         return note
+
+    def get(self, base_url: str, path: str, *, params: dict[str, Any] | None = None,
+            sign: Callable[[str], dict[str, str]] | None = None) -> Any:
+        """GET a peer node's ``path`` (JSON); TransportError if it cannot be had. ``sign``
+        gives the headers that authenticate the request, from its target (path and query, as
+        sent)."""
+        try:
+            http = self._http()
+            request = http.build_request("GET", f"{base_url.rstrip('/')}{path}", params=params)
+            if sign is not None:
+                request.headers.update(sign(request.url.raw_path.decode("ascii")))
+            response = http.send(request)
+            response.raise_for_status()
+            return response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise TransportError(f"peer {base_url}: {exc.__class__.__name__}") from exc
 
     def close(self) -> None:
         with self._lock:

@@ -18,10 +18,11 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from gulfsec import __version__
-from gulfsec.api.deps import MAX_INT
+from gulfsec.api.deps import MAX_INT, request_target
 from gulfsec.api.errors import install_error_handlers
 from gulfsec.api.timing import ServerTiming
 from gulfsec.domain.encoding import format_time, parse_json
+from gulfsec.domain.request_auth import RequestCredentials
 from gulfsec.errors import AuthError, GulfsecError
 from gulfsec.services.node import Node
 from gulfsec.services.node.loop import SyncLoop
@@ -86,6 +87,31 @@ def _presents_credentials(request: Request) -> bool:
 @router.get("/witness", summary="The checkpoint this node was shown and the one it cosigned")
 def witness(request: Request) -> dict[str, Any]:
     return _get_node(request).witness_view()
+
+
+def _peer_party(request: Request) -> str:
+    """The party a peer node's signed request speaks for (401 if it does not verify)."""
+    creds = RequestCredentials.from_headers({k.lower(): v for k, v in request.headers.items()})
+    return _get_node(request).sent.authenticate(creds, request.method, request_target(request))
+
+
+@router.get("/sent", summary="What this party sent that the requesting party may read, as "
+            "(index, entry id): to a request signed by that party's key, so that its node "
+            "finds an entry the hub withholds from it")
+def sent(
+    request: Request,
+    after: Annotated[int, Query(ge=-1, le=MAX_INT)] = -1,
+) -> dict[str, Any]:
+    reader = _peer_party(request)
+    return {"party": _get_node(request).party, "to": reader,
+            "entries": _get_node(request).sent.listing(reader, after)}
+
+
+@router.get("/sent/{entry_id}", summary="One entry this party sent that the requesting party "
+            "may read, as its signed bytes (base64)")
+def sent_entry(request: Request, entry_id: str) -> dict[str, Any]:
+    reader = _peer_party(request)
+    return _get_node(request).sent.content(reader, entry_id)
 
 
 @router.get("/alarms", summary="Verification failures and evidence of a dishonest hub",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from gulfsec.adapters.files import write_private
 from gulfsec.cli.common import (
     GulfsecGroup,
     echo_accounts,
@@ -56,7 +57,8 @@ def node_serve(ctx: click.Context, host: str, port: int | None) -> None:
     settings = settings_of(ctx)
     service = open_node(settings)
     ctx.call_on_close(service.close)
-    app = build_node_app(service, sync_interval_s=settings.sync_interval_ms / 1000)
+    app = build_node_app(service, sync_interval_s=settings.sync_interval_ms / 1000,
+                         secure_cookies=settings.secure_cookies)
     uvicorn.run(app, host=host, port=port or settings.node_port,
                 log_level=settings.log_level.lower(), access_log=False)
 
@@ -134,7 +136,7 @@ def node_evidence(ctx: click.Context, alarm_id: int, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
         return
-    out.write_text(text, encoding="utf-8")
+    write_private(out, text.encode("utf-8"))  # it may hold bilateral content
     click.echo(f"evidence of alarm #{alarm_id} written to {out}")
 
 

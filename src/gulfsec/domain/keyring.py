@@ -168,6 +168,27 @@ class Keyring:
         else:
             check_signatures(signed, [(entry.sender, entry.key)], self.resolve)
 
+    def verify_as_of(self, signed: SignedEntry, index: int) -> None:
+        """Check the signature of an entry taken out of log order (one the hub withheld, had
+        from its sender's node) against the keys as they stood at its ``index``.
+
+        Key entries change the keyring and are taken only in log order: EntryError for them.
+        """
+        entry = signed.entry
+        if self.changed_by(signed):
+            raise EntryError("a key entry is taken only in log order", entry_id=signed.id_hex)
+
+        def resolve(party: str, kid: str) -> VerifierKey:
+            record = self._records.get((party, kid))
+            if record is None or record.registered_at >= index:
+                raise UnknownKey(f"{party} had no registered key {kid} at log index {index}")
+            if record.revoked_at is not None and record.revoked_at < index:
+                raise RevokedKey(f"{party} key {kid} was retired at log index "
+                                 f"{record.revoked_at}, before {index}")
+            return record.key
+
+        check_signatures(signed, [(entry.sender, entry.key)], resolve)
+
     # -- applying a sequenced entry -------------------------------------------------------
 
     def apply(self, signed: SignedEntry, index: int) -> None:

@@ -16,15 +16,23 @@ import hashlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs
 
 from gulfsec.domain.encoding import b64decode, format_time, parse_json
-from gulfsec.domain.entry import parse_signed_entry
+from gulfsec.domain.entry import SignedEntry, parse_signed_entry
 from gulfsec.domain.forms.keys import REGISTRATION, REVOCATION, ROTATION
 from gulfsec.domain.keyring import Keyring
 from gulfsec.domain.keys import VerifierKey
 from gulfsec.errors import GulfsecError, NotProven
 from gulfsec.ledger.answers import SignedAnswer
-from gulfsec.ledger.note import Checkpoint, SignedNote, hub_timestamp, verify_checkpoint
+from gulfsec.ledger.note import (
+    Checkpoint,
+    SignedNote,
+    hub_timestamp,
+    parse_note,
+    verify_checkpoint,
+    verify_cosignature,
+)
 from gulfsec.ledger.proofs import verify_consistency, verify_inclusion
 from gulfsec.ledger.receipts import Receipt, read_receipt
 from gulfsec.ledger.tree import leaf_hash
@@ -227,12 +235,9 @@ def _bad_entry(evidence: Evidence, log_key: VerifierKey) -> str:
     raise NotProven("what is wrong with this entry is not provable with the log key alone")
 
 
-def _forged(evidence: Evidence, log_key: VerifierKey) -> str:
-    checkpoint, _ = _checkpoint(evidence.get("checkpoint"), log_key, "signed checkpoint")
-    signed = parse_signed_entry(str(evidence.get("entry", "")).encode(), max_bytes=1 << 22)
-    index = int(evidence["index"])
-    verify_inclusion(leaf_hash(signed.id), index, checkpoint.size,
-                     _hashes(evidence.get("inclusion_proof")), checkpoint.root)
+def _replayed_keys(evidence: Evidence, checkpoint: Checkpoint, before: int) -> Keyring:
+    """The keyring the evidence's key entries give, each proven in ``checkpoint``'s tree and
+    before index ``before``, replayed from the secretariat's key (the log's entry 0)."""
     keys = sorted((k for k in evidence.get("keys", []) if isinstance(k, Mapping)),
                   key=lambda k: int(k["index"]))
     if not keys or int(keys[0]["index"]) != 0:
@@ -241,8 +246,8 @@ def _forged(evidence: Evidence, log_key: VerifierKey) -> str:
     for item in keys:
         key_entry = parse_signed_entry(str(item["entry"]).encode(), max_bytes=1 << 22)
         at = int(item["index"])
-        if at >= index:
-            raise NotProven("a key entry comes after the forged one")
+        if at >= before:
+            raise NotProven(f"a key entry comes at or after index {before}")
         verify_inclusion(leaf_hash(key_entry.id), at, checkpoint.size,
                          _hashes(item.get("inclusion_proof")), checkpoint.root)
         if replayed is None:
@@ -250,6 +255,60 @@ def _forged(evidence: Evidence, log_key: VerifierKey) -> str:
         replayed.verify(key_entry)
         replayed.apply(key_entry, at)
     assert replayed is not None
+    return replayed
+
+
+def _bad_cosignature(evidence: Evidence, log_key: VerifierKey) -> str:
+    answer = _answer(evidence.get("cosignatures_answer"), log_key, "signed list of cosignatures")
+    if answer.target.partition("?")[0] != "/v1/cosignatures" or answer.status != 200:
+        raise NotProven("the answer is not a list of cosignatures")
+    size, party, line = int(evidence["size"]), str(evidence["party"]), str(evidence["line"])
+    listed = parse_json(answer.body).get("cosignatures", [])
+    if not any(isinstance(i, Mapping) and (i.get("size"), i.get("party"), i.get("line"))
+               == (size, party, line) for i in listed):
+        raise NotProven("the signed list does not hold this cosignature")
+    checkpoint, _ = _checkpoint(evidence.get("checkpoint"), log_key, "signed checkpoint")
+    root = b64decode(str(evidence.get("root")), length=32)
+    if size == checkpoint.size:
+        if root != checkpoint.root:
+            raise NotProven("the root is not the signed checkpoint's")
+    else:
+        verify_consistency(size, checkpoint.size, root, checkpoint.root,
+                           _hashes(evidence.get("consistency_proof")))
+    signature = parse_note(Checkpoint(log_key.name, size, root).body() + "\n"
+                           + line.rstrip("\n") + "\n").signatures[0]
+    to = f"the hub served, signed at {format_time(answer.when)}, as {party}'s cosignature of " \
+         f"the tree of {size} entries,"
+    if signature.name != party:
+        return f"{to} a signature by {signature.name}"
+    held = [r.key for r in _replayed_keys(evidence, checkpoint, checkpoint.size).records()
+            if r.party == party]
+    if not held:
+        raise NotProven(f"the evidence holds no key of {party}")
+    for key in held:
+        try:
+            verify_cosignature(Checkpoint(log_key.name, size, root), signature, key)
+        except GulfsecError:
+            continue
+        raise NotProven(f"the cosignature verifies under {party}'s key {key.key_id_hex}")
+    return f"{to} a signature no key {party} has held made"
+
+
+def _entry_in_tree(evidence: Evidence,
+                   log_key: VerifierKey) -> tuple[Checkpoint, int, SignedEntry, int]:
+    """The evidence's signed checkpoint (and its signed time), and its entry, proven at its
+    index in that tree."""
+    checkpoint, signed_at = _checkpoint(evidence.get("checkpoint"), log_key, "signed checkpoint")
+    signed = parse_signed_entry(str(evidence.get("entry", "")).encode(), max_bytes=1 << 22)
+    index = int(evidence["index"])
+    verify_inclusion(leaf_hash(signed.id), index, checkpoint.size,
+                     _hashes(evidence.get("inclusion_proof")), checkpoint.root)
+    return checkpoint, signed_at, signed, index
+
+
+def _forged(evidence: Evidence, log_key: VerifierKey) -> str:
+    checkpoint, _, signed, index = _entry_in_tree(evidence, log_key)
+    replayed = _replayed_keys(evidence, checkpoint, index)
     try:
         replayed.verify(signed)
     except GulfsecError as exc:
@@ -257,6 +316,31 @@ def _forged(evidence: Evidence, log_key: VerifierKey) -> str:
                 f"entry in {signed.entry.sender}'s name that does not verify under "
                 f"{signed.entry.sender}'s keys as the log stood ({exc.message})")
     raise NotProven("the entry verifies under its sender's keys")
+
+
+def _withheld(evidence: Evidence, log_key: VerifierKey) -> str:
+    checkpoint, signed_at, signed, index = _entry_in_tree(evidence, log_key)
+    answer = _answer(evidence.get("entries_answer"), log_key, "signed page of entries")
+    path, _, query = answer.target.partition("?")
+    if path != "/v1/entries" or answer.status != 200:
+        raise NotProven("the answer is not a page of entries")
+    after = int(parse_qs(query).get("after", ["-1"])[0])
+    if not after < index:
+        raise NotProven(f"the page was asked for entries after {after}, not before {index}")
+    if answer.party == "-" or not signed.entry.can_read(answer.party):
+        raise NotProven(f"entry {signed.id_hex} is not addressed to {answer.party}")
+    if answer.time < signed_at:
+        raise NotProven("the page was answered before the tree holding the entry was signed")
+    items = parse_json(answer.body).get("entries", [])
+    served = [i.get("index") for i in items if isinstance(i, dict)]
+    if index in served:
+        raise NotProven(f"the signed page holds the entry at index {index}")
+    if served and max(i for i in served if isinstance(i, int)) < index:
+        raise NotProven(f"the signed page ends before index {index}")
+    return (f"entry {signed.id_hex} (index {index}) is addressed to {answer.party} and in the "
+            f"hub's signed tree of {checkpoint.size} entries, signed at {_when(signed_at)}; "
+            f"at {format_time(answer.when)} the hub, asked by {answer.party} for its entries "
+            f"after {after}, answered, signed, a page without it")
 
 
 def impersonation_statement(party: str, entry_id: str) -> bytes:
@@ -320,6 +404,8 @@ def _impersonation(evidence: Evidence, log_key: VerifierKey) -> str:
 CHECKS: Mapping[str, Callable[[Evidence, VerifierKey], str]] = {
     "bad_entry": _bad_entry,
     "forged_entry": _forged,
+    "withheld_entry": _withheld,
+    "bad_cosignature": _bad_cosignature,
     "stale_view": _stale,
     "impersonation": _impersonation,
     "dropped_entry": _dropped,

@@ -166,3 +166,29 @@ def test_who_owes_is_the_same_whatever_order_the_records_come_in(
         engine.add(record)
     assert engine.findings(DUE + SECOND) == late.judge(DUE + SECOND)
     assert [f for f in engine.findings(DUE + SECOND) if f.rule == RULE] == []
+
+
+def test_an_acknowledgement_naming_the_entry_withheld_by_the_hub_is_met_though_late(
+    history: History,
+) -> None:
+    """The hub withheld the entry from RUS; its node had it from the sender's node days later
+    and says so in the acknowledgement (its node holds the proof)."""
+    entry = send(history)
+    ids = [entry.entry.id_hex]
+    late = DUE + timedelta(days=3)
+    ack = history.file("RUS", "acknowledgement@1", {"entries": ids, "withheld": ids},
+                       at=late, final=late + MINUTE, refs=ids)
+    finding = history.one(late + timedelta(days=1), rule=RULE, party="RUS")
+    assert finding.status == "met"
+    assert "withheld" in finding.detail
+    assert finding.evidence == (entry.entry.id_hex, ack.entry.id_hex)
+    # Not for another addressee: SAU, which names nothing withheld, is still missing.
+    assert history.one(late + timedelta(days=1), rule=RULE, party="SAU").status == "missing"
+
+
+def test_a_withheld_claim_not_yet_final_is_pending(history: History) -> None:
+    entry = send(history)
+    ids = [entry.entry.id_hex]
+    history.file("RUS", "acknowledgement@1", {"entries": ids, "withheld": ids},
+                 at=DUE + MINUTE, final=None, refs=ids)
+    assert history.one(DUE + timedelta(days=1), rule=RULE, party="RUS").status == "pending"

@@ -13,6 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from gulfsec.adapters.storage.streams import stream
+
 metadata = sa.MetaData()
 
 entries = sa.Table(
@@ -230,9 +232,8 @@ class HubRepository:
         return StoredCheckpoint(row.size, bytes(row.root), row.note, row.created_at)
 
     def entry_ids(self, start: int = 0) -> Iterator[bytes]:
-        result = self.conn.execution_options(yield_per=10_000).execute(
-            sa.select(entries.c.entry_id).where(entries.c.idx >= start).order_by(entries.c.idx)
-        )
+        query = sa.select(entries.c.entry_id).where(entries.c.idx >= start).order_by(entries.c.idx)
+        result = stream(self.conn, query, 10_000)
         for row in result:
             yield bytes(row.entry_id)
 
@@ -301,9 +302,8 @@ class HubRepository:
 
     def raw_entries(self) -> Iterator[bytes]:
         """Every stored entry's canonical bytes, in log order, streamed."""
-        result = self.conn.execution_options(yield_per=5_000).execute(
-            sa.select(entries.c.raw).order_by(entries.c.idx)
-        )
+        query = sa.select(entries.c.raw).order_by(entries.c.idx)
+        result = stream(self.conn, query, 5_000)
         for row in result:
             yield bytes(row.raw)
 

@@ -17,6 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from gulfsec.adapters.storage.streams import stream
+
 metadata = sa.MetaData()
 
 meta = sa.Table(
@@ -222,8 +224,8 @@ class NodeRepository:
             )
 
     def all_leaves(self) -> Iterator[bytes]:
-        result = self.conn.execution_options(yield_per=20_000).execute(
-            sa.select(leaves.c.entry_id).order_by(leaves.c.idx))
+        query = sa.select(leaves.c.entry_id).order_by(leaves.c.idx)
+        result = stream(self.conn, query, 20_000)
         for row in result:
             yield bytes(row.entry_id)
 
@@ -254,8 +256,8 @@ class NodeRepository:
         return [_entry(r) for r in self.conn.execute(query)]
 
     def iter_entries(self) -> Iterator[NodeEntry]:
-        result = self.conn.execution_options(yield_per=5_000).execute(
-            sa.select(entries).order_by(entries.c.idx))
+        query = sa.select(entries).order_by(entries.c.idx)
+        result = stream(self.conn, query, 5_000)
         for row in result:
             yield _entry(row)
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from gulfsec.adapters.storage import hub as hub_db
 from gulfsec.adapters.storage import node as node_db
 from gulfsec.adapters.storage.node import NodeCheckpoint, NodeEntry, OutboxItem
+from gulfsec.adapters.storage.streams import stream
 
 # -- a node's tables ---------------------------------------------------------------------------
 
@@ -91,9 +92,9 @@ def node_entries_by_ids(conn: Connection, entry_ids: list[bytes]) -> dict[bytes,
 def node_iter_raw(conn: Connection) -> Iterator[tuple[int, bytes, int, int]]:
     """(index, raw, sequenced_at, verified_at) of every held entry, in log order."""
     table = node_db.entries
-    result = conn.execution_options(yield_per=5_000).execute(
-        sa.select(table.c.idx, table.c.raw, table.c.sequenced_at, table.c.verified_at)
-        .order_by(table.c.idx))
+    query = sa.select(table.c.idx, table.c.raw, table.c.sequenced_at,
+                      table.c.verified_at).order_by(table.c.idx)
+    result = stream(conn, query, 5_000)
     for row in result:
         yield int(row.idx), bytes(row.raw), int(row.sequenced_at), int(row.verified_at)
 
@@ -183,8 +184,8 @@ def hub_entry(conn: Connection, entry_id: bytes) -> HubEntryRow | None:
 def hub_iter_entries(conn: Connection, size: int) -> Iterator[HubEntryRow]:
     """Every entry inside the tree of ``size``, in log order, streamed."""
     table = hub_db.entries
-    result = conn.execution_options(yield_per=5_000).execute(
-        sa.select(table).where(table.c.idx < size).order_by(table.c.idx))
+    query = sa.select(table).where(table.c.idx < size).order_by(table.c.idx)
+    result = stream(conn, query, 5_000)
     for row in result:
         yield _hub_entry(row)
 

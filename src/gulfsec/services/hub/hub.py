@@ -36,11 +36,11 @@ from gulfsec.errors import (
 from gulfsec.ledger import tiles
 from gulfsec.ledger.note import Checkpoint
 from gulfsec.services.hub.registrations import Registrations
-from gulfsec.services.hub.replays import ReplayGuard
 from gulfsec.services.hub.sequencer import Sequencer
 from gulfsec.services.hub.state import HubState, ReadEntry, Receipt
 from gulfsec.services.hub.witnesses import Witnesses
 from gulfsec.services.shared.audit import AuditResult, audit_entries
+from gulfsec.services.shared.replays import ReplayGuard
 from gulfsec.services.shared.time import from_micros
 from gulfsec.services.shared.unit_of_work import UnitOfWork
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from gulfsec.adapters.storage.node import NodeEntry
 from gulfsec.domain.duties import AcknowledgementDuty
@@ -14,6 +15,7 @@ from gulfsec.domain.entry import ALL, Audience, SignedEntry, parse_signed_entry
 from gulfsec.domain.forms.acknowledgement import ACKNOWLEDGEMENT
 from gulfsec.services.node.core import NodeCore
 from gulfsec.services.node.outbox import Outbox
+from gulfsec.services.node.withheld import withheld_ids
 
 BATCH = 64
 """Entries listed in one acknowledgement at most (the form's limit)."""
@@ -105,10 +107,14 @@ class Acknowledgements:
         for eid, sender in owed.items():
             by_sender.setdefault(sender, []).append(eid)
         count = 0
+        withheld = withheld_ids(self.core) if owed else set()
         for sender, ids in by_sender.items():
             for start in range(0, len(ids), BATCH):
                 chunk = ids[start : start + BATCH]
-                self.outbox.send(ACKNOWLEDGEMENT, (sender,), {"entries": chunk}, refs=chunk)
+                body: dict[str, Any] = {"entries": chunk}
+                if withheld.intersection(chunk):
+                    body["withheld"] = [eid for eid in chunk if eid in withheld]
+                self.outbox.send(ACKNOWLEDGEMENT, (sender,), body, refs=chunk)
                 for eid in chunk:
                     owed.pop(eid, None)
                 count += len(chunk)

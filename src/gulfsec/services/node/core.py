@@ -91,9 +91,17 @@ class NodeCore:
         refusing it: for the audit, which must still run and report each problem.
         """
         with self.lock, self.uow() as uow:
-            tree = MerkleTree()
-            tree.extend(uow.repo.all_leaves())
-            latest = uow.repo.latest_checkpoint()
+            # Another process (the serving node) may store a round meanwhile, and each
+            # statement sees what is committed when it runs: the tree is read again until the
+            # latest checkpoint is the same before and after it.
+            for _ in range(5):
+                latest = uow.repo.latest_checkpoint()
+                tree = MerkleTree()
+                tree.extend(uow.repo.all_leaves())
+                again = uow.repo.latest_checkpoint()
+                if (None if again is None else again.size) == (
+                        None if latest is None else latest.size):
+                    break
             keyring = Keyring(self.regime.secretariat.code)
             for item in uow.repo.iter_entries():
                 if item.form.startswith("key-"):

@@ -28,6 +28,18 @@ def forged_indexes(repo: NodeRepository) -> list[int]:
     return list(json.loads(repo.get_meta(FORGED) or "[]"))
 
 
+def key_evidence(core: NodeCore, repo: NodeRepository, party: str, before: int, size: int,
+                 pending: Sequence[NodeEntry] = ()) -> list[dict[str, Any]]:
+    """Every key entry of ``party`` and of the secretariat before index ``before``, each with
+    its inclusion in the tree of ``size``: replayed, they give the keys ``party`` held."""
+    tree = core.copy.tree
+    return [{"entry": item.raw.decode("utf-8"), "index": item.index,
+             "inclusion_proof": [b64encode(h) for h in tree.inclusion_proof(item.index, size)]}
+            for item in (*repo.iter_entries(), *pending)
+            if item.form.startswith("key-") and item.index < before
+            and item.sender in (party, core.regime.secretariat.code)]
+
+
 def forged(core: NodeCore, repo: NodeRepository, report: SyncReport, signed: SignedEntry,
            index: int, reason: str, pending: Sequence[NodeEntry] = ()) -> None:
     """Record a forgery at ``index`` in ``repo``'s transaction, with its evidence
@@ -41,13 +53,8 @@ def forged(core: NodeCore, repo: NodeRepository, report: SyncReport, signed: Sig
     evidence: dict[str, Any] = {"entry": signed.raw.decode("utf-8"), "index": index}
     if latest is not None and index < latest.size <= tree.size:
         size = latest.size
-        keys = [{"entry": item.raw.decode("utf-8"), "index": item.index,
-                 "inclusion_proof": [b64encode(h) for h in tree.inclusion_proof(item.index,
-                                                                                size)]}
-                for item in (*repo.iter_entries(), *pending)
-                if item.form.startswith("key-") and item.index < index
-                and item.sender in (signed.entry.sender, core.regime.secretariat.code)]
-        evidence.update(checkpoint=latest.note, keys=keys,
+        evidence.update(checkpoint=latest.note,
+                        keys=key_evidence(core, repo, signed.entry.sender, index, size, pending),
                         inclusion_proof=[b64encode(h) for h in tree.inclusion_proof(index, size)])
     message = (f"the log holds at index {index} an entry signed in {signed.entry.sender}'s "
                f"name that does not verify ({reason}): this node cosigns no tree that holds it")

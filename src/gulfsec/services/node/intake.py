@@ -227,6 +227,40 @@ class Intake:
                            micros(core.clock.now()), signed.raw)
         return signed, stored
 
+    def adopt(self, signed: SignedEntry, index: int) -> None:
+        """Keep an entry the hub would not serve, had from its sender's node instead.
+
+        Checked like any other: against the leaf at its index in this node's tree, its
+        audience, form and right, its signature against the keys as they stood at that index.
+        Its sequencing time is the signed time of the first checkpoint this node holds that
+        covers it. It lands behind entries already held, so derived state is rebuilt.
+        """
+        core = self.core
+        tree = core.copy.tree
+        limit = core.regime.limits.max_entry_bytes
+        if len(signed.raw) > limit:
+            raise EntryTooLarge(len(signed.raw), limit)
+        if not 0 <= index < tree.size or tree.leaf_hash_at(index) != leaf_hash(signed.id):
+            raise LogVerificationError(
+                f"entry {signed.id_hex} is not the leaf at index {index} of this node's tree")
+        if not signed.entry.can_read(core.party):
+            raise LogVerificationError(f"entry {signed.id_hex} is not addressed to {core.party}")
+        check_form_and_right(signed, core.regime)
+        core.copy.keyring.verify_as_of(signed, index)
+        entry = signed.entry
+        with core.uow() as uow:
+            if uow.repo.entry_by_id(signed.id) is not None:
+                return
+            covering = [c for c in uow.repo.all_checkpoints() if c.size > index]
+            seq_at = min(covering, key=lambda c: c.size).hub_time if covering else 0
+            uow.repo.add_entries([NodeEntry(
+                index, signed.id, entry.sender, entry.seq, entry.form,
+                None if entry.audience == ALL else tuple(entry.audience), seq_at,
+                micros(core.clock.now()), signed.raw)], [format_time(entry.time)])
+            uow.commit()
+        for hook in self.on_failed:
+            hook()
+
     def _quarantine(self, repo: NodeRepository, report: SyncReport, index: Any,
                     claimed_id: Any, raw: bytes, reason: str, page: Page, *,
                     in_log: bool = False) -> None:

@@ -36,6 +36,7 @@ from gulfsec.services.node.finality import FinalityLearner
 from gulfsec.services.node.intake import Intake
 from gulfsec.services.node.outbox import Outbox
 from gulfsec.services.node.sync import Sync
+from gulfsec.services.node.withheld import SentEntries
 from gulfsec.services.node.witness import Witness
 from gulfsec.services.shared.time import from_micros
 from gulfsec.services.shared.unit_of_work import AbstractUnitOfWork, SqlUnitOfWork
@@ -71,6 +72,7 @@ class Node:
         self.intake.on_failed.append(self.acknowledgements.forget)
         self.core.on_load.append(self.acknowledgements.forget)
         self.witness = Witness(self.core)
+        self.sent = SentEntries(self.core)
         self.finality = FinalityLearner(self.core)
         self.sync = Sync(self.core, self.outbox, self.intake, self.witness, self.finality,
                          self.acknowledgements, peers=peers, peer_fetcher=peer_fetcher,

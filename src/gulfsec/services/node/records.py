@@ -8,6 +8,7 @@ from datetime import datetime
 from gulfsec.domain.compliance import LogRecord
 from gulfsec.domain.entry import parse_signed_entry
 from gulfsec.services.node.node import Node
+from gulfsec.services.node.withheld import withheld_ids
 from gulfsec.services.shared.records import Compliance
 from gulfsec.services.shared.scorecards import Scorecards
 from gulfsec.services.shared.time import from_micros
@@ -23,6 +24,9 @@ class NodeRecords:
 
     def finality(self) -> Callable[[int], datetime | None]:
         return self.node.finality_table()
+
+    def generation(self) -> int:
+        return len(withheld_ids(self.node.core))
 
     def records_after(self, index: int) -> Iterator[LogRecord]:
         final = self.finality()

@@ -41,6 +41,7 @@ from gulfsec.services.node.finality import FinalityLearner
 from gulfsec.services.node.impersonation import check_keys_in_my_name
 from gulfsec.services.node.intake import Intake
 from gulfsec.services.node.outbox import Outbox
+from gulfsec.services.node.withheld import PeerReader, WithheldCheck
 from gulfsec.services.node.witness import Witness
 from gulfsec.services.shared.time import micros
 
@@ -57,6 +58,9 @@ class Sync:
         self.finality = finality
         self.acknowledgements = acknowledgements
         self.checks = Checks(core, peers, peer_fetcher)
+        self.withheld = WithheldCheck(
+            core, intake, peers,
+            peer_fetcher if isinstance(peer_fetcher, PeerReader) else None)
         self.acknowledge = acknowledge
         self.cosign = cosign
         self.last_sync: datetime | None = None
@@ -115,6 +119,7 @@ class Sync:
         self._store_checkpoint(checkpoint, note_text, hub_time, start, new_ids)
         report.new_leaves = len(new_ids)
         self.intake.fetch(checkpoint, report)
+        report.new_entries += self.withheld.run(report)
         if self.cosign:
             report.cosigned = self.witness.cosign(checkpoint, note_text, hub_time)
         report.newly_final = self.finality.learn(report)

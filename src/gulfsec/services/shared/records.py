@@ -50,21 +50,35 @@ class RecordSource(Protocol):
         """A lookup: log index → the entry's finality time, or None while not final."""
         ...
 
+    def generation(self) -> int:
+        """Changes when a record was added behind the last one taken in (an entry the hub
+        withheld, had later from its sender's node): the engine then starts over."""
+        ...
+
 
 class Compliance:
     """An incremental engine kept up to date from a record source; thread-safe."""
 
     def __init__(self, regime: Regime, source: RecordSource, *,
                  since_year: int | None = None) -> None:
+        self.regime = regime
+        self.since_year = since_year
         self.engine = ComplianceEngine(regime, since_year=since_year)
         self.source = source
         self._last = -1
         self._not_final: set[int] = set()
+        self._generation = source.generation()
         self._lock = threading.Lock()
 
     def refresh(self) -> None:
         """Take in new records and finality times learnt since the last call."""
         with self._lock, collector_paused():
+            generation = self.source.generation()
+            if generation != self._generation:
+                self.engine = ComplianceEngine(self.regime, since_year=self.since_year)
+                self._last = -1
+                self._not_final.clear()
+                self._generation = generation
             final = self.source.finality()
             for index in sorted(self._not_final):
                 when = final(index)

@@ -2,8 +2,8 @@
 signed time is acceptable (the regime's clock skew, either side of the hub's clock).
 
 A request outside that window is refused for its time already; inside it, a nonce seen before
-for the same party is refused as a replay. The memory is this process's: one hub process
-answers the requests it authenticates.
+for the same party is refused as a replay. The memory is this process's: the hub process, or a
+node's, answers the requests it authenticates.
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ class Acknowledged(NamedTuple):
     """The body of an ``acknowledgement@1``, as the view keeps it."""
 
     entries: tuple[str, ...]
+    withheld: tuple[str, ...] = ()
 
 
 def parse_acknowledgement(body: Any) -> Acknowledged | None:
@@ -50,9 +51,10 @@ def parse_acknowledgement(body: Any) -> Acknowledged | None:
             else:
                 return Acknowledged(tuple(entries))
     try:
-        return Acknowledged(tuple(get_form(ACKNOWLEDGEMENT).parse(body).entries))
+        parsed = get_form(ACKNOWLEDGEMENT).parse(body)
     except InvalidFormBody:
         return None
+    return Acknowledged(tuple(parsed.entries), tuple(parsed.withheld))
 
 
 class Acknowledgements:
@@ -128,6 +130,18 @@ class AcknowledgementRule:
                 )
                 continue
             first = acks[0]
+            excused = next((a for a in acks if key in a.body.withheld), None)
+            if excused is not None:
+                if excused.final_at is None:
+                    out.append(fixed(party, NAME, "pending", due, (key, excused.id),
+                                     f"acknowledgement log #{excused.index} not final yet",
+                                     year=year, subject=subject))
+                else:
+                    out.append(fixed(party, NAME, "met", due, (key, excused.id),
+                                     f"acknowledged by log #{excused.index} after the hub "
+                                     f"withheld the entry from {party} (its node holds the "
+                                     "proof)", year=year, subject=subject))
+                continue
             if len(acks) == 1 and first.final_at is not None and first.final_at <= due:
                 # The common case, decided without the general judge.
                 out.append(fixed(party, NAME, "met", due, (key, first.id),
