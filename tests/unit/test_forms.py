@@ -57,6 +57,15 @@ GOOD_BODIES: dict[str, dict[str, Any]] = {
         "iaea_safeguards_agreement": True, "iaea_additional_protocol": False,
         "wmd_free_zone_support": True,
     },
+    # Deciding together (richer cases in tests/unit/procedures/).
+    "draft-decision@1": {
+        "kind": "text", "title": "Hotline terms", "text": "The parties agree.", "format": "gcc",
+        "procedure": "silence", "closes_at": "2027-03-08T12:00:00Z",
+    },
+    "position@1": {"draft": EID, "position": "stand-aside", "statement": "Without prejudice."},
+    "amendment@1": {"draft": EID, "text": "The parties agree in principle."},
+    "draft-withdrawal@1": {"draft": EID},
+    "decision-outcome@1": {"draft": EID, "outcome": "adopted"},
 }
 
 

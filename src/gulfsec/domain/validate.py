@@ -7,7 +7,6 @@ from datetime import datetime
 
 from gulfsec.domain.entry import ALL, SignedEntry
 from gulfsec.domain.forms import FormSpec, get_form
-from gulfsec.domain.forms.acknowledgement import ACKNOWLEDGEMENT
 from gulfsec.domain.regime import Regime
 from gulfsec.errors import (
     AudienceError,
@@ -41,10 +40,10 @@ def check_form_and_right(signed: SignedEntry, regime: Regime) -> FormSpec:
     form = get_form(entry.form)
     form.validate(entry.body)
     check_right(signed, form, regime)
-    if entry.form == ACKNOWLEDGEMENT:
-        missing = [e for e in entry.body["entries"] if e not in entry.refs]
-        if missing:
-            raise InvalidFormBody(entry.form, [("entries", f"not also in refs: {missing}")])
+    missing = [e for e in form.referenced(entry.body) if e not in entry.refs]
+    if missing:
+        field = next(f for f in form.refs if entry.body.get(f) is not None)
+        raise InvalidFormBody(entry.form, [(field, f"not also in refs: {missing}")])
     return form
 
 

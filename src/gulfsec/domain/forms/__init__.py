@@ -47,6 +47,20 @@ class FormSpec:
     composed: bool = True
     """Whether delegates write it on the node's pages (key entries are made with the CLI,
     where the countersignatures they need can be made)."""
+    refs: tuple[str, ...] = ()
+    """Body fields naming earlier entries (an id, or a list of ids), each of which must also
+    be in the entry's references: the hub then checks they are in the log."""
+
+    def referenced(self, body: Mapping[str, Any]) -> list[str]:
+        """The entry ids the body's :attr:`refs` fields name."""
+        out: list[str] = []
+        for name in self.refs:
+            value = body.get(name)
+            if isinstance(value, str):
+                out.append(value)
+            elif isinstance(value, list):
+                out.extend(str(v) for v in value)
+        return out
 
     def validate(self, body: Any) -> dict[str, Any]:
         """Validate ``body``; return it unchanged (it is stored exactly as signed)."""
@@ -101,6 +115,7 @@ _MODULES = (
     "arms_transfers",
     "military_expenditure",
     "nonproliferation",
+    "decisions",
 )
 """Every module of this package that defines forms, in the order they are listed."""
 

@@ -24,6 +24,7 @@ from pydantic import BeforeValidator, Field, StringConstraints, ValidationInfo, 
 from pydantic_core import PydanticCustomError
 
 from gulfsec.domain.forms._types import Body, PartyCode
+from gulfsec.domain.forms._types import MediumText as MediumText  # shared with the forms here
 
 # --- JSON-exact scalars --------------------------------------------------------------------
 
@@ -78,7 +79,6 @@ Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 """An ISO 4217 currency code, such as ``IRR`` or ``SAR``."""
 RefId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")]
 """A reference the notifying state gives an item (an activity, a unit, a command)."""
-MediumText = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 
 ActivityKind = Literal["land", "naval", "air", "amphibious", "airborne"]
 WeaponCategory = Literal[

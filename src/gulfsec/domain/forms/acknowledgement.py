@@ -47,4 +47,5 @@ def _summary(body: Mapping[str, Any]) -> str:
 
 FORMS = (FormSpec(ACKNOWLEDGEMENT, "Acknowledgement of receipt", Acknowledgement,
                   "Confirms receipt and verification of the listed entries.",
-                  right="receive", summary=_summary, acknowledge=False),)
+                  right="receive", summary=_summary, acknowledge=False,
+                  refs=("entries",)),)
