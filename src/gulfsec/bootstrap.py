@@ -29,7 +29,11 @@ from gulfsec.domain.keys import SigningKey, VerifierKey
 from gulfsec.domain.regime import Regime, default_regime, load_regime
 from gulfsec.errors import ConfigError, KeyStoreError
 from gulfsec.services.hub import Hub
-from gulfsec.services.hub.records import ComplianceByViewer, hub_scorecards
+from gulfsec.services.hub.records import (
+    ComplianceByViewer,
+    DecisionsByViewer,
+    hub_scorecards,
+)
 from gulfsec.services.hub.setup import hub_keys_for_init, load_log_key
 from gulfsec.services.node import Node
 from gulfsec.services.node.compose import Composer
@@ -115,10 +119,12 @@ def build_hub_app(hub: Hub, *, manage_lifecycle: bool = True,
                   policy: SessionPolicy | None = None, secure_cookies: bool = False) -> FastAPI:
     """The hub's API with its pages: the public log and the secretariat's."""
     compliance = ComplianceByViewer(hub)
-    app = create_hub_app(hub, compliance=compliance, manage_lifecycle=manage_lifecycle)
+    decisions = DecisionsByViewer(hub)
+    app = create_hub_app(hub, compliance=compliance, decisions=decisions,
+                         manage_lifecycle=manage_lifecycle)
     install_hub_pages(app, hub, accounts=hub_accounts(hub.engine, hub.clock, policy),
                       scorecards=hub_scorecards(hub, compliance.for_viewer(None)),
-                      secure_cookies=secure_cookies)
+                      decisions=decisions, secure_cookies=secure_cookies)
     return app
 
 

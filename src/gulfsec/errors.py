@@ -167,6 +167,14 @@ class UnknownSender(EntryError):
     code = "unknown_sender"
 
 
+class ProcedureError(EntryError):
+    """A step of a procedure its sender may not take, or not now: a position by a non-member,
+    on a draft that has closed, addressed to other parties than the draft, an outcome before
+    closing, a draft not addressed to exactly its format."""
+
+    code = "procedure"
+
+
 class UnknownKey(EntryError):
     code = "unknown_key"
 

@@ -35,7 +35,7 @@ from gulfsec.domain.encoding import (
 from gulfsec.domain.forms import get_form, registry
 from gulfsec.errors import EntryTooLarge, GulfsecError, MalformedEntry, NotFound
 from gulfsec.services.hub import Hub, ReadEntry, Receipt
-from gulfsec.services.hub.records import ComplianceByViewer
+from gulfsec.services.hub.records import ComplianceByViewer, DecisionsByViewer
 
 API_PREFIX = "/v1"
 
@@ -415,9 +415,11 @@ class _Pulse:
 
 
 def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
+                   decisions: DecisionsByViewer | None = None,
                    manage_lifecycle: bool = True) -> FastAPI:
     """The hub's ASGI app (its API and its tlog-tiles). With ``manage_lifecycle`` the app
-    starts and stops the hub; ``compliance`` is the engines it shares with the pages."""
+    starts and stops the hub; ``compliance`` and ``decisions`` are the views it shares with
+    the pages."""
 
     pulse = _Pulse()
 
@@ -446,6 +448,7 @@ def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
     )
     app.state.hub = hub
     app.state.compliance = compliance or ComplianceByViewer(hub)
+    app.state.decisions = decisions or DecisionsByViewer(hub)
     app.state.pulse = pulse
     install_error_handlers(app)
     app.add_middleware(ServerTiming)

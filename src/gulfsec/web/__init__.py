@@ -21,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 
 from gulfsec.errors import Forbidden, SignInRequired
 from gulfsec.services.hub import Hub
+from gulfsec.services.hub.records import DecisionsByViewer
 from gulfsec.services.node import Node
 from gulfsec.services.node.compose import Composer
 from gulfsec.services.shared.accounts import Accounts
@@ -55,11 +56,13 @@ def install_node_pages(app: FastAPI, node: Node, *, accounts: Accounts, composer
 
 
 def install_hub_pages(app: FastAPI, hub: Hub, *, accounts: Accounts,
-                      scorecards: Scorecards, secure_cookies: bool = False) -> None:
+                      scorecards: Scorecards, decisions: DecisionsByViewer | None = None,
+                      secure_cookies: bool = False) -> None:
     """Serve the hub's public pages and the secretariat's from ``app``."""
     site = HubSite(kind="hub", title="Secretariat hub", regime=hub.regime, accounts=accounts,
                    cookie="gulfsec_hub", env=make_environment(), clock=hub.clock,
                    home="/secretariat", hub=hub, scorecards=scorecards,
+                   decisions=decisions or DecisionsByViewer(hub),
                    secure_cookies=secure_cookies)
     _install(app, site)
     app.include_router(hub_pages.router)

@@ -6,7 +6,7 @@ from :mod:`.engine`, the schema from the Alembic history in ``migrations/hub`` (
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -275,22 +275,31 @@ class HubRepository:
         return sorted(r.party for r in rows)
 
     def visible_entries(self, party: str, after: int, limit: int, *,
-                        limited: bool = False) -> list[StoredEntry]:
-        """Entries ``party`` may read with index > ``after``, oldest first. ``limited``: only
-        its own entries and the key entries (what a key it no longer holds may read)."""
+                        limited: bool = False,
+                        forms: Collection[str] | None = None) -> list[StoredEntry]:
+        """Entries ``party`` may read with index > ``after``, oldest first (of ``forms`` only,
+        if given). ``limited``: only its own entries and the key entries (what a key it no
+        longer holds may read)."""
         if limited:
             visible = sa.or_(entries.c.sender == party, entries.c.form.startswith("key-"))
         else:
             addressed = sa.select(audience.c.idx).where(audience.c.party == party)
             visible = sa.or_(entries.c.audience_all.is_(True), entries.c.sender == party,
                              entries.c.idx.in_(addressed))
-        query = (
-            sa.select(*_ENTRY_COLUMNS)
-            .where(entries.c.idx > after, visible)
-            .order_by(entries.c.idx)
-            .limit(limit)
-        )
-        return [_stored(row) for row in self.conn.execute(query)]
+        return self._entries_where(after, limit, forms, visible)
+
+    def public_entries(self, after: int, limit: int, *,
+                       forms: Collection[str] | None = None) -> list[StoredEntry]:
+        """Entries addressed to all with index > ``after``, oldest first."""
+        return self._entries_where(after, limit, forms, entries.c.audience_all.is_(True))
+
+    def _entries_where(self, after: int, limit: int, forms: Collection[str] | None,
+                       *where: Any) -> list[StoredEntry]:
+        query = sa.select(*_ENTRY_COLUMNS).where(entries.c.idx > after, *where)
+        if forms is not None:
+            query = query.where(entries.c.form.in_(sorted(forms)))
+        return [_stored(row) for row in
+                self.conn.execute(query.order_by(entries.c.idx).limit(limit))]
 
     def entry_ids_range(self, start: int, end: int) -> list[bytes]:
         rows = self.conn.execute(
@@ -369,8 +378,7 @@ class HubRepository:
         )
         return [(r.party, r.key_id, bytes(r.raw), int(r.received_at)) for r in rows]
 
-    def entries_after(self, after: int, limit: int) -> list[StoredEntry]:
-        """Every entry with index > ``after``, oldest first."""
-        query = (sa.select(*_ENTRY_COLUMNS).where(entries.c.idx > after)
-                 .order_by(entries.c.idx).limit(limit))
-        return [_stored(row) for row in self.conn.execute(query)]
+    def entries_after(self, after: int, limit: int, *,
+                      forms: Collection[str] | None = None) -> list[StoredEntry]:
+        """Every entry with index > ``after``, oldest first (of ``forms`` only, if given)."""
+        return self._entries_where(after, limit, forms)

@@ -10,7 +10,7 @@ Same engines as the hub (SQLite by default, PostgreSQL by URL); its own Alembic 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -249,8 +249,12 @@ class NodeRepository:
         value = self.conn.execute(sa.select(sa.func.max(entries.c.idx))).scalar_one()
         return -1 if value is None else int(value)
 
-    def entries_from(self, after: int = -1, limit: int | None = None) -> list[NodeEntry]:
+    def entries_from(self, after: int = -1, limit: int | None = None, *,
+                     forms: Collection[str] | None = None) -> list[NodeEntry]:
+        """Held entries with index > ``after``, oldest first (of ``forms`` only, if given)."""
         query = sa.select(entries).where(entries.c.idx > after).order_by(entries.c.idx)
+        if forms is not None:
+            query = query.where(entries.c.form.in_(sorted(forms)))
         if limit is not None:
             query = query.limit(limit)
         return [_entry(r) for r in self.conn.execute(query)]

@@ -36,17 +36,17 @@ is a contradiction (the node raises ``bad_outcome``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from gulfsec.domain.compliance.model import LogRecord
 from gulfsec.domain.encoding import format_time, parse_time
-from gulfsec.domain.entry import ALL, Audience
+from gulfsec.domain.entry import ALL, Audience, SignedEntry
 from gulfsec.domain.forms.decisions import AMENDMENT, DRAFT, OUTCOME, POSITION, WITHDRAWAL
 from gulfsec.domain.regime import Regime
-from gulfsec.errors import AudienceError
+from gulfsec.errors import AudienceError, ProcedureError
 
 Status = Literal["open", "adopted", "not-adopted", "withdrawn", "replaced"]
 STATUSES: tuple[Status, ...] = ("open", "adopted", "not-adopted", "withdrawn", "replaced")
@@ -360,3 +360,94 @@ def _with_chair(decision: Decision) -> Decision:
     if why is None:
         return decision
     return replace(decision, contradiction=why)
+
+
+LONGEST = timedelta(days=366)
+"""How far ahead a draft may close at the most."""
+
+
+def check_submission(signed: SignedEntry, regime: Regime, now: datetime,
+                     lookup: Callable[[str], SignedEntry | None]) -> None:
+    """What the hub refuses of a decision entry before it is sequenced (``lookup``: an entry in
+    the log by id). It spares delegates steps that would not count; the rules that decide are
+    :func:`judge`'s, which every node applies to whatever the log holds."""
+    entry = signed.entry
+    body = entry.body
+    if entry.form == DRAFT:
+        _check_draft(signed, regime, now, lookup)
+        return
+    if entry.form not in STEP_FORMS:
+        return
+    draft = lookup(str(body["draft"]))
+    if draft is None or draft.entry.form != DRAFT:
+        raise ProcedureError(f"{body['draft']} is not a draft decision in the log",
+                             entry_id=signed.id_hex)
+    if entry.audience != draft.entry.audience:
+        raise ProcedureError("a step on a draft is addressed to the draft's whole audience, "
+                             "so that every member sees it", entry_id=signed.id_hex)
+    fmt = str(draft.entry.body["format"])
+    closes_at = parse_time(str(draft.entry.body["closes_at"]))
+    closed = f"the draft closed at {format_time(closes_at)}"
+    if entry.form in (POSITION, AMENDMENT):
+        if entry.sender not in members(regime, fmt):
+            raise ProcedureError(f"{entry.sender} is not a member of {fmt} that decides: it "
+                                 "has no position to take", entry_id=signed.id_hex)
+        if now > closes_at:
+            raise ProcedureError(closed, entry_id=signed.id_hex)
+    elif entry.form == WITHDRAWAL:
+        if entry.sender != draft.entry.sender:
+            raise ProcedureError(f"only its proposer, {draft.entry.sender}, withdraws a draft",
+                                 entry_id=signed.id_hex)
+        if now > closes_at:
+            raise ProcedureError(closed, entry_id=signed.id_hex)
+    elif entry.form == OUTCOME:
+        if entry.sender != regime.secretariat.code:
+            raise ProcedureError("only the chair (the secretariat) states an outcome",
+                                 entry_id=signed.id_hex)
+        if now < closes_at:
+            raise ProcedureError(f"the draft is open until {format_time(closes_at)}",
+                                 entry_id=signed.id_hex)
+
+
+def _check_draft(signed: SignedEntry, regime: Regime, now: datetime,
+                 lookup: Callable[[str], SignedEntry | None]) -> None:
+    entry = signed.entry
+    body = entry.body
+    fmt = str(body["format"])
+    try:
+        audience = draft_audience(regime, fmt)
+        voters = members(regime, fmt)
+    except AudienceError as exc:
+        raise ProcedureError(exc.message, entry_id=signed.id_hex) from None
+    if not voters:
+        raise ProcedureError(f"no member of {fmt} takes part in decisions",
+                             entry_id=signed.id_hex)
+    if entry.audience != audience:
+        shown = "all" if audience == ALL else ", ".join(audience)
+        raise ProcedureError(f"a draft to {fmt} is addressed to exactly {shown}",
+                             entry_id=signed.id_hex)
+    closes_at = parse_time(str(body["closes_at"]))
+    if closes_at <= now:
+        raise ProcedureError(f"closes_at {format_time(closes_at)} is not in the future",
+                             entry_id=signed.id_hex)
+    if closes_at > now + LONGEST:
+        raise ProcedureError("a draft closes within a year", entry_id=signed.id_hex)
+    revises = body.get("revises")
+    if isinstance(revises, str):
+        old = lookup(revises)
+        if old is None or old.entry.form != DRAFT:
+            raise ProcedureError(f"{revises} is not a draft decision in the log",
+                                 entry_id=signed.id_hex)
+        if not regime.has_right(entry.sender, "chair"):
+            raise ProcedureError("only the chair issues a revised draft", entry_id=signed.id_hex)
+        if old.entry.body.get("format") != fmt:
+            raise ProcedureError("a revised draft goes to the same format",
+                                 entry_id=signed.id_hex)
+        if now > parse_time(str(old.entry.body["closes_at"])):
+            raise ProcedureError("the draft it revises has closed", entry_id=signed.id_hex)
+    amends = body.get("amends")
+    if isinstance(amends, str):
+        target = lookup(amends)
+        if target is None or target.entry.form != DRAFT:
+            raise ProcedureError(f"{amends} is not a decision in the log",
+                                 entry_id=signed.id_hex)

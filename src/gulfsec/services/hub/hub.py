@@ -22,6 +22,7 @@ from gulfsec.domain.entry import ALL, Entry, SignedEntry, parse_signed_entry, si
 from gulfsec.domain.forms.keys import REGISTRATION
 from gulfsec.domain.keyring import KeyRecord
 from gulfsec.domain.keys import SigningKey
+from gulfsec.domain.procedures.decisions import check_submission
 from gulfsec.domain.regime import Regime
 from gulfsec.domain.request_auth import RequestCredentials
 from gulfsec.domain.validate import check_entry
@@ -126,10 +127,12 @@ class Hub:
         if not genesis:
             self._refuse_a_secretariat_from_outside(signed)
         try:
-            check_entry(signed, self.regime, self.clock.now())
+            now = self.clock.now()
+            check_entry(signed, self.regime, now)
             with self.state.lock:
                 keyring = self.state.keyring
             keyring.verify(signed)
+            check_submission(signed, self.regime, now, self._logged)
         except (EntryError, MissingRight) as exc:
             # Re-submitting an entry already in the log is harmless (DESIGN.md §4), even once
             # it would no longer pass: its claimed time is past the skew, or its key was rotated
@@ -155,6 +158,18 @@ class Hub:
         if self.state.size == 0:
             raise ConfigError("the hub's log has no genesis entry: its init did not finish; "
                               "run `gulfsec hub init` again")
+
+    def _logged(self, entry_id: str) -> SignedEntry | None:
+        """The entry with id ``entry_id`` if the log holds it."""
+        try:
+            key = bytes.fromhex(entry_id)
+        except ValueError:
+            return None
+        with UnitOfWork(self.engine) as uow:
+            row = uow.repo.entry_by_id(key)
+        if row is None or row.index >= self.state.size:
+            return None
+        return parse_signed_entry(row.raw, max_bytes=self.regime.limits.max_entry_bytes)
 
     def _in_log(self, entry_id: bytes) -> bool:
         with UnitOfWork(self.engine) as uow:

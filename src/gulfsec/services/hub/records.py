@@ -3,27 +3,37 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from gulfsec.domain.compliance import LogRecord
 from gulfsec.domain.entry import parse_signed_entry
 from gulfsec.services.hub.hub import Hub
+from gulfsec.services.shared.decisions import DECISION_FORMS, DecisionRecords
 from gulfsec.services.shared.records import Compliance
 from gulfsec.services.shared.scorecards import Scorecards
 from gulfsec.services.shared.time import from_micros
 from gulfsec.services.shared.unit_of_work import UnitOfWork
 
 _MAX_RAW = 1 << 22
+T = TypeVar("T")
 _PAGE = 5_000
 
 
-class HubRecords:
-    """The hub's log as records: everything, or what one party may read."""
+PUBLIC = "-"
+"""The viewer who reads only what is addressed to all."""
 
-    def __init__(self, hub: Hub, viewer: str | None = None) -> None:
+
+class HubRecords:
+    """The hub's log as records: everything, what one party may read, or (``PUBLIC``) what is
+    addressed to all; of ``forms`` only, if given."""
+
+    def __init__(self, hub: Hub, viewer: str | None = None, *,
+                 forms: Collection[str] | None = None) -> None:
         self.hub = hub
         self.viewer = viewer
+        self.forms = forms
 
     def finality(self) -> Callable[[int], datetime | None]:
         return self.hub.state.finality.final_at
@@ -38,9 +48,12 @@ class HubRecords:
         while True:
             with UnitOfWork(self.hub.engine) as uow:
                 if self.viewer is None:
-                    rows = uow.repo.entries_after(after, _PAGE)
+                    rows = uow.repo.entries_after(after, _PAGE, forms=self.forms)
+                elif self.viewer == PUBLIC:
+                    rows = uow.repo.public_entries(after, _PAGE, forms=self.forms)
                 else:
-                    rows = uow.repo.visible_entries(self.viewer, after, _PAGE)
+                    rows = uow.repo.visible_entries(self.viewer, after, _PAGE,
+                                                    forms=self.forms)
             rows = [r for r in rows if r.index < size]
             if not rows:
                 return
@@ -51,22 +64,38 @@ class HubRecords:
             after = rows[-1].index
 
 
-class ComplianceByViewer:
-    """One incremental compliance engine per viewer of the hub's log (None: the whole log),
-    made on first use and shared by the API and the pages; thread-safe."""
+class PerViewer(Generic[T]):
+    """One view of the hub's log per viewer (None: the whole log; ``PUBLIC``: what is addressed
+    to all), made on first use by ``make`` and shared by the API and the pages; thread-safe."""
 
-    def __init__(self, hub: Hub) -> None:
+    def __init__(self, hub: Hub, make: Callable[[Hub, str | None], T]) -> None:
         self.hub = hub
-        self._engines: dict[str | None, Compliance] = {}
+        self._make = make
+        self._views: dict[str | None, T] = {}
         self._lock = threading.Lock()
 
-    def for_viewer(self, viewer: str | None) -> Compliance:
+    def for_viewer(self, viewer: str | None) -> T:
         with self._lock:
-            found = self._engines.get(viewer)
+            found = self._views.get(viewer)
             if found is None:
-                found = Compliance(self.hub.regime, HubRecords(self.hub, viewer))
-                self._engines[viewer] = found
+                found = self._make(self.hub, viewer)
+                self._views[viewer] = found
             return found
+
+
+class ComplianceByViewer(PerViewer[Compliance]):
+    """One incremental compliance engine per viewer of the hub's log."""
+
+    def __init__(self, hub: Hub) -> None:
+        super().__init__(hub, lambda h, v: Compliance(h.regime, HubRecords(h, v)))
+
+
+class DecisionsByViewer(PerViewer[DecisionRecords]):
+    """The decisions each viewer of the hub's log holds (``PUBLIC``: those addressed to all)."""
+
+    def __init__(self, hub: Hub) -> None:
+        super().__init__(hub, lambda h, v: DecisionRecords(
+            h.regime, HubRecords(h, v, forms=DECISION_FORMS)))
 
 
 def hub_scorecards(hub: Hub, compliance: Compliance | None = None) -> Scorecards:

@@ -35,9 +35,12 @@ from gulfsec.services.node.core import NodeCore, PeerFetcher, SyncReport, UnitOf
 from gulfsec.services.node.finality import FinalityLearner
 from gulfsec.services.node.intake import Intake
 from gulfsec.services.node.outbox import Outbox
+from gulfsec.services.node.outcomes import OutcomeCheck
+from gulfsec.services.node.records import NodeRecords
 from gulfsec.services.node.sync import Sync
 from gulfsec.services.node.withheld import SentEntries
 from gulfsec.services.node.witness import Witness
+from gulfsec.services.shared.decisions import DECISION_FORMS, DecisionRecords
 from gulfsec.services.shared.time import from_micros
 from gulfsec.services.shared.unit_of_work import AbstractUnitOfWork, SqlUnitOfWork
 
@@ -79,6 +82,9 @@ class Node:
                          acknowledge=acknowledge,
                          cosign=regime.has_right(party, "witness") if witness is None
                          else witness)
+        self.decisions = DecisionRecords(regime, NodeRecords(self.core, forms=DECISION_FORMS))
+        """The draft decisions this node holds and where each stands."""
+        self.sync.after_round.append(OutcomeCheck(self.core, self.decisions).run)
 
     # -- who and where ---------------------------------------------------------------------
 

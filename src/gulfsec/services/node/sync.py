@@ -19,7 +19,7 @@ Nothing the hub says is stored before it verifies; nothing that fails is silentl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,6 +65,8 @@ class Sync:
         self.cosign = cosign
         self.last_sync: datetime | None = None
         self.last_error: str | None = None
+        self.after_round: list[Callable[[SyncReport], None]] = []
+        """Told at the end of each round that took in a checkpoint (derived checks)."""
 
     def once(self, *, wait_s: float = 0.0) -> SyncReport:
         """One round of syncing, verifying, witnessing and acknowledging."""
@@ -123,6 +125,8 @@ class Sync:
         if self.cosign:
             report.cosigned = self.witness.cosign(checkpoint, note_text, hub_time)
         report.newly_final = self.finality.learn(report)
+        for hook in self.after_round:
+            hook(report)
         if self.acknowledge:
             report.acknowledged = self.acknowledgements.acknowledge()
 
