@@ -44,11 +44,26 @@ def key_of(code: str) -> SigningKey:
     return _KEYS[code]
 
 
+JOINED = utc(2026, 6, 1)
+
+
 @dataclass
 class DecisionLog:
+    """Starts with the key registrations of ``joined`` (the trio, RUS and USA): only a party in
+    the log takes a position."""
+
     regime: Regime = field(default_factory=trio_regime)
     records: list[LogRecord] = field(default_factory=list)
     seq: dict[str, int] = field(default_factory=dict)
+    joined: Sequence[str] = (*TRIO, "RUS", "USA")
+
+    def __post_init__(self) -> None:
+        for code in self.joined:
+            self.join(code, at=JOINED)
+
+    def join(self, code: str, *, at: datetime) -> LogRecord:
+        return self.file(code, "key-registration@1",
+                         {"party": code, "vkey": key_of(code).verifier.encode()}, at=at)
 
     def file(self, sender: str, form: str, body: Mapping[str, Any], *, at: datetime,
              final: datetime | None | bool = True, audience: Audience | None = None,

@@ -97,6 +97,18 @@ def test_a_position_from_outside_the_format_or_addressed_otherwise_does_not_coun
     assert [s.party for s in decided.steps] == []
 
 
+def test_a_member_that_joins_the_log_after_the_draft_has_no_position_to_take() -> None:
+    log = DecisionLog(joined=("IRN", "SAU"))
+    draft = log.draft(at=SENT, closes_at=CLOSES, procedure="consensus")
+    log.join("QAT", at=SENT + MINUTE)
+    log.position("IRN", draft, "join", at=SENT + 2 * MINUTE)
+    log.position("SAU", draft, "join", at=SENT + 2 * MINUTE)
+    log.position("QAT", draft, "object", at=SENT + 2 * MINUTE)
+    decided = log.judge(draft, AFTER)
+    assert decided.members == ("IRN", "SAU")
+    assert decided.status == "adopted"
+
+
 # -- consensus -------------------------------------------------------------------------------
 
 

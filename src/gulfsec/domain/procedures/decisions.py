@@ -5,9 +5,12 @@ times, now), so every node recomputes every outcome from its own verified copy a
 the chair's or the hub's word for what was decided.
 
 **Who decides.** The members of the draft's format (``all``: every participant) whose status
-carries the ``decide`` right. A draft is addressed to exactly its format — the members, and
-the secretariat, which chairs — and every step on it (a position, an amendment, a withdrawal,
-a revision, the outcome) to the same audience, so that each member sees every step and computes
+carries the ``decide`` right and who had joined the log before the draft (their first key
+registered at a lower index: as for acknowledgements, :mod:`gulfsec.domain.duties`, a party
+that is not in the log cannot take a position, nor hold up a consensus). A draft is addressed
+to exactly its format — the members, and the secretariat, which chairs — and every step on it
+(a position, an amendment, a withdrawal, a revision, the outcome) to the same audience, so that
+each member sees every step and computes
 the same outcome; a step addressed otherwise does not count, nor one by someone without the
 standing to take it (a position by a non-member, a withdrawal by anyone but the proposer, a
 revision or an outcome by anyone but the chair).
@@ -45,6 +48,7 @@ from gulfsec.domain.compliance.model import LogRecord
 from gulfsec.domain.encoding import format_time, parse_time
 from gulfsec.domain.entry import ALL, Audience, SignedEntry
 from gulfsec.domain.forms.decisions import AMENDMENT, DRAFT, OUTCOME, POSITION, WITHDRAWAL
+from gulfsec.domain.forms.keys import REGISTRATION
 from gulfsec.domain.regime import Regime
 from gulfsec.errors import AudienceError, ProcedureError
 
@@ -54,11 +58,15 @@ DECIDED: frozenset[str] = frozenset({"adopted", "not-adopted", "withdrawn", "rep
 STEP_FORMS = frozenset({POSITION, AMENDMENT, WITHDRAWAL, OUTCOME})
 
 
-def members(regime: Regime, format_name: str) -> tuple[str, ...]:
-    """The parties that take positions on a draft to ``format_name``, in the regime's order;
+def members(regime: Regime, format_name: str, joined: Mapping[str, int] | None = None,
+            before: int | None = None) -> tuple[str, ...]:
+    """The parties that take positions on a draft to ``format_name``, in the regime's order:
+    those with the ``decide`` right and, given ``joined`` (party → the index of its first key
+    registration) and ``before`` (the draft's index), that had joined the log before it.
     AudienceError for a format the regime does not know."""
     listed = regime.participants if format_name == ALL else regime.format_members(format_name)
-    return tuple(code for code in listed if regime.has_right(code, "decide"))
+    return tuple(code for code in listed if regime.has_right(code, "decide")
+                 and (joined is None or before is None or joined.get(code, before) < before))
 
 
 def draft_audience(regime: Regime, format_name: str) -> Audience:
@@ -185,10 +193,15 @@ class DecisionBook:
         self.steps: dict[str, list[LogRecord]] = {}
         """Draft id → the records acting on it: positions, amendments, withdrawals, outcomes,
         and revised drafts."""
+        self.joined: dict[str, int] = {}
+        """Party → the index of its first key registration."""
 
     def add(self, record: LogRecord) -> None:
         entry = record.entry.entry
-        if entry.form == DRAFT:
+        if entry.form == REGISTRATION:
+            party = entry.sender
+            self.joined[party] = min(self.joined.get(party, record.index), record.index)
+        elif entry.form == DRAFT:
             self.drafts[record.entry.id_hex] = record
             revises = entry.body.get("revises")
             if isinstance(revises, str):
@@ -207,18 +220,19 @@ class DecisionBook:
         record = self.drafts.get(draft_id)
         if record is None:
             return None
-        return judge(self.regime, record, self.steps.get(draft_id, ()), now)
+        return judge(self.regime, record, self.steps.get(draft_id, ()), now, self.joined)
 
     def decisions(self, now: datetime) -> list[Decision]:
         """Every draft, the most recent first."""
-        found = [judge(self.regime, r, self.steps.get(i, ()), now)
+        found = [judge(self.regime, r, self.steps.get(i, ()), now, self.joined)
                  for i, r in self.drafts.items()]
         return sorted(found, key=lambda d: -d.index)
 
 
-def judge(regime: Regime, draft: LogRecord, records: Iterable[LogRecord],
-          now: datetime) -> Decision:
-    """Where the draft stands at ``now``, from the records acting on it (see the module)."""
+def judge(regime: Regime, draft: LogRecord, records: Iterable[LogRecord], now: datetime,
+          joined: Mapping[str, int] | None = None) -> Decision:
+    """Where the draft stands at ``now``, from the records acting on it (see the module);
+    ``joined``: each party's first key registration (None: every member counts)."""
     entry = draft.entry.entry
     body = entry.body
     closes_at = parse_time(str(body["closes_at"]))
@@ -230,7 +244,7 @@ def judge(regime: Regime, draft: LogRecord, records: Iterable[LogRecord],
         content=body.get("content") or {}, sequenced_at=draft.sequenced_at,
         final_at=draft.final_at)
     try:
-        voters = members(regime, base["format"])
+        voters = members(regime, base["format"], joined, draft.index)
         audience = draft_audience(regime, base["format"])
     except AudienceError:
         return Decision(**base, members=(), status="not-adopted",
@@ -367,19 +381,22 @@ LONGEST = timedelta(days=366)
 
 
 def check_submission(signed: SignedEntry, regime: Regime, now: datetime,
-                     lookup: Callable[[str], SignedEntry | None]) -> None:
+                     lookup: Callable[[str], tuple[int, SignedEntry] | None],
+                     joined: Mapping[str, int]) -> None:
     """What the hub refuses of a decision entry before it is sequenced (``lookup``: an entry in
-    the log by id). It spares delegates steps that would not count; the rules that decide are
-    :func:`judge`'s, which every node applies to whatever the log holds."""
+    the log by id, with its index; ``joined``: each party's first key registration). It
+    spares delegates steps that would not count; the rules that decide are :func:`judge`'s,
+    which every node applies to whatever the log holds."""
     entry = signed.entry
     body = entry.body
     if entry.form == DRAFT:
-        _check_draft(signed, regime, now, lookup)
+        _check_draft(signed, regime, now, lookup, joined)
         return
     if entry.form not in STEP_FORMS:
         return
-    draft = lookup(str(body["draft"]))
-    if draft is None or draft.entry.form != DRAFT:
+    found = lookup(str(body["draft"]))
+    draft = None if found is None else found[1]
+    if found is None or draft is None or draft.entry.form != DRAFT:
         raise ProcedureError(f"{body['draft']} is not a draft decision in the log",
                              entry_id=signed.id_hex)
     if entry.audience != draft.entry.audience:
@@ -389,9 +406,10 @@ def check_submission(signed: SignedEntry, regime: Regime, now: datetime,
     closes_at = parse_time(str(draft.entry.body["closes_at"]))
     closed = f"the draft closed at {format_time(closes_at)}"
     if entry.form in (POSITION, AMENDMENT):
-        if entry.sender not in members(regime, fmt):
-            raise ProcedureError(f"{entry.sender} is not a member of {fmt} that decides: it "
-                                 "has no position to take", entry_id=signed.id_hex)
+        if entry.sender not in members(regime, fmt, joined, found[0]):
+            raise ProcedureError(f"{entry.sender} is not a member of {fmt} that decides on "
+                                 "this draft (or had not joined the log before it): it has no "
+                                 "position to take", entry_id=signed.id_hex)
         if now > closes_at:
             raise ProcedureError(closed, entry_id=signed.id_hex)
     elif entry.form == WITHDRAWAL:
@@ -410,7 +428,8 @@ def check_submission(signed: SignedEntry, regime: Regime, now: datetime,
 
 
 def _check_draft(signed: SignedEntry, regime: Regime, now: datetime,
-                 lookup: Callable[[str], SignedEntry | None]) -> None:
+                 lookup: Callable[[str], tuple[int, SignedEntry] | None],
+                 joined: Mapping[str, int]) -> None:
     entry = signed.entry
     body = entry.body
     fmt = str(body["format"])
@@ -419,8 +438,8 @@ def _check_draft(signed: SignedEntry, regime: Regime, now: datetime,
         voters = members(regime, fmt)
     except AudienceError as exc:
         raise ProcedureError(exc.message, entry_id=signed.id_hex) from None
-    if not voters:
-        raise ProcedureError(f"no member of {fmt} takes part in decisions",
+    if not [m for m in voters if m in joined]:
+        raise ProcedureError(f"no member of {fmt} that decides has joined the log",
                              entry_id=signed.id_hex)
     if entry.audience != audience:
         shown = "all" if audience == ALL else ", ".join(audience)
@@ -434,7 +453,8 @@ def _check_draft(signed: SignedEntry, regime: Regime, now: datetime,
         raise ProcedureError("a draft closes within a year", entry_id=signed.id_hex)
     revises = body.get("revises")
     if isinstance(revises, str):
-        old = lookup(revises)
+        logged = lookup(revises)
+        old = None if logged is None else logged[1]
         if old is None or old.entry.form != DRAFT:
             raise ProcedureError(f"{revises} is not a draft decision in the log",
                                  entry_id=signed.id_hex)
@@ -448,6 +468,6 @@ def _check_draft(signed: SignedEntry, regime: Regime, now: datetime,
     amends = body.get("amends")
     if isinstance(amends, str):
         target = lookup(amends)
-        if target is None or target.entry.form != DRAFT:
+        if target is None or target[1].entry.form != DRAFT:
             raise ProcedureError(f"{amends} is not a decision in the log",
                                  entry_id=signed.id_hex)

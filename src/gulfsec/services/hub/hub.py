@@ -132,7 +132,7 @@ class Hub:
             with self.state.lock:
                 keyring = self.state.keyring
             keyring.verify(signed)
-            check_submission(signed, self.regime, now, self._logged)
+            check_submission(signed, self.regime, now, self._logged, keyring.joined())
         except (EntryError, MissingRight) as exc:
             # Re-submitting an entry already in the log is harmless (DESIGN.md §4), even once
             # it would no longer pass: its claimed time is past the skew, or its key was rotated
@@ -159,8 +159,8 @@ class Hub:
             raise ConfigError("the hub's log has no genesis entry: its init did not finish; "
                               "run `gulfsec hub init` again")
 
-    def _logged(self, entry_id: str) -> SignedEntry | None:
-        """The entry with id ``entry_id`` if the log holds it."""
+    def _logged(self, entry_id: str) -> tuple[int, SignedEntry] | None:
+        """The entry with id ``entry_id``, and its index, if the log holds it."""
         try:
             key = bytes.fromhex(entry_id)
         except ValueError:
@@ -169,7 +169,8 @@ class Hub:
             row = uow.repo.entry_by_id(key)
         if row is None or row.index >= self.state.size:
             return None
-        return parse_signed_entry(row.raw, max_bytes=self.regime.limits.max_entry_bytes)
+        return row.index, parse_signed_entry(row.raw,
+                                             max_bytes=self.regime.limits.max_entry_bytes)
 
     def _in_log(self, entry_id: bytes) -> bool:
         with UnitOfWork(self.engine) as uow:

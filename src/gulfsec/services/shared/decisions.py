@@ -15,14 +15,16 @@ from datetime import datetime
 
 from gulfsec.domain.compliance import LogRecord
 from gulfsec.domain.forms.decisions import DRAFT, STEPS
+from gulfsec.domain.forms.keys import REGISTRATION
 from gulfsec.domain.procedures import concept, designations
 from gulfsec.domain.procedures.decisions import Decision, DecisionBook
 from gulfsec.domain.regime import Regime
 from gulfsec.errors import NotFound
 from gulfsec.services.shared.records import RecordSource
 
-DECISION_FORMS: frozenset[str] = frozenset({DRAFT, *STEPS})
-"""The forms a decision is made of: what a record source for decisions needs to give."""
+DECISION_FORMS: frozenset[str] = frozenset({DRAFT, *STEPS, REGISTRATION})
+"""The forms a decision is made of — and the key registrations, which say who had joined the
+log when a draft was made: what a record source for decisions needs to give."""
 
 
 class DecisionRecords:
