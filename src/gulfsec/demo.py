@@ -7,7 +7,8 @@ proposes a P5+1 + Iran meeting on the Persian Gulf security concept, Iran and Ru
 bilaterally on the joint naval exercise, Saudi Arabia calls for better relations with Iran,
 the GCC shares a statement. Every node verifies what it receives, acknowledges it with a signed
 entry, and cosigns checkpoints as a witness until each entry is final. Qatar's node is shown to
-hold nothing of the Iran–Russia thread.
+hold nothing of the Iran–Russia thread. Then the parties decide together
+(:mod:`gulfsec.demo_deciding`): the Concept's versions 1 and 2, and a designation refused.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 import uvicorn
 
+from gulfsec import demo_deciding as deciding
 from gulfsec.adapters.hubclient import HubClient
 from gulfsec.bootstrap import (
     build_hub_app,
@@ -164,6 +166,7 @@ def run_demo(demo_dir: Path, *, port: int = 8600, serve: bool = True,
     try:
         _scenario(nodes, echo)
         _transparency(nodes, echo)
+        deciding.play(url, network.secretariat_key, nodes, echo, _wait)
         _compliance_table(hub, echo)
         with HubClient(url) as public:
             report = audit_log(public, hub.log_key.verifier)

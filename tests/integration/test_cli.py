@@ -444,6 +444,13 @@ def test_demo_plays_its_scenario_to_the_end_on_sqlite(tmp_path: Path) -> None:
     assert "alarms raised by the nodes: 0" in out
     assert "BREACHED  SAU    arms-transfers-mirror" in out
     assert "LATE      SAU    prior-notification" in out
+    # Deciding together: silence, an amendment, a revised draft by consensus, an objection.
+    assert "Concept version 1: adopted — adopted: nobody broke silence" in out
+    assert "Concept version 2 (RUS): replaced" in out
+    assert "Concept version 2 (revised): adopted — adopted by consensus" in out
+    assert "designation: not-adopted — no consensus — objected: IRN" in out
+    assert "every node recomputes it: all agree" in out
+    assert "the Concept is at version 2" in out
     assert "entries) verifies against its signed checkpoint" in out
     assert f"hub, public        http://127.0.0.1:{port}/" in out
     assert "password: gulfsec-demo-password" in out
