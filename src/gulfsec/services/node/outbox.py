@@ -16,6 +16,7 @@ from typing import Any
 
 from gulfsec.adapters.storage.node import NodeRepository, OutboxItem
 from gulfsec.domain.entry import Audience, SignedEntry, parse_signed_entry
+from gulfsec.domain.procedures.decisions import check_submission
 from gulfsec.errors import (
     AnswerSignatureError,
     LogVerificationError,
@@ -67,11 +68,30 @@ class Outbox:
                 now = core.clock.now()
                 signed = compose(core.key, core.party, form=form, audience=audience, body=body,
                                  seq=seq, now=now, refs=refs)
+                self._check_procedure(uow.repo, signed)
                 uow.repo.add_outbox(seq, signed.id, signed.raw, micros(now), confirmation)
                 uow.commit()
             if deliver:
                 self.flush()
             return signed, True
+
+    def _check_procedure(self, repo: NodeRepository, signed: SignedEntry) -> None:
+        """Refuse, before it is stored, a step of a procedure the hub would refuse (a position
+        after closing, by a non-member, …), judged on this node's own copy: once signed, a
+        refused entry would hold up every later one in the outbox."""
+        core = self.core
+
+        def lookup(entry_id: str) -> tuple[int, SignedEntry] | None:
+            try:
+                found = repo.entry_by_id(bytes.fromhex(entry_id))
+            except ValueError:
+                return None
+            if found is None:
+                return None
+            return found.index, parse_signed_entry(found.raw, max_bytes=1 << 22)
+
+        check_submission(signed, core.regime, core.clock.now(), lookup,
+                         core.copy.keyring.joined())
 
     def flush(self) -> int:
         """Deliver pending outbox entries in sequence order; returns how many were sequenced.
