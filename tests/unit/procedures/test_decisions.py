@@ -6,12 +6,15 @@ every step is final one minute after it is sequenced unless a test says otherwis
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from decision_log import MINUTE, SECOND, TRIO, DecisionLog, utc
 
-from gulfsec.domain.procedures.decisions import draft_audience, members
+from gulfsec.domain.procedures.decisions import check_submission, draft_audience, members
+from gulfsec.errors import ProcedureError
 
 SENT = utc(2027, 3, 1, 9)
 CLOSES = utc(2027, 3, 8, 12)
@@ -225,3 +228,42 @@ def test_a_draft_not_addressed_to_exactly_its_format_is_void(log: DecisionLog) -
 def test_a_draft_final_only_after_it_closed_is_not_adopted(log: DecisionLog) -> None:
     draft = log.draft(at=CLOSES - SECOND, closes_at=CLOSES, final=CLOSES + SECOND)
     assert log.judge(draft, AFTER).status == "not-adopted"
+
+
+# -- what the hub refuses before sequencing ----------------------------------------------------
+
+
+def _lookup(log: DecisionLog) -> Any:
+    by_id = {r.entry.id_hex: (r.index, r.entry) for r in log.records}
+    return by_id.get
+
+
+def _joined(log: DecisionLog) -> dict[str, int]:
+    return {r.entry.entry.sender: r.index for r in log.records
+            if r.entry.entry.form == "key-registration@1"}
+
+
+def test_the_hub_refuses_steps_that_would_not_count(log: DecisionLog) -> None:
+    draft = log.draft(at=SENT, closes_at=CLOSES)
+    check = functools.partial(check_submission, regime=log.regime, lookup=_lookup(log),
+                              joined=_joined(log))
+    check(log.position("SAU", draft, "join", at=SENT).entry, now=SENT)  # fine
+    cases = [
+        (log.position("RUS", draft, "join", at=SENT), SENT, "not a member of trio"),
+        (log.position("SAU", draft, "join", at=SENT), CLOSES + SECOND, "the draft closed"),
+        (log.position("SAU", draft, "join", at=SENT, audience=("SAU", "SEC")), SENT,
+         "addressed to the draft's whole audience"),
+        (log.withdraw("SAU", draft, at=SENT), SENT, "only its proposer"),
+        (log.outcome(draft, "adopted", at=SENT), SENT, "open until"),
+        (log.draft(at=SENT, closes_at=SENT - SECOND), SENT, "is not in the future"),
+        (log.draft(at=SENT, closes_at=CLOSES, audience=("IRN", "SAU")), SENT,
+         "addressed to exactly IRN, QAT, SAU, SEC"),
+        (log.draft(at=SENT, closes_at=CLOSES, fmt="nowhere", audience=("IRN",)), SENT,
+         "unknown format"),
+        (log.draft("SAU", at=SENT, closes_at=CLOSES, revises=draft.entry.id_hex), SENT,
+         "only the chair"),
+    ]
+    for record, now, message in cases:
+        with pytest.raises(ProcedureError) as refused:
+            check(record.entry, now=now)
+        assert message in refused.value.message, (message, refused.value.message)
