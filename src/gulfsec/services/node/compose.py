@@ -172,7 +172,7 @@ class Composer:
         confirmation was already used, without signing again."""
         if not confirmation or len(confirmation) > MAX_CONFIRMATION:
             raise MalformedEntry("the confirmation is missing: preview the entry again")
-        with self.node.core.lock:
+        with self.node.outbox.store_lock:
             with self.node.uow() as uow:
                 done = uow.repo.outbox_confirmed(confirmation)
             if done is None:

@@ -11,6 +11,7 @@ delivers what waits, in sequence order.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,8 +36,15 @@ MAX_CONFIRMATION = 100
 
 
 class Outbox:
+    """Signing and storing take :attr:`store_lock`, delivering its own lock — never the sync's:
+    a delegate's entry is signed and kept at once even while a sync round waits on a hub that
+    does not answer."""
+
     def __init__(self, core: NodeCore) -> None:
         self.core = core
+        self.store_lock = threading.RLock()
+        """Held while the next sequence number is chosen and the entry stored."""
+        self._delivering = threading.Lock()
 
     def next_seq(self, repo: NodeRepository) -> int:
         """The party's next sequence number: after what the log holds, what waits in the
@@ -58,7 +66,7 @@ class Outbox:
             raise MalformedEntry("the confirmation is missing or too long: preview the entry "
                                  "again")
         core = self.core
-        with core.lock:
+        with self.store_lock:
             with core.uow() as uow:
                 if confirmation is not None:
                     done = uow.repo.outbox_confirmed(confirmation)
@@ -71,9 +79,9 @@ class Outbox:
                 self._check_procedure(uow.repo, signed)
                 uow.repo.add_outbox(seq, signed.id, signed.raw, micros(now), confirmation)
                 uow.commit()
-            if deliver:
-                self.flush()
-            return signed, True
+        if deliver:
+            self.flush(wait=False)
+        return signed, True
 
     def _check_procedure(self, repo: NodeRepository, signed: SignedEntry) -> None:
         """Refuse, before it is stored, a step of a procedure the hub would refuse (a position
@@ -93,8 +101,9 @@ class Outbox:
         check_submission(signed, core.regime, core.clock.now(), lookup,
                          core.copy.keyring.joined())
 
-    def flush(self) -> int:
+    def flush(self, *, wait: bool = True) -> int:
         """Deliver pending outbox entries in sequence order; returns how many were sequenced.
+        Without ``wait``, return 0 at once if a delivery is under way (it takes what waits).
 
         Each answer must be the hub's signed receipt for that very entry; the receipts of one
         flush are then checked against the hub's latest signed checkpoint, which must already
@@ -102,6 +111,14 @@ class Outbox:
         fails either check is refused: the entry stays in the outbox and an alarm holds the
         signed answers that contradict each other.
         """
+        if not self._delivering.acquire(blocking=wait):
+            return 0
+        try:
+            return self._deliver()
+        finally:
+            self._delivering.release()
+
+    def _deliver(self) -> int:
         core = self.core
         with core.uow() as uow:
             pending = uow.repo.outbox_items(pending_only=True)
