@@ -45,6 +45,7 @@ class NodeState:
     cosignatures: dict[tuple[int, str], tuple[str, int | None]] = field(default_factory=dict)
     witness: WitnessState | None = None
     outbox: dict[int, tuple[OutboxItem, str | None]] = field(default_factory=dict)
+    refused: list[tuple[OutboxItem, str | None, str, int]] = field(default_factory=list)
     alarms: list[Alarm] = field(default_factory=list)
     quarantine: list[dict[str, Any]] = field(default_factory=list)
 
@@ -162,6 +163,23 @@ class FakeNodeRepository:
 
     def max_outbox_seq(self) -> int | None:
         return max(self.state.outbox, default=None)
+
+    def refuse_outbox(self, seq: int, error: str, at: int) -> None:
+        item, token = self.state.outbox.pop(seq)
+        self.state.refused.append((item, token, error, at))
+
+    def resequence_outbox(self, seq: int, new_seq: int, entry_id: bytes, raw: bytes) -> None:
+        item, token = self.state.outbox.pop(seq)
+        assert new_seq not in self.state.outbox, "one outbox entry per sequence number"
+        self.state.outbox[new_seq] = (replace(item, seq=new_seq, entry_id=entry_id, raw=raw,
+                                              last_error=None), token)
+
+    def refused(self) -> list[tuple[bytes, str, int]]:
+        return [(item.entry_id, error, at) for item, _token, error, at in self.state.refused]
+
+    def refused_confirmed(self, confirmation: str) -> str | None:
+        return next((error for _item, token, error, _at in self.state.refused
+                     if token == confirmation), None)
 
     def mark_outbox(self, seq: int, *, index: int | None, error: str | None,
                     receipt: str | None = None) -> None:

@@ -14,10 +14,10 @@ from support.fakes import FakeHub, FakeNodeStore
 
 from gulfsec.adapters.clock import ManualClock
 from gulfsec.adapters.storage.node import NodeEntry
-from gulfsec.domain.entry import ALL, SignedEntry
+from gulfsec.domain.entry import ALL, SignedEntry, parse_signed_entry
 from gulfsec.domain.keys import SigningKey
 from gulfsec.domain.regime import default_regime
-from gulfsec.errors import MalformedEntry, RemoteError
+from gulfsec.errors import EntryError, MalformedEntry, RemoteError
 from gulfsec.ledger.answers import SignedAnswer
 from gulfsec.ledger.receipts import read_receipt
 from gulfsec.services.node import Node
@@ -186,3 +186,63 @@ def test_a_good_receipt_is_kept_with_the_entry(
     kept = SignedAnswer.from_json(json.loads(item.receipt))
     kept.verify(log_key.verifier)
     assert read_receipt(kept).entry_id == signed.id_hex
+
+
+def refusing(hub: FakeHub, refuse: RemoteError, when: str) -> None:
+    """Make the hub, while up, refuse with ``refuse`` each entry whose subject is ``when``."""
+    submit = hub.submit
+
+    def picky(raw: bytes) -> dict[str, object]:
+        body = parse_signed_entry(raw, max_bytes=1 << 22).entry.body
+        if not hub.down and body.get("subject") == when:
+            raise refuse
+        return submit(raw)
+
+    hub.submit = picky  # type: ignore[method-assign]
+
+
+def test_an_entry_refused_for_good_leaves_the_outbox_and_holds_up_nothing(
+        node: Node, store: FakeNodeStore, hub: FakeHub) -> None:
+    refusing(hub, RemoteError(422, {"error": "invalid_form_body", "message": "no"}), "bad")
+    hub.down = True
+    node.send("message@1", ("RUS",), MESSAGE)
+    node.send("message@1", ("RUS",), {**MESSAGE, "subject": "bad"})
+    third = node.send("message@1", ("RUS",), {**MESSAGE, "subject": "after"})
+    assert third.entry.seq == 3
+    hub.down = False
+    node.flush_outbox()
+    sent = [parse_signed_entry(raw, max_bytes=1 << 22).entry for raw in hub.received]
+    # The party's sequence stays without a gap: the entry after the refused one is signed again.
+    assert [(e.seq, e.body["subject"]) for e in sent] == [
+        (1, MESSAGE["subject"]), (2, "after")]
+    assert pending(store) == []
+    with store.uow() as uow:
+        refused = uow.repo.refused()
+    assert len(refused) == 1 and "invalid_form_body" in refused[0][1]
+    assert [r["error"] for r in node.status()["outbox_refused"]] == [refused[0][1]]
+    assert node.send("message@1", ("RUS",), MESSAGE).entry.seq == 3
+
+
+def test_a_later_entry_naming_a_resigned_one_names_its_new_id(
+        node: Node, store: FakeNodeStore, hub: FakeHub) -> None:
+    refusing(hub, RemoteError(403, {"error": "missing_right", "message": "no"}), "bad")
+    hub.down = True
+    node.send("message@1", ("RUS",), {**MESSAGE, "subject": "bad"})
+    first = node.send("message@1", ("RUS",), {**MESSAGE, "subject": "first"})
+    node.send("message@1", ("RUS",), {**MESSAGE, "subject": "reply",
+                                      "text": first.id_hex}, refs=[first.id_hex])
+    hub.down = False
+    node.flush_outbox()
+    resent, reply = (parse_signed_entry(raw, max_bytes=1 << 22) for raw in hub.received)
+    assert resent.id_hex != first.id_hex and resent.entry.seq == 1
+    assert list(reply.entry.refs) == [resent.id_hex] and reply.entry.seq == 2
+    assert reply.entry.body["text"] == resent.id_hex
+
+
+def test_a_confirmed_send_the_hub_refused_says_so_when_posted_again(
+        node: Node, store: FakeNodeStore, hub: FakeHub) -> None:
+    refusing(hub, RemoteError(422, {"error": "procedure", "message": "the draft is closed"}),
+             "bad")
+    node.send_confirmed("message@1", ("RUS",), {**MESSAGE, "subject": "bad"}, (), "token-1")
+    with pytest.raises(EntryError, match="refused by the hub.*the draft is closed"):
+        node.send_confirmed("message@1", ("RUS",), {**MESSAGE, "subject": "bad"}, (), "token-1")

@@ -109,6 +109,9 @@ def node_status(ctx: click.Context) -> None:
     status = service.status()
     click.echo(f"{status['party']}: log size {status['size']} (final up to {status['final_size']}),"
                f" {status['entries']} entries held, {status['outbox_pending']} to send")
+    for refused in status["outbox_refused"]:
+        click.echo(f"  REFUSED by the hub at {refused['refused_at']}: "
+                   f"{refused['entry_id'][:16]}… {refused['error']}")
     for item in service.unacknowledged():
         state = "OVERDUE" if item.overdue else "waiting"
         click.echo(f"  {state}: {item.entry_id[:16]}… (index {item.index}) not acknowledged by "

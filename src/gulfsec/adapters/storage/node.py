@@ -82,6 +82,17 @@ outbox = sa.Table(
     sa.UniqueConstraint("confirmation", name="uq_node_outbox_confirmation"),
 )
 
+outbox_refused = sa.Table(
+    "node_outbox_refused", metadata,
+    sa.Column("entry_id", sa.LargeBinary(32), primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("raw", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("refused_at", sa.BigInteger, nullable=False),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("confirmation", sa.String(100), nullable=True, unique=True),
+)
+
 alarms = sa.Table(
     "node_alarms", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -377,6 +388,30 @@ class NodeRepository:
     def max_outbox_seq(self) -> int | None:
         value = self.conn.execute(sa.select(sa.func.max(outbox.c.seq))).scalar_one()
         return None if value is None else int(value)
+
+    def refuse_outbox(self, seq: int, error: str, at: int) -> None:
+        """Move outbox entry ``seq``, refused for good, out of the outbox."""
+        row = self.conn.execute(sa.select(outbox).where(outbox.c.seq == seq)).one()
+        self.conn.execute(outbox_refused.insert(), {
+            "entry_id": row.entry_id, "seq": seq, "raw": row.raw, "created_at": row.created_at,
+            "refused_at": at, "error": error, "confirmation": row.confirmation})
+        self.conn.execute(outbox.delete().where(outbox.c.seq == seq))
+
+    def resequence_outbox(self, seq: int, new_seq: int, entry_id: bytes, raw: bytes) -> None:
+        """Give pending outbox entry ``seq`` another sequence number and its re-signed bytes."""
+        self.conn.execute(outbox.update().where(outbox.c.seq == seq).values(
+            seq=new_seq, entry_id=entry_id, raw=raw, last_error=None))
+
+    def refused(self) -> list[tuple[bytes, str, int]]:
+        """(entry id, why, when) of each entry the hub refused for good, oldest first."""
+        rows = self.conn.execute(sa.select(outbox_refused).order_by(outbox_refused.c.refused_at))
+        return [(bytes(r.entry_id), str(r.error), int(r.refused_at)) for r in rows]
+
+    def refused_confirmed(self, confirmation: str) -> str | None:
+        """Why the hub refused the entry signed on ``confirmation``, if it did."""
+        row = self.conn.execute(sa.select(outbox_refused.c.error).where(
+            outbox_refused.c.confirmation == confirmation)).first()
+        return None if row is None else str(row.error)
 
     def mark_outbox(self, seq: int, *, index: int | None, error: str | None,
                     receipt: str | None = None) -> None:

@@ -193,6 +193,7 @@ class Node:
             alarms = uow.repo.alarms()
             entries = uow.repo.entry_count()
             pending = len(uow.repo.outbox_items(pending_only=True))
+            refused = uow.repo.refused()
         last_sync = self.sync.last_sync
         return {
             "party": self.party,
@@ -200,6 +201,9 @@ class Node:
             "final_size": self.final_size,
             "entries": entries,
             "outbox_pending": pending,
+            "outbox_refused": [{"entry_id": eid.hex(), "error": error,
+                                "refused_at": format_time(from_micros(at))}
+                               for eid, error, at in refused],
             "alarms": len(alarms),
             "last_sync": None if last_sync is None else format_time(last_sync),
             "last_error": self.last_error,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gulfsec.adapters.storage.node import NodeRepository, OutboxItem
@@ -20,6 +20,7 @@ from gulfsec.domain.entry import Audience, SignedEntry, parse_signed_entry
 from gulfsec.domain.procedures.decisions import check_submission
 from gulfsec.errors import (
     AnswerSignatureError,
+    EntryError,
     LogVerificationError,
     MalformedEntry,
     RemoteError,
@@ -30,6 +31,14 @@ from gulfsec.ledger.receipts import Receipt, read_receipt
 from gulfsec.services.node.core import NodeCore, log
 from gulfsec.services.participant import compose
 from gulfsec.services.shared.time import micros
+
+FOR_GOOD = frozenset({"malformed_entry", "entry_too_large", "unknown_form", "invalid_form_body",
+                      "procedure", "audience", "unknown_reference", "missing_right",
+                      "forbidden"})
+"""The hub's refusals that sending the same entry again cannot change (a malformed or invalid
+entry, a right the sender lacks, a step the procedure does not allow): the entry leaves the
+outbox. Any other refusal (a gap in the sequence, a claimed time off the hub's clock, a key not
+registered yet, the hub unreachable or busy) keeps it there, to be sent again."""
 
 MAX_CONFIRMATION = 100
 """Longest confirmation token accepted (the pages make 24 characters)."""
@@ -72,6 +81,10 @@ class Outbox:
                     done = uow.repo.outbox_confirmed(confirmation)
                     if done is not None:
                         return parse_signed_entry(done.raw, max_bytes=1 << 22), False
+                    refused = uow.repo.refused_confirmed(confirmation)
+                    if refused is not None:
+                        raise EntryError(f"this entry was signed, then refused by the hub: "
+                                         f"{refused}")
                 seq = self.next_seq(uow.repo)
                 now = core.clock.now()
                 signed = compose(core.key, core.party, form=form, audience=audience, body=body,
@@ -123,14 +136,21 @@ class Outbox:
         with core.uow() as uow:
             pending = uow.repo.outbox_items(pending_only=True)
         receipts: list[tuple[OutboxItem, Receipt]] = []
-        for item in pending:
+        while pending:
+            item = pending.pop(0)
             try:
                 core.client.submit(item.raw)
                 receipt = self._receipt(item)
             except RemoteError as exc:
-                self._refused(item, exc.message)
                 log.warning("%s: hub refused outbox entry %d: %s", core.party, item.seq,
                             exc.message)
+                if exc.remote.get("error") in FOR_GOOD:  # each leaves: the loop ends
+                    self._void(item, exc.message)
+                    with core.uow() as uow:  # the entries after it, signed again
+                        pending = [i for i in uow.repo.outbox_items(pending_only=True)
+                                   if i.seq >= item.seq]
+                    continue
+                self._refused(item, exc.message)
                 break
             except LogVerificationError as exc:
                 self._refused(item, exc.message)
@@ -193,6 +213,29 @@ class Outbox:
                 uow.commit()
         return good
 
+    def _void(self, item: OutboxItem, message: str) -> None:
+        """Move an entry the hub refused for good out of the outbox, and sign each entry after
+        it again one sequence number lower: the party's sequence has no gap, and nothing after
+        it is held up. Those entries were never in the log, so nobody saw their first ids; a
+        later entry that names one by its first id (a position on a draft still waiting) is
+        signed naming the new one."""
+        core = self.core
+        renamed: dict[str, str] = {}
+        with self.store_lock, core.uow() as uow:
+            uow.repo.refuse_outbox(item.seq, message, micros(core.clock.now()))
+            for later in uow.repo.outbox_items(pending_only=True):
+                if later.seq <= item.seq:
+                    continue
+                old = parse_signed_entry(later.raw, max_bytes=1 << 22)
+                again = compose(core.key, core.party, form=old.entry.form,
+                                audience=old.entry.audience,
+                                body=_renamed(old.entry.body, renamed), seq=later.seq - 1,
+                                now=core.clock.now(),
+                                refs=[renamed.get(r, r) for r in old.entry.refs])
+                renamed[old.id_hex] = again.id_hex
+                uow.repo.resequence_outbox(later.seq, later.seq - 1, again.id, again.raw)
+            uow.commit()
+
     def _refused(self, item: OutboxItem, message: str) -> None:
         with self.core.uow() as uow:
             uow.repo.mark_outbox(item.seq, index=None, error=message)
@@ -201,3 +244,14 @@ class Outbox:
     def pending(self) -> int:
         with self.core.uow() as uow:
             return len(uow.repo.outbox_items(pending_only=True))
+
+
+def _renamed(value: Any, renamed: Mapping[str, str]) -> Any:
+    """``value`` (an entry body) with each string that is a renamed entry id replaced."""
+    if isinstance(value, str):
+        return renamed.get(value, value)
+    if isinstance(value, Mapping):
+        return {k: _renamed(v, renamed) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_renamed(v, renamed) for v in value]
+    return value
