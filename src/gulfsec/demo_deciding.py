@@ -155,7 +155,7 @@ def play(hub_url: str, sec_key: SigningKey, nodes: dict[str, Node], echo: Echo,
         return all(n.decisions.decision(d.id_hex, at).decided
                    for n in nodes.values() for _, d in drafts if held(n, d))
 
-    wait(decided, 60)
+    wait(decided, 120)
     at = rus.clock.now()
     for label, signed in drafts:
         found: Decision = rus.decisions.decision(signed.id_hex, at)
@@ -163,15 +163,23 @@ def play(hub_url: str, sec_key: SigningKey, nodes: dict[str, Node], echo: Echo,
             chair.sign(OUTCOME, {"draft": signed.id_hex, "outcome": found.status},
                        [signed.id_hex])
         echo(f"  {label}: {found.status} — {found.why}")
-    agree = wait(lambda: all(
-        n.decisions.decision(d.id_hex, rus.clock.now()).chair is not None
-        for n in nodes.values() for _, d in drafts if held(n, d)
-        and n.decisions.decision(d.id_hex, rus.clock.now()).status in ("adopted",
-                                                                         "not-adopted")), 30)
-    contradictions = sum(1 for n in nodes.values() for d in n.decisions.decisions(
-        rus.clock.now()) if d.contradiction)
-    echo(f"  the chair states each outcome; every node recomputes it: "
-         f"{'all agree' if agree and not contradictions else 'not all agree yet'}")
+    def lagging() -> list[str]:
+        """The nodes that judge a draft decided but do not hold the chair's outcome yet."""
+        at = rus.clock.now()
+        return sorted({code for code, n in nodes.items() for _, d in drafts if held(n, d)
+                       and (found := n.decisions.decision(d.id_hex, at)).chair is None
+                       and found.status in ("adopted", "not-adopted")})
+
+    agree = wait(lambda: not lagging(), 120)
+    contradictions = sorted({code for code, n in nodes.items()
+                             for d in n.decisions.decisions(rus.clock.now()) if d.contradiction})
+    if agree and not contradictions:
+        verdict = "all agree"
+    elif contradictions:
+        verdict = f"the chair contradicts the entries at {', '.join(contradictions)}"
+    else:
+        verdict = f"not all agree yet: waiting at {', '.join(lagging())}"
+    echo(f"  the chair states each outcome; every node recomputes it: {verdict}")
     versions = rus.decisions.concept_versions(rus.clock.now())
     echo(f"  the Concept is at version {len(versions)}"
          + (f" ({versions[-1].decision.title})" if versions else ""))
