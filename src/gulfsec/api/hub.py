@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from gulfsec import __version__
+from gulfsec.api.decisions import hub_router as decisions_router
 from gulfsec.api.deps import MAX_INT, CurrentParty, CurrentReader, HubDep
 from gulfsec.api.errors import install_error_handlers, public_error
 from gulfsec.api.signing import SignedAnswers
@@ -455,6 +456,7 @@ def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
     app.add_middleware(SignedAnswers, key=hub.log_key, origin=hub.regime.log_origin,
                        now=lambda: int(hub.clock.now().timestamp()))
     app.include_router(router)
+    app.include_router(decisions_router)
     app.include_router(tiles_router)
 
     @app.get("/healthz", include_in_schema=False)

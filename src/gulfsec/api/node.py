@@ -7,62 +7,29 @@ other participants' nodes — the checkpoint it was shown, so split views come t
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from gulfsec import __version__
+from gulfsec.api.decisions import node_router as decisions_router
 from gulfsec.api.deps import MAX_INT, request_target
 from gulfsec.api.errors import install_error_handlers
+from gulfsec.api.node_auth import ReaderDep, require_reader
+from gulfsec.api.node_auth import get_node as _get_node
 from gulfsec.api.timing import ServerTiming
 from gulfsec.domain.encoding import format_time, parse_json
 from gulfsec.domain.request_auth import RequestCredentials
-from gulfsec.errors import AuthError, GulfsecError
 from gulfsec.services.node import Node
 from gulfsec.services.node.loop import SyncLoop
 from gulfsec.services.shared.accounts import Accounts
 from gulfsec.services.shared.time import from_micros
 
 log = logging.getLogger("gulfsec.node")
-
-
-def _get_node(request: Request) -> Node:
-    node = request.app.state.node
-    assert isinstance(node, Node)
-    return node
-
-
-def require_reader(request: Request) -> None:
-    """What the party holds is for its own delegates: a signed-in session or the node's API
-    token (``Authorization: Bearer …``, written to ``api-token`` at ``gulfsec node init``)."""
-    node = _get_node(request)
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        with node.uow() as uow:
-            expected = uow.repo.get_meta("api_token_sha256")
-        given = hashlib.sha256(header[7:].strip().encode()).hexdigest()
-        if expected and hmac.compare_digest(given, expected):
-            return
-        raise AuthError("the API token does not match this node's")
-    accounts: Accounts | None = request.app.state.accounts
-    cookie: str | None = request.app.state.session_cookie
-    token = request.cookies.get(cookie) if cookie is not None else None
-    if accounts is not None and token:
-        try:
-            accounts.resume(token)
-            return
-        except GulfsecError:
-            pass
-    raise AuthError("sign in, or present the node's API token (Authorization: Bearer)")
-
-
-ReaderDep = Depends(require_reader)
 
 
 router = APIRouter(prefix="/v1")
@@ -178,6 +145,7 @@ def create_node_app(node: Node, *, sync_interval_s: float = 1.0, run_sync: bool 
     install_error_handlers(app)
     app.add_middleware(ServerTiming)
     app.include_router(router)
+    app.include_router(decisions_router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, Any]:

@@ -3,7 +3,8 @@
 Commands only translate: options in, one service call, a short report out. Every gulfsec error
 ends as one line on standard error and exit status 1; a usage mistake exits 2. Each group lives
 in its own module: :mod:`.hub`, :mod:`.node` (with ``verify``), :mod:`.keys`, :mod:`.entries`
-(``submit``, ``fetch``, ``verify-log``), :mod:`.compliance`, :mod:`.demo`.
+(``submit``, ``fetch``, ``verify-log``), :mod:`.compliance`, :mod:`.decisions` (with ``concept``
+and ``designations``), :mod:`.demo`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 import click
 
 from gulfsec import __version__
-from gulfsec.cli import compliance, demo, entries, hub, keys, node
+from gulfsec.cli import compliance, decisions, demo, entries, hub, keys, node
 from gulfsec.cli.common import GulfsecGroup
 
 
@@ -37,6 +38,9 @@ cli.add_command(hub.hub)
 cli.add_command(node.node)
 cli.add_command(node.verify)
 cli.add_command(compliance.compliance)
+cli.add_command(decisions.decisions)
+cli.add_command(decisions.concept)
+cli.add_command(decisions.designations)
 cli.add_command(keys.keys)
 cli.add_command(entries.submit)
 cli.add_command(entries.fetch)
