@@ -42,6 +42,60 @@ CHROME: Final[Mapping[str, Mapping[str, str]]] = {
                           "fr": "Entrées publiées"},
     "Verify the log": {"ar": "تحقق من السجل", "fa": "وارسی دفتر", "fr": "Vérifier le journal"},
     "Secretariat": {"ar": "الأمانة", "fa": "دبیرخانه", "fr": "Secrétariat"},
+    # Deciding together (the decision pages of the node and the hub).
+    "Decisions": {"ar": "القرارات", "fa": "تصمیم‌ها", "fr": "Décisions"},
+    "The Concept": {"ar": "المفهوم", "fa": "مفهوم", "fr": "Le Concept"},
+    "Designation list": {"ar": "قائمة التصنيف", "fa": "فهرست تعیین‌شدگان",
+                         "fr": "Liste des désignations"},
+    "Drafts in progress": {"ar": "مشاريع قيد النظر", "fa": "پیش‌نویس‌های در جریان",
+                           "fr": "Projets en cours"},
+    "Propose a draft decision": {"ar": "اقتراح مشروع قرار", "fa": "پیشنهاد پیش‌نویس تصمیم",
+                                 "fr": "Proposer un projet de décision"},
+    "Adopted decisions": {"ar": "القرارات المعتمدة", "fa": "تصمیم‌های تصویب‌شده",
+                          "fr": "Décisions adoptées"},
+    "Waiting for your position": {"ar": "بانتظار موقفكم", "fa": "در انتظار موضع شما",
+                                  "fr": "En attente de votre position"},
+    "Other drafts": {"ar": "مشاريع أخرى", "fa": "پیش‌نویس‌های دیگر", "fr": "Autres projets"},
+    "Your position": {"ar": "موقفكم", "fa": "موضع شما", "fr": "Votre position"},
+    "Join": {"ar": "الانضمام", "fa": "پیوستن", "fr": "Se rallier"},
+    "Stand aside": {"ar": "التنحّي", "fa": "کناره‌گیری", "fr": "Se tenir à l'écart"},
+    "Object": {"ar": "الاعتراض", "fa": "مخالفت", "fr": "Objecter"},
+    "Reason": {"ar": "السبب", "fa": "دلیل", "fr": "Motif"},
+    "Interpretative statement": {"ar": "بيان تفسيري", "fa": "بیانیه تفسیری",
+                                 "fr": "Déclaration interprétative"},
+    "Propose an amendment": {"ar": "اقتراح تعديل", "fa": "پیشنهاد اصلاحیه",
+                             "fr": "Proposer un amendement"},
+    "Withdraw the draft": {"ar": "سحب المشروع", "fa": "پس گرفتن پیش‌نویس",
+                           "fr": "Retirer le projet"},
+    "Sign and send the draft": {"ar": "وقّع وأرسل المشروع", "fa": "امضا و ارسال پیش‌نویس",
+                                "fr": "Signer et envoyer le projet"},
+    "How the outcome is decided": {"ar": "كيف تُحدَّد النتيجة", "fa": "نتیجه چگونه تعیین می‌شود",
+                                   "fr": "Comment le résultat est établi"},
+    "Text": {"ar": "النص", "fa": "متن", "fr": "Texte"},
+    "Positions": {"ar": "المواقف", "fa": "مواضع", "fr": "Positions"},
+    "Amendments": {"ar": "التعديلات", "fa": "اصلاحیه‌ها", "fr": "Amendements"},
+    "Steps": {"ar": "الخطوات", "fa": "گام‌ها", "fr": "Étapes"},
+    "Outcome": {"ar": "النتيجة", "fa": "نتیجه", "fr": "Résultat"},
+    "Title": {"ar": "العنوان", "fa": "عنوان", "fr": "Titre"},
+    "Kind": {"ar": "النوع", "fa": "نوع", "fr": "Type"},
+    "Format": {"ar": "الصيغة", "fa": "قالب", "fr": "Format"},
+    "Procedure": {"ar": "الإجراء", "fa": "رویه", "fr": "Procédure"},
+    "Closes at": {"ar": "يُغلق في", "fa": "پایان در", "fr": "Clôture"},
+    "Time left": {"ar": "الوقت المتبقي", "fa": "زمان باقی‌مانده", "fr": "Temps restant"},
+    "Status": {"ar": "الحالة", "fa": "وضعیت", "fr": "Statut"},
+    "open": {"ar": "مفتوح", "fa": "باز", "fr": "ouvert"},
+    "adopted": {"ar": "معتمد", "fa": "تصویب‌شده", "fr": "adopté"},
+    "not adopted": {"ar": "غير معتمد", "fa": "تصویب‌نشده", "fr": "non adopté"},
+    "withdrawn": {"ar": "مسحوب", "fa": "پس‌گرفته‌شده", "fr": "retiré"},
+    "replaced": {"ar": "مستبدَل", "fa": "جایگزین‌شده", "fr": "remplacé"},
+    "Versions": {"ar": "الإصدارات", "fa": "نسخه‌ها", "fr": "Versions"},
+    "Compare two versions": {"ar": "قارن بين إصدارين", "fa": "مقایسهٔ دو نسخه",
+                             "fr": "Comparer deux versions"},
+    "Compare": {"ar": "قارن", "fa": "مقایسه", "fr": "Comparer"},
+    "Current entities": {"ar": "الكيانات الحالية", "fa": "موارد کنونی",
+                         "fr": "Entités actuelles"},
+    "History": {"ar": "السجل", "fa": "تاریخچه", "fr": "Historique"},
+    "Download": {"ar": "تنزيل", "fa": "بارگیری", "fr": "Télécharger"},
 }
 
 
@@ -61,6 +115,15 @@ class Lang:
         if self.code == DEFAULT:
             return Markup(escape(text))
         return Markup('<span lang="en" dir="ltr">{}</span>').format(text)
+
+    def t_main(self, text: str) -> Markup:
+        """``text`` inside the page's ``<main>``, which is marked English when the reader's
+        language is another: a translation carries its own ``lang`` so that it is read in its
+        language; an untranslated text stays plain English."""
+        found = CHROME.get(text, {}).get(self.code)
+        if found is None or self.code == DEFAULT:
+            return Markup(escape(text))
+        return Markup('<span lang="{}">{}</span>').format(self.code, found)
 
     def plain(self, text: str) -> str:
         """``text`` in this language when the chrome has it (for attributes: no markup)."""

@@ -3,6 +3,7 @@
 Public: the latest checkpoint and who cosigned it, the entries addressed to all, and how to
 verify the log yourself. Secretariat: participants and their nodes' health, the log, and
 compliance across all participants. Nothing here shows an entry that is not addressed to all.
+The decision pages (:mod:`.decisions`) ride on the same router.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from gulfsec.services.hub.records import DecisionsByViewer
 from gulfsec.services.shared import scorecards as compliance_view
 from gulfsec.web import forms as schema_form
 from gulfsec.web.deps import MaybeSession, SessionDep, SiteDep
+from gulfsec.web.hub import decisions as decision_pages
 from gulfsec.web.site import Site, error_page, language_of, parties_in, render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(decision_pages.router)
 
 
 @dataclass

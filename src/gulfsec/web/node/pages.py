@@ -1,4 +1,5 @@
-"""A node's pages for its party's delegates: inbox, one entry, compose, compliance, alarms.
+"""A node's pages for its party's delegates: inbox, one entry, compose, compliance, alarms;
+the decision pages (:mod:`.decisions`) ride on the same router.
 
 Every page needs a signed-in delegate; writing needs an officer. Handlers only translate: query
 or form in, one service call (:mod:`gulfsec.services.node.views`, ``.detail``, ``.compose``,
@@ -44,6 +45,7 @@ from gulfsec.services.shared import scorecards as compliance_view
 from gulfsec.services.shared.accounts import OFFICER, WebSession
 from gulfsec.web import forms as schema_form
 from gulfsec.web.deps import SessionDep, SiteDep
+from gulfsec.web.node import decisions as decision_pages
 from gulfsec.web.site import (
     Site,
     check_csrf,
@@ -57,6 +59,7 @@ from gulfsec.web.site import (
 )
 
 router = APIRouter(include_in_schema=False)
+router.include_router(decision_pages.router)
 
 
 @dataclass
