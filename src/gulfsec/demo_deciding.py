@@ -89,7 +89,7 @@ def play(hub_url: str, sec_key: SigningKey, nodes: dict[str, Node], echo: Echo,
     shown = "all" if audience == "all" else list(audience)
     chair = _Secretariat(hub_url, sec_key, regime.secretariat.code, rus.clock.now, shown)
     states = [code for code, node in nodes.items() if regime.has_right(code, "decide")]
-    now = rus.clock.now()
+    now = rus.clock.now().replace(microsecond=0)  # closing times are whole seconds
     echo("deciding together:")
     v1 = chair.sign(DRAFT, _draft(
         "concept", "Concept of collective security, version 1",
@@ -150,9 +150,11 @@ def play(hub_url: str, sec_key: SigningKey, nodes: dict[str, Node], echo: Echo,
     drafts = [("Concept version 1", v1), ("Concept version 2 (RUS)", v2),
               ("Concept version 2 (revised)", revised), ("designation", listing)]
 
+    last_close = now + timedelta(seconds=31)  # the chair speaks from the second after closing
+
     def decided() -> bool:
         at = rus.clock.now()
-        return all(n.decisions.decision(d.id_hex, at).decided
+        return at >= last_close and all(n.decisions.decision(d.id_hex, at).decided
                    for n in nodes.values() for _, d in drafts if held(n, d))
 
     wait(decided, 120)

@@ -94,11 +94,14 @@ def test_the_designation_list_and_its_history_fold_the_adopted_decisions() -> No
                           "procedure": "silence", "closes_at": "tomorrow",
                           "content": V1}, "closes_at"),
     ("draft-decision@1", {"kind": "concept", "title": "t", "text": "x", "format": "all",
+                          "procedure": "silence", "closes_at": "2027-01-01T00:00:00.5Z",
+                          "content": V1}, "closes_at"),
+    ("draft-decision@1", {"kind": "concept", "title": "t", "text": "x", "format": "all",
                           "procedure": "silence", "closes_at": "2027-01-01T00:00:00Z",
                           "content": sections(("1", "a", "b"), ("1", "c", "d"))}, "content"),
 ], ids=["objection-without-reason", "unknown-position", "statement-with-objection",
         "unknown-kind", "designation-by-silence", "closes-at-not-a-time",
-        "section-twice"])
+        "closes-at-within-a-second", "section-twice"])
 def test_the_forms_of_deciding_refuse_what_does_not_fit(form: str, body: dict[str, Any],
                                                          bad: str) -> None:
     with pytest.raises(InvalidFormBody) as err:

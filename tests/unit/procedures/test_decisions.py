@@ -218,6 +218,17 @@ def test_a_chair_outcome_signed_before_closing_is_a_contradiction(log: DecisionL
     assert decided.contradiction is not None and "before it closed" in decided.contradiction
 
 
+def test_a_chair_outcome_in_the_closing_second_is_a_contradiction(log: DecisionLog) -> None:
+    """The log's times are whole seconds: an outcome sequenced in the closing second could
+    precede a step sequenced in the same second, so it is early; the next second is not."""
+    draft = log.draft(at=SENT, closes_at=CLOSES)
+    early = log.outcome(draft, "adopted", at=CLOSES)
+    assert log.judge(draft, AFTER).contradiction is not None
+    log.records.remove(early)
+    log.outcome(draft, "adopted", at=CLOSES + SECOND)
+    assert log.judge(draft, AFTER).contradiction is None
+
+
 def test_a_draft_not_addressed_to_exactly_its_format_is_void(log: DecisionLog) -> None:
     draft = log.draft(at=SENT, closes_at=CLOSES, audience=("IRN", "SAU", "SEC"))
     decided = log.judge(draft, AFTER)
@@ -255,6 +266,7 @@ def test_the_hub_refuses_steps_that_would_not_count(log: DecisionLog) -> None:
          "addressed to the draft's whole audience"),
         (log.withdraw("SAU", draft, at=SENT), SENT, "only its proposer"),
         (log.outcome(draft, "adopted", at=SENT), SENT, "open until"),
+        (log.outcome(draft, "adopted", at=CLOSES), CLOSES + SECOND / 2, "from the next second"),
         (log.draft(at=SENT, closes_at=SENT - SECOND), SENT, "is not in the future"),
         (log.draft(at=SENT, closes_at=CLOSES, audience=("IRN", "SAU")), SENT,
          "addressed to exactly IRN, QAT, SAU, SEC"),

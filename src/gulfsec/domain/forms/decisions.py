@@ -18,6 +18,7 @@ its ``content``, whose shape its ``kind`` gives (:mod:`gulfsec.domain.procedures
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator
@@ -61,6 +62,16 @@ class DraftDecision(Body):
     content: dict[str, Any] = Field(default_factory=dict, validate_default=True,
                                     title="Content",
                                     description="What the kind decides beyond the text.")
+
+    @field_validator("closes_at")
+    @classmethod
+    def _to_the_second(cls, closes_at: datetime) -> datetime:
+        """The log's times (sequenced, final) are whole seconds: so is a closing time, or a
+        step in the same second would count before it and after it at once."""
+        if closes_at.microsecond:
+            raise PydanticCustomError("whole_second", "a closing time is to the whole second, "
+                                      "like 2027-01-31T12:00:00Z")
+        return closes_at
 
     @field_validator("content")
     @classmethod

@@ -33,8 +33,9 @@ closing does not count.
   ``open``.
 
 **The chair's outcome.** The secretariat signs ``decision-outcome@1``; each node compares it to
-its own result. A chair's outcome that disagrees, or that was signed before the draft closed,
-is a contradiction (the node raises ``bad_outcome``).
+its own result. The log's times are whole seconds (and so is a closing time), so the chair
+states an outcome from the second after closing on: one sequenced in the closing second or
+before, or one that disagrees, is a contradiction (the node raises ``bad_outcome``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from gulfsec.errors import AudienceError, ProcedureError
 Status = Literal["open", "adopted", "not-adopted", "withdrawn", "replaced"]
 STATUSES: tuple[Status, ...] = ("open", "adopted", "not-adopted", "withdrawn", "replaced")
 DECIDED: frozenset[str] = frozenset({"adopted", "not-adopted", "withdrawn", "replaced"})
+SECOND = timedelta(seconds=1)
 STEP_FORMS = frozenset({POSITION, AMENDMENT, WITHDRAWAL, OUTCOME})
 
 
@@ -364,7 +366,7 @@ def _with_chair(decision: Decision) -> Decision:
     if chair is None:
         return decision
     why: str | None = None
-    if chair.sequenced_at < decision.closes_at and decision.status in ("adopted",
+    if chair.sequenced_at <= decision.closes_at and decision.status in ("adopted",
                                                                        "not-adopted"):
         why = (f"the chair declared the draft {chair.outcome} (log #{chair.index}) before it "
                f"closed at {format_time(decision.closes_at)}")
@@ -422,8 +424,9 @@ def check_submission(signed: SignedEntry, regime: Regime, now: datetime,
         if entry.sender != regime.secretariat.code:
             raise ProcedureError("only the chair (the secretariat) states an outcome",
                                  entry_id=signed.id_hex)
-        if now < closes_at:
-            raise ProcedureError(f"the draft is open until {format_time(closes_at)}",
+        if now < closes_at + SECOND:
+            raise ProcedureError(f"the draft is open until {format_time(closes_at)}; its "
+                                 "outcome is stated from the next second on",
                                  entry_id=signed.id_hex)
 
 
