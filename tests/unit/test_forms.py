@@ -66,6 +66,24 @@ GOOD_BODIES: dict[str, dict[str, Any]] = {
     "amendment@1": {"draft": EID, "text": "The parties agree in principle."},
     "draft-withdrawal@1": {"draft": EID},
     "decision-outcome@1": {"draft": EID, "outcome": "adopted"},
+    # Consultations, meetings, mediation (richer cases in tests/unit/procedures/).
+    "thread@1": {"subject": "Maritime security", "level": "scholar", "text": "Track two.",
+                 "attachments": [{"name": "note-verbale.pdf", "media_type": "application/pdf",
+                                  "size": 2048, "sha256": "b" * 64}]},
+    "reply@1": {"thread": EID, "text": "Agreed."},
+    "meeting@1": {"title": "P5+1 and Iran", "format": "p5+1+iran", "level": "minister",
+                  "starts_at": "2027-02-10T09:00:00Z", "timezone": "Asia/Tehran",
+                  "place": "online", "agenda": ["Opening"]},
+    "meeting-reply@1": {"meeting": EID, "reply": "propose-time",
+                        "proposed_at": "2027-02-11T09:00:00Z"},
+    "agenda-proposal@1": {"meeting": EID, "item": "Maritime security"},
+    "meeting-update@1": {"meeting": EID, "agenda": ["Opening", "Maritime security"]},
+    "mediation-request@1": {"parties": ["QAT", "SAU"], "mediator": "KWT"},
+    "mediation-withdrawal@1": {"parties": ["QAT", "SAU"], "mediator": "KWT"},
+    "mediation-answer@1": {"parties": ["QAT", "SAU"], "mediator": "KWT", "answer": "accept"},
+    "mediation-proposal@1": {"parties": ["QAT", "SAU"], "mediator": "KWT", "title": "Talks",
+                             "text": "Meet in Kuwait City."},
+    "mediation-response@1": {"proposal": EID, "response": "accept"},
 }
 
 

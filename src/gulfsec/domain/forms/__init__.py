@@ -116,6 +116,9 @@ _MODULES = (
     "military_expenditure",
     "nonproliferation",
     "decisions",
+    "consultations",
+    "meetings",
+    "mediation",
 )
 """Every module of this package that defines forms, in the order they are listed."""
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from gulfsec.domain.encoding import parse_time
@@ -38,3 +38,43 @@ class Body(BaseModel):
     """Base of every form body: unknown fields are refused, values are not coerced."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+Level = Literal["head-of-state", "minister", "senior-official", "expert", "scholar"]
+"""The level of a consultation or a meeting: head of state or government, minister, senior
+official, expert, scholar (track two)."""
+LEVELS: tuple[str, ...] = get_args(Level)
+
+MEDIA_TYPES: tuple[str, ...] = ("application/pdf", "text/plain", "image/png", "image/jpeg",
+                                "application/vnd.openxmlformats-officedocument."
+                                "wordprocessingml.document")
+"""The kinds of file an attachment may be (a note verbale, a working paper, a map)."""
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+"""The largest attachment, in bytes."""
+
+
+class Attachment(Body):
+    """A file carried with an entry: the entry commits to its SHA-256; the file itself is
+    stored apart and given only to the parties the entry is addressed to."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200,
+                                           pattern=r"^[^/\\\x00-\x1f]+$")] = Field(
+        title="File name")
+    media_type: Literal[MEDIA_TYPES] = Field(title="Type")  # type: ignore[valid-type]
+    size: int = Field(ge=1, le=MAX_ATTACHMENT_BYTES, title="Size (bytes)")
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] = Field(
+        title="SHA-256")
+
+
+Attachments = Annotated[list[Attachment], Field(default_factory=list, max_length=10,
+                                                title="Attachments")]
+
+
+def attachment_hashes(body: Any) -> list[str]:
+    """The SHA-256 of each file an entry body carries (its ``attachments``), in order."""
+    if not isinstance(body, dict):
+        return []
+    found = body.get("attachments")
+    if not isinstance(found, list):
+        return []
+    return [str(a["sha256"]) for a in found if isinstance(a, dict) and "sha256" in a]

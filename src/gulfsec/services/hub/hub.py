@@ -22,7 +22,7 @@ from gulfsec.domain.entry import ALL, Entry, SignedEntry, parse_signed_entry, si
 from gulfsec.domain.forms.keys import REGISTRATION
 from gulfsec.domain.keyring import KeyRecord
 from gulfsec.domain.keys import SigningKey
-from gulfsec.domain.procedures.decisions import check_submission
+from gulfsec.domain.procedures.checks import check_submission
 from gulfsec.domain.regime import Regime
 from gulfsec.domain.request_auth import RequestCredentials
 from gulfsec.domain.validate import check_entry

@@ -17,7 +17,7 @@ from typing import Any
 
 from gulfsec.adapters.storage.node import NodeRepository, OutboxItem
 from gulfsec.domain.entry import Audience, SignedEntry, parse_signed_entry
-from gulfsec.domain.procedures.decisions import check_submission
+from gulfsec.domain.procedures.checks import check_submission
 from gulfsec.errors import (
     AnswerSignatureError,
     EntryError,

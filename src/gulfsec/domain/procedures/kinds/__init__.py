@@ -44,7 +44,7 @@ class DecisionKind:
                 for err in exc.errors(include_url=False)]) from None
 
 
-_MODULES = ("text", "concept", "designation", "convene")
+_MODULES = ("text", "concept", "designation", "convene", "minutes")
 """Every module of this package that defines kinds, in the order they are listed."""
 
 _REGISTRY: dict[str, DecisionKind] | None = None
