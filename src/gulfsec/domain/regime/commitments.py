@@ -23,6 +23,7 @@ __all__ = [
     "HazardousIncident",
     "Hotline",
     "Inspections",
+    "Meetings",
     "MilitaryExpenditure",
     "ObservationInvitation",
     "PriorNotification",
@@ -145,6 +146,13 @@ class Inspections:
 
 
 @dataclass(frozen=True)
+class Meetings:
+    """Each invited party answers a meeting's invitation within ``reply`` of its finality."""
+
+    reply: timedelta = timedelta(hours=48)
+
+
+@dataclass(frozen=True)
 class Commitments:
     annual_exchange: AnnualExchange
     defence_planning: DefencePlanning
@@ -159,3 +167,4 @@ class Commitments:
     military_expenditure: MilitaryExpenditure
     hotline: Hotline
     inspections: Inspections
+    meetings: Meetings = Meetings()

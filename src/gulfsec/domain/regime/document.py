@@ -318,6 +318,10 @@ class InspectionsTable(Table):
     quota_per_year: Positive
 
 
+class MeetingsTable(Table):
+    reply_hours: Positive = 48
+
+
 class CommitmentsTable(Table):
     annual_exchange: AnnualExchangeTable
     defence_planning: DefencePlanningTable
@@ -332,6 +336,7 @@ class CommitmentsTable(Table):
     military_expenditure: DueTable
     hotline: HotlineTable
     inspections: InspectionsTable
+    meetings: MeetingsTable = MeetingsTable()
 
 
 # --- the file -----------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from .commitments import (
     HazardousIncident,
     Hotline,
     Inspections,
+    Meetings,
     MilitaryExpenditure,
     ObservationInvitation,
     PriorNotification,
@@ -212,6 +213,7 @@ def _commitments(c: CommitmentsTable) -> Commitments:
             receipt=timedelta(minutes=c.hotline.receipt_minutes),
         ),
         inspections=Inspections(quota_per_year=c.inspections.quota_per_year),
+        meetings=Meetings(reply=timedelta(hours=c.meetings.reply_hours)),
     )
 
 

@@ -17,6 +17,7 @@ from . import (
     calendar_consistency,
     constraining,
     defence_planning,
+    meeting_reply,
     military_expenditure,
     observation,
     prior_notification,
@@ -34,5 +35,6 @@ RULES: tuple[Rule, ...] = (
     arms_transfers.RULE,
     arms_mirror.RULE,
     military_expenditure.RULE,
+    meeting_reply.RULE,
 )
 """Every rule the engine applies unless told otherwise."""
