@@ -31,6 +31,7 @@ from gulfsec.errors import ConfigError, KeyStoreError
 from gulfsec.services.hub import Hub
 from gulfsec.services.hub.records import (
     ComplianceByViewer,
+    ConsultationsByViewer,
     DecisionsByViewer,
     hub_scorecards,
 )
@@ -120,11 +121,13 @@ def build_hub_app(hub: Hub, *, manage_lifecycle: bool = True,
     """The hub's API with its pages: the public log and the secretariat's."""
     compliance = ComplianceByViewer(hub)
     decisions = DecisionsByViewer(hub)
+    consultations = ConsultationsByViewer(hub, decisions)
     app = create_hub_app(hub, compliance=compliance, decisions=decisions,
-                         manage_lifecycle=manage_lifecycle)
+                         consultations=consultations, manage_lifecycle=manage_lifecycle)
     install_hub_pages(app, hub, accounts=hub_accounts(hub.engine, hub.clock, policy),
                       scorecards=hub_scorecards(hub, compliance.for_viewer(None)),
-                      decisions=decisions, secure_cookies=secure_cookies)
+                      decisions=decisions, consultations=consultations,
+                      secure_cookies=secure_cookies)
     return app
 
 

@@ -7,8 +7,10 @@ proposes a P5+1 + Iran meeting on the Persian Gulf security concept, Iran and Ru
 bilaterally on the joint naval exercise, Saudi Arabia calls for better relations with Iran,
 the GCC shares a statement. Every node verifies what it receives, acknowledges it with a signed
 entry, and cosigns checkpoints as a witness until each entry is final. Qatar's node is shown to
-hold nothing of the Iran–Russia thread. Then the parties decide together
-(:mod:`gulfsec.demo_deciding`): the Concept's versions 1 and 2, and a designation refused.
+hold nothing of the Iran–Russia thread. Then the parties meet, mediate
+(:mod:`gulfsec.demo_meeting`) and decide together (:mod:`gulfsec.demo_deciding`): the Concept's
+versions 1 and 2, a designation refused, a meeting's minutes, a mediation all its parties
+asked for.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 import uvicorn
 
 from gulfsec import demo_deciding as deciding
+from gulfsec import demo_meeting as meeting
 from gulfsec.adapters.hubclient import HubClient
 from gulfsec.bootstrap import (
     build_hub_app,
@@ -166,7 +169,9 @@ def run_demo(demo_dir: Path, *, port: int = 8600, serve: bool = True,
     try:
         _scenario(nodes, echo)
         _transparency(nodes, echo)
+        story = meeting.begin(url, network.secretariat_key, nodes, echo, _wait)
         deciding.play(url, network.secretariat_key, nodes, echo, _wait)
+        meeting.finish(story, url, network.secretariat_key, nodes, echo, _wait)
         _compliance_table(hub, echo)
         with HubClient(url) as public:
             report = audit_log(public, hub.log_key.verifier)

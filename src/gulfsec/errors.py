@@ -28,7 +28,9 @@ own functions do, and parse helpers that raise ``ValueError`` are translated by 
     │   ├── SequenceGap              sequence number skips ahead
     │   ├── UnknownReference         a referenced entry is not in the log
     │   ├── ClaimedTimeOutOfRange    the sender's claimed time is too far from the hub's clock
-    │   └── AudienceError            audience names unknown parties or is empty
+    │   ├── AudienceError            audience names unknown parties or is empty
+    │   └── AttachmentError          a file is empty, too large, not what its type says, not
+    │                                held by the hub, or not the file its SHA-256 names
     ├── LogVerificationError         the log does not check out
     │   ├── InclusionProofError
     │   ├── ConsistencyProofError
@@ -220,6 +222,25 @@ class ClaimedTimeOutOfRange(EntryError):
 
 class AudienceError(EntryError):
     code = "audience"
+
+
+class AttachmentError(EntryError):
+    """A file carried with an entry is refused: empty, over the size limit, not of the type it
+    declares, not the file its SHA-256 names, or — for an entry naming it — not held by the
+    hub, or held with another size or type. ``sha256`` names the file when it is known."""
+
+    code = "attachment"
+
+    def __init__(self, message: str, *, sha256: str | None = None,
+                 entry_id: str | None = None) -> None:
+        super().__init__(message, entry_id=entry_id)
+        self.sha256 = sha256
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        if self.sha256 is not None:
+            data["sha256"] = self.sha256
+        return data
 
 
 class LogVerificationError(GulfsecError):

@@ -9,6 +9,7 @@ when an answer turns out to be a lie.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from typing import Any
@@ -19,7 +20,7 @@ from gulfsec.adapters.clock import Clock, SystemClock
 from gulfsec.domain.encoding import JSONError, parse_json, parse_json_fast
 from gulfsec.domain.keys import SigningKey, VerifierKey
 from gulfsec.domain.request_auth import sign_request
-from gulfsec.errors import AnswerSignatureError, RemoteError, TransportError
+from gulfsec.errors import AnswerSignatureError, AttachmentError, RemoteError, TransportError
 from gulfsec.ledger.answers import SignedAnswer, answer_from_headers
 
 
@@ -198,3 +199,24 @@ class HubClient:
 
     def party_status(self) -> dict[str, Any]:
         return dict(self._json(self._request("GET", "/v1/me", signed=True)))
+
+    def put_blob(self, data: bytes, media_type: str) -> dict[str, Any]:
+        """Upload a file to carry with entries (before the entry naming it is sent); the
+        hub's answer: its ``sha256``, ``size`` and ``media_type``."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        response = self._request("PUT", f"/v1/blobs/{sha256}", content=data, signed=True,
+                                 headers={"Content-Type": media_type})
+        answer = self._json(response)
+        if not isinstance(answer, dict) or answer.get("sha256") != sha256:
+            raise TransportError(f"the hub's answer to the upload of {sha256} does not name it")
+        return dict(answer)
+
+    def blob(self, sha256: str) -> bytes:
+        """The file with this SHA-256, if this participant may have it; AttachmentError when
+        the hub sends other bytes."""
+        data = self._request("GET", f"/v1/blobs/{sha256}", signed=True).content
+        got = hashlib.sha256(data).hexdigest()
+        if got != sha256:
+            raise AttachmentError(f"the hub sent a file whose SHA-256 is {got}, not {sha256}",
+                                  sha256=sha256)
+        return data

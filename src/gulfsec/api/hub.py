@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from gulfsec import __version__
+from gulfsec.api.blobs import router as blobs_router
 from gulfsec.api.decisions import hub_router as decisions_router
 from gulfsec.api.deps import MAX_INT, CurrentParty, CurrentReader, HubDep
 from gulfsec.api.errors import install_error_handlers, public_error
@@ -36,7 +37,11 @@ from gulfsec.domain.encoding import (
 from gulfsec.domain.forms import get_form, registry
 from gulfsec.errors import EntryTooLarge, GulfsecError, MalformedEntry, NotFound
 from gulfsec.services.hub import Hub, ReadEntry, Receipt
-from gulfsec.services.hub.records import ComplianceByViewer, DecisionsByViewer
+from gulfsec.services.hub.records import (
+    ComplianceByViewer,
+    ConsultationsByViewer,
+    DecisionsByViewer,
+)
 
 API_PREFIX = "/v1"
 
@@ -417,10 +422,11 @@ class _Pulse:
 
 def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
                    decisions: DecisionsByViewer | None = None,
+                   consultations: ConsultationsByViewer | None = None,
                    manage_lifecycle: bool = True) -> FastAPI:
     """The hub's ASGI app (its API and its tlog-tiles). With ``manage_lifecycle`` the app
-    starts and stops the hub; ``compliance`` and ``decisions`` are the views it shares with
-    the pages."""
+    starts and stops the hub; ``compliance``, ``decisions`` and ``consultations`` are the views
+    it shares with the pages."""
 
     pulse = _Pulse()
 
@@ -450,6 +456,7 @@ def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
     app.state.hub = hub
     app.state.compliance = compliance or ComplianceByViewer(hub)
     app.state.decisions = decisions or DecisionsByViewer(hub)
+    app.state.consultations = consultations or ConsultationsByViewer(hub, app.state.decisions)
     app.state.pulse = pulse
     install_error_handlers(app)
     app.add_middleware(ServerTiming)
@@ -457,6 +464,7 @@ def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
                        now=lambda: int(hub.clock.now().timestamp()))
     app.include_router(router)
     app.include_router(decisions_router)
+    app.include_router(blobs_router)
     app.include_router(tiles_router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -21,6 +21,7 @@ from gulfsec.api.deps import MAX_INT, request_target
 from gulfsec.api.errors import install_error_handlers
 from gulfsec.api.node_auth import ReaderDep, require_reader
 from gulfsec.api.node_auth import get_node as _get_node
+from gulfsec.api.node_blobs import router as attachments_router
 from gulfsec.api.timing import ServerTiming
 from gulfsec.domain.encoding import format_time, parse_json
 from gulfsec.domain.request_auth import RequestCredentials
@@ -146,6 +147,7 @@ def create_node_app(node: Node, *, sync_interval_s: float = 1.0, run_sync: bool 
     app.add_middleware(ServerTiming)
     app.include_router(router)
     app.include_router(decisions_router)
+    app.include_router(attachments_router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, Any]:

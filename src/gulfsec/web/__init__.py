@@ -21,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 
 from gulfsec.errors import Forbidden, SignInRequired
 from gulfsec.services.hub import Hub
-from gulfsec.services.hub.records import DecisionsByViewer
+from gulfsec.services.hub.records import ConsultationsByViewer, DecisionsByViewer
 from gulfsec.services.node import Node
 from gulfsec.services.node.compose import Composer
 from gulfsec.services.shared.accounts import Accounts
@@ -57,6 +57,7 @@ def install_node_pages(app: FastAPI, node: Node, *, accounts: Accounts, composer
 
 def install_hub_pages(app: FastAPI, hub: Hub, *, accounts: Accounts,
                       scorecards: Scorecards, decisions: DecisionsByViewer | None = None,
+                      consultations: ConsultationsByViewer | None = None,
                       secure_cookies: bool = False) -> None:
     """Serve the hub's public pages and the secretariat's from ``app``."""
     site = HubSite(kind="hub", title="Secretariat hub", regime=hub.regime, accounts=accounts,
@@ -64,6 +65,8 @@ def install_hub_pages(app: FastAPI, hub: Hub, *, accounts: Accounts,
                    home="/secretariat", hub=hub, scorecards=scorecards,
                    decisions=decisions or DecisionsByViewer(hub),
                    secure_cookies=secure_cookies)
+    assert site.decisions is not None
+    site.consultations = consultations or ConsultationsByViewer(hub, site.decisions)
     _install(app, site)
     app.include_router(hub_pages.router)
 

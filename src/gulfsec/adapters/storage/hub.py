@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from gulfsec.adapters.storage.streams import stream
@@ -69,6 +70,36 @@ keys = sa.Table(
     sa.Column("revoked_at", sa.BigInteger, nullable=True),
 )
 
+blobs = sa.Table(
+    "hub_blobs",
+    metadata,
+    sa.Column("sha256", sa.LargeBinary(32), primary_key=True),
+    sa.Column("media_type", sa.String(100), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("uploaded_by", sa.String(8), nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+"""Files carried with entries, by SHA-256 (``uploaded_by``: the first party to upload it)."""
+
+blob_uploads = sa.Table(
+    "hub_blob_uploads",
+    metadata,
+    sa.Column("sha256", sa.LargeBinary(32), sa.ForeignKey("hub_blobs.sha256"),
+              primary_key=True),
+    sa.Column("party", sa.String(8), primary_key=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+"""Every party that uploaded a file: each may fetch it again."""
+
+blob_refs = sa.Table(
+    "hub_blob_refs",
+    metadata,
+    sa.Column("sha256", sa.LargeBinary(32), primary_key=True),
+    sa.Column("entry_index", sa.BigInteger, sa.ForeignKey("entries.idx"), primary_key=True),
+)
+"""Which entries name which file: filled by the sequencer with the entries themselves."""
+
 sa.Index("ix_entries_sender", entries.c.sender, entries.c.idx)
 sa.Index("ix_entries_all", entries.c.audience_all, entries.c.idx)
 sa.Index("ix_cosignatures_received", cosignatures.c.received_at)
@@ -111,6 +142,14 @@ class StoredCosignature:
     key_id: str
     timestamp: int
     line: str
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    sha256: bytes
+    media_type: str
+    size: int
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -170,6 +209,15 @@ class HubRepository:
             self.conn.exec_driver_sql(
                 f"INSERT INTO entry_audience (party, idx) VALUES ({self._placeholders(2)})",
                 members,
+            )
+
+    def insert_blob_refs(self, refs: Sequence[tuple[bytes, int]]) -> None:
+        """Note that the entry at each index names the file with each SHA-256 (in the
+        sequencer's transaction, with the entries)."""
+        if refs:
+            self.conn.exec_driver_sql(
+                f"INSERT INTO hub_blob_refs (sha256, entry_index) VALUES ({self._placeholders(2)})",
+                list(refs),
             )
 
     def insert_checkpoint(self, cp: StoredCheckpoint) -> None:
@@ -382,3 +430,60 @@ class HubRepository:
                       forms: Collection[str] | None = None) -> list[StoredEntry]:
         """Every entry with index > ``after``, oldest first (of ``forms`` only, if given)."""
         return self._entries_where(after, limit, forms)
+
+    # -- files carried with entries -----------------------------------------------------------
+
+    def _insert_new(self, table: sa.Table, values: dict[str, Any]) -> bool:
+        """Insert a row unless one with its primary key is there (also against a concurrent
+        insert); whether it was inserted."""
+        insert = postgresql.insert if self.conn.dialect.name == "postgresql" else sqlite.insert
+        key = next(iter(table.primary_key.columns))
+        result = self.conn.execute(
+            insert(table).values(**values).on_conflict_do_nothing().returning(key))
+        return result.first() is not None
+
+    def put_blob(self, sha256: bytes, media_type: str, data: bytes, party: str,
+                 at: int) -> bool:
+        """Store a file (once: its SHA-256 names it) and note that ``party`` uploaded it;
+        whether ``party`` had not uploaded it before."""
+        self._insert_new(blobs, {"sha256": sha256, "media_type": media_type,
+                                 "size": len(data), "data": data, "uploaded_by": party,
+                                 "created_at": at})
+        return self._insert_new(blob_uploads, {"sha256": sha256, "party": party,
+                                               "created_at": at})
+
+    def blob(self, sha256: bytes) -> StoredBlob | None:
+        row = self.conn.execute(
+            sa.select(blobs.c.sha256, blobs.c.media_type, blobs.c.size, blobs.c.data)
+            .where(blobs.c.sha256 == sha256)).first()
+        if row is None:
+            return None
+        return StoredBlob(bytes(row.sha256), row.media_type, int(row.size), bytes(row.data))
+
+    def blob_types(self, hashes: Collection[bytes]) -> dict[bytes, tuple[str, int]]:
+        """(media type, size) of each of these files the hub holds (without their bytes)."""
+        if not hashes:
+            return {}
+        rows = self.conn.execute(
+            sa.select(blobs.c.sha256, blobs.c.media_type, blobs.c.size)
+            .where(blobs.c.sha256.in_(sorted(hashes))))
+        return {bytes(r.sha256): (r.media_type, int(r.size)) for r in rows}
+
+    def may_read_blob(self, sha256: bytes, party: str, size: int) -> bool:
+        """Whether ``party`` uploaded the file, or sent or is addressed by (directly or as one
+        of all) an entry below ``size`` that names it."""
+        uploaded = self.conn.execute(
+            sa.select(blob_uploads.c.party)
+            .where(blob_uploads.c.sha256 == sha256, blob_uploads.c.party == party)).first()
+        if uploaded is not None:
+            return True
+        addressed = sa.exists().where(audience.c.party == party,
+                                      audience.c.idx == blob_refs.c.entry_index)
+        row = self.conn.execute(
+            sa.select(blob_refs.c.entry_index)
+            .join(entries, entries.c.idx == blob_refs.c.entry_index)
+            .where(blob_refs.c.sha256 == sha256, blob_refs.c.entry_index < size,
+                   sa.or_(entries.c.audience_all.is_(True), entries.c.sender == party,
+                          addressed))
+            .limit(1)).first()
+        return row is not None

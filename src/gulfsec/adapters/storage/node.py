@@ -2,9 +2,10 @@
 
 The node keeps every leaf of the log (entry ids only, public) so it can recompute the tree
 itself, the entries addressed to its party that verified, the checkpoints it accepted and their
-cosignatures, its own outbox, the witness state it cosigned last, and alarms with evidence.
-Same engines as the hub (SQLite by default, PostgreSQL by URL); its own Alembic history
-(``migrations/node``, run by :mod:`.migrate`).
+cosignatures, its own outbox, the witness state it cosigned last, alarms with evidence, and the
+files carried with entries that its party attached or that it fetched. Same engines as the hub
+(SQLite by default, PostgreSQL by URL); its own Alembic history (``migrations/node``, run by
+:mod:`.migrate`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from gulfsec.adapters.storage.streams import stream
@@ -121,6 +123,19 @@ cosignatures = sa.Table(
 )
 """``timestamp`` is set once the cosignature verified against the node's own tree."""
 
+blobs = sa.Table(
+    "node_blobs", metadata,
+    sa.Column("sha256", sa.LargeBinary(32), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("media_type", sa.String(100), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("uploaded_at", sa.BigInteger, nullable=True),
+)
+"""Files carried with entries: those the party attached (``uploaded_at`` once the hub has
+it) and those it fetched from the hub for entries it holds."""
+
 sa.Index("ix_node_entries_sender", entries.c.sender, entries.c.seq)
 
 
@@ -168,6 +183,15 @@ class OutboxItem:
     last_error: str | None
     receipt: str | None = None
     """The hub's signed receipt (a signed answer, as JSON), once it sequenced the entry."""
+
+
+@dataclass(frozen=True)
+class NodeBlob:
+    sha256: bytes
+    name: str
+    media_type: str
+    data: bytes
+    uploaded_at: int | None
 
 
 @dataclass(frozen=True)
@@ -441,3 +465,23 @@ class NodeRepository:
 
     def quarantined(self) -> list[Any]:
         return list(self.conn.execute(sa.select(quarantine).order_by(quarantine.c.id)))
+
+    # -- files carried with entries ----------------------------------------------------------
+
+    def put_blob(self, sha256: bytes, name: str, media_type: str, data: bytes, at: int) -> None:
+        """Keep a file (once: its SHA-256 names it; a file kept already keeps its name)."""
+        insert = postgresql.insert if self.conn.dialect.name == "postgresql" else sqlite.insert
+        self.conn.execute(insert(blobs).values(
+            sha256=sha256, name=name, media_type=media_type, size=len(data), data=data,
+            created_at=at, uploaded_at=None).on_conflict_do_nothing())
+
+    def blob(self, sha256: bytes) -> NodeBlob | None:
+        row = self.conn.execute(sa.select(blobs).where(blobs.c.sha256 == sha256)).first()
+        if row is None:
+            return None
+        return NodeBlob(bytes(row.sha256), row.name, row.media_type, bytes(row.data),
+                        row.uploaded_at)
+
+    def mark_blob_uploaded(self, sha256: bytes, at: int) -> None:
+        self.conn.execute(blobs.update().where(blobs.c.sha256 == sha256)
+                          .values(uploaded_at=at))

@@ -4,8 +4,8 @@ A meeting's invited parties are its audience (``all``: every participant); the c
 sender. A step on it (a reply, a proposed agenda item, a change) counts if it is taken by an
 invited party (a change: by the convener alone) and addressed to the meeting's whole company —
 every invited party and the convener but the sender — so that everyone sees who accepted. A
-cancellation stops everything after it. The status at ``now``: ``cancelled``, ``held`` once its
-end has passed, else ``convened``. The ``sequence`` (how many changes counted) numbers the
+cancellation stops everything after it. The status at ``now``: ``cancelled``, ``held`` once it
+has begun, else ``convened``. The ``sequence`` (how many changes counted) numbers the
 calendar updates.
 
 **Who convenes.** The secretariat (the ``chair`` right) convenes any meeting; any participant
@@ -188,7 +188,7 @@ def _meeting(regime: Regime, record: LogRecord, steps: list[LogRecord],
             proposals.append(Proposed(sender, str(sbody["item"]), sbody.get("reason"),
                                       signed.id_hex, step.index))
     status: Status = ("cancelled" if is_cancelled
-                      else "held" if now >= starts_at + duration else "convened")
+                      else "held" if now >= starts_at else "convened")
     return Meeting(record.entry.id_hex, record.index, entry.sender, str(body["title"]),
                    body.get("format"), str(body["level"]), starts_at, timezone_name, duration,
                    place, agenda, agenda_final, guests, replies, tuple(proposals), status,

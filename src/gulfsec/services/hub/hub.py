@@ -4,7 +4,8 @@ Submission runs in two steps. :meth:`Hub.prepare` (any thread) parses the entry 
 everything that does not depend on log order: shape, size, regime, form, the right the form
 needs, time and signatures. The :class:`~.sequencer.Sequencer` (one thread) then places it in
 the log. The hub's parts: :mod:`.state` (the committed log in memory), :mod:`.sequencer`,
-:mod:`.witnesses`, :mod:`.registrations`, :mod:`.views` (its pages), :mod:`.setup`.
+:mod:`.witnesses`, :mod:`.registrations`, :mod:`.blobs` (files carried with entries),
+:mod:`.views` (its pages), :mod:`.setup`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from gulfsec.errors import (
 )
 from gulfsec.ledger import tiles
 from gulfsec.ledger.note import Checkpoint
+from gulfsec.services.hub.blobs import Blobs
 from gulfsec.services.hub.registrations import Registrations
 from gulfsec.services.hub.sequencer import Sequencer
 from gulfsec.services.hub.state import HubState, ReadEntry, Receipt
@@ -86,6 +88,7 @@ class Hub:
         self.witnesses = Witnesses(regime, engine, self.state, clock)
         self.replays = ReplayGuard(regime.limits.clock_skew)
         self.registrations = Registrations(regime, engine, self.state, clock)
+        self.blobs = Blobs(engine, self.state, clock)
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -133,6 +136,7 @@ class Hub:
                 keyring = self.state.keyring
             keyring.verify(signed)
             check_submission(signed, self.regime, now, self._logged, keyring.joined())
+            self.blobs.check_entry(signed)
         except (EntryError, MissingRight) as exc:
             # Re-submitting an entry already in the log is harmless (DESIGN.md §4), even once
             # it would no longer pass: its claimed time is past the skew, or its key was rotated

@@ -10,6 +10,7 @@ from typing import Generic, TypeVar
 from gulfsec.domain.compliance import LogRecord
 from gulfsec.domain.entry import parse_signed_entry
 from gulfsec.services.hub.hub import Hub
+from gulfsec.services.shared.consultations import CONSULTATION_FORMS, Consultations
 from gulfsec.services.shared.decisions import DECISION_FORMS, DecisionRecords
 from gulfsec.services.shared.records import Compliance
 from gulfsec.services.shared.scorecards import Scorecards
@@ -96,6 +97,15 @@ class DecisionsByViewer(PerViewer[DecisionRecords]):
     def __init__(self, hub: Hub) -> None:
         super().__init__(hub, lambda h, v: DecisionRecords(
             h.regime, HubRecords(h, v, forms=DECISION_FORMS)))
+
+
+class ConsultationsByViewer(PerViewer[Consultations]):
+    """The threads, meetings and mediations each viewer of the hub's log takes part in (None:
+    all of them, for the secretariat's calendar)."""
+
+    def __init__(self, hub: Hub, decisions: DecisionsByViewer) -> None:
+        super().__init__(hub, lambda h, v: Consultations(
+            h.regime, HubRecords(h, v, forms=CONSULTATION_FORMS), decisions.for_viewer(v)))
 
 
 def hub_scorecards(hub: Hub, compliance: Compliance | None = None) -> Scorecards:

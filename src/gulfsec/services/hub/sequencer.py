@@ -2,10 +2,10 @@
 
 It takes prepared entries in arrival order and, per batch, checks what depends on log order
 (sequence numbers, duplicates, references, keys retired in the meantime), writes the accepted
-entries, the key changes and one signed checkpoint in a single transaction, and only then
-extends the in-memory tree and answers the submitters. A crash before the commit loses nothing
-that was acknowledged; after it, the database holds the entries and the checkpoint that covers
-them, together.
+entries (with which files each names), the key changes and one signed checkpoint in a single
+transaction, and only then extends the in-memory tree and answers the submitters. A crash
+before the commit loses nothing that was acknowledged; after it, the database holds the entries
+and the checkpoint that covers them, together.
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ from sqlalchemy.engine import Engine
 
 from gulfsec.adapters.clock import Clock
 from gulfsec.adapters.storage.hub import NewEntry, StoredCheckpoint
+from gulfsec.domain.attachments import is_sha256
 from gulfsec.domain.encoding import format_time
 from gulfsec.domain.entry import ALL, SignedEntry
+from gulfsec.domain.forms._types import attachment_hashes
 from gulfsec.domain.keyring import Keyring
 from gulfsec.domain.keys import SigningKey
 from gulfsec.errors import (
@@ -182,6 +184,11 @@ class Sequencer:
                 note = sign_checkpoint(Checkpoint(self._state.regime.log_origin, new_size, root),
                                        self._log_key, timestamp=int(now.timestamp()))
                 uow.repo.insert_entries(rows)
+                uow.repo.insert_blob_refs([
+                    (bytes.fromhex(sha), index) for p, index in accepted
+                    for sha in dict.fromkeys(attachment_hashes(p.signed.entry.body))
+                    if is_sha256(sha)
+                ])
                 if key_changes:
                     for record in keyring.records():
                         uow.repo.upsert_key(record.party, record.key.key_id_hex,

@@ -9,6 +9,7 @@ each in its own module and all sharing one :class:`~.core.NodeCore`:
 - :mod:`.witness`: cosign consistent checkpoints;
 - :mod:`.finality`: learn what is final from cosignatures verified against the node's tree;
 - :mod:`.acknowledgements`: what this party owes, and what it is owed;
+- :mod:`.attachments`: the files its party attaches, and those of the entries it holds;
 - :mod:`.audit`: re-check everything from scratch.
 """
 
@@ -30,6 +31,7 @@ from gulfsec.domain.regime import Regime
 from gulfsec.errors import NotFound
 from gulfsec.ledger.evidence import evidence_document
 from gulfsec.services.node.acknowledgements import Acknowledgements, Unacknowledged
+from gulfsec.services.node.attachments import HeldFile, NodeAttachments
 from gulfsec.services.node.audit import VerifyReport, verify_all
 from gulfsec.services.node.core import NodeCore, PeerFetcher, SyncReport, UnitOfWorkFactory
 from gulfsec.services.node.finality import FinalityLearner
@@ -40,6 +42,7 @@ from gulfsec.services.node.records import NodeRecords
 from gulfsec.services.node.sync import Sync
 from gulfsec.services.node.withheld import SentEntries
 from gulfsec.services.node.witness import Witness
+from gulfsec.services.shared.consultations import CONSULTATION_FORMS, Consultations
 from gulfsec.services.shared.decisions import DECISION_FORMS, DecisionRecords
 from gulfsec.services.shared.time import from_micros
 from gulfsec.services.shared.unit_of_work import AbstractUnitOfWork, SqlUnitOfWork
@@ -75,6 +78,7 @@ class Node:
         self.intake.on_failed.append(self.acknowledgements.forget)
         self.core.on_load.append(self.acknowledgements.forget)
         self.witness = Witness(self.core)
+        self.attachments = NodeAttachments(self.core)
         self.sent = SentEntries(self.core)
         self.finality = FinalityLearner(self.core)
         self.sync = Sync(self.core, self.outbox, self.intake, self.witness, self.finality,
@@ -85,6 +89,9 @@ class Node:
         self.decisions = DecisionRecords(regime, NodeRecords(self.core, forms=DECISION_FORMS))
         """The draft decisions this node holds and where each stands."""
         self.sync.after_round.append(OutcomeCheck(self.core, self.decisions).run)
+        self.consultations = Consultations(
+            regime, NodeRecords(self.core, forms=CONSULTATION_FORMS), self.decisions)
+        """The threads, meetings and mediations this node's party takes part in."""
 
     # -- who and where ---------------------------------------------------------------------
 
@@ -147,6 +154,21 @@ class Node:
         """As :meth:`send`, once per ``confirmation``: (entry, False) when it was already
         used — even before a crash — and the entry signed then is returned."""
         return self.outbox.send(form, audience, body, refs, confirmation=confirmation)
+
+    def attach(self, data: bytes, media_type: str, name: str) -> dict[str, Any]:
+        """Check a file, keep it and upload it to the hub; the attachment object to put in
+        the ``attachments`` of an entry's body (:mod:`.attachments`)."""
+        return self.attachments.attach(data, media_type, name)
+
+    def attachment(self, sha256: str) -> tuple[bytes, str]:
+        """The bytes and type of a file this node keeps or holds an entry naming (fetched
+        from the hub and checked against its SHA-256); NotFound otherwise."""
+        held = self.attachments.file(sha256)
+        return held.data, held.media_type
+
+    def attachment_file(self, sha256: str) -> HeldFile:
+        """As :meth:`attachment`, with the file's name."""
+        return self.attachments.file(sha256)
 
     def flush_outbox(self) -> int:
         return self.outbox.flush()

@@ -9,18 +9,15 @@ and the hub, given the same entries, give the same answers.
 
 from __future__ import annotations
 
-import threading
-from dataclasses import replace
 from datetime import datetime
 
-from gulfsec.domain.compliance import LogRecord
 from gulfsec.domain.forms.decisions import DRAFT, STEPS
 from gulfsec.domain.forms.keys import REGISTRATION
 from gulfsec.domain.procedures import concept, designations
 from gulfsec.domain.procedures.decisions import Decision, DecisionBook
 from gulfsec.domain.regime import Regime
 from gulfsec.errors import NotFound
-from gulfsec.services.shared.records import RecordSource
+from gulfsec.services.shared.records import HeldRecords, RecordSource
 
 DECISION_FORMS: frozenset[str] = frozenset({DRAFT, *STEPS, REGISTRATION})
 """The forms a decision is made of — and the key registrations, which say who had joined the
@@ -34,39 +31,14 @@ class DecisionRecords:
     def __init__(self, regime: Regime, source: RecordSource) -> None:
         self.regime = regime
         self.source = source
-        self._records: dict[int, LogRecord] = {}
-        self._not_final: set[int] = set()
-        self._last = -1
-        self._generation = source.generation()
-        self._lock = threading.Lock()
-
-    def refresh(self) -> None:
-        with self._lock:
-            generation = self.source.generation()
-            if generation != self._generation:  # an entry landed behind: start over
-                self._records.clear()
-                self._not_final.clear()
-                self._last = -1
-                self._generation = generation
-            final = self.source.finality()
-            for index in sorted(self._not_final):
-                when = final(index)
-                if when is not None:
-                    self._records[index] = replace(self._records[index], final_at=when)
-                    self._not_final.discard(index)
-            for record in self.source.records_after(self._last):
-                self._last = max(self._last, record.index)
-                if record.entry.entry.form not in DECISION_FORMS:
-                    continue
-                self._records[record.index] = record
-                if record.final_at is None:
-                    self._not_final.add(record.index)
+        self.held = HeldRecords(source, DECISION_FORMS)
 
     def book(self) -> DecisionBook:
-        self.refresh()
-        with self._lock:
-            records = list(self._records.values())
-        return DecisionBook(self.regime).extend(records)
+        return DecisionBook(self.regime).extend(self.held.records())
+
+    def adopted(self, now: datetime) -> set[str]:
+        """The ids of the drafts adopted at ``now``."""
+        return {d.id for d in self.decisions(now) if d.status == "adopted"}
 
     def decisions(self, now: datetime) -> list[Decision]:
         """Every draft the viewer holds, where it stands at ``now``, the most recent first."""

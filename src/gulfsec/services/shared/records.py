@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
@@ -54,6 +55,44 @@ class RecordSource(Protocol):
         """Changes when a record was added behind the last one taken in (an entry the hub
         withheld, had later from its sender's node): the engine then starts over."""
         ...
+
+
+class HeldRecords:
+    """The records of ``forms`` that ``source`` gives, kept up to date (new records, finality
+    learnt since, a start over when one landed behind) on each :meth:`records`; thread-safe."""
+
+    def __init__(self, source: RecordSource, forms: Collection[str]) -> None:
+        self.source = source
+        self.forms = frozenset(forms)
+        self._records: dict[int, LogRecord] = {}
+        self._not_final: set[int] = set()
+        self._last = -1
+        self._generation = source.generation()
+        self._lock = threading.Lock()
+
+    def records(self) -> list[LogRecord]:
+        """Every record held so far, in log order."""
+        with self._lock:
+            generation = self.source.generation()
+            if generation != self._generation:  # an entry landed behind: start over
+                self._records.clear()
+                self._not_final.clear()
+                self._last = -1
+                self._generation = generation
+            final = self.source.finality()
+            for index in sorted(self._not_final):
+                when = final(index)
+                if when is not None:
+                    self._records[index] = replace(self._records[index], final_at=when)
+                    self._not_final.discard(index)
+            for record in self.source.records_after(self._last):
+                self._last = max(self._last, record.index)
+                if record.entry.entry.form not in self.forms:
+                    continue
+                self._records[record.index] = record
+                if record.final_at is None:
+                    self._not_final.add(record.index)
+            return [self._records[i] for i in sorted(self._records)]
 
 
 class Compliance:

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from gulfsec.domain.forms import registry
 from gulfsec.services.hub import Hub
 from gulfsec.services.hub import views as hub_views
-from gulfsec.services.hub.records import DecisionsByViewer
+from gulfsec.services.hub.records import ConsultationsByViewer, DecisionsByViewer
 from gulfsec.services.shared import scorecards as compliance_view
 from gulfsec.web import forms as schema_form
 from gulfsec.web.deps import MaybeSession, SessionDep, SiteDep
@@ -34,6 +34,8 @@ class HubSite(Site):
     scorecards: compliance_view.Scorecards | None = None
     decisions: DecisionsByViewer | None = None
     """The decisions each viewer holds (``PUBLIC``: those addressed to all)."""
+    consultations: ConsultationsByViewer | None = None
+    """The threads, meetings and mediations each viewer takes part in."""
 
     def the_hub(self) -> Hub:
         assert self.hub is not None
