@@ -450,6 +450,13 @@ def test_demo_plays_its_scenario_to_the_end_on_sqlite(tmp_path: Path) -> None:
     assert "Concept version 2 (revised): adopted — adopted by consensus" in out
     assert "designation: not-adopted — no consensus — objected: IRN" in out
     assert "every node recomputes it: all agree" in out
+    # Meeting and mediating: minutes by silence, a mediation active only once all asked.
+    assert "IRN proposes an item: Freedom of navigation in the Strait of Hormuz" in out
+    assert "requested — ARE and BHR have not asked" in out
+    assert "minutes: adopted" in out and "each compute: adopted" in out
+    assert "the mediation is active at QAT's and SAU's nodes" in out
+    assert "the nodes of IRN, RUS, USA, GCC hold nothing of it" in out
+    assert "ALARM" not in out + done.stderr
     assert "the Concept is at version 2" in out
     assert "entries) verifies against its signed checkpoint" in out
     assert f"hub, public        http://127.0.0.1:{port}/" in out
