@@ -321,7 +321,7 @@ def node_designations(v: NodeView, format: ListFormat = "json") -> Response:
     return _designations(v, format)
 
 
-async def _json_object(request: Request, node: Node) -> dict[str, Any]:
+async def json_object(request: Request, node: Node) -> dict[str, Any]:
     """The request's JSON object, read only once the caller is authenticated, and capped."""
     limit = node.regime.limits.max_entry_bytes
     chunks: list[bytes] = []
@@ -371,7 +371,7 @@ async def _sent(node: Node, act: Callable[..., SignedEntry], *args: Any) -> JSON
                   "draft-decision@1 body), addressed to exactly its format")
 async def node_propose(request: Request) -> JSONResponse:
     node = get_node(request)
-    return await _sent(node, propose, await _json_object(request, node))
+    return await _sent(node, propose, await json_object(request, node))
 
 
 @node_router.post("/decisions/{draft_id}/position", status_code=201, dependencies=[OfficerDep],
@@ -380,7 +380,7 @@ async def node_propose(request: Request) -> JSONResponse:
 async def node_position(request: Request, draft_id: DraftId) -> JSONResponse:
     node = get_node(request)
     return await _sent(node, act_on_draft, POSITION, draft_id,
-                       await _json_object(request, node))
+                       await json_object(request, node))
 
 
 @node_router.post("/decisions/{draft_id}/amendment", status_code=201, dependencies=[OfficerDep],
@@ -389,7 +389,7 @@ async def node_position(request: Request, draft_id: DraftId) -> JSONResponse:
 async def node_amendment(request: Request, draft_id: DraftId) -> JSONResponse:
     node = get_node(request)
     return await _sent(node, act_on_draft, AMENDMENT, draft_id,
-                       await _json_object(request, node))
+                       await json_object(request, node))
 
 
 @node_router.post("/decisions/{draft_id}/withdrawal", status_code=201,
@@ -399,4 +399,4 @@ async def node_amendment(request: Request, draft_id: DraftId) -> JSONResponse:
 async def node_withdrawal(request: Request, draft_id: DraftId) -> JSONResponse:
     node = get_node(request)
     return await _sent(node, act_on_draft, WITHDRAWAL, draft_id,
-                       await _json_object(request, node))
+                       await json_object(request, node))

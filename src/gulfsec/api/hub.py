@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gulfsec import __version__
 from gulfsec.api.blobs import router as blobs_router
+from gulfsec.api.consultations import hub_router as consultations_router
 from gulfsec.api.decisions import hub_router as decisions_router
 from gulfsec.api.deps import MAX_INT, CurrentParty, CurrentReader, HubDep
 from gulfsec.api.errors import install_error_handlers, public_error
@@ -464,6 +465,7 @@ def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
                        now=lambda: int(hub.clock.now().timestamp()))
     app.include_router(router)
     app.include_router(decisions_router)
+    app.include_router(consultations_router)
     app.include_router(blobs_router)
     app.include_router(tiles_router)
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from gulfsec import __version__
+from gulfsec.api.consultations import node_router as consultations_router
 from gulfsec.api.decisions import node_router as decisions_router
 from gulfsec.api.deps import MAX_INT, request_target
 from gulfsec.api.errors import install_error_handlers
@@ -147,6 +148,7 @@ def create_node_app(node: Node, *, sync_interval_s: float = 1.0, run_sync: bool 
     app.add_middleware(ServerTiming)
     app.include_router(router)
     app.include_router(decisions_router)
+    app.include_router(consultations_router)
     app.include_router(attachments_router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -27,7 +27,7 @@ LIST_KEYS = ("id", "kind", "title", "proposer", "format", "procedure", "status",
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _node(ctx: click.Context) -> Any:
+def node_of(ctx: click.Context) -> Any:
     from gulfsec.bootstrap import open_node
 
     service = open_node(settings_of(ctx))
@@ -46,7 +46,7 @@ def _closing(value: str) -> str:
     return value
 
 
-def _text(text: str | None, text_file: Path | None) -> str:
+def text_of(text: str | None, text_file: Path | None) -> str:
     if (text is None) == (text_file is None):
         raise click.UsageError("give the text with either --text or --text-file")
     if text_file is not None:
@@ -69,7 +69,7 @@ def _content(path: Path | None) -> dict[str, Any] | None:
     return value
 
 
-def _report(node: Any, signed: Any, what: str) -> None:
+def report_sent(node: Any, signed: Any, what: str) -> None:
     from gulfsec.api.decisions import sent_json
 
     answer, sequenced = sent_json(node, signed)
@@ -138,7 +138,7 @@ def decisions(ctx: click.Context, fmt: str) -> None:
     close, and each member's position — all computed from the node's own verified copy."""
     if ctx.invoked_subcommand is not None:
         return
-    node = _node(ctx)
+    node = node_of(ctx)
     found = [d.to_json() for d in node.decisions.decisions(node.clock.now())]
     items = [{k: d[k] for k in LIST_KEYS} for d in found]
     if fmt == "json":
@@ -155,7 +155,7 @@ def decisions(ctx: click.Context, fmt: str) -> None:
 def decisions_show(ctx: click.Context, draft_id: str, fmt: str) -> None:
     """One draft decision DRAFT_ID: its text, every member's position, every step on it, and
     its outcome."""
-    node = _node(ctx)
+    node = node_of(ctx)
     found = node.decisions.decision(draft_id, node.clock.now()).to_json()
     if fmt == "json":
         emit(found)
@@ -195,7 +195,7 @@ def decisions_propose(ctx: click.Context, kind: str, title: str, text: str | Non
     """Table a draft decision to a format, signed as the party's next entry and sent."""
     from gulfsec.api.decisions import propose
 
-    body: dict[str, Any] = {"kind": kind, "title": title, "text": _text(text, text_file),
+    body: dict[str, Any] = {"kind": kind, "title": title, "text": text_of(text, text_file),
                             "format": fmt, "procedure": procedure,
                             "closes_at": _closing(closes_at)}
     content = _content(content_file)
@@ -203,8 +203,8 @@ def decisions_propose(ctx: click.Context, kind: str, title: str, text: str | Non
         body["content"] = content
     if amends is not None:
         body["amends"] = amends
-    node = _node(ctx)
-    _report(node, propose(node, body), "draft decision")
+    node = node_of(ctx)
+    report_sent(node, propose(node, body), "draft decision")
 
 
 @decisions.command("position")
@@ -220,10 +220,10 @@ def decisions_position(ctx: click.Context, draft_id: str, stance: str, reason: s
     from gulfsec.api.decisions import act_on_draft
     from gulfsec.domain.forms.decisions import POSITION
 
-    node = _node(ctx)
+    node = node_of(ctx)
     signed = act_on_draft(node, POSITION, draft_id, {"position": stance, "reason": reason,
                                                      "statement": statement})
-    _report(node, signed, f"position ({stance}):")
+    report_sent(node, signed, f"position ({stance}):")
 
 
 @decisions.command("amend")
@@ -239,9 +239,9 @@ def decisions_amend(ctx: click.Context, draft_id: str, text: str | None, text_fi
     from gulfsec.api.decisions import act_on_draft
     from gulfsec.domain.forms.decisions import AMENDMENT
 
-    body = {"text": _text(text, text_file), "reason": reason}
-    node = _node(ctx)
-    _report(node, act_on_draft(node, AMENDMENT, draft_id, body), "amendment")
+    body = {"text": text_of(text, text_file), "reason": reason}
+    node = node_of(ctx)
+    report_sent(node, act_on_draft(node, AMENDMENT, draft_id, body), "amendment")
 
 
 @decisions.command("withdraw")
@@ -253,14 +253,14 @@ def decisions_withdraw(ctx: click.Context, draft_id: str, reason: str | None) ->
     from gulfsec.api.decisions import act_on_draft
     from gulfsec.domain.forms.decisions import WITHDRAWAL
 
-    node = _node(ctx)
-    _report(node, act_on_draft(node, WITHDRAWAL, draft_id, {"reason": reason}), "withdrawal")
+    node = node_of(ctx)
+    report_sent(node, act_on_draft(node, WITHDRAWAL, draft_id, {"reason": reason}), "withdrawal")
 
 
 # -- the secretariat ---------------------------------------------------------------------------
 
 
-def _chair(ctx: click.Context, hub_url: str) -> tuple[Any, Any, Any]:
+def chair_of(ctx: click.Context, hub_url: str) -> tuple[Any, Any, Any]:
     """The secretariat's key, a client signing as it (checking the hub's answers against the
     log key in the hub's data directory, when it is there), and the regime."""
     from gulfsec.adapters.hubclient import HubClient
@@ -314,7 +314,7 @@ def decisions_close(ctx: click.Context, draft_id: str, statement: str | None,
     recomputes it and raises an alarm if it disagrees."""
     from gulfsec.domain.forms.decisions import OUTCOME
 
-    key, client, regime = _chair(ctx, hub_url)
+    key, client, regime = chair_of(ctx, hub_url)
     found = _decision_at_hub(client, draft_id)
     status = found["status"]
     if found["chair_outcome"] is not None:
@@ -355,10 +355,10 @@ def decisions_revise(ctx: click.Context, draft_id: str, title: str, text: str | 
     from gulfsec.domain.forms import get_form
     from gulfsec.domain.forms.decisions import DRAFT
 
-    text_value = _text(text, text_file)
+    text_value = text_of(text, text_file)
     closing = _closing(closes_at)
     content = _content(content_file)
-    key, client, regime = _chair(ctx, hub_url)
+    key, client, regime = chair_of(ctx, hub_url)
     old = _decision_at_hub(client, draft_id)
     if old["status"] != "open" or old["awaiting_finality"]:
         raise ProcedureError(f"draft {draft_id} is {old['status']}, no longer open: "
@@ -396,7 +396,7 @@ def concept(ctx: click.Context, number: int | None, diff: tuple[int, int] | None
 
     if diff and number is not None:
         raise click.UsageError("give --version or --diff, not both")
-    node = _node(ctx)
+    node = node_of(ctx)
     now = node.clock.now()
     if diff:
         old, new, changes = node.decisions.concept_diff(diff[0], diff[1], now)
@@ -434,7 +434,7 @@ def designations(ctx: click.Context, fmt: str) -> None:
     listed now and who was delisted."""
     from gulfsec.api.decisions import designations_csv, designations_json
 
-    node = _node(ctx)
+    node = node_of(ctx)
     listed = node.decisions.designation_list(node.clock.now())
     if fmt == "json":
         emit(designations_json(listed))

@@ -4,7 +4,8 @@ Commands only translate: options in, one service call, a short report out. Every
 ends as one line on standard error and exit status 1; a usage mistake exits 2. Each group lives
 in its own module: :mod:`.hub`, :mod:`.node` (with ``verify``), :mod:`.keys`, :mod:`.entries`
 (``submit``, ``fetch``, ``verify-log``), :mod:`.compliance`, :mod:`.decisions` (with ``concept``
-and ``designations``), :mod:`.demo`.
+and ``designations``), :mod:`.consultations` (``threads``, ``meetings``, ``mediation``),
+:mod:`.demo`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import click
 
 from gulfsec import __version__
-from gulfsec.cli import compliance, decisions, demo, entries, hub, keys, node
+from gulfsec.cli import compliance, consultations, decisions, demo, entries, hub, keys, node
 from gulfsec.cli.common import GulfsecGroup
 
 
@@ -41,6 +42,9 @@ cli.add_command(compliance.compliance)
 cli.add_command(decisions.decisions)
 cli.add_command(decisions.concept)
 cli.add_command(decisions.designations)
+cli.add_command(consultations.threads)
+cli.add_command(consultations.meetings)
+cli.add_command(consultations.mediation)
 cli.add_command(keys.keys)
 cli.add_command(entries.submit)
 cli.add_command(entries.fetch)

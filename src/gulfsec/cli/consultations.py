@@ -1,0 +1,660 @@
+"""``gulfsec threads``, ``meetings`` and ``mediation``: consulting, meeting and mediating.
+
+A participant reads and acts from its own node (run where the node's data directory is): the
+threads, meetings and mediations it takes part in, computed from the node's verified copy of the
+log (as of its last sync); every step signs the party's next entry, addressed to exactly the
+parties the procedure names, and sends it. The secretariat convenes the meetings of a format,
+changes them, circulates their minutes and reads the calendar of every meeting where the hub's
+data directory is, with ``--secretariat --hub URL``.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gulfsec.cli.common import GulfsecGroup, emit, hub_option, read_file
+from gulfsec.cli.decisions import chair_of, node_of, report_sent, text_of
+from gulfsec.domain.forms._types import LEVELS
+from gulfsec.errors import ConfigError, ProcedureError, TransportError
+
+THREAD_KEYS = ("id", "subject", "level", "format", "opened_by", "parties", "last_activity")
+"""What ``gulfsec threads --format json`` gives of each thread, with ``replies`` (how many)."""
+MEDIATION_KEYS = ("id", "parties", "mediator", "requested_by", "status")
+"""What ``gulfsec mediation --format json`` gives of each mediation."""
+REPLIES = ("accept", "decline", "propose-time")
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _utc(option: str, value: str | None) -> str | None:
+    from gulfsec.domain.encoding import parse_time
+
+    if value is None:
+        return None
+    try:
+        parse_time(value)
+    except ValueError:
+        raise ConfigError(f"{option} {value!r}: give a UTC time like 2027-01-31T12:00:00Z"
+                          ) from None
+    return value
+
+
+def _codes(value: str | None) -> list[str] | None:
+    """``QAT,SAU`` as a list of party codes (None when not given)."""
+    if value is None:
+        return None
+    return [code.strip() for code in value.split(",") if code.strip()]
+
+
+def _attachments(node: Any, files: Sequence[Path]) -> list[dict[str, Any]]:
+    """Each file checked, kept by the node and uploaded to the hub: the attachment objects."""
+    found = []
+    for path in files:
+        data = read_file(path, "attachment")
+        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        found.append(node.attach(data, media_type, path.name))
+    return found
+
+
+def _when_given(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if v is not None and v != () and v != []}
+
+
+text_option = click.option("--text", help="The text.")
+text_file_option = click.option("--text-file", type=click.Path(path_type=Path, dir_okay=False),
+                                help="Read the text from this file instead.")
+attach_option = click.option("--attach", "attach", multiple=True,
+                             type=click.Path(path_type=Path, dir_okay=False),
+                             help="A file to carry with it (PDF, text, PNG, JPEG or DOCX, by "
+                                  "its extension); repeat for more.")
+list_format_option = click.option("--format", "fmt", type=click.Choice(["table", "json"]),
+                                  default="table", show_default=True,
+                                  help="A table to read, or JSON (a list of objects).")
+show_format_option = click.option("--format", "fmt", type=click.Choice(["json", "table"]),
+                                  default="json", show_default=True,
+                                  help="As JSON, or laid out to read.")
+secretariat_option = click.option("--secretariat", is_flag=True,
+                                  help="As the secretariat, where the hub's data directory "
+                                       "is: sign with its key and submit to --hub.")
+
+
+# -- threads -----------------------------------------------------------------------------------
+
+
+def _between(item: dict[str, Any]) -> str:
+    if item["format"]:
+        return f"in {item['format']}"
+    parties = item["parties"]
+    return "with every participant" if parties == "all" else "between " + ", ".join(parties)
+
+
+def _echo_threads(items: list[dict[str, Any]], party: str) -> None:
+    if not items:
+        click.echo(f"no consultation threads in {party}'s copy of the log")
+    for t in items:
+        replies = t["replies"]
+        click.echo(t["id"])
+        click.echo(f"  {t['subject']} · {t['level']} · {_between(t)} · opened by "
+                   f"{t['opened_by']}")
+        click.echo(f"  {replies} repl{'y' if replies == 1 else 'ies'}, last {t['last_activity']}")
+
+
+def _echo_thread(t: dict[str, Any]) -> None:
+    click.echo(f"{t['subject']}  [{t['level']}]")
+    click.echo(f"  thread {t['id']} (log #{t['index']}, opened by {t['opened_by']}, "
+               f"{_between(t)})")
+    for message in t["messages"]:
+        click.echo("")
+        click.echo(f"#{message['index']} {message['sender']}, {message['sequenced_at']}")
+        for line in message["text"].splitlines():
+            click.echo(f"  {line}")
+        for attached in message["attachments"]:
+            click.echo(f"  attached: {attached['name']} ({attached['media_type']}, "
+                       f"{attached['size']} bytes, sha256 {attached['sha256']})")
+
+
+@click.group("threads", cls=GulfsecGroup, invoke_without_command=True)
+@list_format_option
+@click.pass_context
+def threads(ctx: click.Context, fmt: str) -> None:
+    """Consult: without a command, list the consultation threads this party takes part in,
+    newest activity first, from the node's own verified copy."""
+    if ctx.invoked_subcommand is not None:
+        return
+    node = node_of(ctx)
+    items = []
+    for found in node.consultations.threads():
+        full = found.to_json()
+        items.append({**{k: full[k] for k in THREAD_KEYS},
+                      "replies": len(full["messages"]) - 1})
+    if fmt == "json":
+        emit(items)
+        return
+    _echo_threads(items, node.party)
+
+
+@threads.command("show")
+@click.argument("thread_id")
+@show_format_option
+@click.pass_context
+def threads_show(ctx: click.Context, thread_id: str, fmt: str) -> None:
+    """One thread THREAD_ID, with every message and the files they carry."""
+    node = node_of(ctx)
+    found = node.consultations.thread(thread_id).to_json()
+    if fmt == "json":
+        emit(found)
+        return
+    _echo_thread(found)
+
+
+@threads.command("open")
+@click.option("--subject", required=True, help="The thread's subject.")
+@click.option("--level", required=True, type=click.Choice(LEVELS),
+              help="Who speaks: head-of-state, minister, senior-official, expert or scholar.")
+@click.option("--to", "to", metavar="P1,P2", help="The other parties, by code, comma-separated.")
+@click.option("--format", "fmt", metavar="FORMAT",
+              help="Instead of --to: a format of the regime (gcc, p5+1+iran, …) or all.")
+@text_option
+@text_file_option
+@attach_option
+@click.pass_context
+def threads_open(ctx: click.Context, subject: str, level: str, to: str | None, fmt: str | None,
+                 text: str | None, text_file: Path | None, attach: tuple[Path, ...]) -> None:
+    """Open a consultation thread between named parties or in a format, signed as the party's
+    next entry and sent; only the thread's parties read it."""
+    from gulfsec.api.consultations import named_audience, open_thread
+    from gulfsec.domain.forms.consultations import THREAD
+
+    text_value = text_of(text, text_file)
+    node = node_of(ctx)
+    named_audience(node.regime, node.party, THREAD, fmt, _codes(to))  # before any upload
+    body = {"subject": subject, "level": level, "text": text_value, "format": fmt,
+            "parties": _codes(to), "attachments": _attachments(node, attach)}
+    report_sent(node, open_thread(node, _when_given(body)), "thread")
+
+
+@threads.command("reply")
+@click.argument("thread_id")
+@text_option
+@text_file_option
+@attach_option
+@click.pass_context
+def threads_reply(ctx: click.Context, thread_id: str, text: str | None, text_file: Path | None,
+                  attach: tuple[Path, ...]) -> None:
+    """Reply in thread THREAD_ID, to every other party of the thread."""
+    from gulfsec.api.consultations import reply_to_thread
+
+    text_value = text_of(text, text_file)
+    node = node_of(ctx)
+    body = {"text": text_value, "attachments": _attachments(node, attach)}
+    report_sent(node, reply_to_thread(node, thread_id, _when_given(body)), "reply")
+
+
+# -- meetings ----------------------------------------------------------------------------------
+
+
+def _reply_cell(party: str, reply: str | None) -> str:
+    return f"{party} {reply or '—'}"
+
+
+def _convened(m: dict[str, Any]) -> str:
+    return f"convened by {m['convener']}" + (f" in {m['format']}" if m["format"] else "")
+
+
+def _echo_meetings(items: list[dict[str, Any]], party: str) -> None:
+    if not items:
+        click.echo(f"no meetings in {party}'s copy of the log")
+    for m in items:
+        click.echo(m["id"])
+        click.echo(f"  {m['status']} · {m['starts_at']} ({m['timezone']}) · "
+                   f"{m['duration_minutes']} min · {m['place']} · {m['level']}")
+        click.echo(f"  {m['title']} — {_convened(m)}")
+        if m["acceptances"]:
+            click.echo("  " + ", ".join(_reply_cell(p, r) for p, r in m["acceptances"].items()))
+        click.echo(f"  minutes: {m['minutes']['status']}")
+
+
+def _echo_meeting(m: dict[str, Any]) -> None:
+    click.echo(f"{m['title']}  [{m['level']}]")
+    click.echo(f"  meeting  {m['id']} (log #{m['index']}, {_convened(m)})")
+    click.echo(f"  status   {m['status']}, changed {m['sequence']} time(s)")
+    click.echo(f"  when     {m['starts_at']} ({m['timezone']}), {m['duration_minutes']} min")
+    click.echo(f"  where    {m['place']}")
+    minutes = m["minutes"]
+    click.echo(f"  minutes  {minutes['status']}"
+               + (f" (draft {minutes['draft']}, closes {minutes['closes_at']})"
+                  if minutes["draft"] else ""))
+    click.echo("")
+    click.echo("agenda" + (" (final):" if m["agenda_final"] else " (draft):"))
+    for number, item in enumerate(m["agenda"], 1):
+        click.echo(f"  {number}. {item}")
+    if m["agenda_proposals"]:
+        click.echo("proposed items:")
+    for proposed in m["agenda_proposals"]:
+        click.echo(f"  {proposed['party']}: {proposed['item']}")
+    click.echo("replies:")
+    for party, reply in m["acceptances"].items():
+        when = m["proposed_times"].get(party)
+        click.echo(f"  {party:6} {reply or '—'}{' ' + when if when else ''}")
+
+
+@click.group("meetings", cls=GulfsecGroup, invoke_without_command=True)
+@list_format_option
+@click.pass_context
+def meetings(ctx: click.Context, fmt: str) -> None:
+    """Meet: without a command, list the meetings this party is invited to or convened, the
+    soonest first, with their status (convened, held, cancelled), each party's reply, the
+    agenda and the minutes, from the node's own verified copy."""
+    if ctx.invoked_subcommand is not None:
+        return
+    node = node_of(ctx)
+    items = [m.to_json() for m in node.consultations.meetings(node.clock.now())]
+    if fmt == "json":
+        emit(items)
+        return
+    _echo_meetings(items, node.party)
+
+
+@meetings.command("show")
+@click.argument("meeting_id")
+@show_format_option
+@click.pass_context
+def meetings_show(ctx: click.Context, meeting_id: str, fmt: str) -> None:
+    """One meeting MEETING_ID: its time and place, agenda, replies, changes and minutes."""
+    node = node_of(ctx)
+    found = node.consultations.meeting(meeting_id, node.clock.now()).to_json()
+    if fmt == "json":
+        emit(found)
+        return
+    _echo_meeting(found)
+
+
+def _secretariat_submit(chair: tuple[Any, Any, Any], form: str, audience: Any,
+                        body: dict[str, Any], refs: list[str]) -> None:
+    """Sign ``body`` as the secretariat's next entry of ``form`` and submit it to the hub
+    (``chair``: the secretariat's key, its client and the regime)."""
+    from gulfsec.adapters.clock import SystemClock
+    from gulfsec.domain.entry import ALL
+    from gulfsec.services.participant import submit_draft
+
+    key, client, regime = chair
+    draft = {"form": form, "audience": ALL if audience == ALL else list(audience),
+             "body": body, "refs": refs}
+    signed, receipt = submit_draft(client, key, regime.secretariat.code, draft,
+                                   SystemClock().now())
+    click.echo(f"{form} {signed.id_hex} signed by the secretariat, sequenced at index "
+               f"{receipt['index']}")
+
+
+def _meeting_at_hub(chair: tuple[Any, Any, Any], meeting_id: str) -> Any:
+    """The meeting entry, as the hub gives it to the secretariat, checked to be that entry
+    and one the secretariat convened."""
+    from gulfsec.domain.encoding import canonical
+    from gulfsec.domain.entry import parse_signed_entry
+    from gulfsec.domain.forms.meetings import MEETING
+
+    _, client, regime = chair
+    found = client.entry(meeting_id)
+    try:
+        signed = parse_signed_entry(canonical(found["entry"]),
+                                    max_bytes=regime.limits.max_entry_bytes)
+    except (KeyError, ValueError) as exc:
+        raise TransportError(f"the hub sent a malformed entry: {exc}") from None
+    if signed.id_hex != meeting_id:
+        raise TransportError(f"the hub sent entry {signed.id_hex} for {meeting_id}")
+    if signed.entry.form != MEETING:
+        raise ProcedureError(f"{meeting_id} is not a meeting but a {signed.entry.form} entry")
+    if signed.entry.sender != regime.secretariat.code:
+        raise ProcedureError(f"only the convener, {signed.entry.sender}, changes this meeting "
+                             "or circulates its minutes")
+    return signed
+
+
+starts_option = click.option("--starts-at", help="When it starts, UTC: 2027-03-01T09:00:00Z.")
+timezone_option = click.option("--timezone", help="Where it is held, as an IANA time zone "
+                                                  "(Asia/Tehran); calendars show it there.")
+duration_option = click.option("--duration", type=click.IntRange(15, 7 * 24 * 60),
+                               help="How long, in minutes.")
+place_option = click.option("--place", help="A city and venue, or online.")
+agenda_option = click.option("--agenda", "agenda", multiple=True, metavar="ITEM",
+                             help="An agenda item, in order; repeat for each.")
+
+
+@meetings.command("convene")
+@click.option("--title", required=True, help="The meeting's title.")
+@click.option("--level", required=True, type=click.Choice(LEVELS),
+              help="Who meets: head-of-state, minister, senior-official, expert or scholar.")
+@click.option("--starts-at", required=True, help="When it starts, UTC: 2027-03-01T09:00:00Z.")
+@click.option("--timezone", default="UTC", show_default=True,
+              help="Where it is held, as an IANA time zone (Asia/Tehran).")
+@click.option("--duration", type=click.IntRange(15, 7 * 24 * 60), default=120,
+              show_default=True, help="How long, in minutes.")
+@click.option("--place", required=True, help="A city and venue, or online.")
+@click.option("--agenda", "agenda", multiple=True, required=True, metavar="ITEM",
+              help="A draft agenda item, in order; repeat for each.")
+@click.option("--format", "fmt", metavar="FORMAT",
+              help="The format that meets (p5+1+iran, gcc, all, …): the secretariat only.")
+@click.option("--to", "to", metavar="P1,P2",
+              help="Instead of --format: the parties invited (a participant invites one).")
+@click.option("--decision", help="For a meeting of all: the adopted decision (kind convene).")
+@secretariat_option
+@hub_option
+@click.pass_context
+def meetings_convene(ctx: click.Context, title: str, level: str, starts_at: str, timezone: str,
+                     duration: int, place: str, agenda: tuple[str, ...], fmt: str | None,
+                     to: str | None, decision: str | None, secretariat: bool,
+                     hub_url: str) -> None:
+    """Convene a meeting: a participant, a bilateral one (--to one party); the secretariat
+    (--secretariat), any other. Every invited party sees who accepts."""
+    from gulfsec.api.consultations import convene, named_audience
+    from gulfsec.domain.forms import get_form
+    from gulfsec.domain.forms.meetings import MEETING
+
+    body = _when_given({"title": title, "level": level,
+                        "starts_at": _utc("--starts-at", starts_at), "timezone": timezone,
+                        "duration_minutes": duration, "place": place, "agenda": list(agenda),
+                        "format": fmt, "decision": decision})
+    if secretariat:
+        spec = get_form(MEETING)
+        spec.validate(body)
+        chair = chair_of(ctx, hub_url)
+        regime = chair[2]
+        audience = named_audience(regime, regime.secretariat.code, MEETING, fmt, _codes(to))
+        _secretariat_submit(chair, MEETING, audience, body, spec.referenced(body))
+        return
+    node = node_of(ctx)
+    report_sent(node, convene(node, {**body, **_when_given({"parties": _codes(to)})}), "meeting")
+
+
+@meetings.command("reply")
+@click.argument("meeting_id")
+@click.argument("reply", metavar="accept|decline|propose-time", type=click.Choice(REPLIES))
+@click.option("--at", help="With propose-time: the start proposed, UTC: 2027-03-02T09:00:00Z.")
+@click.option("--note", help="A note with the reply.")
+@click.pass_context
+def meetings_reply(ctx: click.Context, meeting_id: str, reply: str, at: str | None,
+                   note: str | None) -> None:
+    """Accept or decline the invitation to meeting MEETING_ID, or propose another time; a later
+    reply replaces an earlier one."""
+    from gulfsec.api.consultations import act_on_meeting
+    from gulfsec.domain.forms.meetings import MEETING_REPLY
+
+    body = {"reply": reply, "proposed_at": _utc("--at", at), "note": note}
+    node = node_of(ctx)
+    report_sent(node, act_on_meeting(node, MEETING_REPLY, meeting_id, body), f"reply ({reply}):")
+
+
+@meetings.command("propose-item")
+@click.argument("meeting_id")
+@click.option("--item", required=True, help="The agenda item proposed.")
+@click.option("--reason", help="Why it belongs on the agenda.")
+@click.pass_context
+def meetings_propose_item(ctx: click.Context, meeting_id: str, item: str,
+                          reason: str | None) -> None:
+    """Propose an item for the agenda of meeting MEETING_ID; the convener adopts the final
+    agenda."""
+    from gulfsec.api.consultations import act_on_meeting
+    from gulfsec.domain.forms.meetings import AGENDA_PROPOSAL
+
+    node = node_of(ctx)
+    signed = act_on_meeting(node, AGENDA_PROPOSAL, meeting_id, {"item": item, "reason": reason})
+    report_sent(node, signed, "agenda item")
+
+
+@meetings.command("update")
+@click.argument("meeting_id")
+@starts_option
+@timezone_option
+@duration_option
+@place_option
+@click.option("--agenda", "agenda", multiple=True, metavar="ITEM",
+              help="The final agenda, item by item in order; repeat for each.")
+@click.option("--cancel", is_flag=True, help="Cancel the meeting.")
+@click.option("--note", help="A note to the invited parties.")
+@secretariat_option
+@hub_option
+@click.pass_context
+def meetings_update(ctx: click.Context, meeting_id: str, starts_at: str | None,
+                    timezone: str | None, duration: int | None, place: str | None,
+                    agenda: tuple[str, ...], cancel: bool, note: str | None, secretariat: bool,
+                    hub_url: str) -> None:
+    """As the convener of meeting MEETING_ID: change its time or place, adopt the final agenda,
+    or cancel it; calendars update the event in place."""
+    from gulfsec.api.consultations import act_on_meeting
+    from gulfsec.domain.forms import get_form
+    from gulfsec.domain.forms.meetings import MEETING_UPDATE
+    from gulfsec.domain.procedures.meetings import step_audience
+
+    body = _when_given({"starts_at": _utc("--starts-at", starts_at), "timezone": timezone,
+                        "duration_minutes": duration, "place": place, "agenda": list(agenda),
+                        "cancelled": True if cancel else None, "note": note})
+    if not body:
+        raise click.UsageError("say what changes: --starts-at, --timezone, --duration, --place, "
+                               "--agenda, --cancel or --note")
+    if secretariat:
+        chair = chair_of(ctx, hub_url)
+        meeting = _meeting_at_hub(chair, meeting_id)
+        full = {"meeting": meeting_id, **body}
+        get_form(MEETING_UPDATE).validate(full)
+        _secretariat_submit(chair, MEETING_UPDATE, step_audience(meeting, meeting.entry.sender),
+                            full, [meeting_id])
+        return
+    node = node_of(ctx)
+    report_sent(node, act_on_meeting(node, MEETING_UPDATE, meeting_id, body), "change")
+
+
+@meetings.command("minutes")
+@click.argument("meeting_id")
+@text_option
+@text_file_option
+@click.option("--closes-at", required=True,
+              help="When silence expires, UTC: 2027-01-31T12:00:00Z; adopted then unless a "
+                   "member objects.")
+@click.option("--title", help="The draft's title (default: Minutes: and the meeting's title).")
+@secretariat_option
+@hub_option
+@click.pass_context
+def meetings_minutes(ctx: click.Context, meeting_id: str, text: str | None,
+                     text_file: Path | None, closes_at: str, title: str | None,
+                     secretariat: bool, hub_url: str) -> None:
+    """As the convener of meeting MEETING_ID: circulate its draft minutes, a decision of kind
+    minutes adopted by silence in the meeting's format."""
+    from gulfsec.api.consultations import circulate_minutes, minutes_draft
+    from gulfsec.domain.forms import get_form
+    from gulfsec.domain.forms.decisions import DRAFT
+    from gulfsec.domain.procedures.decisions import draft_audience
+
+    fields = _when_given({"text": text_of(text, text_file),
+                          "closes_at": _utc("--closes-at", closes_at), "title": title})
+    if secretariat:
+        chair = chair_of(ctx, hub_url)
+        meeting = _meeting_at_hub(chair, meeting_id)
+        body = minutes_draft(meeting, fields)
+        spec = get_form(DRAFT)
+        spec.validate(body)
+        _secretariat_submit(chair, DRAFT, draft_audience(chair[2], str(body["format"])), body,
+                            spec.referenced(body))
+        return
+    node = node_of(ctx)
+    report_sent(node, circulate_minutes(node, meeting_id, fields), "draft minutes")
+
+
+@meetings.command("ics")
+@click.argument("meeting_id", required=False)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the calendar to this file (default: standard output).")
+@secretariat_option
+@hub_option
+@click.pass_context
+def meetings_ics(ctx: click.Context, meeting_id: str | None, out: Path | None,
+                 secretariat: bool, hub_url: str) -> None:
+    """The party's meetings (or meeting MEETING_ID) as an iCalendar file, to import into a
+    calendar: importing it again updates the events. With --secretariat: every meeting."""
+    from gulfsec.adapters.files import write_private
+    from gulfsec.services.shared.calendar import calendar
+
+    if secretariat:
+        if meeting_id is not None:
+            raise click.UsageError("with --secretariat, the calendar holds every meeting: "
+                                   "give no MEETING_ID")
+        _, client, _ = chair_of(ctx, hub_url)
+        # HubClient has no method for this route: its signed request, as its methods make.
+        data = bytes(client._request("GET", "/v1/secretariat/meetings.ics",
+                                     signed=True).content)
+    else:
+        node = node_of(ctx)
+        now = node.clock.now()
+        views = (node.consultations.meetings(now) if meeting_id is None
+                 else [node.consultations.meeting(meeting_id, now)])
+        data = calendar(views, now)
+    if out is None:
+        click.echo(data, nl=False)
+        return
+    write_private(out, data)  # it may name bilateral meetings
+    click.echo(f"calendar written to {out}")
+
+
+# -- mediation ---------------------------------------------------------------------------------
+
+
+def _echo_mediations(items: list[dict[str, Any]], party: str) -> None:
+    if not items:
+        click.echo(f"no mediation in {party}'s copy of the log")
+    for m in items:
+        click.echo(f"{m['id']}  {m['status']}")
+        click.echo(f"  requested by {', '.join(m['requested_by']) or 'nobody now'}; "
+                   f"{m['mediator']} mediates")
+
+
+def _echo_mediation(m: dict[str, Any]) -> None:
+    click.echo(f"{m['id']}  {m['status']}")
+    click.echo(f"  parties    {', '.join(m['parties'])}")
+    click.echo(f"  mediator   {m['mediator']} ({m['answer'] or 'no answer'})")
+    click.echo(f"  requested  {', '.join(m['requested_by']) or 'by nobody now'}")
+    click.echo("steps:")
+    for step in m["steps"]:
+        click.echo(f"  #{step['index']} {step['party']} {step['step']}")
+    for proposal in m["proposals"]:
+        click.echo(f"proposal {proposal['entry_id']}: {proposal['title']}")
+        for party, response in proposal["responses"].items():
+            click.echo(f"  {party:6} {response}")
+
+
+@click.group("mediation", cls=GulfsecGroup, invoke_without_command=True)
+@list_format_option
+@click.pass_context
+def mediation(ctx: click.Context, fmt: str) -> None:
+    """Mediate, only when every party asks: without a command, list the mediations this party
+    takes part in (requested, active, ended, declined), from the node's own verified copy."""
+    if ctx.invoked_subcommand is not None:
+        return
+    node = node_of(ctx)
+    items = [{k: m.to_json()[k] for k in MEDIATION_KEYS}
+             for m in node.consultations.mediations()]
+    if fmt == "json":
+        emit(items)
+        return
+    _echo_mediations(items, node.party)
+
+
+@mediation.command("show")
+@click.argument("mediation_id", metavar="ID")
+@show_format_option
+@click.pass_context
+def mediation_show(ctx: click.Context, mediation_id: str, fmt: str) -> None:
+    """One mediation ID (its parties, then its mediator: ARE+BHR+QAT+SAU/KWT): who asked, the
+    mediator's answer, every step and proposal."""
+    node = node_of(ctx)
+    found = node.consultations.mediation(mediation_id).to_json()
+    if fmt == "json":
+        emit(found)
+        return
+    _echo_mediation(found)
+
+
+@mediation.command("request")
+@click.option("--parties", required=True, metavar="P1,P2,…",
+              help="Every party to the dispute, this one included, comma-separated.")
+@click.option("--mediator", required=True, help="The mediator asked (a participant's code).")
+@click.option("--note", help="A note with the request.")
+@click.pass_context
+def mediation_request(ctx: click.Context, parties: str, mediator: str,
+                      note: str | None) -> None:
+    """Ask MEDIATOR to mediate the dispute; it becomes active once every party asks and the
+    mediator accepts. Nobody outside the dispute and the mediator learns of it."""
+    from gulfsec.api.consultations import request_mediation
+
+    node = node_of(ctx)
+    body = {"parties": _codes(parties), "mediator": mediator, "note": note}
+    report_sent(node, request_mediation(node, body), "request for mediation")
+
+
+@mediation.command("withdraw")
+@click.argument("mediation_id", metavar="ID")
+@click.option("--reason", help="Why the request is withdrawn.")
+@click.pass_context
+def mediation_withdraw(ctx: click.Context, mediation_id: str, reason: str | None) -> None:
+    """Withdraw this party's request for mediation ID; an active mediation ends at once."""
+    from gulfsec.api.consultations import act_on_mediation
+    from gulfsec.domain.forms.mediation import WITHDRAWAL
+
+    node = node_of(ctx)
+    signed = act_on_mediation(node, WITHDRAWAL, mediation_id, {"reason": reason})
+    report_sent(node, signed, "withdrawal")
+
+
+@mediation.command("answer")
+@click.argument("mediation_id", metavar="ID")
+@click.argument("answer", metavar="accept|decline", type=click.Choice(["accept", "decline"]))
+@click.option("--note", help="A note with the answer.")
+@click.pass_context
+def mediation_answer(ctx: click.Context, mediation_id: str, answer: str,
+                     note: str | None) -> None:
+    """As the mediator: accept or decline to mediate ID."""
+    from gulfsec.api.consultations import act_on_mediation
+    from gulfsec.domain.forms.mediation import ANSWER
+
+    node = node_of(ctx)
+    signed = act_on_mediation(node, ANSWER, mediation_id, {"answer": answer, "note": note})
+    report_sent(node, signed, f"answer ({answer}):")
+
+
+@mediation.command("propose")
+@click.argument("mediation_id", metavar="ID")
+@click.option("--title", required=True, help="The proposal's title.")
+@text_option
+@text_file_option
+@attach_option
+@click.pass_context
+def mediation_propose(ctx: click.Context, mediation_id: str, title: str, text: str | None,
+                      text_file: Path | None, attach: tuple[Path, ...]) -> None:
+    """As the mediator of active mediation ID: table a proposal to the parties."""
+    from gulfsec.api.consultations import act_on_mediation
+    from gulfsec.domain.forms.mediation import PROPOSAL
+
+    text_value = text_of(text, text_file)
+    node = node_of(ctx)
+    body = _when_given({"title": title, "text": text_value,
+                        "attachments": _attachments(node, attach)})
+    report_sent(node, act_on_mediation(node, PROPOSAL, mediation_id, body), "proposal")
+
+
+@mediation.command("respond")
+@click.argument("proposal_id")
+@click.argument("response", metavar="accept|reject", type=click.Choice(["accept", "reject"]))
+@click.option("--note", help="A note with the response.")
+@click.pass_context
+def mediation_respond(ctx: click.Context, proposal_id: str, response: str,
+                      note: str | None) -> None:
+    """As a party to the dispute: accept or reject the mediator's proposal PROPOSAL_ID."""
+    from gulfsec.api.consultations import respond_to_proposal
+
+    node = node_of(ctx)
+    signed = respond_to_proposal(node, proposal_id, {"response": response, "note": note})
+    report_sent(node, signed, f"response ({response}):")
