@@ -55,10 +55,10 @@ _LABELS = {
 FORMS = (
     FormSpec(THREAD, "Consultation thread", Thread,
              "Opens a consultation between the parties in the audience, at a level.",
-             right="send", labels=_LABELS,
+             right="send", composed=False, labels=_LABELS,
              summary=lambda body: f"{body['subject']} ({body.get('level', 'expert')})"),
     FormSpec(REPLY, "Reply in a consultation", Reply,
              "A reply in a consultation thread, to every party of the thread.",
-             right="send", labels=_LABELS, refs=("thread",),
+             right="send", composed=False, labels=_LABELS, refs=("thread",),
              summary=lambda body: str(body["text"]).split("\n", 1)[0]),
 )
