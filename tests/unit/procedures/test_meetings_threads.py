@@ -10,14 +10,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from decision_log import DecisionLog, utc
+from decision_log import MINUTE, SECOND, DecisionLog, utc
 
 from gulfsec.domain.compliance import LogRecord
 from gulfsec.domain.entry import ALL
 from gulfsec.domain.procedures.checks import check_submission
 from gulfsec.domain.procedures.meetings import meetings, step_audience
 from gulfsec.domain.procedures.threads import reply_audience, threads
-from gulfsec.errors import ProcedureError
+from gulfsec.errors import InvalidFormBody, ProcedureError
 
 P5_IRAN = ("CHN", "DEU", "FRA", "GBR", "IRN", "RUS", "USA")
 T0 = utc(2027, 2, 1, 9)
@@ -143,3 +143,25 @@ def test_a_thread_gathers_its_replies_to_every_party_and_nothing_else(
                      at=T0, audience=("SAU",))
     with pytest.raises(ProcedureError, match="addressed to its members"):
         check_submission(wrong.entry, log.regime, T0, lookup, {})
+
+
+@pytest.mark.parametrize(("final_offset", "status"),
+                         [(-SECOND, "not-adopted"), (SECOND, "adopted")],
+                         ids=["objection-final-a-second-before", "final-a-second-after"])
+def test_minutes_are_adopted_at_expiry_unless_an_objection_became_final_before_it(
+        log: DecisionLog, final_offset: timedelta, status: str) -> None:
+    meeting = convene(log)
+    expiry = STARTS + timedelta(days=2)
+    minutes = log.draft("SEC", at=AFTER, closes_at=expiry, fmt="p5+1+iran", kind="minutes",
+                        content={"meeting": meeting.entry.id_hex})
+    log.position("IRN", minutes, "object", at=expiry - MINUTE, final=expiry + final_offset,
+                 reason="The minutes omit our statement on the Strait.")
+    assert log.judge(minutes, expiry + timedelta(hours=1)).status == status
+
+
+def test_minutes_are_decided_by_silence_only(log: DecisionLog) -> None:
+    meeting = convene(log)
+    with pytest.raises(InvalidFormBody, match="decided by silence only"):
+        log.draft("SEC", at=AFTER, closes_at=AFTER + timedelta(days=1), fmt="p5+1+iran",
+                  kind="minutes", procedure="consensus",
+                  content={"meeting": meeting.entry.id_hex})
