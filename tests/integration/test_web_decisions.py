@@ -342,7 +342,7 @@ def test_a_concept_version_and_a_designation_are_checked_field_by_field(
         "entity_type": "organisation", "grounds": "Attacks on shipping.",
         "references": "UNSC report 2026/1\n\nCourt ruling 12"}
     wrong = text_of(officer.post("/decisions/new", designation).text)
-    assert "a designation is decided by consensus only" in wrong
+    assert "a draft of kind designation is decided by consensus only" in wrong
     assert "alias 2: a script is an ISO 15924 code" in wrong
     sent = officer.post("/decisions/new", {**designation, "procedure": "consensus",
                                            "aliases": "مجموعة المثال | Arab"})

@@ -344,8 +344,9 @@ def read_proposal(regime: Regime, proposal: Proposal, now: datetime) -> dict[str
         errors["format"] = exc.message
     allowed = get_kind(kind).procedures
     if v["procedure"].strip() not in allowed:
-        errors["procedure"] = (f"a {kind} is decided by {' or '.join(allowed)} only"
-                               if len(allowed) == 1 else "choose consensus or silence procedure")
+        errors["procedure"] = (
+            f"a draft of kind {kind} is decided by {' or '.join(allowed)} only"
+            if len(allowed) == 1 else "choose consensus or silence procedure")
     content = read_content(kind, v, errors)
     if content is not None:
         try:
