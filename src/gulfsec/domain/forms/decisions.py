@@ -90,8 +90,9 @@ class DraftDecision(Body):
                 f"{where}: {what}" for where, what in exc.fields)}) from None
         procedure = info.data.get("procedure")
         if procedure is not None and procedure not in spec.procedures:
-            raise PydanticCustomError("procedure", "a draft of kind {kind} is decided by {allowed} only",
-                                      {"kind": kind, "allowed": " or ".join(spec.procedures)})
+            raise PydanticCustomError(
+                "procedure", "a draft of kind {kind} is decided by {allowed} only",
+                {"kind": kind, "allowed": " or ".join(spec.procedures)})
         return content
 
 
