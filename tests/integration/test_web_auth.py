@@ -344,7 +344,8 @@ def test_every_page_has_one_h1_and_headings_in_order(browser: Browser) -> None:
     for path in ("/inbox", "/compose", "/compose/activity-notification@1",
                  "/compose/annual-exchange@1", "/compliance", "/alarms", "/decisions",
                  "/decisions/new", "/decisions/new?kind=concept",
-                 "/decisions/new?kind=designation", "/concept", "/designations"):
+                 "/decisions/new?kind=designation", "/concept", "/designations",
+                 "/threads", "/threads/new", "/meetings", "/mediation"):
         pages[path] = browser.get(path).text
     for path, page in pages.items():
         levels = [int(n) for n in re.findall(r"<h([1-6])[\s>]", page)]

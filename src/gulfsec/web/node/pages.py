@@ -45,6 +45,7 @@ from gulfsec.services.shared import scorecards as compliance_view
 from gulfsec.services.shared.accounts import OFFICER, WebSession
 from gulfsec.web import forms as schema_form
 from gulfsec.web.deps import SessionDep, SiteDep
+from gulfsec.web.node import consultations as consultation_pages
 from gulfsec.web.node import decisions as decision_pages
 from gulfsec.web.site import (
     Site,
@@ -60,6 +61,7 @@ from gulfsec.web.site import (
 
 router = APIRouter(include_in_schema=False)
 router.include_router(decision_pages.router)
+router.include_router(consultation_pages.router)
 
 
 @dataclass

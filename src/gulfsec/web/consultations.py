@@ -1,0 +1,233 @@
+"""What the consultation pages of a node and of the hub share: a meeting, a message of a thread
+and a mediation as a page shows them.
+
+A node computes its threads, meetings and mediations from its own verified copy
+(``node.consultations``), the hub from its log as one viewer may read it
+(``HubSite.consultations``); both give the domain's values
+(:mod:`gulfsec.domain.procedures.threads`, ``.meetings``, ``.mediation``). The functions here
+turn them into what the templates need — the words for a status and each step, local times,
+who has answered and who has not. Nothing here decides anything: the rules are the domain's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from gulfsec.domain.procedures.mediation import Mediation
+from gulfsec.domain.procedures.meetings import Meeting, Reply
+from gulfsec.domain.procedures.threads import Said
+from gulfsec.services.shared.consultations import MeetingView
+
+MEETING_STATUS_WORDS: Final[Mapping[str, str]] = {
+    "convened": "convened",
+    "held": "held",
+    "cancelled": "cancelled",
+}
+MEETING_BADGES: Final[Mapping[str, str]] = {
+    "convened": "state-final",
+    "held": "health-unregistered",
+    "cancelled": "state-overdue",
+}
+"""The badge class of each status (the pages' existing colours: green, grey, red)."""
+REPLY_WORDS: Final[Mapping[str, str]] = {
+    "accept": "accepted",
+    "decline": "declined",
+    "propose-time": "proposed another time",
+}
+MINUTES_WORDS: Final[Mapping[str, str]] = {
+    "none": "no minutes circulated yet",
+    "circulated": "draft minutes circulated: adopted by silence unless a member objects",
+    "adopted": "minutes adopted",
+    "not-adopted": "minutes not adopted: silence was broken",
+    "withdrawn": "draft minutes withdrawn",
+    "replaced": "draft minutes replaced",
+}
+MEDIATION_STATUS_WORDS: Final[Mapping[str, str]] = {
+    "requested": "requested",
+    "active": "active",
+    "ended": "ended",
+    "declined": "declined",
+}
+MEDIATION_BADGES: Final[Mapping[str, str]] = {
+    "requested": "state-pending",
+    "active": "state-final",
+    "ended": "health-unregistered",
+    "declined": "state-overdue",
+}
+EVENT_WORDS: Final[Mapping[str, str]] = {
+    "request": "asks for mediation",
+    "withdraw": "withdraws its request",
+    "accept": "accepts to mediate",
+    "decline": "declines to mediate",
+}
+RESPONSE_WORDS: Final[Mapping[str, str]] = {"accept": "accepts", "reject": "rejects"}
+
+
+def local_time(moment: datetime, zone: str) -> str:
+    """``moment`` in the time zone ``zone``: ``2027-02-10 12:30 Asia/Tehran``."""
+    try:
+        shown = moment.astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"{shown.strftime('%Y-%m-%d %H:%M')} {zone}"
+
+
+def duration_words(duration: timedelta) -> str:
+    minutes = int(duration.total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    parts = ([f"{hours} hour{'' if hours == 1 else 's'}"] if hours else []) + (
+        [f"{rest} minute{'' if rest == 1 else 's'}"] if rest else [])
+    return " ".join(parts) or "0 minutes"
+
+
+# -- meetings ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One invited party and its standing reply (None: not answered)."""
+
+    party: str
+    reply: Reply | None
+    words: str
+
+
+@dataclass(frozen=True)
+class MeetingShown:
+    """A meeting as a page shows it."""
+
+    view: MeetingView
+    status_words: str
+    badge: str
+    starts_local: str
+    ends_local: str
+    duration: str
+    answers: list[Answer]
+    minutes_words: str
+
+    @property
+    def meeting(self) -> Meeting:
+        return self.view.meeting
+
+    def count(self, reply: str | None) -> int:
+        """How many invited parties answered ``reply`` (None: not yet)."""
+        return sum(1 for a in self.answers if (a.reply.reply if a.reply else None) == reply)
+
+    @property
+    def not_answered(self) -> list[str]:
+        return [a.party for a in self.answers if a.reply is None]
+
+
+def meeting_shown(view: MeetingView) -> MeetingShown:
+    m = view.meeting
+    answers = []
+    for party in m.invited:
+        reply = m.replies.get(party)
+        if reply is None:
+            words = "no answer yet"
+        elif reply.reply == "propose-time" and reply.proposed_at is not None:
+            words = (f"proposed another time: {reply.proposed_at.strftime('%Y-%m-%d %H:%M UTC')}"
+                     f" ({local_time(reply.proposed_at, m.timezone)})")
+        else:
+            words = REPLY_WORDS.get(reply.reply, reply.reply)
+        answers.append(Answer(party, reply, words))
+    return MeetingShown(view, MEETING_STATUS_WORDS.get(m.status, m.status),
+                        MEETING_BADGES.get(m.status, "state-pending"),
+                        local_time(m.starts_at, m.timezone), local_time(m.ends_at, m.timezone),
+                        duration_words(m.duration), answers,
+                        MINUTES_WORDS.get(view.minutes_status, view.minutes_status))
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Meetings as the calendar pages list them: upcoming (convened) the soonest first, then
+    those held the most recent first, then those cancelled."""
+
+    upcoming: list[MeetingShown]
+    held: list[MeetingShown]
+    cancelled: list[MeetingShown]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.upcoming or self.held or self.cancelled)
+
+
+def calendar_of(views: Iterable[MeetingView]) -> Calendar:
+    shown = [meeting_shown(v) for v in views]
+
+    def key(s: MeetingShown) -> tuple[datetime, int]:
+        return s.meeting.starts_at, s.meeting.index
+
+    return Calendar(sorted((s for s in shown if s.meeting.status == "convened"), key=key),
+                    sorted((s for s in shown if s.meeting.status == "held"), key=key,
+                           reverse=True),
+                    sorted((s for s in shown if s.meeting.status == "cancelled"), key=key,
+                           reverse=True))
+
+
+# -- threads -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MessageShown:
+    """One message of a thread with its state in words, as the entry pages say it."""
+
+    said: Said
+    state: str
+    state_words: str
+    verification: str
+
+
+def message_shown(said: Said) -> MessageShown:
+    sequenced = said.sequenced_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    if said.final_at is not None:
+        final = said.final_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        state, words, tail = "final", "final", f"final at {final}"
+    else:
+        state, words, tail = "sequenced", "sequenced, not yet final", "not final yet"
+    return MessageShown(said, state, words,
+                        f"Signature verified by this node against {said.sender}'s key in the "
+                        f"log; sequenced at index {said.index} on {sequenced}; {tail}.")
+
+
+# -- mediation -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MediationShown:
+    """A mediation as a page shows it: its status in words, who has asked and who not yet."""
+
+    mediation: Mediation
+    status_words: str
+    badge: str
+    summary: str
+    asked: list[str]
+    not_asked: list[str]
+    answer_words: str
+
+
+def mediation_shown(m: Mediation) -> MediationShown:
+    asked = [p for p in m.parties if p in m.requested_by]
+    waiting = [p for p in m.parties if p not in m.requested_by]
+    answer = ("accepted to mediate" if m.answer == "accept" else "declined to mediate"
+              if m.answer == "decline" else "has not answered yet")
+    if m.status == "active":
+        summary = (f"Active: every party asked for mediation and {m.mediator} accepted to "
+                   "mediate.")
+    elif m.status == "declined":
+        summary = f"Declined: {m.mediator} declined to mediate."
+    elif m.status == "ended":
+        summary = ("Ended: no request for mediation stands" if not asked else
+                   f"Ended: {m.mediator} no longer mediates") + "; a new round needs every " \
+            "party to ask again and the mediator to accept."
+    else:
+        summary = (f"Requested by {', '.join(asked)}; not yet by {', '.join(waiting)}. "
+                   if waiting else "Every party has asked. ")
+        summary += f"{m.mediator} {answer}."
+    return MediationShown(m, MEDIATION_STATUS_WORDS.get(m.status, m.status),
+                          MEDIATION_BADGES.get(m.status, "state-pending"), summary, asked,
+                          waiting, answer)
