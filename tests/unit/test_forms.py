@@ -84,6 +84,20 @@ GOOD_BODIES: dict[str, dict[str, Any]] = {
     "mediation-proposal@1": {"parties": ["QAT", "SAU"], "mediator": "KWT", "title": "Talks",
                              "text": "Meet in Kuwait City."},
     "mediation-response@1": {"proposal": EID, "response": "accept"},
+    # Risk reduction (richer cases in tests/unit/procedures/test_risk.py).
+    "unusual-activity@1": {"addressee": "IRN", "activity_type": "naval",
+                           "description": "Twelve fast boats massing.",
+                           "area_name": "Strait of Hormuz",
+                           "observed_from": "2027-01-31T20:00:00Z", "concern": "Unannounced."},
+    "unusual-activity-reply@1": {"request": EID, "explanation": "A scheduled exercise."},
+    "unusual-activity-meeting@1": {"request": EID, "meeting": "bilateral"},
+    "incident-report@1": {"occurred_at": "2027-02-01T06:00:00Z",
+                          "position": {"lat": 26.6, "lon": 56.3}, "other_party": "IRN",
+                          "units": [{"party": "USA", "kind": "ship", "name": "Example",
+                                     "hull_number": "DDG-0"}],
+                          "events": ["unsafe-manoeuvre"], "account": "Too close."},
+    "incident-response@1": {"report": EID, "account": "A safe distance.",
+                            "disputed": "The distance."},
 }
 
 

@@ -121,7 +121,10 @@ class View:
         for cls in dict.fromkeys(indexes):
             index = cls(self)
             self._indexes[cls] = index
-            self._parsers.update(cls.parsers)
+            for form, parser in cls.parsers.items():
+                if self._parsers.setdefault(form, parser) is not parser:
+                    raise RuntimeError(f"two indexes parse {form} differently: a view parses "
+                                       "each form one way for every index")
             if cls.forms is None:
                 self._every.append(index)
                 continue

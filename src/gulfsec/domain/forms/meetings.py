@@ -69,6 +69,9 @@ class Meeting(Body):
     decision: EntryIdHex | None = Field(default=None, title="Decision",
                                         description="The adopted decision (kind convene) that "
                                                     "convenes a meeting of all participants.")
+    case: EntryIdHex | None = Field(default=None, title="Case",
+                                    description="The request on unusual military activity or "
+                                                "the incident report the meeting is about.")
 
     _time = field_validator("starts_at")(classmethod(lambda cls, v: _whole_second(v)))
     _zone = field_validator("timezone")(classmethod(lambda cls, v: _known_zone(v)))
@@ -137,7 +140,7 @@ _LABELS = {
 FORMS = (
     FormSpec(MEETING, "Convening of a meeting", Meeting,
              "Convenes a meeting: format, level, time, place or online, draft agenda.",
-             right="send", composed=False, labels=_LABELS, refs=("decision",),
+             right="send", composed=False, labels=_LABELS, refs=("decision", "case"),
              summary=lambda b: f"{b['title']}, {b['place']}, {b['starts_at']}"),
     FormSpec(MEETING_REPLY, "Reply to an invitation", MeetingReply,
              "Accepts, declines, or proposes another time for a meeting.",

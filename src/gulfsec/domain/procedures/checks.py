@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from gulfsec.domain.entry import SignedEntry
-from gulfsec.domain.procedures import decisions, mediation, meetings, threads
+from gulfsec.domain.procedures import decisions, mediation, meetings, risk, threads
 from gulfsec.domain.regime import Regime
 
 
@@ -26,3 +26,4 @@ def check_submission(signed: SignedEntry, regime: Regime, now: datetime,
     threads.check_submission(signed, regime, lookup)
     meetings.check_submission(signed, regime, now, lookup)
     mediation.check_submission(signed, regime, lookup)
+    risk.check_submission(signed, regime, lookup)

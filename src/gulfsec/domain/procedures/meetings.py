@@ -10,7 +10,10 @@ calendar updates.
 
 **Who convenes.** The secretariat (the ``chair`` right) convenes any meeting; any participant
 convenes a bilateral one (one other party, no format). A meeting of all participants needs an
-adopted decision of kind ``convene``, which it names.
+adopted decision of kind ``convene``, which it names — or, under the mechanism for unusual
+military activity, names the case whose requester asked for it (``case``), which the
+secretariat convenes at once. A meeting about a case (an unusual activity, an incident) names it
+in ``case``.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from gulfsec.domain.forms.meetings import (
     MEETING_REPLY,
     MEETING_UPDATE,
 )
+from gulfsec.domain.forms.risk import UNUSUAL
 from gulfsec.domain.regime import Regime
 from gulfsec.errors import AudienceError, ProcedureError
 
@@ -102,6 +106,7 @@ class Meeting:
     status: Status
     sequence: int
     decision: str | None
+    case: str | None
     sequenced_at: datetime
     final_at: datetime | None
     cancelled_note: str | None = None
@@ -131,7 +136,7 @@ class Meeting:
                                if r.proposed_at is not None},
             "agenda_proposals": [{"party": p.party, "item": p.item, "reason": p.reason,
                                   "entry_id": p.entry_id} for p in self.proposals],
-            "sequence": self.sequence, "decision": self.decision,
+            "sequence": self.sequence, "decision": self.decision, "case": self.case,
         }
 
 
@@ -192,8 +197,8 @@ def _meeting(regime: Regime, record: LogRecord, steps: list[LogRecord],
     return Meeting(record.entry.id_hex, record.index, entry.sender, str(body["title"]),
                    body.get("format"), str(body["level"]), starts_at, timezone_name, duration,
                    place, agenda, agenda_final, guests, replies, tuple(proposals), status,
-                   sequence, body.get("decision"), record.sequenced_at, record.final_at,
-                   cancelled)
+                   sequence, body.get("decision"), body.get("case"), record.sequenced_at,
+                   record.final_at, cancelled)
 
 
 def meetings(regime: Regime, records: Iterable[LogRecord], now: datetime,
@@ -212,7 +217,8 @@ def meetings(regime: Regime, records: Iterable[LogRecord], now: datetime,
     found = []
     for mid, record in opened.items():
         meeting = _meeting(regime, record, steps[mid], now)
-        if record.entry.entry.audience == ALL and meeting.decision not in adopted:
+        if record.entry.entry.audience == ALL and meeting.decision not in adopted and not (
+                meeting.case is not None and meeting.convener == regime.secretariat.code):
             meeting = replace(meeting, status="cancelled",
                               cancelled_note="not convened: the decision it names is not "
                                              "adopted")
@@ -276,10 +282,14 @@ def _check_convening(signed: SignedEntry, regime: Regime, now: datetime,
             raise ProcedureError(f"a meeting of {fmt} invites its members: {shown}",
                                  entry_id=signed.id_hex)
     if entry.audience == ALL:
-        decision = body.get("decision")
+        decision, case = body.get("decision"), body.get("case")
         found = None if decision is None else lookup(str(decision))
-        if found is None or found[1].entry.form != DRAFT or \
-                found[1].entry.body.get("kind") != "convene":
-            raise ProcedureError("a meeting of all participants is convened by decision: "
-                                 "name the adopted decision of kind convene",
+        by_decision = found is not None and found[1].entry.form == DRAFT and \
+            found[1].entry.body.get("kind") == "convene"
+        cited = None if case is None else lookup(str(case))
+        by_case = cited is not None and cited[1].entry.form == UNUSUAL
+        if not (by_decision or by_case):
+            raise ProcedureError("a meeting of all participants is convened by decision (name "
+                                 "the adopted decision of kind convene) or on a request on "
+                                 "unusual military activity (name it as the case)",
                                  entry_id=signed.id_hex)

@@ -93,10 +93,12 @@ class ConstrainingProvision:
 
 @dataclass(frozen=True)
 class UnusualActivity:
-    """Reply to a request within ``reply``; a bilateral meeting within ``bilateral_meeting``."""
+    """Reply to a request within ``reply``; a bilateral meeting within ``bilateral_meeting``
+    of the requester asking for it; a meeting of all participants within ``all_meeting``."""
 
     reply: timedelta
     bilateral_meeting: timedelta
+    all_meeting: timedelta = timedelta(hours=48)
 
 
 @dataclass(frozen=True)

@@ -286,6 +286,7 @@ class ConstrainingTable(Table):
 class UnusualActivityTable(Table):
     reply_hours: Positive
     bilateral_meeting_hours: Positive
+    all_meeting_hours: Positive = 48
 
 
 class HazardousIncidentTable(Table):

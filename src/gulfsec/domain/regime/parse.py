@@ -196,6 +196,7 @@ def _commitments(c: CommitmentsTable) -> Commitments:
         unusual_activity=UnusualActivity(
             reply=timedelta(hours=c.unusual_activity.reply_hours),
             bilateral_meeting=timedelta(hours=c.unusual_activity.bilateral_meeting_hours),
+            all_meeting=timedelta(hours=c.unusual_activity.all_meeting_hours),
         ),
         hazardous_incident=HazardousIncident(
             report=timedelta(hours=c.hazardous_incident.report_hours),

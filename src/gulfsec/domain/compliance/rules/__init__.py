@@ -17,10 +17,14 @@ from . import (
     calendar_consistency,
     constraining,
     defence_planning,
+    incident_report,
+    incident_response,
     meeting_reply,
     military_expenditure,
     observation,
     prior_notification,
+    unusual_meeting,
+    unusual_reply,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -36,5 +40,9 @@ RULES: tuple[Rule, ...] = (
     arms_mirror.RULE,
     military_expenditure.RULE,
     meeting_reply.RULE,
+    unusual_reply.RULE,
+    unusual_meeting.RULE,
+    incident_report.RULE,
+    incident_response.RULE,
 )
 """Every rule the engine applies unless told otherwise."""

@@ -19,6 +19,7 @@ from gulfsec.domain.procedures.meetings import step_audience
 
 from ..rule import Outcome, Window, fixed, judge, open_obligation, span
 from ..view import Index, Parser, Rec, View, put
+from ._risk import dict_body
 
 NAME = "meeting-reply"
 
@@ -34,7 +35,7 @@ class Meetings:
     """The meetings, and the replies and changes on each, in log order."""
 
     forms: ClassVar[frozenset[str] | None] = frozenset({MEETING, MEETING_REPLY, MEETING_UPDATE})
-    parsers: ClassVar[Mapping[str, Parser]] = {MEETING: lambda body: True,
+    parsers: ClassVar[Mapping[str, Parser]] = {MEETING: dict_body,
                                                MEETING_REPLY: _meeting_of,
                                                MEETING_UPDATE: _meeting_of}
 
