@@ -33,6 +33,7 @@ from gulfsec.services.hub.records import (
     ComplianceByViewer,
     ConsultationsByViewer,
     DecisionsByViewer,
+    RiskByViewer,
     hub_scorecards,
 )
 from gulfsec.services.hub.setup import hub_keys_for_init, load_log_key
@@ -122,11 +123,13 @@ def build_hub_app(hub: Hub, *, manage_lifecycle: bool = True,
     compliance = ComplianceByViewer(hub)
     decisions = DecisionsByViewer(hub)
     consultations = ConsultationsByViewer(hub, decisions)
+    risk = RiskByViewer(hub)
     app = create_hub_app(hub, compliance=compliance, decisions=decisions,
-                         consultations=consultations, manage_lifecycle=manage_lifecycle)
+                         consultations=consultations, risk=risk,
+                         manage_lifecycle=manage_lifecycle)
     install_hub_pages(app, hub, accounts=hub_accounts(hub.engine, hub.clock, policy),
                       scorecards=hub_scorecards(hub, compliance.for_viewer(None)),
-                      decisions=decisions, consultations=consultations,
+                      decisions=decisions, consultations=consultations, risk=risk,
                       secure_cookies=secure_cookies)
     return app
 

@@ -42,6 +42,7 @@ from gulfsec.services.hub.records import (
     ComplianceByViewer,
     ConsultationsByViewer,
     DecisionsByViewer,
+    RiskByViewer,
 )
 
 API_PREFIX = "/v1"
@@ -424,10 +425,11 @@ class _Pulse:
 def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
                    decisions: DecisionsByViewer | None = None,
                    consultations: ConsultationsByViewer | None = None,
+                   risk: RiskByViewer | None = None,
                    manage_lifecycle: bool = True) -> FastAPI:
     """The hub's ASGI app (its API and its tlog-tiles). With ``manage_lifecycle`` the app
-    starts and stops the hub; ``compliance``, ``decisions`` and ``consultations`` are the views
-    it shares with the pages."""
+    starts and stops the hub; ``compliance``, ``decisions``, ``consultations`` and ``risk`` are
+    the views it shares with the pages."""
 
     pulse = _Pulse()
 
@@ -458,6 +460,7 @@ def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
     app.state.compliance = compliance or ComplianceByViewer(hub)
     app.state.decisions = decisions or DecisionsByViewer(hub)
     app.state.consultations = consultations or ConsultationsByViewer(hub, app.state.decisions)
+    app.state.risk = risk or RiskByViewer(hub)
     app.state.pulse = pulse
     install_error_handlers(app)
     app.add_middleware(ServerTiming)

@@ -21,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 
 from gulfsec.errors import Forbidden, SignInRequired
 from gulfsec.services.hub import Hub
-from gulfsec.services.hub.records import ConsultationsByViewer, DecisionsByViewer
+from gulfsec.services.hub.records import ConsultationsByViewer, DecisionsByViewer, RiskByViewer
 from gulfsec.services.node import Node
 from gulfsec.services.node.compose import Composer
 from gulfsec.services.shared.accounts import Accounts
@@ -58,6 +58,7 @@ def install_node_pages(app: FastAPI, node: Node, *, accounts: Accounts, composer
 def install_hub_pages(app: FastAPI, hub: Hub, *, accounts: Accounts,
                       scorecards: Scorecards, decisions: DecisionsByViewer | None = None,
                       consultations: ConsultationsByViewer | None = None,
+                      risk: RiskByViewer | None = None,
                       secure_cookies: bool = False) -> None:
     """Serve the hub's public pages and the secretariat's from ``app``."""
     site = HubSite(kind="hub", title="Secretariat hub", regime=hub.regime, accounts=accounts,
@@ -67,6 +68,7 @@ def install_hub_pages(app: FastAPI, hub: Hub, *, accounts: Accounts,
                    secure_cookies=secure_cookies)
     assert site.decisions is not None
     site.consultations = consultations or ConsultationsByViewer(hub, site.decisions)
+    site.risk = risk or RiskByViewer(hub)
     _install(app, site)
     app.include_router(hub_pages.router)
 

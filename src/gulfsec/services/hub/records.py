@@ -13,6 +13,7 @@ from gulfsec.services.hub.hub import Hub
 from gulfsec.services.shared.consultations import CONSULTATION_FORMS, Consultations
 from gulfsec.services.shared.decisions import DECISION_FORMS, DecisionRecords
 from gulfsec.services.shared.records import Compliance
+from gulfsec.services.shared.risk import RISK_FORMS, RiskRecords
 from gulfsec.services.shared.scorecards import Scorecards
 from gulfsec.services.shared.time import from_micros
 from gulfsec.services.shared.unit_of_work import UnitOfWork
@@ -106,6 +107,14 @@ class ConsultationsByViewer(PerViewer[Consultations]):
     def __init__(self, hub: Hub, decisions: DecisionsByViewer) -> None:
         super().__init__(hub, lambda h, v: Consultations(
             h.regime, HubRecords(h, v, forms=CONSULTATION_FORMS), decisions.for_viewer(v)))
+
+
+class RiskByViewer(PerViewer[RiskRecords]):
+    """The unusual-activity cases and incidents each viewer of the hub's log may read (None:
+    all of them, for the secretariat; ``PUBLIC``: those addressed to all)."""
+
+    def __init__(self, hub: Hub) -> None:
+        super().__init__(hub, lambda h, v: RiskRecords(HubRecords(h, v, forms=RISK_FORMS)))
 
 
 def hub_scorecards(hub: Hub, compliance: Compliance | None = None) -> Scorecards:

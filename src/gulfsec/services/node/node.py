@@ -44,6 +44,7 @@ from gulfsec.services.node.withheld import SentEntries
 from gulfsec.services.node.witness import Witness
 from gulfsec.services.shared.consultations import CONSULTATION_FORMS, Consultations
 from gulfsec.services.shared.decisions import DECISION_FORMS, DecisionRecords
+from gulfsec.services.shared.risk import RISK_FORMS, RiskRecords
 from gulfsec.services.shared.time import from_micros
 from gulfsec.services.shared.unit_of_work import AbstractUnitOfWork, SqlUnitOfWork
 
@@ -92,6 +93,8 @@ class Node:
         self.consultations = Consultations(
             regime, NodeRecords(self.core, forms=CONSULTATION_FORMS), self.decisions)
         """The threads, meetings and mediations this node's party takes part in."""
+        self.risk = RiskRecords(NodeRecords(self.core, forms=RISK_FORMS))
+        """The unusual-activity cases and hazardous incidents this node holds."""
 
     # -- who and where ---------------------------------------------------------------------
 

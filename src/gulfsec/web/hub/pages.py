@@ -17,7 +17,7 @@ from starlette.responses import Response
 from gulfsec.domain.forms import registry
 from gulfsec.services.hub import Hub
 from gulfsec.services.hub import views as hub_views
-from gulfsec.services.hub.records import ConsultationsByViewer, DecisionsByViewer
+from gulfsec.services.hub.records import ConsultationsByViewer, DecisionsByViewer, RiskByViewer
 from gulfsec.services.shared import scorecards as compliance_view
 from gulfsec.web import forms as schema_form
 from gulfsec.web.deps import MaybeSession, SessionDep, SiteDep
@@ -38,6 +38,8 @@ class HubSite(Site):
     """The decisions each viewer holds (``PUBLIC``: those addressed to all)."""
     consultations: ConsultationsByViewer | None = None
     """The threads, meetings and mediations each viewer takes part in."""
+    risk: RiskByViewer | None = None
+    """The unusual-activity cases and incidents each viewer may read."""
 
     def the_hub(self) -> Hub:
         assert self.hub is not None
