@@ -29,6 +29,7 @@ import uvicorn
 
 from gulfsec import demo_deciding as deciding
 from gulfsec import demo_meeting as meeting
+from gulfsec import demo_risk as risk
 from gulfsec.adapters.hubclient import HubClient
 from gulfsec.bootstrap import (
     build_hub_app,
@@ -172,6 +173,7 @@ def run_demo(demo_dir: Path, *, port: int = 8600, serve: bool = True,
         story = meeting.begin(url, network.secretariat_key, nodes, echo, _wait)
         deciding.play(url, network.secretariat_key, nodes, echo, _wait)
         meeting.finish(story, url, network.secretariat_key, nodes, echo, _wait)
+        risk.play(nodes, echo, _wait)
         _compliance_table(hub, echo)
         with HubClient(url) as public:
             report = audit_log(public, hub.log_key.verifier)

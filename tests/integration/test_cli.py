@@ -456,6 +456,10 @@ def test_demo_plays_its_scenario_to_the_end_on_sqlite(tmp_path: Path) -> None:
     assert "minutes: adopted" in out and "each compute: adopted" in out
     assert "the mediation is active at QAT's and SAU's nodes" in out
     assert "the nodes of IRN, RUS, USA, GCC hold nothing of it" in out
+    # Reducing risk: an incident with both accounts, an unusual activity explained.
+    assert "both accounts stand side by side" in out
+    assert "it went to Iran alone: no other node holds it" in out
+    assert "every node sees the case: replied" in out
     assert "ALARM" not in out + done.stderr
     assert "the Concept is at version 2" in out
     assert "entries) verifies against its signed checkpoint" in out
