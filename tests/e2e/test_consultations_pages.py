@@ -4,7 +4,8 @@ A hub and the nodes of Iran, Russia and Saudi Arabia on loopback, syncing in the
 in ``gulfsec demo``, on the real clock. Russia opens a thread with Iran and Saudi Arabia, and
 Saudi Arabia invites Iran to a bilateral meeting: Iran's officer opens the thread, replies, and
 accepts the meeting. Then Saudi Arabia asks Russia to mediate its dispute with Iran; Iran's
-officer asks too, Russia's officer accepts, and the mediation is active. With
+officer asks too, Russia's officer accepts, and the mediation is active. Iran's officer convenes
+a meeting with Saudi Arabia from the pages, typing the time as it reads in Tehran. With
 GULFSEC_SCREENSHOTS=DIR the test also saves screenshots of the pages.
 """
 
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from support.inprocess import served_demo
@@ -149,3 +151,40 @@ def test_a_mediation_is_active_when_the_last_party_asks_and_the_mediator_accepts
     page.goto(f"{irn_url}/mediation/{mediation}")
     assert "Active" in page.inner_text("#mediation-summary")
     shot(page, "mediation")
+
+
+def titles_of(node: Node) -> list[str]:
+    return [v.meeting.title for v in node.consultations.meetings(datetime.now(UTC))]
+
+
+def test_a_delegate_convenes_a_meeting_in_the_local_time_of_where_it_is_held(
+        page: Any, network: Network) -> None:
+    sau = network.nodes["SAU"]
+    tehran = ZoneInfo("Asia/Tehran")
+    day = (datetime.now(tehran) + timedelta(days=3)).date()
+    starts = datetime(day.year, day.month, day.day, 10, 0, tzinfo=tehran).astimezone(UTC)
+
+    irn_url = network.node_urls["IRN"]
+    sign_in(page, irn_url + "/meetings")
+    page.click("#convene-link")
+    page.wait_for_url("**/meetings/new")
+    page.fill("#convene-title", "Fisheries talks")
+    page.select_option("#convene-party", "SAU")
+    page.fill("#convene-date", day.isoformat())
+    page.fill("#convene-time", "10:00")
+    page.select_option("#convene-timezone", "Asia/Tehran")
+    page.check("#convene-online")
+    page.fill("#convene-agenda", "Opening\nFishing quotas")
+    page.click("#convene-preview-button")
+    page.wait_for_selector("#convene-canonical")
+    assert format_time(starts) in page.inner_text("#convene-canonical")
+    when = page.inner_text("#convene-when")
+    assert f"{day.isoformat()} 10:00 Asia/Tehran" in when
+    assert starts.strftime("%Y-%m-%d %H:%M UTC") in when
+    shot(page, "convene-preview")
+    page.click("#convene-send")
+    page.wait_for_url("**/meetings?sent=1*")
+    assert "Signed and handed to the outbox" in page.inner_text("#sent-notice")
+    assert network.wait(lambda: "Fisheries talks" in titles_of(sau), 45)
+    page.goto(irn_url + "/meetings")
+    assert "Fisheries talks" in page.inner_text("#upcoming-meetings")

@@ -5,11 +5,15 @@ Personas: leila, IRN's officer, reads and writes in IRN's name; victor, IRN's vi
 reads; RUS opens a thread with IRN and SAU; SAU convenes a bilateral meeting with IRN and is
 IRN's counterpart in a dispute that QAT is asked to mediate; QAT is the outsider of the thread
 and the meeting, and RUS of the mediation: their nodes hold nothing of them. The secretariat
-reads every meeting on the hub's calendar; the public reads none.
+reads every meeting on the hub's calendar; the public reads none. Leila convenes a meeting
+with SAU from the pages, and opens a thread with SAU carrying a PDF and a text file.
 """
 
 from __future__ import annotations
 
+import hashlib
+import html
+import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -61,6 +65,11 @@ def sent(node: Node, form: str) -> list[SignedEntry]:
 def unfolded(ics: str) -> str:
     """An iCalendar file with its long lines unfolded (RFC 5545 §3.1)."""
     return ics.replace("\r\n ", "")
+
+
+def carried(page: str) -> list[str]:
+    """The attachment objects a form on ``page`` carries back (its ticked boxes)."""
+    return [html.unescape(v) for v in re.findall(r'name="attachment" value="([^"]+)"', page)]
 
 
 def form_fields(page: str, form_id: str, **fields: str) -> dict[str, str]:
@@ -273,7 +282,7 @@ def test_an_invited_delegate_accepts_once_and_the_meeting_goes_to_a_calendar(
 
 
 def test_the_convener_changes_and_cancels_a_meeting_and_circulates_minutes_after_it(
-        net: NodeNet, officer: Browser, clock: ManualClock) -> None:
+        net: NodeNet, officer: Browser, clock: ManualClock, api: TestClient, hub: Hub) -> None:
     irn = net.nodes["IRN"]
     convened = irn.send(MEETING, ("SAU",), {**MEETING_BODY, "title": "Border talks",
                                             "starts_at": "2026-11-23T15:00:00Z"})
@@ -320,6 +329,173 @@ def test_the_convener_changes_and_cancels_a_meeting_and_circulates_minutes_after
     shown = officer.get(url).text
     assert f'<a href="/decisions/{minutes.id_hex}">draft minutes circulated' in shown
     assert 'id="minutes-form"' not in shown
+    draft = officer.get(f"/decisions/{minutes.id_hex}").text  # names the meeting it records
+    of = re.search(r'<dl class="meta" id="minutes-meeting">.*?</dl>', draft, re.S)
+    assert of is not None
+    assert f'<a href="/meetings/{convened.id_hex}" id="minutes-meeting-link" dir="auto">' \
+           'Border talks</a>' in of.group(0)
+    assert "2026-11-23 15:00:00 UTC (2026-11-23 18:30 Asia/Tehran)" in text_of(of.group(0))
+    assert "Doha" in of.group(0)
+    create_account(hub.engine, "sami", PASSWORD, "secretariat")
+    staff = Browser(api)
+    staff.sign_in("sami")
+    on_hub = staff.get(f"/secretariat/decisions/{minutes.id_hex}")
+    assert on_hub.status_code == 200
+    assert f"Of the meeting {convened.id_hex}" in text_of(on_hub.text)
+
+
+def test_convening_a_meeting_takes_local_time_names_each_mistake_and_signs_once(
+        net: NodeNet, officer: Browser) -> None:
+    irn = net.nodes["IRN"]
+    listing = officer.get("/meetings").text
+    assert '<a class="button primary" id="convene-link" href="/meetings/new">' in listing
+    page = officer.get("/meetings/new")
+    assert page.status_code == 200
+    options = re.findall(r'<option value="([A-Z]+)"', page.text)
+    assert "SAU" in options and "IRN" not in options
+    base = form_fields(page.text, "convene-form", title="Fisheries talks", level="expert",
+                       party="SAU", date="2026-11-25", time="12:30", timezone="Asia/Tehran",
+                       duration_minutes="90", place="Doha",
+                       agenda="Opening\n\n  The maritime hotline  \n", action="send")
+
+    # An unknown zone and an empty agenda; then a time already past (it is 12:00 UTC, 15:30
+    # in Tehran): each named at its field, nothing signed, what was typed kept.
+    wrong = officer.post("/meetings/new", {**base, "timezone": "Mars/Olympus", "agenda": " "})
+    assert wrong.status_code == 422
+    assert 'id="convene-timezone-error"' in wrong.text and 'id="convene-agenda-error"' in wrong.text
+    assert "unknown time zone 'Mars/Olympus': choose one from the list" in text_of(wrong.text)
+    assert "write the draft agenda, one item per line" in text_of(wrong.text)
+    assert 'value="Fisheries talks"' in wrong.text
+    past = officer.post("/meetings/new", {**base, "date": "2026-11-23", "time": "15:00"})
+    assert past.status_code == 422 and 'id="convene-date-error"' in past.text
+    assert ("2026-11-23 15:00 Asia/Tehran (2026-11-23 11:30 UTC) is past"
+            in text_of(past.text))
+    nowhere = officer.post("/meetings/new", {**base, "place": "", "party": "IRN"})
+    assert nowhere.status_code == 422
+    assert 'id="convene-place-error"' in nowhere.text and 'id="convene-party-error"' in nowhere.text
+    assert sent(irn, MEETING) == []
+
+    # The preview shows the local time and the UTC time signed, and signs nothing.
+    shown = officer.post("/meetings/new", {**base, "action": "preview"})
+    assert shown.status_code == 200
+    assert ("the meeting starts at 2026-11-25 12:30 Asia/Tehran — in UTC, as it is signed: "
+            "2026-11-25 09:00 UTC") in text_of(shown.text)
+    canonical = re.search(r'<pre class="canonical" id="convene-canonical"[^>]*>(.*?)</pre>',
+                          shown.text, re.S)
+    assert canonical is not None and "2026-11-25T09:00:00Z" in canonical.group(1)
+    assert sent(irn, MEETING) == []
+
+    done = officer.post("/meetings/new", base)
+    assert done.status_code == 303 and done.headers["location"] == "/meetings?sent=1"
+    assert officer.post("/meetings/new", base).headers["location"] == "/meetings?sent=again"
+    [convened] = sent(irn, MEETING)
+    assert convened.entry.audience == ("SAU",) and convened.entry.refs == ()
+    assert convened.entry.body == {
+        "title": "Fisheries talks", "level": "expert", "starts_at": "2026-11-25T09:00:00Z",
+        "timezone": "Asia/Tehran", "duration_minutes": 90, "place": "Doha",
+        "agenda": ["Opening", "The maritime hotline"]}
+    waiting = officer.get("/meetings?sent=1").text
+    assert "Signed and handed to the outbox" in text_of(waiting)
+    assert f'href="/entries/{convened.id_hex}"' in waiting
+
+    online = officer.post("/meetings/new", {
+        **form_fields(officer.get("/meetings/new").text, "convene-form"),
+        "title": "Follow-up", "level": "senior-official", "party": "SAU", "date": "2026-12-01",
+        "time": "09:00", "timezone": "UTC", "duration_minutes": "60", "place": "",
+        "online": "yes", "agenda": "Review", "action": "send"})
+    assert online.status_code == 303
+    assert sent(irn, MEETING)[1].entry.body["place"] == "online"
+    net.settle()
+    sau = signed_in(net.nodes["SAU"], "sara")
+    page = sau.get(f"/meetings/{convened.id_hex}")
+    assert page.status_code == 200
+    assert "2026-11-25 09:00:00 UTC (2026-11-25 12:30 Asia/Tehran)" in text_of(page.text)
+    assert all(f'id="{b}"' in page.text for b in ("accept", "decline", "propose-time"))
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(24)
+
+
+def test_a_thread_carries_a_pdf_and_a_text_file_to_its_parties_and_to_no_one_else(
+        net: NodeNet, officer: Browser) -> None:
+    irn = net.nodes["IRN"]
+    text = b"Talking points for the hotline.\n"
+    page = officer.get("/threads/new").text
+    assert 'enctype="multipart/form-data"' in page and 'type="file"' in page
+    fields = form_fields(page, "thread-form", subject="Hotline papers", level="expert",
+                         format="", parties="SAU", text="Our working paper and notes.",
+                         action="preview")
+    files = [("files", ("working-paper.pdf", PDF, "application/pdf")),
+             ("files", ("points.txt", text, "application/octet-stream"))]  # by its extension
+    shown = officer.post("/threads/new", fields, files=files)
+    assert shown.status_code == 200, text_of(shown.text)
+    listed = re.search(r'<ul class="attachments" id="thread-preview-files">.*?</ul>', shown.text,
+                       re.S)
+    assert listed is not None
+    wanted = [{"name": "working-paper.pdf", "media_type": "application/pdf", "size": len(PDF),
+               "sha256": hashlib.sha256(PDF).hexdigest()},
+              {"name": "points.txt", "media_type": "text/plain", "size": len(text),
+               "sha256": hashlib.sha256(text).hexdigest()}]
+    for a in wanted:
+        assert f"{a['name']} ({a['media_type']}, {a['size']} bytes) SHA-256 {a['sha256']}" in \
+            text_of(listed.group(0))
+    assert sent(irn, THREAD) == []
+
+    # Sign and send: the files ride back in the form, not uploaded again.
+    back = carried(shown.text)
+    assert [json.loads(b) for b in back] == wanted
+    done = officer.post("/threads/new", {**fields, "attachment": back, "action": "send"})
+    assert done.status_code == 303, text_of(done.text)
+    [opened] = sent(irn, THREAD)
+    assert opened.entry.audience == ("SAU",) and opened.entry.body["attachments"] == wanted
+
+    net.settle()
+    sau = signed_in(net.nodes["SAU"], "sara")
+    thread_page = sau.get(f"/threads/{opened.id_hex}").text
+    for a, data in zip(wanted, (PDF, text), strict=True):
+        assert f'<a href="/v1/attachments/{a["sha256"]}" download="{a["name"]}">' in thread_page
+        got = sau.get(f"/v1/attachments/{a['sha256']}")
+        assert got.status_code == 200 and got.content == data
+        assert got.headers["content-type"].startswith(a["media_type"])
+    outsider = signed_in(net.nodes["QAT"], "qasim")
+    assert outsider.get(f"/v1/attachments/{wanted[0]['sha256']}").status_code == 404
+
+
+def test_a_file_that_is_not_what_it_says_or_a_forged_attachment_is_refused_by_name(
+        net: NodeNet, officer: Browser, thread: str) -> None:
+    irn = net.nodes["IRN"]
+    url = f"/threads/{thread}"
+    fields = form_fields(officer.get(url).text, "reply-form", text="See the map.",
+                         action="send")
+    lying = officer.post(url + "/reply", fields,
+                         files=[("files", ("map.pdf", PNG, "application/pdf"))])
+    assert lying.status_code == 422
+    assert 'id="reply-files-error"' in lying.text
+    assert "map.pdf: the file is not application/pdf" in text_of(lying.text)
+    assert carried(lying.text) == [] and "See the map." in lying.text
+
+    forged = json.dumps({"name": "forged.pdf", "media_type": "application/pdf", "size": 10,
+                         "sha256": "ab" * 32})
+    refused = officer.post(url + "/reply", {**fields, "attachment": forged})
+    assert refused.status_code == 422 and 'id="reply-files-error"' in refused.text
+    assert "forged.pdf: this node keeps no file with SHA-256 abababababababab" in \
+        text_of(refused.text)
+    note = irn.attach(PDF, "application/pdf", "paper.pdf")
+    resized = officer.post(url + "/reply", {**fields,
+                                            "attachment": json.dumps({**note, "size": 9})})
+    assert resized.status_code == 422
+    assert "paper.pdf: this node keeps the file" in text_of(resized.text)
+    shapeless = officer.post(url + "/reply", {**fields, "attachment": '{"name": "x.pdf"}'})
+    assert shapeless.status_code == 422
+    assert "a file the form carried is not an attachment" in text_of(shapeless.text)
+    assert sent(irn, REPLY) == []
+
+    # The same reply with the file as it is: signed once, naming it.
+    done = officer.post(url + "/reply", {**fields, "attachment": json.dumps(note)})
+    assert done.status_code == 303
+    [answer] = sent(irn, REPLY)
+    assert answer.entry.body["attachments"] == [note]
 
 
 # -- mediation -----------------------------------------------------------------------------------
@@ -430,7 +606,7 @@ def test_every_consultation_page_is_accessible_and_in_the_readers_language(
     net.nodes["IRN"].send(REQUEST, ("QAT", "SAU"), {"parties": ["IRN", "SAU"],
                                                     "mediator": "QAT"})
     net.settle()
-    paths = ["/threads", "/threads/new", f"/threads/{thread}", "/meetings",
+    paths = ["/threads", "/threads/new", f"/threads/{thread}", "/meetings", "/meetings/new",
              f"/meetings/{meeting}", "/mediation", "/mediation/IRN+SAU/QAT"]
     pages: dict[str, Any] = {p: officer.get(p) for p in paths}
     create_account(hub.engine, "sami", PASSWORD, "secretariat")

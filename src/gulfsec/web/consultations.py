@@ -6,17 +6,22 @@ A node computes its threads, meetings and mediations from its own verified copy
 (``HubSite.consultations``); both give the domain's values
 (:mod:`gulfsec.domain.procedures.threads`, ``.meetings``, ``.mediation``). The functions here
 turn them into what the templates need — the words for a status and each step, local times,
-who has answered and who has not. Nothing here decides anything: the rules are the domain's.
+who has answered and who has not — and read what a delegate types into a form: a local time in
+a time zone of the region (:func:`local_start`), the type of an uploaded file
+(:func:`upload_type`). Nothing here decides anything: the rules are the domain's.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from gulfsec.domain.attachments import DOCX, JPEG, PDF, PNG, TEXT
+from gulfsec.domain.forms._types import MEDIA_TYPES
 from gulfsec.domain.procedures.mediation import Mediation
 from gulfsec.domain.procedures.meetings import Meeting, Reply
 from gulfsec.domain.procedures.threads import Said
@@ -74,6 +79,72 @@ def local_time(moment: datetime, zone: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         return moment.strftime("%Y-%m-%d %H:%M UTC")
     return f"{shown.strftime('%Y-%m-%d %H:%M')} {zone}"
+
+
+MEETING_ZONES: Final[tuple[str, ...]] = (
+    "UTC", "Asia/Baghdad", "Asia/Bahrain", "Asia/Dubai", "Asia/Kuwait", "Asia/Muscat",
+    "Asia/Qatar", "Asia/Riyadh", "Asia/Tehran",
+)
+"""The time zones a delegate convenes a meeting in from the pages: the region's, and UTC."""
+_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+
+
+def local_start(day: str, clock: str, zone: str) -> tuple[datetime | None, dict[str, str]]:
+    """The moment in UTC of the wall-clock time ``day`` (YYYY-MM-DD) ``clock`` (HH:MM) in the
+    time zone ``zone`` (one of :data:`MEETING_ZONES`), or None with what is wrong, by field
+    (``date``, ``time``, ``timezone``). A time the clocks skip in that zone is refused."""
+    errors: dict[str, str] = {}
+    if zone not in MEETING_ZONES:
+        errors["timezone"] = (f"unknown time zone {zone!r}: choose one from the list"
+                              if zone else "choose the time zone the meeting is held in")
+    found_day = _DAY.fullmatch(day.strip())
+    found_clock = _CLOCK.fullmatch(clock.strip())
+    if found_day is None:
+        errors["date"] = "write the date as YYYY-MM-DD, like 2027-03-01"
+    if found_clock is None:
+        errors["time"] = "write the time as HH:MM, like 09:30"
+    if errors or found_day is None or found_clock is None:
+        return None, errors
+    try:
+        wall = datetime(int(found_day[1]), int(found_day[2]), int(found_day[3]),
+                        int(found_clock[1]), int(found_clock[2]), int(found_clock[3] or 0))
+    except ValueError:
+        return None, {"date": f"there is no such date and time as {day.strip()} "
+                              f"{clock.strip()}"}
+    place = ZoneInfo(zone)
+    moment = wall.replace(tzinfo=place).astimezone(UTC)
+    if moment.astimezone(place).replace(tzinfo=None) != wall:
+        return None, {"time": f"{wall.strftime('%Y-%m-%d %H:%M')} does not exist in {zone}: "
+                              "the clocks skip it"}
+    return moment, {}
+
+
+EXTENSION_TYPES: Final[Mapping[str, str]] = {
+    ".pdf": PDF, ".txt": TEXT, ".png": PNG, ".jpg": JPEG, ".jpeg": JPEG, ".docx": DOCX,
+}
+"""The type a file is taken to be by its name, when its upload declares none we accept."""
+assert set(EXTENSION_TYPES.values()) == set(MEDIA_TYPES)
+
+
+def upload_type(name: str, content_type: str) -> str | None:
+    """The media type an uploaded file declares: the upload's content type if it is one an
+    attachment may be, else the one its extension names; None when neither is accepted.
+    Whether the bytes are of that type is checked when the file is attached."""
+    declared = content_type.split(";", 1)[0].strip().lower()
+    if declared in MEDIA_TYPES:
+        return declared
+    dot = name.rfind(".")
+    return EXTENSION_TYPES.get(name[dot:].lower()) if dot >= 0 else None
+
+
+def size_words(size: int) -> str:
+    """A file's size for people: ``812 bytes``, ``14.2 KiB``, ``3.1 MiB``."""
+    if size < 1024:
+        return f"{size} byte{'' if size == 1 else 's'}"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KiB"
+    return f"{size / (1024 * 1024):.1f} MiB"
 
 
 def duration_words(duration: timedelta) -> str:

@@ -130,13 +130,21 @@ def _check_refs(node: Node, refs: Sequence[str]) -> None:
 
 
 def preview(node: Node, draft: Draft) -> Preview:
-    """Build and check the entry ``draft`` would be, without storing or sending anything.
+    """Build and check the entry ``draft`` would be, written on the compose page, without
+    storing or sending anything.
 
     Raises the error the hub would answer with: InvalidFormBody (field by field),
-    AudienceError, UnknownReference, EntryTooLarge, UnknownForm.
+    AudienceError, UnknownReference, EntryTooLarge; UnknownForm for a form the compose page
+    does not write.
     """
-    regime = node.regime
     composable(draft.form)
+    return entry_preview(node, draft)
+
+
+def entry_preview(node: Node, draft: Draft) -> Preview:
+    """As :func:`preview`, for an entry of any form: the pages of a procedure (threads,
+    meetings, …) preview the steps they write from forms of their own."""
+    regime = node.regime
     now = node.clock.now()
     with node.uow() as uow:
         seq = node.outbox.next_seq(uow.repo)

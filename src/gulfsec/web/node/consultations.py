@@ -17,8 +17,23 @@ requires (a reply to every party of the thread, a step on a meeting to everyone 
 a mediation to exactly its parties and mediator), and signed once per confirmation token
 (:meth:`Node.send_confirmed`): the same form posted again finds the entry signed the first time
 and signs nothing new. Forms with free text offer a preview of exactly what is signed (the
-canonical entry, :func:`gulfsec.services.node.compose.preview`); one-click steps say on the page
-what one click signs. The node's outbox refuses, before signing, a step the hub would refuse.
+canonical entry, :func:`gulfsec.services.node.compose.entry_preview`); one-click steps say on
+the page what one click signs. The node's outbox refuses, before signing, a step the hub would
+refuse.
+
+Convening: an officer convenes a bilateral meeting (``/meetings/new``: one other participant,
+no format — the meetings of a format are the secretariat's). The time is typed as it reads on
+the wall where the meeting is held, in one of the region's time zones, and signed in UTC; the
+preview shows both.
+
+Files: the thread and reply forms are ``multipart/form-data`` and take up to
+:data:`MAX_FILES` files. Each is checked (its type, declared by the upload or named by its
+extension, must be what its bytes are; its size at most ``MAX_ATTACHMENT_BYTES``) and attached
+with :meth:`Node.attach` — kept by the node and uploaded to the hub — before anything is
+signed, so the preview already lists the files the entry commits to. The form then carries
+each attachment object back (a ticked box per file, unticked to leave it out): the page
+trusts none of them, but parses each with the ``Attachment`` model and refuses one whose file
+this node does not keep with that size and type.
 """
 
 from __future__ import annotations
@@ -32,22 +47,30 @@ from datetime import datetime, timedelta
 from typing import Any, Final, get_args
 
 from fastapi import APIRouter, Request
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
-from gulfsec.domain.encoding import format_time
+from gulfsec.domain.encoding import format_time, parse_time
 from gulfsec.domain.entry import ALL, Audience, SignedEntry
 from gulfsec.domain.forms import get_form
-from gulfsec.domain.forms._types import Level
+from gulfsec.domain.forms._types import MAX_ATTACHMENT_BYTES, Attachment, Level
 from gulfsec.domain.forms.consultations import REPLY, THREAD
 from gulfsec.domain.forms.decisions import DRAFT
 from gulfsec.domain.forms.mediation import ANSWER, PROPOSAL, REQUEST, RESPONSE, WITHDRAWAL
-from gulfsec.domain.forms.meetings import AGENDA_PROPOSAL, MEETING_REPLY, MEETING_UPDATE
+from gulfsec.domain.forms.meetings import (
+    AGENDA_PROPOSAL,
+    MEETING,
+    MEETING_REPLY,
+    MEETING_UPDATE,
+)
 from gulfsec.domain.procedures.decisions import draft_audience
 from gulfsec.domain.procedures.mediation import Mediation, audience_of
 from gulfsec.domain.procedures.meetings import step_audience
 from gulfsec.domain.procedures.threads import Thread, reply_audience
 from gulfsec.errors import (
+    AttachmentError,
     AudienceError,
     EntryError,
     Forbidden,
@@ -56,24 +79,32 @@ from gulfsec.errors import (
     MissingRight,
     NotFound,
     ProcedureError,
+    TransportError,
 )
 from gulfsec.services.node import Node, views
-from gulfsec.services.node.compose import Draft, Preview, preview
+from gulfsec.services.node.compose import Draft, Preview, entry_preview
 from gulfsec.services.node.outbox import MAX_CONFIRMATION
 from gulfsec.services.shared.accounts import OFFICER, WebSession
 from gulfsec.services.shared.calendar import calendar
 from gulfsec.services.shared.consultations import MeetingView
 from gulfsec.web.consultations import (
     EVENT_WORDS,
+    MEETING_ZONES,
     RESPONSE_WORDS,
     calendar_of,
+    local_start,
+    local_time,
     mediation_shown,
     meeting_shown,
     message_shown,
+    size_words,
+    upload_type,
 )
 from gulfsec.web.deps import SessionDep, SiteDep
 from gulfsec.web.node.decisions import already_sent, parse_moment
 from gulfsec.web.site import (
+    MAX_FORM_BYTES,
+    MAX_FORM_FIELDS,
     Site,
     check_csrf,
     error_page,
@@ -94,6 +125,13 @@ READ_KEY: Final = "threads_read:{account}"
 """The node meta key that keeps what one account has read of each thread."""
 MINUTES_DAYS: Final = 7
 """How long draft minutes stay open by default (silence procedure)."""
+MIN_MINUTES: Final = 15
+MAX_MINUTES: Final = 7 * 24 * 60
+"""How long a meeting may last (``meeting@1``'s ``duration_minutes``)."""
+MAX_FILES: Final = 10
+"""The most files one message carries (the ``attachments`` of ``thread@1`` and ``reply@1``)."""
+MAX_UPLOAD_BYTES: Final = MAX_FORM_BYTES + MAX_FILES * (MAX_ATTACHMENT_BYTES + (64 << 10))
+"""The largest form with files: the text of a form, and every file with its part's headers."""
 
 
 def _node(site: Site) -> Node:
@@ -131,10 +169,22 @@ def _not_found(request: Request, site: Site, session: WebSession, what: str) -> 
 # -- writing once --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file posted with a form, not checked yet: its name, the content type its upload
+    declares, and its bytes (None when it is over the size limit, which is not read whole)."""
+
+    name: str
+    content_type: str
+    data: bytes | None
+    size: int
+
+
 @dataclass
 class Writing:
     """The forms on a page: which one was posted, what was written in it, its problems, the
-    preview asked for, and each form's confirmation token."""
+    preview asked for, each form's confirmation token, the files posted with it and the
+    attachments it carries (checked and attached)."""
 
     which: str | None = None
     values: dict[str, str] = field(default_factory=dict)
@@ -143,6 +193,8 @@ class Writing:
     general: str | None = None
     tokens: dict[str, str] = field(default_factory=dict)
     preview: Preview | None = None
+    uploads: list[Upload] = field(default_factory=list)
+    attached: list[dict[str, Any]] = field(default_factory=list)
 
     def token(self, name: str) -> str:
         return self.tokens.setdefault(name, secrets.token_urlsafe(18))
@@ -155,6 +207,13 @@ class Writing:
 
     def error(self, which: str, name: str) -> str | None:
         return self.errors.get(name) if self.which == which else None
+
+    def carried(self, which: str) -> list[tuple[dict[str, Any], str]]:
+        """Form ``which``'s attachments, each with the JSON the form carries it back as."""
+        if self.which != which:
+            return []
+        return [(a, json.dumps(a, sort_keys=True, separators=(",", ":")))
+                for a in self.attached]
 
 
 @dataclass(frozen=True)
@@ -189,10 +248,49 @@ async def _posted(request: Request, session: WebSession, which: str) -> Writing:
     form = await read_form(request)
     check_csrf(request, form, session)
     _require_officer(session)
+    return _writing_of(form, which)
+
+
+def _writing_of(form: FormData, which: str) -> Writing:
     lists = form_lists(form)
     values = {name: found[-1] for name, found in lists.items()}
     token = values.get("confirmation", "")
     return Writing(which, values, lists, tokens={which: token} if token else {})
+
+
+async def _posted_with_files(request: Request, session: WebSession, which: str) -> Writing:
+    """As :func:`_posted`, for a form that may carry files (``files``): they are read, not
+    yet checked, into ``uploads``."""
+    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        return await _posted(request, session, which)
+    length = request.headers.get("content-length")
+    if length is None or not length.isdigit() or int(length) > MAX_UPLOAD_BYTES:
+        raise Forbidden(f"the form is too large: at most {MAX_FILES} files of at most "
+                        f"{size_words(MAX_ATTACHMENT_BYTES)} each")
+    form = await request.form(max_files=MAX_FILES * 5, max_fields=MAX_FORM_FIELDS)
+    try:
+        check_csrf(request, form, session)
+        _require_officer(session)
+        writing = _writing_of(form, which)
+        for item in form.getlist("files"):
+            if isinstance(item, UploadFile):
+                upload = await _upload(item)
+                if upload is not None:
+                    writing.uploads.append(upload)
+    finally:
+        await form.close()
+    return writing
+
+
+async def _upload(item: UploadFile) -> Upload | None:
+    """A posted file, read up to one byte over the limit; None for a file input left empty."""
+    name = (item.filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    data = await item.read(MAX_ATTACHMENT_BYTES + 1)
+    if not name and not data:
+        return None
+    size = max(item.size or 0, len(data))
+    return Upload(name or "unnamed file", item.content_type or "",
+                  None if len(data) > MAX_ATTACHMENT_BYTES else data, size)
 
 
 def _wants_preview(writing: Writing) -> bool:
@@ -202,6 +300,79 @@ def _wants_preview(writing: Writing) -> bool:
 FIELD_MESSAGES: Final[Mapping[str, str]] = {
     "String should have at least 1 character": "write something here",
 }
+
+
+def attach_files(node: Node, writing: Writing) -> list[dict[str, Any]]:
+    """The attachments of what ``writing`` holds: those its form carries back, each parsed
+    with the ``Attachment`` model and checked to be a file this node keeps with that size and
+    type, then the files posted with it, each checked and attached (:meth:`Node.attach`).
+    Problems go to ``writing.errors["files"]``, naming each file; what was attached stays in
+    ``writing.attached``, so that the page carries it again and nothing is uploaded twice."""
+    problems: list[str] = []
+    found: list[dict[str, Any]] = []
+    carried = writing.lists.get("attachment", [])
+    if len(carried) + len(writing.uploads) > MAX_FILES:
+        writing.errors["files"] = (f"a message carries at most {MAX_FILES} files: "
+                                   f"{len(carried) + len(writing.uploads)} were given")
+        return []
+    for text in carried:
+        try:
+            attachment = Attachment.model_validate_json(text)
+        except ValidationError:
+            problems.append("a file the form carried is not an attachment: choose the file "
+                            "again")
+            continue
+        problem = _check_kept(node, attachment)
+        if problem is None:
+            found.append(attachment.model_dump())
+        else:
+            problems.append(f"{attachment.name}: {problem}")
+    for upload in writing.uploads:
+        problem = None
+        media_type = upload_type(upload.name, upload.content_type)
+        if upload.data is None:
+            problem = (f"the file is {size_words(upload.size)}, over the limit of "
+                       f"{size_words(MAX_ATTACHMENT_BYTES)}")
+        elif media_type is None:
+            problem = ("files of this type are not accepted: PDF, plain text, PNG, JPEG or "
+                       "DOCX (Word)")
+        else:
+            try:
+                found.append(node.attach(upload.data, media_type, upload.name))
+            except AttachmentError as exc:
+                problem = exc.message
+            except TransportError as exc:
+                problem = (f"kept by this node but not uploaded to the hub ({exc.message}): "
+                           "try again")
+        if problem is not None:
+            problems.append(f"{upload.name}: {problem}")
+    unique: list[dict[str, Any]] = []
+    for one in found:  # the same file twice is carried once
+        if all(a["sha256"] != one["sha256"] for a in unique):
+            unique.append(one)
+    writing.attached = unique
+    if problems:
+        writing.errors["files"] = "; ".join(problems)
+    return unique
+
+
+def _check_kept(node: Node, attachment: Attachment) -> str | None:
+    """What is wrong with carrying ``attachment`` (a file the form says was attached): None
+    when this node keeps the file with that size and type, and the hub has it."""
+    with node.uow() as uow:
+        kept = uow.repo.blob(bytes.fromhex(attachment.sha256))
+    if kept is None:
+        return (f"this node keeps no file with SHA-256 {attachment.sha256[:16]}…: choose the "
+                "file again")
+    if len(kept.data) != attachment.size or kept.media_type != attachment.media_type:
+        return (f"this node keeps the file {attachment.sha256[:16]}… as {kept.media_type} of "
+                f"{len(kept.data)} bytes, not as the form says: choose the file again")
+    if kept.uploaded_at is None:  # kept, but its upload failed: upload it again
+        try:
+            node.attach(kept.data, kept.media_type, attachment.name)
+        except (AttachmentError, TransportError) as exc:
+            return f"not uploaded to the hub ({exc.message}): try again"
+    return None
 
 
 def _plain(message: str) -> str:
@@ -232,8 +403,8 @@ def _write(writing: Writing, node: Node, outgoing_of: Callable[[Writing], Outgoi
         return page(writing, 422)
     try:
         if wants_preview:
-            writing.preview = preview(node, Draft(outgoing.form, outgoing.audience,
-                                                  outgoing.body, outgoing.refs))
+            writing.preview = entry_preview(node, Draft(outgoing.form, outgoing.audience,
+                                                        outgoing.body, outgoing.refs))
             return page(writing, 200)
         signed, fresh = sign_once(node, outgoing, token)
     except InvalidFormBody as exc:
@@ -387,7 +558,10 @@ def thread_outgoing(node: Node, writing: Writing) -> Outgoing | None:
                             "text": v.get("text", "").strip()}
     if fmt:
         body["format"] = fmt
-    _validate_into(writing, THREAD, body)
+    files = attach_files(node, writing)
+    if files:
+        body["attachments"] = files
+    _validate_into(writing, THREAD, body, {"attachments": "files"})
     return None if writing.errors else Outgoing(THREAD, audience, body)
 
 
@@ -404,7 +578,7 @@ def _validate_into(writing: Writing, form_id: str, body: Mapping[str, Any],
 
 @router.post("/threads/new")
 async def new_thread(request: Request, site: SiteDep, session: SessionDep) -> Response:
-    writing = await _posted(request, session, "thread")
+    writing = await _posted_with_files(request, session, "thread")
     node = _node(site)
 
     def page(w: Writing, status: int) -> Response:
@@ -447,7 +621,7 @@ def _thread_page(request: Request, site: Site, session: WebSession, thread_id: s
 @router.post("/threads/{thread_id}/reply")
 async def reply(request: Request, thread_id: str, site: SiteDep,
                 session: SessionDep) -> Response:
-    writing = await _posted(request, session, "reply")
+    writing = await _posted_with_files(request, session, "reply")
     thread_id = thread_id.lower()
     return await run_in_threadpool(_reply, request, site, session, thread_id, writing)
 
@@ -465,8 +639,11 @@ def _reply(request: Request, site: Site, session: WebSession, thread_id: str,
     assert opened is not None
 
     def outgoing(w: Writing) -> Outgoing | None:
-        body = {"thread": thread_id, "text": w.values.get("text", "").strip()}
-        _validate_into(w, REPLY, body)
+        body: dict[str, Any] = {"thread": thread_id, "text": w.values.get("text", "").strip()}
+        files = attach_files(node, w)
+        if files:
+            body["attachments"] = files
+        _validate_into(w, REPLY, body, {"attachments": "files"})
         return Outgoing(REPLY, reply_audience(opened, node.party), body, (thread_id,))
 
     def page(w: Writing, status: int) -> Response:
@@ -489,9 +666,13 @@ def _ics(body: bytes, filename: str) -> Response:
 def meeting_list(request: Request, site: SiteDep, session: SessionDep) -> Response:
     node = _node(site)
     found = node.consultations.meetings(site.clock.now())
+    held = {v.meeting.id for v in found}
+    waiting = unsynced(node, frozenset({MEETING}), lambda body: True)
     return _page(request, site, "node/meetings.html",
                  {"cal": calendar_of(found), "decision_base": "/decisions/",
-                  "meeting_base": "/meetings/"}, session)
+                  "meeting_base": "/meetings/",
+                  "waiting": [w for w in waiting if w.entry_id not in held],
+                  "sent": request.query_params.get("sent")}, session)
 
 
 @router.get("/meetings/calendar.ics")
@@ -511,6 +692,90 @@ def meeting_calendar(request: Request, meeting_id: str, site: SiteDep,
     if found is None:
         return _not_found(request, site, session, "meeting")
     return _ics(calendar([found], now), f"meeting-{found.meeting.id[:12]}.ics")
+
+
+@dataclass(frozen=True)
+class Start:
+    """When a meeting being convened starts, as its page shows it: where it is held, and in
+    UTC, as it is signed."""
+
+    local: str
+    utc: str
+
+
+def _new_meeting_page(request: Request, site: Site, session: WebSession, writing: Writing,
+                      status: int = 200) -> Response:
+    node = _node(site)
+    lang = language_of(site, request).code
+    start = None
+    if writing.preview is not None:
+        body = writing.preview.draft.body
+        moment = parse_time(str(body["starts_at"]))
+        start = Start(local_time(moment, str(body["timezone"])),
+                      moment.strftime("%Y-%m-%d %H:%M UTC"))
+    return _page(request, site, "node/meetings_new.html",
+                 {"w": writing, "levels": LEVELS, "zones": MEETING_ZONES, "start": start,
+                  "parties": [p for p in parties_in(site, lang) if p[0] != node.party]},
+                 session, status)
+
+
+@router.get("/meetings/new")
+def new_meeting_form(request: Request, site: SiteDep, session: SessionDep) -> Response:
+    return _new_meeting_page(request, site, session, Writing())
+
+
+def convene_outgoing(node: Node, writing: Writing, now: datetime) -> Outgoing | None:
+    """A bilateral meeting from the convening form, or None with its problems in
+    ``writing.errors``: the other party, a start in the future (typed in the local time of
+    the chosen zone, signed in UTC), a duration, a place or online, an agenda."""
+    v = writing.values
+    errors = writing.errors
+    other = v.get("party", "").strip().upper()
+    if not other:
+        errors["party"] = "choose the party the meeting is with"
+    elif other == node.party:
+        errors["party"] = f"a meeting {node.party} convenes is with another party"
+    elif not node.regime.is_participant(other):
+        errors["party"] = f"no participant {other} in this regime"
+    zone = v.get("timezone", "").strip()
+    starts, problems = local_start(v.get("date", ""), v.get("time", ""), zone)
+    errors.update(problems)
+    if starts is not None and starts <= now:
+        errors["date"] = (f"{local_time(starts, zone)} ({starts.strftime('%Y-%m-%d %H:%M')} "
+                          "UTC) is past: a meeting is convened for a time to come")
+    duration = v.get("duration_minutes", "").strip()
+    if not duration.isdigit() or not MIN_MINUTES <= int(duration) <= MAX_MINUTES:
+        errors["duration_minutes"] = (f"write the duration in whole minutes, from {MIN_MINUTES} "
+                                      f"to {MAX_MINUTES} (7 days)")
+    online = v.get("online") == "yes"
+    place = "online" if online else v.get("place", "").strip()
+    if not place:
+        errors["place"] = "write where the meeting is held, or tick “online”"
+    agenda = _lines(v.get("agenda", ""))
+    if not agenda:
+        errors["agenda"] = "write the draft agenda, one item per line"
+    body: dict[str, Any] = {
+        "title": v.get("title", "").strip(), "level": v.get("level", "").strip(),
+        "starts_at": "" if starts is None else format_time(starts), "timezone": zone,
+        "duration_minutes": int(duration) if duration.isdigit() else 0, "place": place,
+        "agenda": agenda}
+    _validate_into(writing, MEETING, body, {"starts_at": "date"})
+    if errors:
+        return None
+    return Outgoing(MEETING, (other,), body)
+
+
+@router.post("/meetings/new")
+async def convene(request: Request, site: SiteDep, session: SessionDep) -> Response:
+    writing = await _posted(request, session, "convene")
+    node = _node(site)
+
+    def page(w: Writing, status: int) -> Response:
+        return _new_meeting_page(request, site, session, w, status)
+
+    return await run_in_threadpool(
+        _write, writing, node, lambda w: convene_outgoing(node, w, site.clock.now()), page,
+        lambda signed, fresh: _sent("/meetings", fresh), {"starts_at": "date"})
 
 
 def _meeting(node: Node, meeting_id: str, now: datetime) -> MeetingView | None:

@@ -51,6 +51,7 @@ from gulfsec.services.node import Node, views
 from gulfsec.services.node import detail as details
 from gulfsec.services.node.outbox import MAX_CONFIRMATION
 from gulfsec.services.shared.accounts import OFFICER, WebSession
+from gulfsec.web.consultations import MeetingShown, meeting_shown
 from gulfsec.web.decisions import (
     ENTITY_TYPES,
     STEP_WORDS,
@@ -577,8 +578,21 @@ def _draft_page(request: Request, site: Site, session: WebSession, draft_id: str
                   "officer": _officer(session), "mine": None if mine is None
                   else step_view(mine), "pending": pending_steps(node, draft_id),
                   "sent": request.query_params.get("sent"), "entry_base": "/entries/",
-                  "decision_base": "/decisions/"},
+                  "decision_base": "/decisions/", "meeting_base": "/meetings/",
+                  "minutes_meeting": minutes_meeting(node, decision, now)},
                  session, status)
+
+
+def minutes_meeting(node: Node, decision: Decision, now: datetime) -> MeetingShown | None:
+    """The meeting draft minutes are of, as this node holds it; None for another kind of
+    draft, or a meeting this node does not hold."""
+    meeting_id = decision.content.get("meeting") if decision.kind == "minutes" else None
+    if not isinstance(meeting_id, str) or not _DRAFT_ID.fullmatch(meeting_id):
+        return None
+    try:
+        return meeting_shown(node.consultations.meeting(meeting_id, now))
+    except NotFound:
+        return None
 
 
 def signed_draft_not_held(node: Node, draft_id: str) -> bool:
