@@ -9,6 +9,7 @@ the other.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from gulfsec.adapters.clock import Clock, SystemClock
 from gulfsec.adapters.files import private_dir
+from gulfsec.adapters.hotline_keys import FileEncryptionKeys
 from gulfsec.adapters.hubclient import HubClient
 from gulfsec.adapters.peers import PeerClient
 from gulfsec.adapters.storage.engine import create_db_engine
@@ -29,6 +31,7 @@ from gulfsec.domain.keys import SigningKey, VerifierKey
 from gulfsec.domain.regime import Regime, default_regime, load_regime
 from gulfsec.errors import ConfigError, KeyStoreError
 from gulfsec.services.hub import Hub
+from gulfsec.services.hub.hotline import SecretariatHotline
 from gulfsec.services.hub.records import (
     ComplianceByViewer,
     ConsultationsByViewer,
@@ -36,19 +39,26 @@ from gulfsec.services.hub.records import (
     RiskByViewer,
     hub_scorecards,
 )
-from gulfsec.services.hub.setup import hub_keys_for_init, load_log_key
+from gulfsec.services.hub.setup import (
+    HubPaths,
+    hub_keys_for_init,
+    load_log_key,
+    load_secretariat_key,
+)
 from gulfsec.services.node import Node
 from gulfsec.services.node.compose import Composer
 from gulfsec.services.node.records import node_scorecards
 from gulfsec.services.node.setup import NodeInit, load_party_key, node_identity
 from gulfsec.services.node.setup import init_node as init_node_service
 from gulfsec.services.shared.accounts import Accounts, SessionPolicy, hub_accounts, node_accounts
+from gulfsec.services.shared.hotline import keep_keys
 from gulfsec.services.shared.unit_of_work import SqlUnitOfWork, UnitOfWork
 from gulfsec.web import install_hub_pages, install_node_pages, node_cookie
 
 __all__ = [
     "build_hub_app",
     "build_node_app",
+    "hotline_keys",
     "hub_accounts_from",
     "init_hub",
     "init_node",
@@ -56,8 +66,11 @@ __all__ = [
     "open_engine",
     "open_hub",
     "open_node",
+    "open_secretariat_hotline",
     "regime_from",
 ]
+
+log = logging.getLogger("gulfsec")
 
 
 def regime_from(settings: Settings) -> Regime:
@@ -107,6 +120,7 @@ def init_hub(settings: Settings, *, clock: Clock | None = None) -> tuple[Hub, Si
         raise KeyStoreError(f"a hub is already set up in {settings.data_dir} (its log has "
                             "begun)")
     log_key, sec_key, _finishing = hub_keys_for_init(settings, regime)
+    keep_keys(hotline_keys(settings, sec_key.name), regime, (clock or SystemClock()).now())
     hub = open_hub(settings, log_key=log_key, clock=clock)
     hub.start()
     try:
@@ -117,16 +131,37 @@ def init_hub(settings: Settings, *, clock: Clock | None = None) -> tuple[Hub, Si
     return hub, sec_key
 
 
+def hotline_keys(settings: Settings, party: str) -> FileEncryptionKeys:
+    """A party's hotline encryption keys in the data directory (``keys/<PARTY>.hotline/``)."""
+    return FileEncryptionKeys(settings.data_dir / "keys" / f"{party}.hotline", party,
+                              settings.effective_passphrase)
+
+
+def open_secretariat_hotline(settings: Settings, hub: Hub) -> SecretariatHotline | None:
+    """The secretariat's end of the hotline, for the hub's process — if its data directory
+    holds the secretariat's signing key (``gulfsec hub init`` writes it there). A deployment
+    that keeps that key off the hub's machine runs no secretariat end (None, and a warning):
+    the parties' tests to the secretariat then go unanswered, and their nodes say so."""
+    if not HubPaths(settings.data_dir).secretariat_key.exists():
+        log.warning("the hub holds no secretariat key in %s: the secretariat's end of the "
+                    "hotline does not run here", settings.data_dir)
+        return None
+    key = load_secretariat_key(settings)
+    return SecretariatHotline(hub, key, hotline_keys(settings, key.name))
+
+
 def build_hub_app(hub: Hub, *, manage_lifecycle: bool = True,
-                  policy: SessionPolicy | None = None, secure_cookies: bool = False) -> FastAPI:
-    """The hub's API with its pages: the public log and the secretariat's."""
+                  policy: SessionPolicy | None = None, secure_cookies: bool = False,
+                  hotline: SecretariatHotline | None = None) -> FastAPI:
+    """The hub's API with its pages: the public log and the secretariat's; with
+    ``hotline`` (:func:`open_secretariat_hotline`), the secretariat's end of the hotline."""
     compliance = ComplianceByViewer(hub)
     decisions = DecisionsByViewer(hub)
     consultations = ConsultationsByViewer(hub, decisions)
     risk = RiskByViewer(hub)
     app = create_hub_app(hub, compliance=compliance, decisions=decisions,
                          consultations=consultations, risk=risk,
-                         manage_lifecycle=manage_lifecycle)
+                         manage_lifecycle=manage_lifecycle, hotline=hotline)
     install_hub_pages(app, hub, accounts=hub_accounts(hub.engine, hub.clock, policy),
                       scorecards=hub_scorecards(hub, compliance.for_viewer(None)),
                       decisions=decisions, consultations=consultations, risk=risk,
@@ -163,10 +198,13 @@ def init_node(settings: Settings, party: str, hub_url: str, log_key: VerifierKey
     regime.participant(party)
     engine = open_engine(settings, "node")
     try:
-        return init_node_service(settings, regime, _node_uow(engine), party, hub_url, log_key,
+        done = init_node_service(settings, regime, _node_uow(engine), party, hub_url, log_key,
                                  clock or SystemClock(), key=key)
     finally:
         engine.dispose()
+    # The first hotline key; the node registers it on its first sync.
+    keep_keys(hotline_keys(settings, party), regime, (clock or SystemClock()).now())
+    return done
 
 
 def open_node(settings: Settings, *, clock: Clock | None = None,
@@ -189,7 +227,7 @@ def open_node(settings: Settings, *, clock: Clock | None = None,
         raise
     node = Node(regime, engine, identity.party, key, client, identity.log_key,
                 clock or SystemClock(), peers=settings.peer_list(),
-                peer_fetcher=PeerClient())
+                peer_fetcher=PeerClient(), hotline_keys=hotline_keys(settings, identity.party))
     try:
         node.load(check_tree=check_tree)
     except BaseException:

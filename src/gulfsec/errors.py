@@ -29,8 +29,11 @@ own functions do, and parse helpers that raise ``ValueError`` are translated by 
     │   ├── UnknownReference         a referenced entry is not in the log
     │   ├── ClaimedTimeOutOfRange    the sender's claimed time is too far from the hub's clock
     │   ├── AudienceError            audience names unknown parties or is empty
-    │   └── AttachmentError          a file is empty, too large, not what its type says, not
-    │                                held by the hub, or not the file its SHA-256 names
+    │   ├── AttachmentError          a file is empty, too large, not what its type says, not
+    │   │                            held by the hub, or not the file its SHA-256 names
+    │   └── HotlineError             a hotline message cannot be sealed (no valid encryption
+    │                                key for a recipient) or opened (it does not decrypt, or
+    │                                its inner signature or binding does not check)
     ├── LogVerificationError         the log does not check out
     │   ├── InclusionProofError
     │   ├── ConsistencyProofError
@@ -241,6 +244,15 @@ class AttachmentError(EntryError):
         if self.sha256 is not None:
             data["sha256"] = self.sha256
         return data
+
+
+class HotlineError(EntryError):
+    """A hotline message cannot be sealed (a recipient has registered no encryption key that
+    is valid now) or opened (it does not decrypt with the key it names, or what it holds is not
+    a message its sender signed for this recipient's key). Its one line says which, and never
+    quotes the message."""
+
+    code = "hotline"
 
 
 class LogVerificationError(GulfsecError):

@@ -98,6 +98,11 @@ GOOD_BODIES: dict[str, dict[str, Any]] = {
                           "events": ["unsafe-manoeuvre"], "account": "Too close."},
     "incident-response@1": {"report": EID, "account": "A safe distance.",
                             "disputed": "The distance."},
+    # The hotline (richer cases in test_hotline_sealing.py).
+    "encryption-key@1": {"key": "j0DFrbaPJWJK5bIU6nZ6bslNgp09e14a0bpvPiE4KF8",
+                         "key_id": "eedd883d", "not_after": "2027-01-31T12:00:00Z"},
+    "hotline@1": {"recipients": [{"party": "SAU", "key": "eedd883d", "enc": "AQEB" * 20}]},
+    "hotline-receipt@1": {"message": EID},
 }
 
 

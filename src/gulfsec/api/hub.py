@@ -24,6 +24,7 @@ from gulfsec.api.consultations import hub_router as consultations_router
 from gulfsec.api.decisions import hub_router as decisions_router
 from gulfsec.api.deps import MAX_INT, CurrentParty, CurrentReader, HubDep
 from gulfsec.api.errors import install_error_handlers, public_error
+from gulfsec.api.hotline import hub_router as hotline_router
 from gulfsec.api.signing import SignedAnswers
 from gulfsec.api.timing import ServerTiming
 from gulfsec.domain.compliance import to_csv, to_json, to_table
@@ -38,6 +39,7 @@ from gulfsec.domain.encoding import (
 from gulfsec.domain.forms import get_form, registry
 from gulfsec.errors import EntryTooLarge, GulfsecError, MalformedEntry, NotFound
 from gulfsec.services.hub import Hub, ReadEntry, Receipt
+from gulfsec.services.hub.hotline import SecretariatHotline, SecretariatHotlineLoop
 from gulfsec.services.hub.records import (
     ComplianceByViewer,
     ConsultationsByViewer,
@@ -426,12 +428,15 @@ def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
                    decisions: DecisionsByViewer | None = None,
                    consultations: ConsultationsByViewer | None = None,
                    risk: RiskByViewer | None = None,
-                   manage_lifecycle: bool = True) -> FastAPI:
+                   manage_lifecycle: bool = True,
+                   hotline: SecretariatHotline | None = None) -> FastAPI:
     """The hub's ASGI app (its API and its tlog-tiles). With ``manage_lifecycle`` the app
     starts and stops the hub; ``compliance``, ``decisions``, ``consultations`` and ``risk`` are
-    the views it shares with the pages."""
+    the views it shares with the pages; ``hotline``, the secretariat's end of the hotline, runs
+    in a thread of its own while the app does (when the hub's process holds its keys)."""
 
     pulse = _Pulse()
+    line = None if hotline is None else SecretariatHotlineLoop(hotline)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -439,9 +444,13 @@ def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
         hub.state.listeners.append(pulse.beat)
         if manage_lifecycle:
             await run_in_threadpool(hub.start)
+        if line is not None:
+            await run_in_threadpool(line.start)
         try:
             yield
         finally:
+            if line is not None:
+                await run_in_threadpool(line.stop)
             if pulse.beat in hub.state.listeners:
                 hub.state.listeners.remove(pulse.beat)
             if manage_lifecycle:
@@ -462,6 +471,7 @@ def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
     app.state.consultations = consultations or ConsultationsByViewer(hub, app.state.decisions)
     app.state.risk = risk or RiskByViewer(hub)
     app.state.pulse = pulse
+    app.state.hotline = hotline
     install_error_handlers(app)
     app.add_middleware(ServerTiming)
     app.add_middleware(SignedAnswers, key=hub.log_key, origin=hub.regime.log_origin,
@@ -471,6 +481,7 @@ def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
     app.include_router(consultations_router)
     app.include_router(blobs_router)
     app.include_router(tiles_router)
+    app.include_router(hotline_router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, Any]:

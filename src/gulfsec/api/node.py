@@ -20,6 +20,7 @@ from gulfsec.api.consultations import node_router as consultations_router
 from gulfsec.api.decisions import node_router as decisions_router
 from gulfsec.api.deps import MAX_INT, request_target
 from gulfsec.api.errors import install_error_handlers
+from gulfsec.api.hotline import node_router as hotline_router
 from gulfsec.api.node_auth import ReaderDep, require_reader
 from gulfsec.api.node_auth import get_node as _get_node
 from gulfsec.api.node_blobs import router as attachments_router
@@ -27,6 +28,7 @@ from gulfsec.api.timing import ServerTiming
 from gulfsec.domain.encoding import format_time, parse_json
 from gulfsec.domain.request_auth import RequestCredentials
 from gulfsec.services.node import Node
+from gulfsec.services.node.hotline import HotlineScheduler
 from gulfsec.services.node.loop import SyncLoop
 from gulfsec.services.shared.accounts import Accounts
 from gulfsec.services.shared.time import from_micros
@@ -127,15 +129,20 @@ def create_node_app(node: Node, *, sync_interval_s: float = 1.0, run_sync: bool 
     to the node's API token, or to a delegate signed in to ``accounts`` (the session cookie
     ``session_cookie``, which the pages set)."""
     loop = SyncLoop(node, sync_interval_s)
+    tests = None if node.hotline is None else HotlineScheduler(node.hotline)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if run_sync:
             await run_in_threadpool(loop.start)
+            if tests is not None:
+                await run_in_threadpool(tests.start)
         try:
             yield
         finally:
             if run_sync:
+                if tests is not None:
+                    await run_in_threadpool(tests.stop)
                 await run_in_threadpool(loop.stop)
 
     app = FastAPI(title=f"gulfsec node ({node.party})", version=__version__, lifespan=lifespan,
@@ -150,6 +157,7 @@ def create_node_app(node: Node, *, sync_interval_s: float = 1.0, run_sync: bool 
     app.include_router(decisions_router)
     app.include_router(consultations_router)
     app.include_router(attachments_router)
+    app.include_router(hotline_router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, Any]:

@@ -46,16 +46,18 @@ def hub_init(ctx: click.Context) -> None:
 @click.option("--port", type=int, default=None, help="Port (default 8600).")
 @click.pass_context
 def hub_serve(ctx: click.Context, host: str | None, port: int | None) -> None:
-    """Serve the hub's HTTP API until interrupted."""
+    """Serve the hub's HTTP API until interrupted; with the secretariat's key in the data
+    directory, also the secretariat's end of the hotline (receipts and hourly tests)."""
     import uvicorn
 
-    from gulfsec.bootstrap import build_hub_app, open_hub
+    from gulfsec.bootstrap import build_hub_app, open_hub, open_secretariat_hotline
 
     settings = settings_of(ctx)
     service = open_hub(settings)
     service.state.load(service.engine, service.log_key.verifier)
     service.require_genesis()
-    app = build_hub_app(service, secure_cookies=settings.secure_cookies)
+    app = build_hub_app(service, secure_cookies=settings.secure_cookies,
+                        hotline=open_secretariat_hotline(settings, service))
     uvicorn.run(app, host=host or settings.host, port=port or settings.port,
                 log_level=settings.log_level.lower(), access_log=False)
 

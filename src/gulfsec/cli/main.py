@@ -5,7 +5,7 @@ ends as one line on standard error and exit status 1; a usage mistake exits 2. E
 in its own module: :mod:`.hub`, :mod:`.node` (with ``verify``), :mod:`.keys`, :mod:`.entries`
 (``submit``, ``fetch``, ``verify-log``), :mod:`.compliance`, :mod:`.decisions` (with ``concept``
 and ``designations``), :mod:`.consultations` (``threads``, ``meetings``, ``mediation``),
-:mod:`.demo`.
+:mod:`.hotline`, :mod:`.demo`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,17 @@ from pathlib import Path
 import click
 
 from gulfsec import __version__
-from gulfsec.cli import compliance, consultations, decisions, demo, entries, hub, keys, node
+from gulfsec.cli import (
+    compliance,
+    consultations,
+    decisions,
+    demo,
+    entries,
+    hotline,
+    hub,
+    keys,
+    node,
+)
 from gulfsec.cli.common import GulfsecGroup
 
 
@@ -45,6 +55,7 @@ cli.add_command(decisions.designations)
 cli.add_command(consultations.threads)
 cli.add_command(consultations.meetings)
 cli.add_command(consultations.mediation)
+cli.add_command(hotline.hotline)
 cli.add_command(keys.keys)
 cli.add_command(entries.submit)
 cli.add_command(entries.fetch)

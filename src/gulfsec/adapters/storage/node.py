@@ -2,8 +2,9 @@
 
 The node keeps every leaf of the log (entry ids only, public) so it can recompute the tree
 itself, the entries addressed to its party that verified, the checkpoints it accepted and their
-cosignatures, its own outbox, the witness state it cosigned last, alarms with evidence, and the
-files carried with entries that its party attached or that it fetched. Same engines as the hub
+cosignatures, its own outbox, the witness state it cosigned last, alarms with evidence, the
+files carried with entries that its party attached or that it fetched, and the hotline messages
+its party sent and opened. Same engines as the hub
 (SQLite by default, PostgreSQL by URL); its own Alembic history (``migrations/node``, run by
 :mod:`.migrate`).
 """
@@ -136,6 +137,23 @@ blobs = sa.Table(
 """Files carried with entries: those the party attached (``uploaded_at`` once the hub has
 it) and those it fetched from the hub for entries it holds."""
 
+hotline = sa.Table(
+    "node_hotline", metadata,
+    sa.Column("entry_id", sa.LargeBinary(32), primary_key=True),
+    sa.Column("direction", sa.String(8), nullable=False),
+    sa.Column("sender", sa.String(8), nullable=False),
+    sa.Column("recipients", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=True),
+    sa.Column("sent_at", sa.BigInteger, nullable=True),
+    sa.Column("document", sa.Text, nullable=True),
+    sa.Column("problem", sa.Text, nullable=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("settled_at", sa.BigInteger, nullable=True),
+)
+"""The hotline messages this party sent (what it sealed: it cannot open its own ciphertext)
+and those it received, opened (the signed document) or not (``problem`` says why). A message
+sent is ``settled`` once its receipts are judged for good (all in time, or the alarm raised)."""
+
 sa.Index("ix_node_entries_sender", entries.c.sender, entries.c.seq)
 
 
@@ -192,6 +210,21 @@ class NodeBlob:
     media_type: str
     data: bytes
     uploaded_at: int | None
+
+
+@dataclass(frozen=True)
+class HotlineRow:
+    entry_id: bytes
+    direction: str
+    """``sent`` or ``received``."""
+    sender: str
+    recipients: tuple[str, ...]
+    kind: str | None
+    sent_at: int | None
+    document: str | None
+    problem: str | None
+    created_at: int
+    settled_at: int | None = None
 
 
 @dataclass(frozen=True)
@@ -485,3 +518,48 @@ class NodeRepository:
     def mark_blob_uploaded(self, sha256: bytes, at: int) -> None:
         self.conn.execute(blobs.update().where(blobs.c.sha256 == sha256)
                           .values(uploaded_at=at))
+
+    # -- the hotline -----------------------------------------------------------------------
+
+    def add_hotline(self, row: HotlineRow) -> None:
+        """Keep a hotline message (once: a message kept already stays as it is)."""
+        insert = postgresql.insert if self.conn.dialect.name == "postgresql" else sqlite.insert
+        self.conn.execute(insert(hotline).values(
+            entry_id=row.entry_id, direction=row.direction, sender=row.sender,
+            recipients=",".join(row.recipients), kind=row.kind, sent_at=row.sent_at,
+            document=row.document, problem=row.problem, created_at=row.created_at,
+            settled_at=row.settled_at,
+        ).on_conflict_do_nothing())
+
+    def hotline_rows(self, *, limit: int | None = None,
+                     unsettled_sent: bool = False) -> list[HotlineRow]:
+        """The hotline messages kept, newest first (the ``limit`` newest; only the messages
+        sent whose receipts are not judged yet, with ``unsettled_sent``)."""
+        query = sa.select(hotline).order_by(hotline.c.created_at.desc(),
+                                            hotline.c.entry_id.desc())
+        if unsettled_sent:
+            query = query.where(hotline.c.direction == "sent", hotline.c.settled_at.is_(None))
+        if limit is not None:
+            query = query.limit(limit)
+        return [HotlineRow(bytes(r.entry_id), r.direction, r.sender,
+                           tuple(p for p in r.recipients.split(",") if p), r.kind, r.sent_at,
+                           r.document, r.problem, r.created_at, r.settled_at)
+                for r in self.conn.execute(query)]
+
+    def hotline_ids(self) -> set[bytes]:
+        return {bytes(r.entry_id) for r in self.conn.execute(sa.select(hotline.c.entry_id))}
+
+    def settle_hotline(self, entry_id: bytes, at: int) -> None:
+        self.conn.execute(hotline.update().where(hotline.c.entry_id == entry_id)
+                          .values(settled_at=at))
+
+    def rename_hotline(self, entry_id: bytes, new_id: bytes) -> None:
+        """A message sent under another entry id (its outbox entry was signed again)."""
+        self.conn.execute(hotline.update().where(hotline.c.entry_id == entry_id)
+                          .values(entry_id=new_id))
+
+    def entry_ids_of(self, forms: Collection[str]) -> list[tuple[int, bytes, str]]:
+        """(index, entry id, sender) of each held entry of ``forms``, oldest first."""
+        query = (sa.select(entries.c.idx, entries.c.entry_id, entries.c.sender)
+                 .where(entries.c.form.in_(sorted(forms))).order_by(entries.c.idx))
+        return [(int(r.idx), bytes(r.entry_id), str(r.sender)) for r in self.conn.execute(query)]

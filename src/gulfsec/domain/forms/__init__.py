@@ -119,6 +119,7 @@ _MODULES = (
     "consultations",
     "meetings",
     "mediation",
+    "hotline",
     "risk",
 )
 """Every module of this package that defines forms, in the order they are listed."""

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from gulfsec.domain.entry import SignedEntry
-from gulfsec.domain.procedures import decisions, mediation, meetings, risk, threads
+from gulfsec.domain.procedures import decisions, hotline, mediation, meetings, risk, threads
 from gulfsec.domain.regime import Regime
 
 
@@ -27,3 +27,4 @@ def check_submission(signed: SignedEntry, regime: Regime, now: datetime,
     meetings.check_submission(signed, regime, now, lookup)
     mediation.check_submission(signed, regime, lookup)
     risk.check_submission(signed, regime, lookup)
+    hotline.check_submission(signed, regime, now, lookup)

@@ -134,10 +134,12 @@ class MilitaryExpenditure:
 
 @dataclass(frozen=True)
 class Hotline:
-    """A test message every ``test_interval``; each receipt within ``receipt``."""
+    """A test message every ``test_interval``; each receipt within ``receipt``; each
+    encryption key valid for ``encryption_key`` from its registration (then rotated)."""
 
     test_interval: timedelta
     receipt: timedelta
+    encryption_key: timedelta = timedelta(days=30)
 
 
 @dataclass(frozen=True)

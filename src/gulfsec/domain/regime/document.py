@@ -307,6 +307,7 @@ class ArmsTransfersTable(Table):
 class HotlineTable(Table):
     test_interval_minutes: Positive
     receipt_minutes: Positive
+    encryption_key_days: Positive = 30
 
     @model_validator(mode="after")
     def _receipt_before_next_test(self) -> Self:

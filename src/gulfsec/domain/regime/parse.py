@@ -212,6 +212,7 @@ def _commitments(c: CommitmentsTable) -> Commitments:
         hotline=Hotline(
             test_interval=timedelta(minutes=c.hotline.test_interval_minutes),
             receipt=timedelta(minutes=c.hotline.receipt_minutes),
+            encryption_key=timedelta(days=c.hotline.encryption_key_days),
         ),
         inspections=Inspections(quota_per_year=c.inspections.quota_per_year),
         meetings=Meetings(reply=timedelta(hours=c.meetings.reply_hours)),

@@ -10,6 +10,7 @@ each in its own module and all sharing one :class:`~.core.NodeCore`:
 - :mod:`.finality`: learn what is final from cosignatures verified against the node's tree;
 - :mod:`.acknowledgements`: what this party owes, and what it is owed;
 - :mod:`.attachments`: the files its party attaches, and those of the entries it holds;
+- :mod:`.hotline`: its end of the hotline (sealed messages, receipts, tests, keys);
 - :mod:`.audit`: re-check everything from scratch.
 """
 
@@ -35,6 +36,7 @@ from gulfsec.services.node.attachments import HeldFile, NodeAttachments
 from gulfsec.services.node.audit import VerifyReport, verify_all
 from gulfsec.services.node.core import NodeCore, PeerFetcher, SyncReport, UnitOfWorkFactory
 from gulfsec.services.node.finality import FinalityLearner
+from gulfsec.services.node.hotline import NodeHotline
 from gulfsec.services.node.intake import Intake
 from gulfsec.services.node.outbox import Outbox
 from gulfsec.services.node.outcomes import OutcomeCheck
@@ -44,6 +46,7 @@ from gulfsec.services.node.withheld import SentEntries
 from gulfsec.services.node.witness import Witness
 from gulfsec.services.shared.consultations import CONSULTATION_FORMS, Consultations
 from gulfsec.services.shared.decisions import DECISION_FORMS, DecisionRecords
+from gulfsec.services.shared.hotline import EncryptionKeys
 from gulfsec.services.shared.risk import RISK_FORMS, RiskRecords
 from gulfsec.services.shared.time import from_micros
 from gulfsec.services.shared.unit_of_work import AbstractUnitOfWork, SqlUnitOfWork
@@ -58,9 +61,11 @@ class Node:
                  client: HubClient, log_key: VerifierKey, clock: Clock, *,
                  peers: Sequence[str] = (), peer_fetcher: PeerFetcher | None = None,
                  acknowledge: bool = True, witness: bool | None = None,
-                 uow: UnitOfWorkFactory | None = None) -> None:
+                 uow: UnitOfWorkFactory | None = None,
+                 hotline_keys: EncryptionKeys | None = None) -> None:
         """``engine`` is the node's database; ``uow`` replaces it with another unit of work
-        (an in-memory fake in tests)."""
+        (an in-memory fake in tests); ``hotline_keys`` holds the party's hotline encryption
+        keys (without them, the node takes no part in the hotline)."""
         if uow is None:
             if engine is None:
                 raise ValueError("a node needs a database engine or a unit of work")
@@ -93,6 +98,11 @@ class Node:
         self.consultations = Consultations(
             regime, NodeRecords(self.core, forms=CONSULTATION_FORMS), self.decisions)
         """The threads, meetings and mediations this node's party takes part in."""
+        self.hotline: NodeHotline | None = None
+        """The hotline (:mod:`.hotline`), when the node keeps encryption keys."""
+        if hotline_keys is not None:
+            self.hotline = NodeHotline(self.core, self.outbox, self.intake, hotline_keys)
+            self.sync.after_round.append(self.hotline.run)
         self.risk = RiskRecords(NodeRecords(self.core, forms=RISK_FORMS))
         """The unusual-activity cases and hazardous incidents this node holds."""
 
