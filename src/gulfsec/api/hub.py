@@ -25,6 +25,7 @@ from gulfsec.api.decisions import hub_router as decisions_router
 from gulfsec.api.deps import MAX_INT, CurrentParty, CurrentReader, HubDep
 from gulfsec.api.errors import install_error_handlers, public_error
 from gulfsec.api.hotline import hub_router as hotline_router
+from gulfsec.api.risk import hub_router as risk_router
 from gulfsec.api.signing import SignedAnswers
 from gulfsec.api.timing import ServerTiming
 from gulfsec.domain.compliance import to_csv, to_json, to_table
@@ -480,6 +481,7 @@ def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
     app.include_router(decisions_router)
     app.include_router(consultations_router)
     app.include_router(blobs_router)
+    app.include_router(risk_router)
     app.include_router(tiles_router)
     app.include_router(hotline_router)
 

@@ -24,6 +24,7 @@ from gulfsec.api.hotline import node_router as hotline_router
 from gulfsec.api.node_auth import ReaderDep, require_reader
 from gulfsec.api.node_auth import get_node as _get_node
 from gulfsec.api.node_blobs import router as attachments_router
+from gulfsec.api.risk import node_router as risk_router
 from gulfsec.api.timing import ServerTiming
 from gulfsec.domain.encoding import format_time, parse_json
 from gulfsec.domain.request_auth import RequestCredentials
@@ -157,6 +158,7 @@ def create_node_app(node: Node, *, sync_interval_s: float = 1.0, run_sync: bool 
     app.include_router(decisions_router)
     app.include_router(consultations_router)
     app.include_router(attachments_router)
+    app.include_router(risk_router)
     app.include_router(hotline_router)
 
     @app.get("/healthz", include_in_schema=False)

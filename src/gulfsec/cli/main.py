@@ -5,7 +5,7 @@ ends as one line on standard error and exit status 1; a usage mistake exits 2. E
 in its own module: :mod:`.hub`, :mod:`.node` (with ``verify``), :mod:`.keys`, :mod:`.entries`
 (``submit``, ``fetch``, ``verify-log``), :mod:`.compliance`, :mod:`.decisions` (with ``concept``
 and ``designations``), :mod:`.consultations` (``threads``, ``meetings``, ``mediation``),
-:mod:`.hotline`, :mod:`.demo`.
+:mod:`.hotline`, :mod:`.risk` (``incidents``, ``unusual``), :mod:`.demo`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from gulfsec.cli import (
     hub,
     keys,
     node,
+    risk,
 )
 from gulfsec.cli.common import GulfsecGroup
 
@@ -55,6 +56,8 @@ cli.add_command(decisions.designations)
 cli.add_command(consultations.threads)
 cli.add_command(consultations.meetings)
 cli.add_command(consultations.mediation)
+cli.add_command(risk.incidents)
+cli.add_command(risk.unusual)
 cli.add_command(hotline.hotline)
 cli.add_command(keys.keys)
 cli.add_command(entries.submit)

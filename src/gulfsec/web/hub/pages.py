@@ -23,11 +23,13 @@ from gulfsec.web import forms as schema_form
 from gulfsec.web.deps import MaybeSession, SessionDep, SiteDep
 from gulfsec.web.hub import consultations as consultation_pages
 from gulfsec.web.hub import decisions as decision_pages
+from gulfsec.web.hub import risk as risk_pages
 from gulfsec.web.site import Site, error_page, language_of, parties_in, render
 
 router = APIRouter(include_in_schema=False)
 router.include_router(decision_pages.router)
 router.include_router(consultation_pages.router)
+router.include_router(risk_pages.router)
 
 
 @dataclass
