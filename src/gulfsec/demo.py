@@ -10,11 +10,14 @@ entry, and cosigns checkpoints as a witness until each entry is final. Qatar's n
 hold nothing of the Iran–Russia thread. Then the parties meet, mediate
 (:mod:`gulfsec.demo_meeting`) and decide together (:mod:`gulfsec.demo_deciding`): the Concept's
 versions 1 and 2, a designation refused, a meeting's minutes, a mediation all its parties
-asked for.
+asked for; and they reduce risk (:mod:`gulfsec.demo_risk`): an incident at sea with both
+accounts, an unusual activity explained, the hotline between Tehran and Riyadh with receipts,
+and a line that falls silent.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 import time
@@ -22,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +42,14 @@ from gulfsec.bootstrap import (
     init_node,
     open_hub,
     open_node,
+    open_secretariat_hotline,
 )
 from gulfsec.config import Settings, load_settings
 from gulfsec.domain.entry import ALL, Audience, SignedEntry
 from gulfsec.domain.keys import SigningKey
 from gulfsec.errors import ConfigError
 from gulfsec.services.hub import Hub
+from gulfsec.services.hub.hotline import SecretariatHotline
 from gulfsec.services.hub.registrations import admit, find_registration
 from gulfsec.services.node import Node
 from gulfsec.services.participant import audit_log
@@ -73,12 +79,31 @@ def _start_server(app: Any, port: int, what: str) -> tuple[_Server, threading.Th
     return server, thread
 
 
-def _settings(directory: Path, **extra: Any) -> Settings:
-    # The demo is always SQLite in its own directory with the packaged regime and fresh keys:
-    # a GULFSEC_DATABASE_URL, GULFSEC_LOG_KEY_FILE or GULFSEC_REGIME_PATH meant for a real hub
-    # must not be picked up (a second run would find the first run's log signed by another key).
+def _settings(directory: Path, regime: Path | None = None, **extra: Any) -> Settings:
+    # The demo is always SQLite in its own directory with the packaged regime (or the demo's
+    # copy of it) and fresh keys: a GULFSEC_DATABASE_URL, GULFSEC_LOG_KEY_FILE or
+    # GULFSEC_REGIME_PATH meant for a real hub must not be picked up (a second run would find
+    # the first run's log signed by another key).
     return load_settings(data_dir=directory, env="development", database_url=None,
-                         log_key_file=None, regime_path=None, **extra)
+                         log_key_file=None, regime_path=regime, **extra)
+
+
+HOTLINE_MINUTES = (2, 1)
+"""The demo's hotline test interval and receipt window, in minutes (the regime's are 60 and 5):
+short enough to see a missed receipt raise its alarm while the demo runs."""
+
+
+def demo_regime(directory: Path) -> Path:
+    """The packaged Gulf regime with the hotline's timings shortened for the demo, written to
+    ``directory``."""
+    text = (resources.files("gulfsec") / "regimes" / "gulf.toml").read_text(encoding="utf-8")
+    interval, receipt = HOTLINE_MINUTES
+    text = re.sub(r"(?m)^test_interval_minutes = \d+", f"test_interval_minutes = {interval}",
+                  text)
+    text = re.sub(r"(?m)^receipt_minutes = \d+", f"receipt_minutes = {receipt}", text)
+    path = directory / "regime.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 DEMO_PASSWORD = "gulfsec-demo-password"
@@ -97,6 +122,14 @@ class Network:
     nodes: dict[str, Node]
     node_urls: dict[str, str]
     servers: list[tuple[_Server, threading.Thread]]
+    secretariat_hotline: SecretariatHotline | None = None
+
+    def stop_node(self, party: str) -> None:
+        """Stop serving ``party``'s node: it no longer syncs, answers or tests its line (its
+        copy stays readable)."""
+        server, thread = self.servers[1 + list(self.nodes).index(party)]
+        server.should_exit = True
+        thread.join(timeout=15)
 
     def stop(self) -> None:
         # Nodes first, then the hub they talk to.
@@ -111,29 +144,35 @@ class Network:
 
 
 def start_network(directory: Path, parties: Sequence[str], *, port: int,
-                  echo: Echo | None = None, accounts: bool = True) -> Network:
+                  echo: Echo | None = None, accounts: bool = True,
+                  regime: Callable[[Path], Path] | None = None) -> Network:
     """Set up and start a hub and one node per party on 127.0.0.1 from ``port`` upwards.
 
     The secretariat admits each party's registration (the fingerprint check is the demo's
     own); with ``accounts``, each node gets an ``officer`` and a ``viewer`` account and the
-    hub a ``secretariat`` account, all with :data:`DEMO_PASSWORD`.
+    hub a ``secretariat`` account, all with :data:`DEMO_PASSWORD`. ``regime`` writes the
+    regime every process uses into the directory (the packaged one if not given). The hub runs
+    the secretariat's end of the hotline.
     """
     say = echo or (lambda _text: None)
     if directory.exists():
         shutil.rmtree(directory)
-    hub_settings = _settings(directory / "hub")
+    directory.mkdir(parents=True)
+    regime_path = None if regime is None else regime(directory)
+    hub_settings = _settings(directory / "hub", regime_path)
     _, sec = init_hub(hub_settings)
     hub = open_hub(hub_settings)
     if accounts:
         create_account(hub.engine, "secretariat", DEMO_PASSWORD, "secretariat")
-    servers = [_start_server(build_hub_app(hub), port, "hub")]
+    line = open_secretariat_hotline(hub_settings, hub)
+    servers = [_start_server(build_hub_app(hub, hotline=line), port, "hub")]
     url = f"http://127.0.0.1:{port}"
-    network = Network(directory, hub, sec, url, {}, {}, servers)
+    network = Network(directory, hub, sec, url, {}, {}, servers, line)
     try:
         node_ports = {party: port + 1 + i for i, party in enumerate(parties)}
         say("participants set up their nodes; the secretariat compares fingerprints and admits:")
         for party in parties:
-            result = init_node(_settings(directory / "nodes" / party), party, url,
+            result = init_node(_settings(directory / "nodes" / party, regime_path), party, url,
                                hub.log_key.verifier)
             if not result.submitted:
                 raise ConfigError(result.message)
@@ -146,7 +185,7 @@ def start_network(directory: Path, parties: Sequence[str], *, port: int,
                 f"admitted at index {admitted.index}")
         for party in parties:
             peers = ",".join(f"http://127.0.0.1:{p}" for q, p in node_ports.items() if q != party)
-            node = open_node(_settings(directory / "nodes" / party, peers=peers))
+            node = open_node(_settings(directory / "nodes" / party, regime_path, peers=peers))
             network.nodes[party] = node
             if accounts and node.engine is not None:
                 create_account(node.engine, "officer", DEMO_PASSWORD, "officer")
@@ -165,15 +204,17 @@ def start_network(directory: Path, parties: Sequence[str], *, port: int,
 def run_demo(demo_dir: Path, *, port: int = 8600, serve: bool = True,
              echo: Echo = print) -> None:
     echo(f"gulfsec demo: a hub and {len(PARTIES)} nodes in {demo_dir} (SQLite, Gulf regime)")
-    network = start_network(demo_dir, PARTIES, port=port, echo=echo)
+    network = start_network(demo_dir, PARTIES, port=port, echo=echo, regime=demo_regime)
     hub, nodes, url = network.hub, network.nodes, network.hub_url
     try:
         _scenario(nodes, echo)
         _transparency(nodes, echo)
         story = meeting.begin(url, network.secretariat_key, nodes, echo, _wait)
         deciding.play(url, network.secretariat_key, nodes, echo, _wait)
+        risk.line_falls_silent(network, echo)
         meeting.finish(story, url, network.secretariat_key, nodes, echo, _wait)
         risk.play(nodes, echo, _wait)
+        risk.hotline(network, echo, _wait)
         _compliance_table(hub, echo)
         with HubClient(url) as public:
             report = audit_log(public, hub.log_key.verifier)

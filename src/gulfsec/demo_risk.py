@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 from gulfsec.domain.encoding import format_time
 from gulfsec.domain.entry import ALL
@@ -82,3 +84,65 @@ def play(nodes: dict[str, Node], echo: Echo, wait: Wait) -> None:
     stages = {n.risk.unusual_case(request.id_hex).stage for n in nodes.values()
               if any(c.id == request.id_hex for c in n.risk.unusual())}
     echo(f"  IRN replies within the 48 hours; every node sees the case: {', '.join(stages)}")
+
+
+def line_falls_silent(network: Any, echo: Echo) -> None:
+    """GCC's node stops answering, and the secretariat tests GCC's line: its receipt will not
+    come (shown at the end of :func:`hotline`)."""
+    network.stop_node("GCC")
+    if network.secretariat_hotline is not None:
+        network.secretariat_hotline.send_test("GCC")
+    echo("GCC's node stops answering; the secretariat sends its hotline test to GCC")
+
+
+def hotline(network: Any, echo: Echo, wait: Wait) -> None:
+    """Tehran and Riyadh on the hotline, with receipts; the hub holds ciphertext only; the line
+    to GCC, which stopped answering, shows in alarm at the secretariat."""
+    nodes: dict[str, Node] = network.nodes
+    irn, sau = nodes["IRN"], nodes["SAU"]
+    line = network.secretariat_hotline
+    assert irn.hotline is not None and sau.hotline is not None
+    echo("the hotline (end-to-end encrypted; test interval and receipt window shortened to "
+         "2 and 1 minutes for the demo):")
+
+    def keyed(node: Node, party: str) -> bool:
+        assert node.hotline is not None
+        return node.hotline.directory().current(party, node.clock.now()) is not None
+
+    wait(lambda: keyed(irn, "SAU") and keyed(sau, "IRN"), 30)
+    text = ("Tehran to Riyadh: the boats near the Strait are on routine patrol and under "
+            "orders to keep clear of your tankers.")
+    sent = irn.hotline.send(["SAU"], text, "flash")
+    echo("  IRN sends a FLASH message to SAU, sealed to SAU's key")
+
+    def state(node: Node, entry_id: str, party: str) -> str | None:
+        assert node.hotline is not None
+        for message in node.hotline.conversation():
+            if message["entry_id"] == entry_id and message["direction"] == "sent":
+                return str(message["receipts"].get(party, {}).get("state"))
+        return None
+
+    wait(lambda: state(irn, sent.id_hex, "SAU") == "received", 60)
+    got = [m for m in sau.hotline.conversation() if m["entry_id"] == sent.id_hex]
+    opened = bool(got) and got[0].get("text") == text
+    echo(f"  SAU's node opens it ({'the text as sent' if opened else 'not yet'}) and answers "
+         f"with a signed receipt: at IRN the message is {state(irn, sent.id_hex, 'SAU')}")
+    answer = sau.hotline.send(["IRN"], "Riyadh to Tehran: understood; our tankers keep to "
+                              "the traffic separation scheme.", "immediate")
+    wait(lambda: state(sau, answer.id_hex, "IRN") == "received", 60)
+    echo(f"  SAU answers (IMMEDIATE); at SAU its message is {state(sau, answer.id_hex, 'IRN')}")
+    database = Path(str(network.hub.engine.url.database))
+    leaked = any(text.encode() in path.read_bytes()
+                 for path in database.parent.glob(database.name + "*"))  # with its WAL
+    echo(f"  the hub's database files hold the text: {'yes' if leaked else 'no'} — "
+         "ciphertext only")
+    if line is None:
+        return
+
+    def gcc() -> dict[str, Any]:
+        return next(h for h in line.line_health() if h["party"] == "GCC")
+
+    wait(lambda: gcc()["status"] == "alarm", 150)
+    health = gcc()
+    echo(f"  the secretariat's page shows GCC's line in {health['status']}: "
+         f"{'; '.join(health['alarms']) or 'nothing missed yet'}")

@@ -432,7 +432,7 @@ def test_demo_plays_its_scenario_to_the_end_on_sqlite(tmp_path: Path) -> None:
     # The demo binds --port for its hub and the next one for each node: reserve them all.
     port = reserve_block(1 + len(DEMO_PARTIES))
     done = gulfsec_process(env, "demo", "--no-serve", "--port", str(port), "--dir", str(demo_dir),
-                           cwd=tmp_path, check=False)
+                           cwd=tmp_path, check=False, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     assert "scenario:" in out
@@ -460,6 +460,11 @@ def test_demo_plays_its_scenario_to_the_end_on_sqlite(tmp_path: Path) -> None:
     assert "both accounts stand side by side" in out
     assert "it went to Iran alone: no other node holds it" in out
     assert "every node sees the case: replied" in out
+    # The hotline: sealed, answered with receipts, the hub holding ciphertext only; a line
+    # that stops answering shows in alarm at the secretariat.
+    assert "at IRN the message is received" in out and "at SAU its message is received" in out
+    assert "the hub's database files hold the text: no" in out
+    assert "the secretariat's page shows GCC's line in alarm: no receipt from GCC" in out
     assert "ALARM" not in out + done.stderr
     assert "the Concept is at version 2" in out
     assert "entries) verifies against its signed checkpoint" in out
