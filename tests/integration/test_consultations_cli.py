@@ -370,3 +370,25 @@ def test_mediation_from_the_command_line_is_active_once_all_ask_and_ends_on_with
         seen, = as_json(net.run(party, "mediation", "--format", "json"))
         assert (seen["status"], seen["requested_by"]) == ("ended", ["SAU", "ARE", "BHR"])
     assert as_json(net.run("OMN", "mediation", "--format", "json")) == []
+
+
+def test_the_secretariat_convenes_a_meeting_of_all_on_a_case_of_unusual_activity(
+        network: Callable[[Sequence[str]], Network], clock: ManualClock) -> None:
+    net = network(["IRN", "RUS", "QAT"])
+    out = ok(net.run("RUS", "unusual", "request", "--addressee", "IRN", "--type", "naval",
+                     "--description", "Fast boats massing.", "--area-name", "Strait of Hormuz",
+                     "--from", at(clock, -DAY), "--concern", "Not notified."))
+    case_id = entry_id(out)
+    net.settle()
+    ok(net.run("RUS", "unusual", "meeting", case_id, "all", "--reason", "No reply."))
+    net.settle()
+    convening = ("meetings", "convene", "--title", "On the Strait of Hormuz", "--level",
+                 "senior-official", "--starts-at", at(clock, DAY), "--place", "online",
+                 "--agenda", "The activity", "--format", "all")
+    one_error_line(net.secretariat(*convening), "convened by decision")
+    meeting_id = entry_id(ok(net.secretariat(*convening, "--case", case_id)))
+    net.settle()
+    shown = as_json(net.run("QAT", "meetings", "show", meeting_id))
+    assert (shown["status"], shown["case"]) == ("convened", case_id)
+    case = as_json(net.run("QAT", "unusual", "show", case_id))
+    assert case["stage"] == "all-convened"

@@ -343,13 +343,15 @@ agenda_option = click.option("--agenda", "agenda", multiple=True, metavar="ITEM"
 @click.option("--to", "to", metavar="P1,P2",
               help="Instead of --format: the parties invited (a participant invites one).")
 @click.option("--decision", help="For a meeting of all: the adopted decision (kind convene).")
+@click.option("--case", help="The request on unusual military activity or the incident report "
+              "the meeting is about (a meeting of all on a case needs no decision).")
 @secretariat_option
 @hub_option
 @click.pass_context
 def meetings_convene(ctx: click.Context, title: str, level: str, starts_at: str, timezone: str,
                      duration: int, place: str, agenda: tuple[str, ...], fmt: str | None,
-                     to: str | None, decision: str | None, secretariat: bool,
-                     hub_url: str) -> None:
+                     to: str | None, decision: str | None, case: str | None,
+                     secretariat: bool, hub_url: str) -> None:
     """Convene a meeting: a participant, a bilateral one (--to one party); the secretariat
     (--secretariat), any other. Every invited party sees who accepts."""
     from gulfsec.api.consultations import convene, named_audience
@@ -359,7 +361,7 @@ def meetings_convene(ctx: click.Context, title: str, level: str, starts_at: str,
     body = _when_given({"title": title, "level": level,
                         "starts_at": _utc("--starts-at", starts_at), "timezone": timezone,
                         "duration_minutes": duration, "place": place, "agenda": list(agenda),
-                        "format": fmt, "decision": decision})
+                        "format": fmt, "decision": decision, "case": case})
     if secretariat:
         spec = get_form(MEETING)
         spec.validate(body)
