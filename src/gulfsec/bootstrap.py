@@ -165,7 +165,7 @@ def build_hub_app(hub: Hub, *, manage_lifecycle: bool = True,
     install_hub_pages(app, hub, accounts=hub_accounts(hub.engine, hub.clock, policy),
                       scorecards=hub_scorecards(hub, compliance.for_viewer(None)),
                       decisions=decisions, consultations=consultations, risk=risk,
-                      secure_cookies=secure_cookies)
+                      hotline=hotline, secure_cookies=secure_cookies)
     return app
 
 

@@ -1,9 +1,10 @@
 """The web pages: server-rendered HTML (Jinja2, autoescaped), plain CSS, a little script.
 
 - :func:`install_node_pages` adds a node's pages for its party's delegates to the node's app:
-  sign-in, inbox, one entry, compose, compliance, alarms;
+  sign-in, inbox, one entry, compose, compliance, alarms, the hotline;
 - :func:`install_hub_pages` adds the hub's pages to the hub's app: the public log, published
-  entries and how to verify the log, and the secretariat's overview after sign-in.
+  entries and how to verify the log, and the secretariat's overview (and the hotline's lines)
+  after sign-in.
 
 Where things are: :mod:`.site` (templates, sessions, CSRF, headers), :mod:`.deps`,
 :mod:`.auth_routes`, :mod:`.node` and :mod:`.hub` (the pages of each), :mod:`.forms` (forms
@@ -21,14 +22,17 @@ from starlette.staticfiles import StaticFiles
 
 from gulfsec.errors import Forbidden, SignInRequired
 from gulfsec.services.hub import Hub
+from gulfsec.services.hub.hotline import SecretariatHotline
 from gulfsec.services.hub.records import ConsultationsByViewer, DecisionsByViewer, RiskByViewer
 from gulfsec.services.node import Node
 from gulfsec.services.node.compose import Composer
 from gulfsec.services.shared.accounts import Accounts
 from gulfsec.services.shared.scorecards import Scorecards
 from gulfsec.web import auth_routes
+from gulfsec.web.hub import hotline as hub_hotline
 from gulfsec.web.hub import pages as hub_pages
 from gulfsec.web.hub.pages import HubSite
+from gulfsec.web.node import hotline as node_hotline
 from gulfsec.web.node import pages as node_pages
 from gulfsec.web.node.pages import NodeSite
 from gulfsec.web.site import PageHeaders, Site, error_page, make_environment, query, redirect
@@ -51,6 +55,7 @@ def install_node_pages(app: FastAPI, node: Node, *, accounts: Accounts, composer
                     cookie=node_cookie(node.party), env=make_environment(), clock=node.clock,
                     home="/inbox", node=node, composer=composer, scorecards=scorecards,
                     secure_cookies=secure_cookies)
+    node_hotline.install(site)
     _install(app, site)
     app.include_router(node_pages.router)
 
@@ -59,8 +64,10 @@ def install_hub_pages(app: FastAPI, hub: Hub, *, accounts: Accounts,
                       scorecards: Scorecards, decisions: DecisionsByViewer | None = None,
                       consultations: ConsultationsByViewer | None = None,
                       risk: RiskByViewer | None = None,
+                      hotline: SecretariatHotline | None = None,
                       secure_cookies: bool = False) -> None:
-    """Serve the hub's public pages and the secretariat's from ``app``."""
+    """Serve the hub's public pages and the secretariat's from ``app``; ``hotline``, the
+    secretariat's end of the hotline when the hub's process runs it."""
     site = HubSite(kind="hub", title="Secretariat hub", regime=hub.regime, accounts=accounts,
                    cookie="gulfsec_hub", env=make_environment(), clock=hub.clock,
                    home="/secretariat", hub=hub, scorecards=scorecards,
@@ -69,6 +76,8 @@ def install_hub_pages(app: FastAPI, hub: Hub, *, accounts: Accounts,
     assert site.decisions is not None
     site.consultations = consultations or ConsultationsByViewer(hub, site.decisions)
     site.risk = risk or RiskByViewer(hub)
+    site.hotline = hotline
+    hub_hotline.install(site)
     _install(app, site)
     app.include_router(hub_pages.router)
 

@@ -237,6 +237,19 @@ CHROME: Final[Mapping[str, Mapping[str, str]]] = {
                                               "fa": "درخواست نشست همهٔ مشارکان",
                                               "fr": "Demander une réunion de tous les "
                                                     "participants"},
+    # The hotline (the node's page and the secretariat's).
+    "Hotline": {"ar": "الخط الساخن", "fa": "خط ویژه", "fr": "Ligne directe"},
+    "alarm": {"ar": "إنذار", "fa": "هشدار", "fr": "alarme"},
+    "Write on the hotline": {"ar": "الكتابة على الخط الساخن", "fa": "نوشتن روی خط ویژه",
+                             "fr": "Écrire sur la ligne directe"},
+    "To": {"ar": "إلى", "fa": "به", "fr": "À"},
+    "Precedence": {"ar": "درجة الأسبقية", "fa": "درجهٔ فوریت", "fr": "Degré d'urgence"},
+    "Seal, sign and send": {"ar": "اختم ووقّع وأرسل", "fa": "رمزگذاری، امضا و ارسال",
+                            "fr": "Chiffrer, signer et envoyer"},
+    "Line tests": {"ar": "اختبارات الخط", "fa": "آزمون‌های خط", "fr": "Essais de la ligne"},
+    "Line health": {"ar": "حالة الخطوط", "fa": "وضعیت خطوط", "fr": "État des lignes"},
+    "Messages to the secretariat": {"ar": "الرسائل إلى الأمانة", "fa": "پیام‌ها به دبیرخانه",
+                                    "fr": "Messages au secrétariat"},
 }
 
 

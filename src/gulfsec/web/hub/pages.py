@@ -17,12 +17,14 @@ from starlette.responses import Response
 from gulfsec.domain.forms import registry
 from gulfsec.services.hub import Hub
 from gulfsec.services.hub import views as hub_views
+from gulfsec.services.hub.hotline import SecretariatHotline
 from gulfsec.services.hub.records import ConsultationsByViewer, DecisionsByViewer, RiskByViewer
 from gulfsec.services.shared import scorecards as compliance_view
 from gulfsec.web import forms as schema_form
 from gulfsec.web.deps import MaybeSession, SessionDep, SiteDep
 from gulfsec.web.hub import consultations as consultation_pages
 from gulfsec.web.hub import decisions as decision_pages
+from gulfsec.web.hub import hotline as hotline_pages
 from gulfsec.web.hub import risk as risk_pages
 from gulfsec.web.site import Site, error_page, language_of, parties_in, render
 
@@ -30,6 +32,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(decision_pages.router)
 router.include_router(consultation_pages.router)
 router.include_router(risk_pages.router)
+router.include_router(hotline_pages.router)
 
 
 @dataclass
@@ -42,6 +45,8 @@ class HubSite(Site):
     """The threads, meetings and mediations each viewer takes part in."""
     risk: RiskByViewer | None = None
     """The unusual-activity cases and incidents each viewer may read."""
+    hotline: SecretariatHotline | None = None
+    """The secretariat's end of the hotline, when the hub's process runs it."""
 
     def the_hub(self) -> Hub:
         assert self.hub is not None

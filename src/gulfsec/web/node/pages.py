@@ -47,6 +47,7 @@ from gulfsec.web import forms as schema_form
 from gulfsec.web.deps import SessionDep, SiteDep
 from gulfsec.web.node import consultations as consultation_pages
 from gulfsec.web.node import decisions as decision_pages
+from gulfsec.web.node import hotline as hotline_pages
 from gulfsec.web.node import risk as risk_pages
 from gulfsec.web.site import (
     Site,
@@ -64,6 +65,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(decision_pages.router)
 router.include_router(consultation_pages.router)
 router.include_router(risk_pages.router)
+router.include_router(hotline_pages.router)
 
 
 @dataclass
