@@ -5,7 +5,7 @@ ends as one line on standard error and exit status 1; a usage mistake exits 2. E
 in its own module: :mod:`.hub`, :mod:`.node` (with ``verify``), :mod:`.keys`, :mod:`.entries`
 (``submit``, ``fetch``, ``verify-log``), :mod:`.compliance`, :mod:`.decisions` (with ``concept``
 and ``designations``), :mod:`.consultations` (``threads``, ``meetings``, ``mediation``),
-:mod:`.hotline`, :mod:`.risk` (``incidents``, ``unusual``), :mod:`.demo`.
+:mod:`.hotline`, :mod:`.risk` (``incidents``, ``unusual``), :mod:`.news`, :mod:`.demo`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from gulfsec.cli import (
     hotline,
     hub,
     keys,
+    news,
     node,
     risk,
 )
@@ -58,6 +59,7 @@ cli.add_command(consultations.meetings)
 cli.add_command(consultations.mediation)
 cli.add_command(risk.incidents)
 cli.add_command(risk.unusual)
+cli.add_command(news.news)
 cli.add_command(hotline.hotline)
 cli.add_command(keys.keys)
 cli.add_command(entries.submit)
