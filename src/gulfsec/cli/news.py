@@ -10,6 +10,7 @@ on every core, and printed in the order it was read.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -151,7 +152,8 @@ def coded(articles: Sequence[Article]) -> Iterator[list[Found]]:
 def news() -> None:
     """Open news: who did what to whom, and the tension between states. FILE holds JSON Lines
     rows {"id": …, "text": …} (and "date", "language"); "-" reads standard input. A bad row
-    stops the command with its line number before anything is printed. No database needed."""
+    stops the command with its line number before anything is printed. No database needed.
+    ingest, alerts, unnotified and explain keep news in a database (see gulfsec news ingest)."""
 
 
 @news.command("code")
@@ -210,3 +212,161 @@ def _half_life(value: str) -> float:
     if not (days > 0 and days < float("inf")):
         raise ConfigError(f"--half-life {value!r}: give a positive number of days")
     return days
+
+
+# -- the news store ------------------------------------------------------------------------------
+
+DATABASE_ENV = "GULFSEC_NEWS_DATABASE_URL"
+
+
+@contextlib.contextmanager
+def _store(ctx: click.Context, database: str | None) -> Iterator[Any]:
+    """The news store: ``--database`` (or GULFSEC_NEWS_DATABASE_URL), else ``news.db`` in the
+    data directory; migrated, and closed after use."""
+    from gulfsec.adapters.files import private_dir
+    from gulfsec.adapters.storage.engine import create_db_engine
+    from gulfsec.adapters.storage.migrate import migrate
+    from gulfsec.adapters.storage.news import NewsStore
+    from gulfsec.cli.common import settings_of
+
+    if database is None:
+        settings = settings_of(ctx)
+        private_dir(settings.data_dir)
+        database = f"sqlite:///{settings.data_dir.absolute() / 'news.db'}"
+    engine = create_db_engine(database)
+    try:
+        migrate(engine, "news")
+        yield NewsStore(engine)
+    finally:
+        engine.dispose()
+
+
+def _regime(ctx: click.Context) -> Any:
+    from gulfsec.bootstrap import regime_from
+    from gulfsec.cli.common import settings_of
+
+    return regime_from(settings_of(ctx))
+
+
+_DATABASE = click.option(
+    "--database", envvar=DATABASE_ENV, metavar="URL",
+    help="The news database (sqlite:///… or postgresql+psycopg://…; also "
+         f"{DATABASE_ENV}); default: news.db in the data directory.")
+
+
+@news.command("ingest")
+@click.argument("sources", nargs=-1, required=True)
+@_DATABASE
+@click.option("--watch", type=click.FloatRange(min=0.1), metavar="SECONDS",
+              help="Read the SOURCES again every SECONDS until interrupted (for a folder "
+                   "that news lands in).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.pass_context
+def news_ingest(ctx: click.Context, sources: tuple[str, ...], database: str | None,
+                watch: float | None, fmt: str) -> None:
+    """Store, split and code the articles of each SOURCE: a JSON Lines file of
+    {"id", "date", "text"[, "title", "url", "source", "language"]} rows, an RSS or Atom file
+    or URL, or a folder (its *.jsonl, *.xml, *.rss and *.atom files). An article already stored
+    (same source and id, or the same text) is counted as a duplicate and left alone."""
+    import time
+
+    from gulfsec.adapters.feeds import read_source
+    from gulfsec.services.news import ingest
+
+    with _store(ctx, database) as store:
+        while True:
+            articles = [article for source in sources for article in read_source(source)]
+            report = ingest(store, articles, datetime.now().astimezone())
+            if fmt == "json":
+                click.echo(json.dumps(report.to_json()))
+            else:
+                click.echo(report.line())
+            if watch is None:
+                return
+            try:
+                time.sleep(watch)
+            except KeyboardInterrupt:
+                return
+
+
+@news.command("alerts")
+@_DATABASE
+@click.option("--pair", help="Only this pair, such as IRN-SAU (in any order).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.pass_context
+def news_alerts(ctx: click.Context, database: str | None, pair: str | None, fmt: str) -> None:
+    """Where the tension index of the stored events rises: by more than the regime's
+    [early_warning] jump in a period, or across its threshold. Pairs with a regime participant
+    come first."""
+    from gulfsec.services.news import alerts
+
+    with _store(ctx, database) as store:
+        found = alerts(store, _regime(ctx), pair=pair)
+    if fmt == "json":
+        emit([alert.to_json() for alert in found])
+        return
+    if not found:
+        click.echo("no alerts")
+    for alert in found:
+        r = alert.rise
+        click.echo(f"{r.pair:10} {r.period:10} {r.index:8.2f} (was {r.previous:.2f}) "
+                   f"{', '.join(r.reasons)}")
+
+
+@news.command("unnotified")
+@_DATABASE
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.pass_context
+def news_unnotified(ctx: click.Context, database: str | None, fmt: str) -> None:
+    """Stored news of a participant's exercise, deployment or mobilisation that no
+    activity-notification@1 covers (its days ± 1, its area within 150 km of a place the
+    article names): possible un-notified activities. The notifications are read from the
+    node's verified copy of the log, in the data directory (--data-dir)."""
+    from gulfsec.bootstrap import open_node
+    from gulfsec.cli.common import settings_of
+    from gulfsec.domain.forms.activity_notification import NOTIFICATION
+    from gulfsec.services.news import unnotified
+    from gulfsec.services.node.records import NodeRecords
+
+    with _store(ctx, database) as store:
+        node = open_node(settings_of(ctx))
+        try:
+            found = unnotified(store, node.regime,
+                               NodeRecords(node, forms={NOTIFICATION}).records_after(-1))
+        finally:
+            node.close()
+    if fmt == "json":
+        emit([finding.to_json() for finding in found])
+        return
+    if not found:
+        click.echo("no possible un-notified activity")
+    for finding in found:
+        data = finding.to_json()
+        article, made = data["article"], data["search"]
+        state = f"explained: {finding.explained}" if finding.explained else "open"
+        click.echo(f"{finding.id} [{state}] {article['date']} {finding.event.source} "
+                   f"{finding.event.type}/{finding.event.mode or '-'}: "
+                   f"{article['title'] or article['id']} {article['url'] or ''}".rstrip())
+        click.echo(f"    {data['sentence']}")
+        place = made["place"]["name"] if made["place"] else "no place named"
+        click.echo(f"    searched {made['party']}'s notifications {made['from']}..{made['to']}, "
+                   f"{place}: {len(made['notifications'])} looked at"
+                   + "".join(f"; #{n['index']} {n['name']} ({n['why']})"
+                             for n in made["notifications"]))
+
+
+@news.command("explain")
+@click.argument("finding_id")
+@click.option("--reason", required=True, help="Why: the notification found, or what was wrong.")
+@_DATABASE
+@click.pass_context
+def news_explain(ctx: click.Context, finding_id: str, reason: str, database: str | None) -> None:
+    """Mark a possible un-notified activity as explained, with the reason."""
+    from gulfsec.services.news import explain
+
+    with _store(ctx, database) as store:
+        explain(store, finding_id, reason, datetime.now().astimezone())
+    click.echo(f"{finding_id} explained")

@@ -1,8 +1,9 @@
-"""One migration runner for both stores: the hub's and a node's database.
+"""One migration runner for every store: the hub's, a node's, and the open news's database.
 
-Each store has its own Alembic history (``migrations/hub``, ``migrations/node``) and version
-table, under one environment (``migrations/env.py``), so a node and the hub could even share a
-PostgreSQL database. :func:`migrate` brings a store's schema to its newest revision.
+Each store has its own Alembic history (``migrations/hub``, ``migrations/node``,
+``migrations/news``) and version table, under one environment (``migrations/env.py``), so a
+node and the hub could even share a PostgreSQL database, and the news can live in the hub's.
+:func:`migrate` brings a store's schema to its newest revision.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gulfsec.errors import StorageError
 
-Store = Literal["hub", "node"]
+Store = Literal["hub", "node", "news"]
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,10 @@ class History:
     version_table: str
 
     def metadata(self) -> list[sa.MetaData]:
-        from gulfsec.adapters.storage import accounts, hub, node
+        from gulfsec.adapters.storage import accounts, hub, news, node
 
+        if self.version_table == HISTORIES["news"].version_table:
+            return [news.metadata]
         if self.version_table == HISTORIES["hub"].version_table:
             return [hub.metadata, accounts.hub_metadata]
         return [node.metadata, accounts.node_metadata]
@@ -40,6 +43,7 @@ class History:
 HISTORIES: Final[dict[Store, History]] = {
     "hub": History("hub", "alembic_version"),
     "node": History("node", "alembic_version_node"),
+    "news": History("news", "alembic_version_news"),
 }
 
 

@@ -18,7 +18,7 @@ import difflib
 import hashlib
 import re
 from collections.abc import Iterable, Sized
-from typing import Annotated, Self, TypeVar
+from typing import Annotated, Literal, Self, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -341,6 +341,13 @@ class CommitmentsTable(Table):
     meetings: MeetingsTable = MeetingsTable()
 
 
+class EarlyWarningTable(Table):
+    period: Literal["day", "week", "month"] = "month"
+    half_life_days: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 30.0
+    threshold: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 20.0
+    jump: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 10.0
+
+
 # --- the file -----------------------------------------------------------------------------
 
 
@@ -361,6 +368,7 @@ class RegimeDocument(Table):
     limits: LimitsTable
     batching: BatchingTable
     commitments: CommitmentsTable
+    early_warning: EarlyWarningTable = EarlyWarningTable()
 
     def all_formats(self) -> dict[str, list[str]]:
         """The formats, with ``all`` (every participant, in file order) first when not written."""

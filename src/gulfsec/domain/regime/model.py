@@ -22,6 +22,7 @@ __all__ = [
     "KINDS",
     "RIGHTS",
     "Batching",
+    "EarlyWarning",
     "Direction",
     "Kind",
     "Language",
@@ -144,6 +145,18 @@ class Batching:
 
 
 @dataclass(frozen=True)
+class EarlyWarning:
+    """When the tension index from open news alerts (``[early_warning]``, optional): per
+    ``period`` ("day", "week" or "month"), decaying by half every ``half_life_days``, a pair
+    alerts when its index crosses ``threshold`` or rises by more than ``jump`` in a period."""
+
+    period: str = "month"
+    half_life_days: float = 30.0
+    threshold: float = 20.0
+    jump: float = 10.0
+
+
+@dataclass(frozen=True)
 class Regime:
     """A checked regime. ``participants``, ``statuses``, ``formats`` and ``languages`` keep the
     order of the file; ``digest`` is the SHA-256 (hex) of the file, so parties can compare."""
@@ -164,6 +177,7 @@ class Regime:
     commitments: Commitments
     source: str
     digest: str
+    early_warning: EarlyWarning = EarlyWarning()
 
     def __hash__(self) -> int:
         return hash((self.id, self.version, self.digest))

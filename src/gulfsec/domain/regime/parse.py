@@ -41,7 +41,17 @@ from .commitments import (
     UnusualActivity,
 )
 from .document import CommitmentsTable, Problem, RegimeDocument, did_you_mean
-from .model import Batching, Language, Limits, MonthDay, Participant, Regime, Secretariat, Status
+from .model import (
+    Batching,
+    EarlyWarning,
+    Language,
+    Limits,
+    MonthDay,
+    Participant,
+    Regime,
+    Secretariat,
+    Status,
+)
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails  # the TypedDict of ValidationError.errors()
@@ -160,6 +170,12 @@ def _build(doc: RegimeDocument, source: str, digest: str) -> Regime:
         commitments=_commitments(doc.commitments),
         source=source,
         digest=digest,
+        early_warning=EarlyWarning(
+            period=doc.early_warning.period,
+            half_life_days=doc.early_warning.half_life_days,
+            threshold=doc.early_warning.threshold,
+            jump=doc.early_warning.jump,
+        ),
     )
 
 
