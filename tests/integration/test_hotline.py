@@ -274,12 +274,19 @@ def test_a_missing_receipt_raises_the_alarm_at_the_sender_and_a_late_one_does_no
                               ).id_hex == entry_id
     state = conversation(line.nodes["IRN"])[0]["receipts"]["SAU"]
     assert state["state"] == "overdue"
+    # Escalated at the secretariat, from what the log shows of the message (not its text).
+    line.secretariat.run_once()
+    missed, = line.secretariat.missed_receipts()
+    assert (missed["entry_id"], missed["from"], missed["to"]) == (entry_id, "IRN", "SAU")
+    assert "text" not in missed
 
     # SAU's node comes back: it opens the message and answers, late. The alarm stays, once.
     assert line.settle() == []
     state = conversation(line.nodes["IRN"])[0]["receipts"]["SAU"]
     assert (state["state"], state["late"]) == ("received", True)
     assert len(line.alarms("IRN", "hotline_no_receipt")) == 1
+    line.secretariat.run_once()
+    assert line.secretariat.missed_receipts() == []
 
 
 def test_a_message_that_does_not_open_raises_the_alarm_at_the_recipient_with_the_entry(

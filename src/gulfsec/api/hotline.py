@@ -131,4 +131,5 @@ def secretariat_hotline(request: Request, hub: HubDep, party: CurrentParty) -> d
     if not isinstance(service, SecretariatHotline):
         raise NotFound("this hub does not run the secretariat's end of the hotline (its "
                        "process holds no secretariat hotline key)")
-    return {"lines": service.line_health(), "messages": service.messages()}
+    return {"lines": service.line_health(), "messages": service.messages(),
+            "missed_receipts": service.missed_receipts()}

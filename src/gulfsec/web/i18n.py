@@ -248,6 +248,9 @@ CHROME: Final[Mapping[str, Mapping[str, str]]] = {
                             "fr": "Chiffrer, signer et envoyer"},
     "Line tests": {"ar": "اختبارات الخط", "fa": "آزمون‌های خط", "fr": "Essais de la ligne"},
     "Line health": {"ar": "حالة الخطوط", "fa": "وضعیت خطوط", "fr": "État des lignes"},
+    "Receipts missed between parties": {"ar": "إيصالات فائتة بين الأطراف",
+                                         "fa": "رسیدهای دریافت‌نشده میان طرف‌ها",
+                                         "fr": "Accusés de réception manquants entre parties"},
     "Messages to the secretariat": {"ar": "الرسائل إلى الأمانة", "fa": "پیام‌ها به دبیرخانه",
                                     "fr": "Messages au secrétariat"},
 }

@@ -98,6 +98,12 @@ class SecretariatHotline:
         self.keys = keys
         self.me = key.name
         self._records = HubRecords(hub, self.me, forms=FORMS)
+        self._every = HubRecords(hub, None, forms=frozenset({HOTLINE, RECEIPT}))
+        """Every message and receipt in the log, as metadata (the ciphertext stays shut): to
+        escalate a receipt missed between two parties."""
+        self._every_after = -1
+        self._between: dict[str, _Message] = {}
+        """Messages between parties (the secretariat neither sender nor recipient)."""
         self._lock = threading.RLock()
         self._after = -1
         self._since: datetime | None = None
@@ -145,6 +151,18 @@ class SecretariatHotline:
             elif entry.form == RECEIPT:
                 key_ = (str(entry.body.get("message")), entry.sender)
                 self._receipts.setdefault(key_, record.sequenced_at)
+        for record in self._every.records_after(self._every_after):
+            self._every_after = record.index
+            signed, entry = record.entry, record.entry.entry
+            if entry.form == RECEIPT:
+                key_ = (str(entry.body.get("message")), entry.sender)
+                self._receipts.setdefault(key_, record.sequenced_at)
+            elif entry.form == HOTLINE and entry.sender != self.me:
+                recipients = recipients_of(entry.body)
+                if self.me not in recipients:
+                    self._between[signed.id_hex] = _Message(
+                        signed.id_hex, record.index, entry.sender, recipients,
+                        record.sequenced_at)
 
     def _keep_keys(self) -> None:
         newest, destroyed = keep_keys(self.keys, self.hub.regime, self.hub.clock.now())
@@ -279,6 +297,27 @@ class SecretariatHotline:
                     "sent_at": None if said is None else said["sent_at"],
                     "problem": m.problem,
                     "receipt_sent": (m.entry_id, self.me) in self._receipts})
+            return out
+
+    def missed_receipts(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """The messages between parties whose receipt from a recipient is overdue, newest
+        first — what the log shows of them (sender, recipient, when sequenced, when the
+        receipt was due), never what they say: the escalation of a sender's alarm."""
+        hotline = self.hub.regime.commitments.hotline
+        with self._lock:
+            at = now or self.hub.clock.now()
+            out = []
+            for m in sorted(self._between.values(), key=lambda m: m.index, reverse=True):
+                for party in m.recipients:
+                    status = receipt_state(m.sequenced_at, self._receipts.get((m.entry_id,
+                                                                               party)),
+                                           within=hotline.receipt, now=at, seen_until=at)
+                    if status.state == "overdue":
+                        out.append({"entry_id": m.entry_id, "index": m.index,
+                                    "from": m.sender, "to": party,
+                                    "sequenced_at": format_time(m.sequenced_at),
+                                    "due": None if status.due is None
+                                    else format_time(status.due)})
             return out
 
     def line_health(self, now: datetime | None = None) -> list[dict[str, Any]]:

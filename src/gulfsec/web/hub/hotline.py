@@ -64,5 +64,7 @@ def secretariat_hotline(request: Request, site: SiteDep, session: SessionDep) ->
                           "written": moment(m.get("sent_at")),
                           "precedence": PRIORITY_WORDS.get(m.get("priority") or "")}
                          for m in service.messages()],
-            "hotline": site.regime.commitments.hotline})
+            "hotline": site.regime.commitments.hotline,
+            "missed": [{**m, "sequenced": moment(m["sequenced_at"]), "due_at": moment(m["due"])}
+                       for m in service.missed_receipts()]})
     return render(request, site, "hub/hotline.html", context, session=session)
