@@ -40,16 +40,15 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, get_args
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from gulfsec.domain.encoding import format_time, parse_time
@@ -72,19 +71,13 @@ from gulfsec.domain.procedures.threads import Thread, reply_audience
 from gulfsec.errors import (
     AttachmentError,
     AudienceError,
-    EntryError,
     Forbidden,
     InvalidFormBody,
-    MalformedEntry,
-    MissingRight,
     NotFound,
-    ProcedureError,
     TransportError,
 )
 from gulfsec.services.node import Node, views
-from gulfsec.services.node.compose import Draft, Preview, entry_preview
-from gulfsec.services.node.outbox import MAX_CONFIRMATION
-from gulfsec.services.shared.accounts import OFFICER, WebSession
+from gulfsec.services.shared.accounts import WebSession
 from gulfsec.services.shared.calendar import calendar
 from gulfsec.services.shared.consultations import MeetingView
 from gulfsec.web.consultations import (
@@ -101,19 +94,31 @@ from gulfsec.web.consultations import (
     upload_type,
 )
 from gulfsec.web.deps import SessionDep, SiteDep
-from gulfsec.web.node.decisions import already_sent, parse_moment
+from gulfsec.web.node.decisions import parse_moment
+from gulfsec.web.node.writing import (
+    Outgoing,
+    Upload,
+    Writing,
+    field_errors_into,
+    sign_once,
+    write,
+)
+from gulfsec.web.node.writing import held as _held
+from gulfsec.web.node.writing import node_of as _node
+from gulfsec.web.node.writing import page as _page
+from gulfsec.web.node.writing import plain as _plain
+from gulfsec.web.node.writing import posted as _posted
+from gulfsec.web.node.writing import require_officer as _require_officer
+from gulfsec.web.node.writing import sent_url as _sent
+from gulfsec.web.node.writing import writing_of as _writing_of
 from gulfsec.web.site import (
     MAX_FORM_BYTES,
     MAX_FORM_FIELDS,
     Site,
     check_csrf,
     error_page,
-    form_lists,
     language_of,
     parties_in,
-    read_form,
-    redirect,
-    render,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -134,31 +139,6 @@ MAX_UPLOAD_BYTES: Final = MAX_FORM_BYTES + MAX_FILES * (MAX_ATTACHMENT_BYTES + (
 """The largest form with files: the text of a form, and every file with its part's headers."""
 
 
-def _node(site: Site) -> Node:
-    node = getattr(site, "node", None)
-    assert isinstance(node, Node)
-    return node
-
-
-def _page(request: Request, site: Site, template: str, context: Mapping[str, Any],
-          session: WebSession, status: int = 200) -> Response:
-    node = _node(site)
-    return render(request, site, template,
-                  {"alarm_count": views.alarm_count(node), "party": node.party,
-                   "officer": _officer(session), **context},
-                  session=session, status=status)
-
-
-def _officer(session: WebSession) -> bool:
-    return session.account.role == OFFICER
-
-
-def _require_officer(session: WebSession) -> None:
-    if not _officer(session):
-        raise Forbidden("Only an officer may sign and send in the party's name. You are "
-                        "signed in as a viewer: ask an officer to do it.")
-
-
 def _not_found(request: Request, site: Site, session: WebSession, what: str) -> Response:
     return error_page(request, site, 404, f"No such {what}",
                       f"This node holds no {what} with that name. It goes only to those who "
@@ -167,95 +147,6 @@ def _not_found(request: Request, site: Site, session: WebSession, what: str) -> 
 
 
 # -- writing once --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file posted with a form, not checked yet: its name, the content type its upload
-    declares, and its bytes (None when it is over the size limit, which is not read whole)."""
-
-    name: str
-    content_type: str
-    data: bytes | None
-    size: int
-
-
-@dataclass
-class Writing:
-    """The forms on a page: which one was posted, what was written in it, its problems, the
-    preview asked for, each form's confirmation token, the files posted with it and the
-    attachments it carries (checked and attached)."""
-
-    which: str | None = None
-    values: dict[str, str] = field(default_factory=dict)
-    lists: dict[str, list[str]] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    general: str | None = None
-    tokens: dict[str, str] = field(default_factory=dict)
-    preview: Preview | None = None
-    uploads: list[Upload] = field(default_factory=list)
-    attached: list[dict[str, Any]] = field(default_factory=list)
-
-    def token(self, name: str) -> str:
-        return self.tokens.setdefault(name, secrets.token_urlsafe(18))
-
-    def value(self, which: str, name: str, default: str = "") -> str:
-        return self.values.get(name, default) if self.which == which else default
-
-    def chosen(self, which: str, name: str, default: tuple[str, ...] = ()) -> list[str]:
-        return self.lists.get(name, []) if self.which == which else list(default)
-
-    def error(self, which: str, name: str) -> str | None:
-        return self.errors.get(name) if self.which == which else None
-
-    def carried(self, which: str) -> list[tuple[dict[str, Any], str]]:
-        """Form ``which``'s attachments, each with the JSON the form carries it back as."""
-        if self.which != which:
-            return []
-        return [(a, json.dumps(a, sort_keys=True, separators=(",", ":")))
-                for a in self.attached]
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """An entry to sign: its form, to whom, its body and the entries it names."""
-
-    form: str
-    audience: Audience
-    body: dict[str, Any]
-    refs: tuple[str, ...] = ()
-
-
-def sign_once(node: Node, outgoing: Outgoing, confirmation: str) -> tuple[SignedEntry, bool]:
-    """Sign and send ``outgoing`` once per ``confirmation``: (entry, False) when the
-    confirmation was used already, without checking or signing again.
-
-    Raises InvalidFormBody (field by field), ProcedureError (a step the procedure does not
-    allow now), MissingRight, MalformedEntry (no token).
-    """
-    if not confirmation or len(confirmation) > MAX_CONFIRMATION:
-        raise MalformedEntry("the form's confirmation is missing: reload the page and try again")
-    with node.core.lock:
-        done = already_sent(node, confirmation)
-        if done is not None:
-            return done, False
-        get_form(outgoing.form).validate(outgoing.body)
-        return node.send_confirmed(outgoing.form, outgoing.audience, outgoing.body,
-                                   outgoing.refs, confirmation)
-
-
-async def _posted(request: Request, session: WebSession, which: str) -> Writing:
-    form = await read_form(request)
-    check_csrf(request, form, session)
-    _require_officer(session)
-    return _writing_of(form, which)
-
-
-def _writing_of(form: FormData, which: str) -> Writing:
-    lists = form_lists(form)
-    values = {name: found[-1] for name, found in lists.items()}
-    token = values.get("confirmation", "")
-    return Writing(which, values, lists, tokens={which: token} if token else {})
 
 
 async def _posted_with_files(request: Request, session: WebSession, which: str) -> Writing:
@@ -291,15 +182,6 @@ async def _upload(item: UploadFile) -> Upload | None:
     size = max(item.size or 0, len(data))
     return Upload(name or "unnamed file", item.content_type or "",
                   None if len(data) > MAX_ATTACHMENT_BYTES else data, size)
-
-
-def _wants_preview(writing: Writing) -> bool:
-    return writing.values.get("action") == "preview"
-
-
-FIELD_MESSAGES: Final[Mapping[str, str]] = {
-    "String should have at least 1 character": "write something here",
-}
 
 
 def attach_files(node: Node, writing: Writing) -> list[dict[str, Any]]:
@@ -375,63 +257,13 @@ def _check_kept(node: Node, attachment: Attachment) -> str | None:
     return None
 
 
-def _plain(message: str) -> str:
-    for start, plain in FIELD_MESSAGES.items():
-        if message.startswith(start):
-            return plain
-    return message
-
-
 def _write(writing: Writing, node: Node, outgoing_of: Callable[[Writing], Outgoing | None],
            page: Callable[[Writing, int], Response], done: Callable[[SignedEntry, bool], str],
            field_of: Mapping[str, str] | None = None) -> Response:
-    """Preview or sign what ``writing`` holds: the page again with its problems or the
-    preview, or a redirect to ``done``. ``field_of`` names the page's field for a body field
-    when they differ."""
-    assert writing.which is not None
-    wants_preview = _wants_preview(writing)
-    if not wants_preview and not writing.values.get("confirmation"):
-        writing.general = "The form's confirmation is missing: reload the page and try again."
-        return page(writing, 422)
-    token = writing.token(writing.which)
-    if not wants_preview:
-        sent = already_sent(node, token)
-        if sent is not None:  # posted again (a reload, a double click): nothing is signed
-            return redirect(done(sent, False))
-    outgoing = outgoing_of(writing)
-    if outgoing is None or writing.errors or writing.general:
-        return page(writing, 422)
-    try:
-        if wants_preview:
-            writing.preview = entry_preview(node, Draft(outgoing.form, outgoing.audience,
-                                                        outgoing.body, outgoing.refs))
-            return page(writing, 200)
-        signed, fresh = sign_once(node, outgoing, token)
-    except InvalidFormBody as exc:
-        for path, message in exc.fields:
-            name = path.split(".")[0]
-            name = (field_of or {}).get(name, name)
-            writing.errors.setdefault(name, _plain(message))
-        return page(writing, 422)
-    except ProcedureError as exc:
-        writing.general = f"Not sent: {exc.message}"
-        return page(writing, 409)
-    except (EntryError, MissingRight) as exc:
-        writing.general = f"Not sent: {exc.message}"
-        return page(writing, 422)
-    return redirect(done(signed, fresh))
-
-
-def _sent(url: str, fresh: bool, anchor: str = "") -> str:
-    joiner = "&" if "?" in url else "?"
-    return f"{url}{joiner}sent={'1' if fresh else 'again'}{anchor}"
-
-
-def _held(node: Node, entry_id: str) -> SignedEntry | None:
-    """The entry ``entry_id`` if this node holds it (verified, in its copy of the log)."""
-    with node.uow() as uow:
-        found = uow.repo.entry_by_id(bytes.fromhex(entry_id))
-    return None if found is None else views.parse_raw(found.raw)
+    """:func:`~gulfsec.web.node.writing.write`, with ``field_of`` naming the page's field for
+    a body field where they differ."""
+    return write(writing, node, outgoing_of, page, done,
+                 field_errors=lambda w, exc: field_errors_into(w, exc, field_of))
 
 
 @dataclass(frozen=True)

@@ -47,8 +47,8 @@ from gulfsec.services.node.outbox import MAX_CONFIRMATION
 from gulfsec.services.shared.accounts import OFFICER, WebSession
 from gulfsec.web.deps import SessionDep, SiteDep
 from gulfsec.web.hotline import message_shown
-from gulfsec.web.node.consultations import Writing
 from gulfsec.web.node.decisions import already_sent
+from gulfsec.web.node.writing import Writing
 from gulfsec.web.site import (
     Site,
     check_csrf,

@@ -48,22 +48,20 @@ from gulfsec.domain.forms.risk import (
     UNUSUAL_REPLY,
 )
 from gulfsec.domain.procedures.risk import Incident, UnusualCase, response_audience
-from gulfsec.errors import (
-    EntryError,
-    Forbidden,
-    InvalidFormBody,
-    MissingRight,
-    NotFound,
-    ProcedureError,
-)
-from gulfsec.services.node import Node, views
-from gulfsec.services.node.compose import Draft, entry_preview
+from gulfsec.errors import InvalidFormBody, NotFound
+from gulfsec.services.node import Node
 from gulfsec.services.node.records import NodeRecords
-from gulfsec.services.shared.accounts import OFFICER, WebSession
+from gulfsec.services.shared.accounts import WebSession
 from gulfsec.services.shared.scorecards import Scorecards
 from gulfsec.web.deps import SessionDep, SiteDep
-from gulfsec.web.node.consultations import Outgoing, Writing, sign_once, unsynced
-from gulfsec.web.node.decisions import already_sent, parse_moment
+from gulfsec.web.node.consultations import unsynced
+from gulfsec.web.node.decisions import parse_moment
+from gulfsec.web.node.writing import Outgoing, Writing, require_officer, write
+from gulfsec.web.node.writing import held as _held
+from gulfsec.web.node.writing import node_of as _node
+from gulfsec.web.node.writing import page as _page
+from gulfsec.web.node.writing import plain as _plain
+from gulfsec.web.node.writing import sent_url as _sent
 from gulfsec.web.risk import (
     ACTIVITY_TYPES,
     EVENTS,
@@ -82,8 +80,6 @@ from gulfsec.web.site import (
     language_of,
     parties_in,
     read_form,
-    redirect,
-    render,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -94,25 +90,6 @@ UNIT_ROWS: Final = 4
 rows are a matter of sending the report from the API or the CLI)."""
 MEETING_MINUTES: Final = 120
 """How long a meeting on a case lasts, unless the convener says otherwise."""
-
-
-def _node(site: Site) -> Node:
-    node = getattr(site, "node", None)
-    assert isinstance(node, Node)
-    return node
-
-
-def _officer(session: WebSession) -> bool:
-    return session.account.role == OFFICER
-
-
-def _page(request: Request, site: Site, template: str, context: Mapping[str, Any],
-          session: WebSession, status: int = 200) -> Response:
-    node = _node(site)
-    return render(request, site, template,
-                  {"alarm_count": views.alarm_count(node), "party": node.party,
-                   "officer": _officer(session), **context},
-                  session=session, status=status)
 
 
 def _not_found(request: Request, site: Site, session: WebSession, what: str) -> Response:
@@ -127,12 +104,6 @@ def _findings(site: Site) -> list[Finding]:
     scorecards = getattr(site, "scorecards", None)
     assert isinstance(scorecards, Scorecards)
     return scorecards.compliance.findings(site.clock.now())
-
-
-def _held(node: Node, entry_id: str) -> SignedEntry | None:
-    with node.uow() as uow:
-        found = uow.repo.entry_by_id(bytes.fromhex(entry_id))
-    return None if found is None else views.parse_raw(found.raw)
 
 
 def _incident(node: Node, report_id: str) -> Incident | None:
@@ -167,9 +138,7 @@ async def _posted(request: Request, session: WebSession,
     names the form, or says which from the posted values."""
     form = await read_form(request)
     check_csrf(request, form, session)
-    if not _officer(session):
-        raise Forbidden("Only an officer may sign and send in the party's name. You are "
-                        "signed in as a viewer: ask an officer to do it.")
+    require_officer(session)
     lists = form_lists(form)
     values = {name: found[-1] for name, found in lists.items()}
     name = which if isinstance(which, str) else which(values)
@@ -177,64 +146,18 @@ async def _posted(request: Request, session: WebSession,
     return Writing(name, values, lists, tokens={name: token} if token else {})
 
 
-def _sent(url: str, fresh: bool, anchor: str = "") -> str:
-    joiner = "&" if "?" in url else "?"
-    return f"{url}{joiner}sent={'1' if fresh else 'again'}{anchor}"
-
 
 def _write(writing: Writing, node: Node, outgoing_of: Callable[[Writing], Outgoing | None],
            page: Callable[[Writing, int], Response], done: Callable[[SignedEntry, bool], str],
            *, one_click: bool = False) -> Response:
-    """Preview or sign what ``writing`` holds: the page again with its problems or the
-    preview, or a redirect to ``done``. A one-click form signs at once (its button says what
-    it signs)."""
-    assert writing.which is not None
-    wants_preview = not one_click and writing.values.get("action") == "preview"
-    if not wants_preview and not writing.values.get("confirmation"):
-        writing.general = "The form's confirmation is missing: reload the page and try again."
-        return page(writing, 422)
-    token = writing.token(writing.which)
-    if not wants_preview:
-        sent = already_sent(node, token)
-        if sent is not None:  # posted again (a reload, a double click): nothing is signed
-            return redirect(done(sent, False))
-    outgoing = outgoing_of(writing)
-    if outgoing is None or writing.errors or writing.general:
-        return page(writing, 422)
-    try:
-        if wants_preview:
-            writing.preview = entry_preview(node, Draft(outgoing.form, outgoing.audience,
-                                                        outgoing.body, outgoing.refs))
-            return page(writing, 200)
-        signed, fresh = sign_once(node, outgoing, token)
-    except InvalidFormBody as exc:
-        _field_errors(writing, exc)
-        return page(writing, 422)
-    except ProcedureError as exc:
-        writing.general = f"Not sent: {exc.message}"
-        return page(writing, 409)
-    except (EntryError, MissingRight) as exc:
-        writing.general = f"Not sent: {exc.message}"
-        return page(writing, 422)
-    return redirect(done(signed, fresh))
+    """:func:`~gulfsec.web.node.writing.write`, with a unit's, a position's or an area's
+    problem on the page's own field."""
+    return write(writing, node, outgoing_of, page, done, one_click=one_click,
+                 field_errors=_field_errors)
 
 
 FIELD_OF: Final[Mapping[str, str]] = {"position": "lat", "area": "lat", "body": "lat"}
 """The page's field for a body field, where they differ (``body``: a request names no area)."""
-PLAIN: Final[Mapping[str, str]] = {
-    "String should have at least 1 character": "write something here",
-    "Field required": "this is required",
-    "List should have at least 1 item after validation": "choose at least one",
-}
-
-
-def _plain(message: str) -> str:
-    for start, plain in PLAIN.items():
-        if message.startswith(start):
-            return plain
-    return message
-
-
 def _field_errors(writing: Writing, exc: InvalidFormBody) -> None:
     """What the form finds wrong, in ``writing.errors`` under the page's field names: a
     unit's problem names the unit (``unit 2: …``)."""
