@@ -10,8 +10,11 @@ the other.
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
@@ -23,6 +26,7 @@ from gulfsec.adapters.hubclient import HubClient
 from gulfsec.adapters.peers import PeerClient
 from gulfsec.adapters.storage.engine import create_db_engine
 from gulfsec.adapters.storage.migrate import Store, migrate
+from gulfsec.adapters.storage.news import NewsStore
 from gulfsec.adapters.storage.node import NodeRepository
 from gulfsec.api.hub import create_hub_app
 from gulfsec.api.node import create_node_app
@@ -54,6 +58,7 @@ from gulfsec.services.shared.accounts import Accounts, SessionPolicy, hub_accoun
 from gulfsec.services.shared.hotline import keep_keys
 from gulfsec.services.shared.unit_of_work import SqlUnitOfWork, UnitOfWork
 from gulfsec.web import install_hub_pages, install_node_pages, node_cookie
+from gulfsec.web.hub.news import NewsSource
 
 __all__ = [
     "build_hub_app",
@@ -152,9 +157,11 @@ def open_secretariat_hotline(settings: Settings, hub: Hub) -> SecretariatHotline
 
 def build_hub_app(hub: Hub, *, manage_lifecycle: bool = True,
                   policy: SessionPolicy | None = None, secure_cookies: bool = False,
-                  hotline: SecretariatHotline | None = None) -> FastAPI:
+                  hotline: SecretariatHotline | None = None,
+                  news: NewsSource | None = None) -> FastAPI:
     """The hub's API with its pages: the public log and the secretariat's; with
-    ``hotline`` (:func:`open_secretariat_hotline`), the secretariat's end of the hotline."""
+    ``hotline`` (:func:`open_secretariat_hotline`), the secretariat's end of the hotline; with
+    ``news`` (:func:`news_store_from`), the secretariat's news pages read that store."""
     compliance = ComplianceByViewer(hub)
     decisions = DecisionsByViewer(hub)
     consultations = ConsultationsByViewer(hub, decisions)
@@ -165,8 +172,45 @@ def build_hub_app(hub: Hub, *, manage_lifecycle: bool = True,
     install_hub_pages(app, hub, accounts=hub_accounts(hub.engine, hub.clock, policy),
                       scorecards=hub_scorecards(hub, compliance.for_viewer(None)),
                       decisions=decisions, consultations=consultations, risk=risk,
-                      hotline=hotline, secure_cookies=secure_cookies)
+                      hotline=hotline, news=news, secure_cookies=secure_cookies)
     return app
+
+
+NEWS_DATABASE_ENV = "GULFSEC_NEWS_DATABASE_URL"
+
+
+class LazyNewsStore:
+    """The news store of the hub's settings, opened (and migrated) on first use, and ``None``
+    while there is none: no ``url`` given and no ``path`` (``news.db``) on disk yet — the pages
+    then say how to fill one (``gulfsec news ingest``)."""
+
+    def __init__(self, url: str | None, path: Path | None = None) -> None:
+        self.url, self.path = url, path
+        self._store: NewsStore | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> NewsStore | None:
+        with self._lock:
+            if self._store is None:
+                if self.url is None and (self.path is None or not self.path.is_file()):
+                    return None
+                engine = create_db_engine(self.url or f"sqlite:///{self.path}")
+                migrate(engine, "news")
+                self._store = NewsStore(engine)
+            return self._store
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+
+def news_store_from(settings: Settings) -> LazyNewsStore:
+    """The news store the CLI's ``gulfsec news`` commands fill: GULFSEC_NEWS_DATABASE_URL,
+    else ``news.db`` in the data directory."""
+    url = os.environ.get(NEWS_DATABASE_ENV) or None
+    return LazyNewsStore(url, settings.data_dir.absolute() / "news.db")
 
 
 @contextmanager

@@ -50,14 +50,20 @@ def hub_serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     directory, also the secretariat's end of the hotline (receipts and hourly tests)."""
     import uvicorn
 
-    from gulfsec.bootstrap import build_hub_app, open_hub, open_secretariat_hotline
+    from gulfsec.bootstrap import (
+        build_hub_app,
+        news_store_from,
+        open_hub,
+        open_secretariat_hotline,
+    )
 
     settings = settings_of(ctx)
     service = open_hub(settings)
     service.state.load(service.engine, service.log_key.verifier)
     service.require_genesis()
     app = build_hub_app(service, secure_cookies=settings.secure_cookies,
-                        hotline=open_secretariat_hotline(settings, service))
+                        hotline=open_secretariat_hotline(settings, service),
+                        news=news_store_from(settings))
     uvicorn.run(app, host=host or settings.host, port=port or settings.port,
                 log_level=settings.log_level.lower(), access_log=False)
 

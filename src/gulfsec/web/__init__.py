@@ -31,6 +31,7 @@ from gulfsec.services.shared.scorecards import Scorecards
 from gulfsec.web import auth_routes
 from gulfsec.web.hub import hotline as hub_hotline
 from gulfsec.web.hub import pages as hub_pages
+from gulfsec.web.hub.news import NewsSource
 from gulfsec.web.hub.pages import HubSite
 from gulfsec.web.node import hotline as node_hotline
 from gulfsec.web.node import pages as node_pages
@@ -65,9 +66,11 @@ def install_hub_pages(app: FastAPI, hub: Hub, *, accounts: Accounts,
                       consultations: ConsultationsByViewer | None = None,
                       risk: RiskByViewer | None = None,
                       hotline: SecretariatHotline | None = None,
+                      news: NewsSource | None = None,
                       secure_cookies: bool = False) -> None:
     """Serve the hub's public pages and the secretariat's from ``app``; ``hotline``, the
-    secretariat's end of the hotline when the hub's process runs it."""
+    secretariat's end of the hotline when the hub's process runs it; ``news``, the news store
+    (opened when first read; none: the news pages say how to fill one)."""
     site = HubSite(kind="hub", title="Secretariat hub", regime=hub.regime, accounts=accounts,
                    cookie="gulfsec_hub", env=make_environment(), clock=hub.clock,
                    home="/secretariat", hub=hub, scorecards=scorecards,
@@ -77,6 +80,7 @@ def install_hub_pages(app: FastAPI, hub: Hub, *, accounts: Accounts,
     site.consultations = consultations or ConsultationsByViewer(hub, site.decisions)
     site.risk = risk or RiskByViewer(hub)
     site.hotline = hotline
+    site.news = news
     hub_hotline.install(site)
     _install(app, site)
     app.include_router(hub_pages.router)

@@ -25,6 +25,7 @@ from gulfsec.web.deps import MaybeSession, SessionDep, SiteDep
 from gulfsec.web.hub import consultations as consultation_pages
 from gulfsec.web.hub import decisions as decision_pages
 from gulfsec.web.hub import hotline as hotline_pages
+from gulfsec.web.hub import news as news_pages
 from gulfsec.web.hub import risk as risk_pages
 from gulfsec.web.site import Site, error_page, language_of, parties_in, render
 
@@ -33,6 +34,7 @@ router.include_router(decision_pages.router)
 router.include_router(consultation_pages.router)
 router.include_router(risk_pages.router)
 router.include_router(hotline_pages.router)
+router.include_router(news_pages.router)
 
 
 @dataclass
@@ -47,6 +49,8 @@ class HubSite(Site):
     """The unusual-activity cases and incidents each viewer may read."""
     hotline: SecretariatHotline | None = None
     """The secretariat's end of the hotline, when the hub's process runs it."""
+    news: news_pages.NewsSource | None = None
+    """The news store (:func:`gulfsec.bootstrap.news_store_from`), read by the news pages."""
 
     def the_hub(self) -> Hub:
         assert self.hub is not None
