@@ -15,26 +15,22 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import time_machine
-import uvicorn
 from click.testing import Result
 from support.databases import Databases
 from support.inprocess import NodeNet
-from support.ports import reserve_port
 from support.processes import PASSPHRASE, gulfsec_in_process
+from support.served import clock, hub_url
 
 from gulfsec.adapters import keystore
 from gulfsec.adapters.clock import ManualClock
-from gulfsec.bootstrap import build_hub_app, init_node, open_node
+from gulfsec.bootstrap import init_node, open_node
 from gulfsec.config import load_settings
 from gulfsec.domain.encoding import format_time
 from gulfsec.domain.keys import SigningKey
@@ -44,49 +40,7 @@ HOUR = timedelta(hours=1)
 ENTRY_ID = re.compile(r"\b[0-9a-f]{64}\b")
 
 
-class TravellingClock(ManualClock):
-    """The system's clock, held still by time_machine: what ``advance`` moves is what the hub,
-    the nodes and every command read."""
-
-    def __init__(self, traveller: time_machine.Coordinates) -> None:
-        super().__init__(datetime.now(UTC))
-        self.traveller = traveller
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-    def advance(self, delta: timedelta) -> None:
-        self.traveller.shift(delta)
-
-
-@pytest.fixture
-def clock(clock: ManualClock) -> Iterator[ManualClock]:
-    """The test's clock (its start), now everyone's."""
-    with time_machine.travel(clock.now(), tick=False) as traveller:
-        yield TravellingClock(traveller)
-
-
-class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # not the main thread
-        pass
-
-
-@pytest.fixture
-def hub_url(hub: Hub) -> Iterator[str]:
-    """The test's hub served over loopback, as ``gulfsec hub serve`` serves it."""
-    port = reserve_port()
-    server = _Server(uvicorn.Config(build_hub_app(hub, manage_lifecycle=False),
-                                    host="127.0.0.1", port=port, log_level="warning",
-                                    access_log=False))
-    thread = threading.Thread(target=server.run, name="risk-cli-hub", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the hub did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+__all__ = ["clock", "hub_url"]  # the fixtures from support.served these tests use
 
 
 @dataclass

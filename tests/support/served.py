@@ -10,7 +10,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -49,19 +51,27 @@ class _Server(uvicorn.Server):
         pass
 
 
-@pytest.fixture
-def hub_url(hub: Hub) -> Iterator[str]:
-    """The test's hub served over loopback, as ``gulfsec hub serve`` serves it."""
+@contextmanager
+def served(app: Any, name: str = "served-hub") -> Iterator[str]:
+    """``app`` served over loopback while the block runs: its base URL."""
     port = reserve_port()
-    server = _Server(uvicorn.Config(build_hub_app(hub, manage_lifecycle=False),
-                                    host="127.0.0.1", port=port, log_level="warning",
+    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                     access_log=False))
-    thread = threading.Thread(target=server.run, name="served-hub", daemon=True)
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the hub did not start"
+        assert thread.is_alive() and time.monotonic() < deadline, "the app did not start"
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def hub_url(hub: Hub) -> Iterator[str]:
+    """The test's hub served over loopback, as ``gulfsec hub serve`` serves it."""
+    with served(build_hub_app(hub, manage_lifecycle=False)) as url:
+        yield url
