@@ -169,6 +169,7 @@ def build_hub_app(hub: Hub, *, manage_lifecycle: bool = True,
     app = create_hub_app(hub, compliance=compliance, decisions=decisions,
                          consultations=consultations, risk=risk,
                          manage_lifecycle=manage_lifecycle, hotline=hotline)
+    app.state.news = news
     install_hub_pages(app, hub, accounts=hub_accounts(hub.engine, hub.clock, policy),
                       scorecards=hub_scorecards(hub, compliance.for_viewer(None)),
                       decisions=decisions, consultations=consultations, risk=risk,

@@ -342,7 +342,8 @@ def test_every_page_has_one_h1_and_headings_in_order(browser: Browser) -> None:
     pages = {"/sign-in": browser.get("/sign-in").text}
     browser.sign_in("leila")
     for path in ("/inbox", "/compose", "/compose/activity-notification@1",
-                 "/compose/annual-exchange@1", "/compliance", "/alarms", "/decisions",
+                 "/compose/annual-exchange@1", "/compliance", "/alarms", "/early-warning",
+                 "/decisions",
                  "/decisions/new", "/decisions/new?kind=concept",
                  "/decisions/new?kind=designation", "/concept", "/designations",
                  "/threads", "/threads/new", "/meetings", "/mediation"):

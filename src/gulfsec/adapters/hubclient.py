@@ -200,6 +200,11 @@ class HubClient:
     def party_status(self) -> dict[str, Any]:
         return dict(self._json(self._request("GET", "/v1/me", signed=True)))
 
+    def news_alerts(self) -> list[dict[str, Any]]:
+        """The secretariat's early-warning alerts for the pairs that include this party."""
+        found = self._json(self._request("GET", "/v1/news/alerts", signed=True))
+        return [dict(a) for a in found.get("alerts", [])]
+
     def put_blob(self, data: bytes, media_type: str) -> dict[str, Any]:
         """Upload a file to carry with entries (before the entry naming it is sent); the
         hub's answer: its ``sha256``, ``size`` and ``media_type``."""

@@ -25,6 +25,7 @@ from gulfsec.api.decisions import hub_router as decisions_router
 from gulfsec.api.deps import MAX_INT, CurrentParty, CurrentReader, HubDep
 from gulfsec.api.errors import install_error_handlers, public_error
 from gulfsec.api.hotline import hub_router as hotline_router
+from gulfsec.api.news import router as news_router
 from gulfsec.api.risk import hub_router as risk_router
 from gulfsec.api.signing import SignedAnswers
 from gulfsec.api.timing import ServerTiming
@@ -484,6 +485,7 @@ def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
     app.include_router(risk_router)
     app.include_router(tiles_router)
     app.include_router(hotline_router)
+    app.include_router(news_router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, Any]:

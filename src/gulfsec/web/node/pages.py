@@ -48,6 +48,7 @@ from gulfsec.web.deps import SessionDep, SiteDep
 from gulfsec.web.node import consultations as consultation_pages
 from gulfsec.web.node import decisions as decision_pages
 from gulfsec.web.node import hotline as hotline_pages
+from gulfsec.web.node import news as news_pages
 from gulfsec.web.node import risk as risk_pages
 from gulfsec.web.site import (
     Site,
@@ -66,6 +67,7 @@ router.include_router(decision_pages.router)
 router.include_router(consultation_pages.router)
 router.include_router(risk_pages.router)
 router.include_router(hotline_pages.router)
+router.include_router(news_pages.router)
 
 
 @dataclass
