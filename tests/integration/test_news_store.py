@@ -201,3 +201,16 @@ def test_the_regimes_early_warning_table_sets_the_alerts(store: NewsStore) -> No
     strict = parse_regime(text + "\n[early_warning]\nthreshold = 1000.0\njump = 1000.0\n", "x")
     assert strict.early_warning.threshold == 1000.0
     assert alerts(store, strict) == []
+
+
+def test_a_large_archive_is_coded_on_every_core_with_the_same_events(
+        store: NewsStore, tmp_path: Path) -> None:
+    history = Path(__file__).parents[1] / "data" / "news" / "history.jsonl"
+    serial = NewsStore(create_db_engine(f"sqlite:///{tmp_path / 'serial.db'}"))
+    migrate(serial.engine, "news")
+    one = ingest(serial, read_source(str(history)), NOW, workers=1)
+    both = ingest(store, read_source(str(history)), NOW, workers=2, parallel_from=1)
+    assert (both.new, both.events, both.coded) == (one.new, one.events, one.coded)
+    key = [(e.source, e.target, e.type, e.sentence) for e in serial.events()]
+    assert sorted(key) == sorted((e.source, e.target, e.type, e.sentence) for e in store.events())
+    serial.engine.dispose()

@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -32,7 +34,7 @@ from gulfsec.domain.news.crosscheck import (
     places_in,
     search,
 )
-from gulfsec.domain.news.events import code_text, codes_language
+from gulfsec.domain.news.events import Event, code_text, codes_language
 from gulfsec.domain.news.sentences import split_sentences
 from gulfsec.domain.news.tension import Period, Rise, pair_of, rises, tension
 from gulfsec.domain.regime import Regime
@@ -72,33 +74,68 @@ class IngestReport:
         return text
 
 
-def ingest(store: NewsStore, articles: Iterable[FeedArticle], now: datetime) -> IngestReport:
-    """Store, split and code every article not stored yet."""
+PARALLEL_ARTICLES = 2_000
+"""From this many articles in one batch, coding runs on every core (a large archive)."""
+BATCH = 8_000
+"""Articles read, coded and stored together."""
+
+
+def _code_article(item: tuple[str, str | None]) -> list[Event]:
+    text, language = item
+    return code_text(text, language=language)
+
+
+def _coded(batch: list[FeedArticle], workers: int, parallel_from: int) -> list[list[Event]]:
+    """The events of each article of ``batch``, coded on ``workers`` processes when the batch
+    is large (the coder is pure: the order and the events are the same either way)."""
+    items = [(a.text, a.language) for a in batch]
+    if len(items) < parallel_from or workers < 2:
+        return [_code_article(item) for item in items]
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        return pool.map(_code_article, items, chunksize=64)
+
+
+def ingest(store: NewsStore, articles: Iterable[FeedArticle], now: datetime, *,
+           workers: int | None = None, parallel_from: int = PARALLEL_ARTICLES) -> IngestReport:
+    """Store, split and code every article not stored yet; a large batch is coded on every
+    core (``workers``: how many processes; all the cores by default)."""
     report = IngestReport()
     stamp = int(now.timestamp())
-    for article in articles:
-        report.read += 1
-        sentences = split_sentences(article.text)
-        whole = codes_language(article.text, article.language)
-        split = [(s, whole and codes_language(s)) for s in sentences]
-        events = [NewEvent(e.sentence, e.source, e.target, e.type, e.mode)
-                  for e in code_text(article.text, language=article.language)]
-        outcome = store.add(NewArticle(article.source, article.ident, article.day,
-                                       article.title, article.url, article.language,
-                                       article.text), split, events, stamp)
-        if outcome == "duplicate":
-            report.duplicate += 1
-            continue
-        report.new += 1
-        report.coded += bool(events)
-        report.events += len(events)
-        report.sentences += len(split)
-        for _, ok in split:
-            if not ok:
-                report.not_coded += 1
-                language = article.language or "ar/fa"
-                report.languages[language] = report.languages.get(language, 0) + 1
+    cores = workers if workers is not None else (os.cpu_count() or 1)
+    for batch in _batches(articles, BATCH):
+        for article, found in zip(batch, _coded(batch, cores, parallel_from), strict=True):
+            report.read += 1
+            sentences = split_sentences(article.text)
+            whole = codes_language(article.text, article.language)
+            split = [(s, whole and codes_language(s)) for s in sentences]
+            events = [NewEvent(e.sentence, e.source, e.target, e.type, e.mode) for e in found]
+            outcome = store.add(NewArticle(article.source, article.ident, article.day,
+                                           article.title, article.url, article.language,
+                                           article.text), split, events, stamp)
+            if outcome == "duplicate":
+                report.duplicate += 1
+                continue
+            report.new += 1
+            report.coded += bool(events)
+            report.events += len(events)
+            report.sentences += len(split)
+            for _, ok in split:
+                if not ok:
+                    report.not_coded += 1
+                    language = article.language or "ar/fa"
+                    report.languages[language] = report.languages.get(language, 0) + 1
     return report
+
+
+def _batches(articles: Iterable[FeedArticle], size: int) -> Iterator[list[FeedArticle]]:
+    batch: list[FeedArticle] = []
+    for article in articles:
+        batch.append(article)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 # -- alerts ------------------------------------------------------------------------------------
