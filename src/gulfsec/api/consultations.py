@@ -23,18 +23,18 @@ the wrong parties, and checks the entry as the hub would before it is signed
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
-from gulfsec.api.decisions import json_object, propose, send_checked, sent_json
+from gulfsec.api.decisions import propose, send_checked
 from gulfsec.api.deps import CurrentParty, HubDep
 from gulfsec.api.node_auth import OfficerDep, ReaderDep, get_node
+from gulfsec.api.sending import body_doc, send_from, sent_responses
 from gulfsec.domain.entry import ALL, Audience, SignedEntry
 from gulfsec.domain.forms import get_form
 from gulfsec.domain.forms.consultations import REPLY, THREAD
@@ -423,19 +423,6 @@ def node_mediations(v: NodeView) -> dict[str, Any]:
     return _mediations(v)
 
 
-def _body_doc(form: str, *, drop: Collection[str] = (),
-              extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The request body's schema for the OpenAPI: the form's body, less the fields the path
-    names (``drop``), with ``extra`` properties."""
-    schema = get_form(form).json_schema()
-    schema.pop("$id", None)
-    schema["properties"] = {k: v for k, v in schema["properties"].items() if k not in drop}
-    schema["properties"].update(extra or {})
-    schema["required"] = [k for k in schema.get("required", []) if k not in drop]
-    return {"requestBody": {"required": True,
-                            "content": {"application/json": {"schema": schema}}}}
-
-
 _PARTIES_DOC = {"parties": {"type": "array", "items": {"type": "string",
                                                        "pattern": "^[A-Z]{2,6}$"},
                             "description": "The parties invited (or in the thread), if not a "
@@ -449,87 +436,73 @@ _MINUTES_DOC = {"requestBody": {"required": True, "content": {"application/json"
         "closes_at": {"type": "string", "format": "date-time",
                       "description": "When silence expires, UTC: 2027-01-31T12:00:00Z."}}}}}}}
 
-SENT: dict[int | str, dict[str, Any]] = {
-    201: {"description": "signed, sent, and sequenced by the hub: its entry id and seq"},
-    202: {"description": "signed and kept in the node's outbox; `waiting` says why it is not "
-                         "sequenced yet"},
-    404: {"description": "the node holds no such thread, meeting, mediation or proposal"},
-    422: {"description": "the body does not fit its form (`fields` says where), or the "
-                         "procedure does not allow the step (error `procedure`)"}}
-
-
-async def _sent(request: Request, act: Callable[..., SignedEntry], *args: Any) -> JSONResponse:
-    node = get_node(request)
-    fields = await json_object(request, node)
-    signed = await run_in_threadpool(act, node, *args, fields)
-    answer, sequenced = sent_json(node, signed)
-    return JSONResponse(answer, status_code=201 if sequenced else 202)
+SENT = sent_responses("thread, meeting, mediation or proposal")
 
 
 @node_router.post("/threads", status_code=201, dependencies=[OfficerDep], responses=SENT,
-                  openapi_extra=_body_doc(THREAD, extra=_PARTIES_DOC), summary="Open a "
+                  openapi_extra=body_doc(THREAD, extra=_PARTIES_DOC), summary="Open a "
                   "consultation thread between named parties or in a format, at a level")
 async def node_open_thread(request: Request) -> JSONResponse:
-    return await _sent(request, open_thread)
+    return await send_from(request, open_thread)
 
 
 @node_router.post("/threads/{thread_id}/replies", status_code=201, dependencies=[OfficerDep],
-                  responses=SENT, openapi_extra=_body_doc(REPLY, drop=("thread",)),
+                  responses=SENT, openapi_extra=body_doc(REPLY, drop=("thread",)),
                   summary="Reply in a thread, to every other party of the thread")
 async def node_reply(request: Request, thread_id: EntryId) -> JSONResponse:
-    return await _sent(request, reply_to_thread, thread_id)
+    return await send_from(request, reply_to_thread, thread_id)
 
 
 @node_router.post("/meetings", status_code=201, dependencies=[OfficerDep], responses=SENT,
-                  openapi_extra=_body_doc(MEETING, extra=_PARTIES_DOC), summary="Convene a "
+                  openapi_extra=body_doc(MEETING, extra=_PARTIES_DOC), summary="Convene a "
                   "meeting: a participant a bilateral one, the secretariat any other")
 async def node_convene(request: Request) -> JSONResponse:
-    return await _sent(request, convene)
+    return await send_from(request, convene)
 
 
 @node_router.post("/meetings/{meeting_id}/reply", status_code=201, dependencies=[OfficerDep],
-                  responses=SENT, openapi_extra=_body_doc(MEETING_REPLY, drop=("meeting",)),
+                  responses=SENT, openapi_extra=body_doc(MEETING_REPLY, drop=("meeting",)),
                   summary="Accept or decline an invitation, or propose another time")
 async def node_meeting_reply(request: Request, meeting_id: EntryId) -> JSONResponse:
-    return await _sent(request, act_on_meeting, MEETING_REPLY, meeting_id)
+    return await send_from(request, act_on_meeting, MEETING_REPLY, meeting_id)
 
 
 @node_router.post("/meetings/{meeting_id}/agenda-proposals", status_code=201,
                   dependencies=[OfficerDep], responses=SENT,
-                  openapi_extra=_body_doc(AGENDA_PROPOSAL, drop=("meeting",)),
+                  openapi_extra=body_doc(AGENDA_PROPOSAL, drop=("meeting",)),
                   summary="Propose an item for a meeting's agenda")
 async def node_agenda_proposal(request: Request, meeting_id: EntryId) -> JSONResponse:
-    return await _sent(request, act_on_meeting, AGENDA_PROPOSAL, meeting_id)
+    return await send_from(request, act_on_meeting, AGENDA_PROPOSAL, meeting_id)
 
 
 @node_router.post("/meetings/{meeting_id}/update", status_code=201, dependencies=[OfficerDep],
-                  responses=SENT, openapi_extra=_body_doc(MEETING_UPDATE, drop=("meeting",)),
+                  responses=SENT, openapi_extra=body_doc(MEETING_UPDATE, drop=("meeting",)),
                   summary="As the convener: change the time or place, adopt the final agenda, "
                   "or cancel")
 async def node_meeting_update(request: Request, meeting_id: EntryId) -> JSONResponse:
-    return await _sent(request, act_on_meeting, MEETING_UPDATE, meeting_id)
+    return await send_from(request, act_on_meeting, MEETING_UPDATE, meeting_id)
 
 
 @node_router.post("/meetings/{meeting_id}/minutes", status_code=201, dependencies=[OfficerDep],
                   responses=SENT, openapi_extra=_MINUTES_DOC, summary="As the convener: "
                   "circulate draft minutes, adopted by silence in the meeting's format")
 async def node_minutes(request: Request, meeting_id: EntryId) -> JSONResponse:
-    return await _sent(request, circulate_minutes, meeting_id)
+    return await send_from(request, circulate_minutes, meeting_id)
 
 
 @node_router.post("/mediation/requests", status_code=201, dependencies=[OfficerDep],
-                  responses=SENT, openapi_extra=_body_doc(REQUEST), summary="Ask a mediator "
+                  responses=SENT, openapi_extra=body_doc(REQUEST), summary="Ask a mediator "
                   "to mediate a dispute this party is a party to")
 async def node_request_mediation(request: Request) -> JSONResponse:
-    return await _sent(request, request_mediation)
+    return await send_from(request, request_mediation)
 
 
 @node_router.post("/mediation/proposals/{proposal_id}/response", status_code=201,
                   dependencies=[OfficerDep], responses=SENT,
-                  openapi_extra=_body_doc(RESPONSE, drop=("proposal",)),
+                  openapi_extra=body_doc(RESPONSE, drop=("proposal",)),
                   summary="As a party to the dispute: accept or reject the mediator's proposal")
 async def node_proposal_response(request: Request, proposal_id: EntryId) -> JSONResponse:
-    return await _sent(request, respond_to_proposal, proposal_id)
+    return await send_from(request, respond_to_proposal, proposal_id)
 
 
 _DISPUTE = ("parties", "mediator")
@@ -537,26 +510,26 @@ _DISPUTE = ("parties", "mediator")
 
 @node_router.post("/mediation/{mediation_id:path}/withdraw", status_code=201,
                   dependencies=[OfficerDep], responses=SENT,
-                  openapi_extra=_body_doc(WITHDRAWAL, drop=_DISPUTE), summary="Withdraw this "
+                  openapi_extra=body_doc(WITHDRAWAL, drop=_DISPUTE), summary="Withdraw this "
                   "party's request for mediation (an active mediation ends at once)")
 async def node_withdraw_mediation(request: Request, mediation_id: MediationId) -> JSONResponse:
-    return await _sent(request, act_on_mediation, WITHDRAWAL, mediation_id)
+    return await send_from(request, act_on_mediation, WITHDRAWAL, mediation_id)
 
 
 @node_router.post("/mediation/{mediation_id:path}/answer", status_code=201,
                   dependencies=[OfficerDep], responses=SENT,
-                  openapi_extra=_body_doc(ANSWER, drop=_DISPUTE), summary="As the mediator: "
+                  openapi_extra=body_doc(ANSWER, drop=_DISPUTE), summary="As the mediator: "
                   "accept or decline to mediate")
 async def node_answer_mediation(request: Request, mediation_id: MediationId) -> JSONResponse:
-    return await _sent(request, act_on_mediation, ANSWER, mediation_id)
+    return await send_from(request, act_on_mediation, ANSWER, mediation_id)
 
 
 @node_router.post("/mediation/{mediation_id:path}/proposals", status_code=201,
                   dependencies=[OfficerDep], responses=SENT,
-                  openapi_extra=_body_doc(PROPOSAL, drop=_DISPUTE), summary="As the mediator "
+                  openapi_extra=body_doc(PROPOSAL, drop=_DISPUTE), summary="As the mediator "
                   "of an active mediation: table a proposal")
 async def node_mediation_proposal(request: Request, mediation_id: MediationId) -> JSONResponse:
-    return await _sent(request, act_on_mediation, PROPOSAL, mediation_id)
+    return await send_from(request, act_on_mediation, PROPOSAL, mediation_id)
 
 
 @node_router.get("/mediation/{mediation_id:path}", summary="One mediation the party takes part "

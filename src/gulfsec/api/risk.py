@@ -22,16 +22,16 @@ all participants), and checks the entry as the hub would before it is signed
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
-from gulfsec.api.decisions import json_object, send_checked, sent_json
+from gulfsec.api.decisions import send_checked
 from gulfsec.api.deps import CurrentParty
 from gulfsec.api.node_auth import OfficerDep, ReaderDep, get_node
+from gulfsec.api.sending import body_doc, send_from, sent_responses
 from gulfsec.domain.entry import ALL, Audience, SignedEntry
 from gulfsec.domain.forms import get_form
 from gulfsec.domain.forms.risk import (
@@ -236,74 +236,47 @@ def node_case(v: NodeView, case_id: CaseId) -> dict[str, Any]:
     return v.unusual_case(case_id).to_json()
 
 
-def _body_doc(form: str, *, drop: Collection[str] = (),
-              extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The request body's schema for the OpenAPI: the form's body, less the fields the path
-    names (``drop``), with ``extra`` properties."""
-    schema = get_form(form).json_schema()
-    schema.pop("$id", None)
-    schema["properties"] = {k: v for k, v in schema["properties"].items() if k not in drop}
-    schema["properties"].update(extra or {})
-    schema["required"] = [k for k in schema.get("required", []) if k not in drop]
-    return {"requestBody": {"required": True,
-                            "content": {"application/json": {"schema": schema}}}}
-
-
 _TO_DOC = {"to": {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]{2,6}$"},
                   "description": "Parties the report also goes to, besides the other party "
                                  "involved."}}
 
-SENT: dict[int | str, dict[str, Any]] = {
-    201: {"description": "signed, sent, and sequenced by the hub: its entry id and seq"},
-    202: {"description": "signed and kept in the node's outbox; `waiting` says why it is not "
-                         "sequenced yet"},
-    404: {"description": "the node holds no such incident report or request"},
-    422: {"description": "the body does not fit its form (`fields` says where), or the "
-                         "procedure does not allow the step (error `procedure`)"}}
-
-
-async def _sent(request: Request, act: Callable[..., SignedEntry], *args: Any) -> JSONResponse:
-    node = get_node(request)
-    fields = await json_object(request, node)
-    signed = await run_in_threadpool(act, node, *args, fields)
-    answer, sequenced = sent_json(node, signed)
-    return JSONResponse(answer, status_code=201 if sequenced else 202)
+SENT = sent_responses("incident report or request")
 
 
 @node_router.post("/incidents", status_code=201, dependencies=[OfficerDep], responses=SENT,
-                  openapi_extra=_body_doc(INCIDENT, extra=_TO_DOC), summary="Report a "
+                  openapi_extra=body_doc(INCIDENT, extra=_TO_DOC), summary="Report a "
                   "hazardous incident to the other party involved (and to `to`)")
 async def node_report_incident(request: Request) -> JSONResponse:
-    return await _sent(request, report_incident)
+    return await send_from(request, report_incident)
 
 
 @node_router.post("/incidents/{report_id}/response", status_code=201,
                   dependencies=[OfficerDep], responses=SENT,
-                  openapi_extra=_body_doc(INCIDENT_RESPONSE, drop=("report",)),
+                  openapi_extra=body_doc(INCIDENT_RESPONSE, drop=("report",)),
                   summary="As the other party involved: give this party's account of the "
                   "incident, to everyone the report went to")
 async def node_respond(request: Request, report_id: ReportId) -> JSONResponse:
-    return await _sent(request, respond_to_incident, report_id)
+    return await send_from(request, respond_to_incident, report_id)
 
 
 @node_router.post("/unusual", status_code=201, dependencies=[OfficerDep], responses=SENT,
-                  openapi_extra=_body_doc(UNUSUAL), summary="Ask a participant to explain an "
+                  openapi_extra=body_doc(UNUSUAL), summary="Ask a participant to explain an "
                   "unusual military activity (sent to all participants)")
 async def node_request(request: Request) -> JSONResponse:
-    return await _sent(request, request_explanation)
+    return await send_from(request, request_explanation)
 
 
 @node_router.post("/unusual/{case_id}/reply", status_code=201, dependencies=[OfficerDep],
-                  responses=SENT, openapi_extra=_body_doc(UNUSUAL_REPLY, drop=("request",)),
+                  responses=SENT, openapi_extra=body_doc(UNUSUAL_REPLY, drop=("request",)),
                   summary="As the participant asked: explain the activity (to all "
                   "participants)")
 async def node_reply(request: Request, case_id: CaseId) -> JSONResponse:
-    return await _sent(request, act_on_case, UNUSUAL_REPLY, case_id)
+    return await send_from(request, act_on_case, UNUSUAL_REPLY, case_id)
 
 
 @node_router.post("/unusual/{case_id}/meeting", status_code=201, dependencies=[OfficerDep],
-                  responses=SENT, openapi_extra=_body_doc(UNUSUAL_MEETING, drop=("request",)),
+                  responses=SENT, openapi_extra=body_doc(UNUSUAL_MEETING, drop=("request",)),
                   summary="As the requester: ask for a bilateral meeting or a meeting of all "
                   "participants")
 async def node_ask_for_meeting(request: Request, case_id: CaseId) -> JSONResponse:
-    return await _sent(request, act_on_case, UNUSUAL_MEETING, case_id)
+    return await send_from(request, act_on_case, UNUSUAL_MEETING, case_id)

@@ -101,3 +101,16 @@ def echo_accounts(items: list[Any]) -> None:
                    f"{account.created_at:%Y-%m-%d %H:%M} UTC{state}")
 
 
+def utc_value(option: str, value: str | None) -> str | None:
+    """``value`` of ``option`` if it is a UTC time (as entries write it), None if not given;
+    a ConfigError naming the option otherwise."""
+    from gulfsec.domain.encoding import parse_time
+
+    if value is None:
+        return None
+    try:
+        parse_time(value)
+    except ValueError:
+        raise ConfigError(f"{option} {value!r}: give a UTC time like 2027-01-31T12:00:00Z"
+                          ) from None
+    return value

@@ -17,10 +17,10 @@ from typing import Any
 
 import click
 
-from gulfsec.cli.common import GulfsecGroup, emit, hub_option, read_file
+from gulfsec.cli.common import GulfsecGroup, emit, hub_option, read_file, utc_value
 from gulfsec.cli.decisions import chair_of, node_of, report_sent, text_of
 from gulfsec.domain.forms._types import LEVELS
-from gulfsec.errors import ConfigError, ProcedureError, TransportError
+from gulfsec.errors import ProcedureError, TransportError
 
 THREAD_KEYS = ("id", "subject", "level", "format", "opened_by", "parties", "last_activity")
 """What ``gulfsec threads --format json`` gives of each thread, with ``replies`` (how many)."""
@@ -30,19 +30,6 @@ REPLIES = ("accept", "decline", "propose-time")
 
 
 # -- helpers -----------------------------------------------------------------------------------
-
-
-def _utc(option: str, value: str | None) -> str | None:
-    from gulfsec.domain.encoding import parse_time
-
-    if value is None:
-        return None
-    try:
-        parse_time(value)
-    except ValueError:
-        raise ConfigError(f"{option} {value!r}: give a UTC time like 2027-01-31T12:00:00Z"
-                          ) from None
-    return value
 
 
 def _codes(value: str | None) -> list[str] | None:
@@ -359,7 +346,7 @@ def meetings_convene(ctx: click.Context, title: str, level: str, starts_at: str,
     from gulfsec.domain.forms.meetings import MEETING
 
     body = _when_given({"title": title, "level": level,
-                        "starts_at": _utc("--starts-at", starts_at), "timezone": timezone,
+                        "starts_at": utc_value("--starts-at", starts_at), "timezone": timezone,
                         "duration_minutes": duration, "place": place, "agenda": list(agenda),
                         "format": fmt, "decision": decision, "case": case})
     if secretariat:
@@ -387,7 +374,7 @@ def meetings_reply(ctx: click.Context, meeting_id: str, reply: str, at: str | No
     from gulfsec.api.consultations import act_on_meeting
     from gulfsec.domain.forms.meetings import MEETING_REPLY
 
-    body = {"reply": reply, "proposed_at": _utc("--at", at), "note": note}
+    body = {"reply": reply, "proposed_at": utc_value("--at", at), "note": note}
     node = node_of(ctx)
     report_sent(node, act_on_meeting(node, MEETING_REPLY, meeting_id, body), f"reply ({reply}):")
 
@@ -433,7 +420,7 @@ def meetings_update(ctx: click.Context, meeting_id: str, starts_at: str | None,
     from gulfsec.domain.forms.meetings import MEETING_UPDATE
     from gulfsec.domain.procedures.meetings import step_audience
 
-    body = _when_given({"starts_at": _utc("--starts-at", starts_at), "timezone": timezone,
+    body = _when_given({"starts_at": utc_value("--starts-at", starts_at), "timezone": timezone,
                         "duration_minutes": duration, "place": place, "agenda": list(agenda),
                         "cancelled": True if cancel else None, "note": note})
     if not body:
@@ -473,7 +460,7 @@ def meetings_minutes(ctx: click.Context, meeting_id: str, text: str | None,
     from gulfsec.domain.procedures.decisions import draft_audience
 
     fields = _when_given({"text": text_of(text, text_file),
-                          "closes_at": _utc("--closes-at", closes_at), "title": title})
+                          "closes_at": utc_value("--closes-at", closes_at), "title": title})
     if secretariat:
         chair = chair_of(ctx, hub_url)
         meeting = _meeting_at_hub(chair, meeting_id)

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from gulfsec.cli.common import GulfsecGroup, emit, hub_option, read_file, settings_of
+from gulfsec.cli.common import GulfsecGroup, emit, hub_option, read_file, settings_of, utc_value
 from gulfsec.errors import ConfigError, ProcedureError
 
 STANCES = ("join", "stand-aside", "object")
@@ -36,14 +36,9 @@ def node_of(ctx: click.Context) -> Any:
 
 
 def _closing(value: str) -> str:
-    from gulfsec.domain.encoding import parse_time
-
-    try:
-        parse_time(value)
-    except ValueError:
-        raise ConfigError(f"--closes-at {value!r}: give a UTC time like 2027-01-31T12:00:00Z"
-                          ) from None
-    return value
+    checked = utc_value("--closes-at", value)
+    assert checked is not None
+    return checked
 
 
 def text_of(text: str | None, text_file: Path | None) -> str:

@@ -16,7 +16,7 @@ from typing import Any, get_args
 
 import click
 
-from gulfsec.cli.common import GulfsecGroup, emit
+from gulfsec.cli.common import GulfsecGroup, emit, utc_value
 from gulfsec.cli.decisions import node_of, report_sent
 from gulfsec.domain.forms.risk import EVENT_WORDS, ActivityType, UnitKind
 from gulfsec.errors import ConfigError
@@ -36,19 +36,6 @@ MEETING_WORDS = {"bilateral": "request for a bilateral meeting",
 def _need(value: Any, option: str) -> Any:
     if value is None or value == () or value == "":
         raise ConfigError(f"{option} is required")
-    return value
-
-
-def _utc(option: str, value: str | None) -> str | None:
-    from gulfsec.domain.encoding import parse_time
-
-    if value is None:
-        return None
-    try:
-        parse_time(value)
-    except ValueError:
-        raise ConfigError(f"{option} {value!r}: give a UTC time like 2027-01-31T12:00:00Z"
-                          ) from None
     return value
 
 
@@ -243,7 +230,7 @@ def incidents_report(ctx: click.Context, other_party: str | None, occurred_at: s
     from gulfsec.api.risk import report_incident
 
     body = {"other_party": str(_need(other_party, "--other-party")).upper(),
-            "occurred_at": _utc("--at", _need(occurred_at, "--at")),
+            "occurred_at": utc_value("--at", _need(occurred_at, "--at")),
             "position": _position(lat, lon, required=True), "area_name": area_name,
             "events": _events(_need(events, "--event")),
             "units": [parse_unit(u) for u in _need(units, "--unit")],
@@ -389,8 +376,8 @@ def unusual_request(ctx: click.Context, addressee: str | None, activity_type: st
     body = {"addressee": str(_need(addressee, "--addressee")).upper(), "activity_type": kind,
             "description": _need(description, "--description"), "area": area,
             "area_name": area_name,
-            "observed_from": _utc("--from", _need(observed_from, "--from")),
-            "observed_until": _utc("--until", observed_until),
+            "observed_from": utc_value("--from", _need(observed_from, "--from")),
+            "observed_until": utc_value("--until", observed_until),
             "concern": _need(concern, "--concern")}
     node = node_of(ctx)
     report_sent(node, request_explanation(node, _given(body)), "request")

@@ -36,7 +36,7 @@ from gulfsec.domain.news.crosscheck import (
 )
 from gulfsec.domain.news.events import Event, code_text, codes_language
 from gulfsec.domain.news.sentences import split_sentences
-from gulfsec.domain.news.tension import Period, Rise, pair_of, rises, tension
+from gulfsec.domain.news.tension import Period, Rise, Row, pair_of, rises, tension
 from gulfsec.domain.regime import Regime
 from gulfsec.errors import ConfigError, NotFound
 
@@ -159,14 +159,20 @@ def normal_pair(value: str) -> str:
     return pair_of(parts[0], parts[1])
 
 
+def tension_rows(stored: Iterable[StoredEvent], store: NewsStore, regime: Regime) -> list[Row]:
+    """The tension index of the ``stored`` events (dated), by the regime's
+    ``[early_warning]`` period and half-life, up to the store's last day."""
+    settings = regime.early_warning
+    dated: list[tuple[date, StoredEvent]] = [(e.day, e) for e in stored if e.day is not None]
+    return tension(dated, cast(Period, settings.period), settings.half_life_days,
+                   until=store.last_day())
+
+
 def alerts(store: NewsStore, regime: Regime, *, pair: str | None = None) -> list[Alert]:
     """The rises of the tension index of the stored events, by the regime's
     ``[early_warning]``: those of a pair with a participant first, then by pair and period."""
     settings = regime.early_warning
-    stored = store.events()
-    dated: list[tuple[date, StoredEvent]] = [(e.day, e) for e in stored if e.day is not None]
-    rows = tension(dated, cast(Period, settings.period), settings.half_life_days,
-                   until=store.last_day())
+    rows = tension_rows(store.events(), store, regime)
     wanted = None if pair is None else normal_pair(pair)
     found = [Alert(rise, any(regime.is_participant(code) for code in rise.pair.split("-")))
              for rise in rises(rows, settings.threshold, settings.jump)

@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, cast
 
 from fastapi import APIRouter, Request
@@ -29,11 +28,11 @@ from starlette.responses import Response
 
 from gulfsec.adapters.storage.news import NewsStore, StoredEvent
 from gulfsec.domain.forms.activity_notification import NOTIFICATION
-from gulfsec.domain.news.tension import Period, Row, pair_of, period_label, period_start, tension
+from gulfsec.domain.news.tension import Period, Row, pair_of, period_label, period_start
 from gulfsec.errors import ConfigError, NotFound
 from gulfsec.services.hub import Hub
 from gulfsec.services.hub.records import HubRecords
-from gulfsec.services.news import alerts, explain, normal_pair, unnotified
+from gulfsec.services.news import alerts, explain, normal_pair, tension_rows, unnotified
 from gulfsec.services.shared.accounts import WebSession
 from gulfsec.web.deps import SessionDep, SiteDep
 from gulfsec.web.news import heat_map, line_plot, pair_name
@@ -74,11 +73,9 @@ class Index:
 
 def _index(site: Site, store: NewsStore) -> Index:
     settings = site.regime.early_warning
-    period = cast(Period, settings.period)
     stored = store.events()
-    dated: list[tuple[date, StoredEvent]] = [(e.day, e) for e in stored if e.day is not None]
-    rows = tension(dated, period, settings.half_life_days, until=store.last_day())
-    return Index(period, settings.threshold, rows, stored)
+    return Index(cast(Period, settings.period), settings.threshold,
+                 tension_rows(stored, store, site.regime), stored)
 
 
 def _link(pair: str) -> str:
