@@ -31,7 +31,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gulfsec.api.deps import CurrentParty, HubDep
 from gulfsec.api.node_auth import OfficerDep, ReaderDep, get_node
-from gulfsec.domain.encoding import JSONError, parse_json
+from gulfsec.api.sending import body_doc, json_object, sent_json, sent_responses
 from gulfsec.domain.entry import Audience, SignedEntry
 from gulfsec.domain.forms import get_form
 from gulfsec.domain.forms.decisions import AMENDMENT, DRAFT, POSITION, WITHDRAWAL
@@ -43,7 +43,7 @@ from gulfsec.domain.procedures.decisions import (
 )
 from gulfsec.domain.procedures.designations import Designated, DesignationList
 from gulfsec.domain.validate import check_entry
-from gulfsec.errors import EntryTooLarge, InvalidFormBody, MalformedEntry, NotFound
+from gulfsec.errors import EntryTooLarge, InvalidFormBody, NotFound
 from gulfsec.services.hub.records import PUBLIC, DecisionsByViewer
 from gulfsec.services.node import Node
 from gulfsec.services.participant import compose
@@ -141,18 +141,6 @@ def act_on_draft(node: Node, form: str, draft_id: str, fields: dict[str, Any]) -
         raise NotFound(f"{node.party}'s node holds no draft decision {draft_id[:70]}")
     body = {"draft": draft_id, **_present(fields)}
     return send_checked(node, form, record.entry.entry.audience, body, [draft_id])
-
-
-def sent_json(node: Node, signed: SignedEntry) -> tuple[dict[str, Any], bool]:
-    """What became of an entry just sent: (the answer, whether the hub sequenced it)."""
-    with node.uow() as uow:
-        waiting = {item.seq: item for item in uow.repo.outbox_items(pending_only=True)}
-    item = waiting.get(signed.entry.seq)
-    answer = {"entry_id": signed.id_hex, "form": signed.entry.form, "seq": signed.entry.seq,
-              "sequenced": item is None,
-              "waiting": None if item is None else (
-                  item.last_error or "the hub could not be reached; the node sends it later")}
-    return answer, item is None
 
 
 # -- the reading routes, for each view -------------------------------------------------------
@@ -321,43 +309,12 @@ def node_designations(v: NodeView, format: ListFormat = "json") -> Response:
     return _designations(v, format)
 
 
-async def json_object(request: Request, node: Node) -> dict[str, Any]:
-    """The request's JSON object, read only once the caller is authenticated, and capped."""
-    limit = node.regime.limits.max_entry_bytes
-    chunks: list[bytes] = []
-    total = 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > limit:
-            raise EntryTooLarge(total, limit)
-        chunks.append(chunk)
-    try:
-        value = parse_json(b"".join(chunks))
-    except JSONError as exc:
-        raise MalformedEntry(f"the request is not JSON: {exc}") from None
-    if not isinstance(value, dict):
-        raise MalformedEntry("the request must be a JSON object")
-    return value
+SENT = sent_responses("draft")
 
 
-def _body_doc(form: str) -> dict[str, Any]:
-    """The request body's schema for the OpenAPI: the form's body, less ``draft`` (the path
-    names it)."""
-    schema = get_form(form).json_schema()
-    schema.pop("$id", None)
-    schema["properties"] = {k: v for k, v in schema["properties"].items() if k != "draft"}
-    schema["required"] = [k for k in schema.get("required", []) if k != "draft"]
-    return {"requestBody": {"required": True,
-                            "content": {"application/json": {"schema": schema}}}}
-
-
-SENT: dict[int | str, dict[str, Any]] = {
-    201: {"description": "signed, sent, and sequenced by the hub"},
-    202: {"description": "signed and kept in the node's outbox; `waiting` says why it is not "
-                         "sequenced yet"},
-    404: {"description": "the node holds no such draft"},
-    422: {"description": "the body does not fit its form (`fields` says where), or the "
-                         "procedure does not allow the step (error `procedure`)"}}
+def _step_doc(form: str) -> dict[str, Any]:
+    """The body of a step on a draft, less ``draft`` (the path names it)."""
+    return body_doc(form, drop=("draft",))
 
 
 async def _sent(node: Node, act: Callable[..., SignedEntry], *args: Any) -> JSONResponse:
@@ -367,7 +324,7 @@ async def _sent(node: Node, act: Callable[..., SignedEntry], *args: Any) -> JSON
 
 
 @node_router.post("/decisions", status_code=201, dependencies=[OfficerDep], responses=SENT,
-                  openapi_extra=_body_doc(DRAFT), summary="Propose a draft decision (a "
+                  openapi_extra=_step_doc(DRAFT), summary="Propose a draft decision (a "
                   "draft-decision@1 body), addressed to exactly its format")
 async def node_propose(request: Request) -> JSONResponse:
     node = get_node(request)
@@ -375,7 +332,7 @@ async def node_propose(request: Request) -> JSONResponse:
 
 
 @node_router.post("/decisions/{draft_id}/position", status_code=201, dependencies=[OfficerDep],
-                  responses=SENT, openapi_extra=_body_doc(POSITION), summary="Join, stand "
+                  responses=SENT, openapi_extra=_step_doc(POSITION), summary="Join, stand "
                   "aside on, or object to a draft (a reason is required to object)")
 async def node_position(request: Request, draft_id: DraftId) -> JSONResponse:
     node = get_node(request)
@@ -384,7 +341,7 @@ async def node_position(request: Request, draft_id: DraftId) -> JSONResponse:
 
 
 @node_router.post("/decisions/{draft_id}/amendment", status_code=201, dependencies=[OfficerDep],
-                  responses=SENT, openapi_extra=_body_doc(AMENDMENT), summary="Propose an "
+                  responses=SENT, openapi_extra=_step_doc(AMENDMENT), summary="Propose an "
                   "amended text of a draft (under silence procedure, it breaks silence)")
 async def node_amendment(request: Request, draft_id: DraftId) -> JSONResponse:
     node = get_node(request)
@@ -394,7 +351,7 @@ async def node_amendment(request: Request, draft_id: DraftId) -> JSONResponse:
 
 @node_router.post("/decisions/{draft_id}/withdrawal", status_code=201,
                   dependencies=[OfficerDep], responses=SENT,
-                  openapi_extra=_body_doc(WITHDRAWAL), summary="Withdraw a draft this party "
+                  openapi_extra=_step_doc(WITHDRAWAL), summary="Withdraw a draft this party "
                   "proposed, before it closes")
 async def node_withdrawal(request: Request, draft_id: DraftId) -> JSONResponse:
     node = get_node(request)

@@ -18,9 +18,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from gulfsec.api.decisions import json_object, sent_json
 from gulfsec.api.deps import CurrentParty, HubDep
 from gulfsec.api.node_auth import OfficerDep, ReaderDep, get_node
+from gulfsec.api.sending import json_object, sent_json
 from gulfsec.domain.forms.hotline import HOTLINE
 from gulfsec.domain.hotline import MAX_TEXT, PRIORITIES
 from gulfsec.errors import AccessDenied, InvalidFormBody, NotFound

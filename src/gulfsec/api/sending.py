@@ -11,10 +11,12 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from gulfsec.api.decisions import json_object, sent_json
 from gulfsec.api.node_auth import get_node
+from gulfsec.domain.encoding import JSONError, parse_json
 from gulfsec.domain.entry import SignedEntry
 from gulfsec.domain.forms import get_form
+from gulfsec.errors import EntryTooLarge, MalformedEntry
+from gulfsec.services.node import Node
 
 
 def sent_responses(missing: str) -> dict[int | str, dict[str, Any]]:
@@ -49,3 +51,34 @@ def body_doc(form: str, *, drop: Collection[str] = (),
     schema["required"] = [k for k in schema.get("required", []) if k not in drop]
     return {"requestBody": {"required": True,
                             "content": {"application/json": {"schema": schema}}}}
+
+
+def sent_json(node: Node, signed: SignedEntry) -> tuple[dict[str, Any], bool]:
+    """What became of an entry just sent: (the answer, whether the hub sequenced it)."""
+    with node.uow() as uow:
+        waiting = {item.seq: item for item in uow.repo.outbox_items(pending_only=True)}
+    item = waiting.get(signed.entry.seq)
+    answer = {"entry_id": signed.id_hex, "form": signed.entry.form, "seq": signed.entry.seq,
+              "sequenced": item is None,
+              "waiting": None if item is None else (
+                  item.last_error or "the hub could not be reached; the node sends it later")}
+    return answer, item is None
+
+
+async def json_object(request: Request, node: Node) -> dict[str, Any]:
+    """The request's JSON object, read only once the caller is authenticated, and capped."""
+    limit = node.regime.limits.max_entry_bytes
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > limit:
+            raise EntryTooLarge(total, limit)
+        chunks.append(chunk)
+    try:
+        value = parse_json(b"".join(chunks))
+    except JSONError as exc:
+        raise MalformedEntry(f"the request is not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise MalformedEntry("the request must be a JSON object")
+    return value

@@ -65,7 +65,7 @@ def _content(path: Path | None) -> dict[str, Any] | None:
 
 
 def report_sent(node: Any, signed: Any, what: str) -> None:
-    from gulfsec.api.decisions import sent_json
+    from gulfsec.api.sending import sent_json
 
     answer, sequenced = sent_json(node, signed)
     state = "sequenced by the hub" if sequenced else f"kept to send later: {answer['waiting']}"
