@@ -31,17 +31,15 @@ from gulfsec.api.signing import SignedAnswers
 from gulfsec.api.timing import ServerTiming
 from gulfsec.domain.compliance import to_csv, to_json, to_table
 from gulfsec.domain.encoding import (
-    JSONError,
     b64encode,
-    canonical,
     format_time,
-    parse_json,
     parse_json_fast,
 )
 from gulfsec.domain.forms import get_form, registry
-from gulfsec.errors import EntryTooLarge, GulfsecError, MalformedEntry, NotFound
+from gulfsec.errors import EntryTooLarge, GulfsecError, NotFound
 from gulfsec.services.hub import Hub, ReadEntry, Receipt
 from gulfsec.services.hub.hotline import SecretariatHotline, SecretariatHotlineLoop
+from gulfsec.services.hub.hub import MAX_BATCH_ENTRIES
 from gulfsec.services.hub.records import (
     ComplianceByViewer,
     ConsultationsByViewer,
@@ -154,9 +152,6 @@ async def submit_entry(request: Request, response: Response, hub: HubDep) -> Rec
     return _receipt(receipt)
 
 
-MAX_BATCH_ENTRIES = 256
-
-
 @router.post("/entries/batch",
              summary="Submit several signed entries in order; each is answered on its own",
              responses={200: {"description": "one result per entry, in order"}})
@@ -168,29 +163,16 @@ async def submit_batch(request: Request, hub: HubDep) -> dict[str, Any]:
     """
     limit = hub.regime.limits.max_entry_bytes * MAX_BATCH_ENTRIES
     raw = await _read_capped(request, limit)
-    try:
-        items = parse_json(raw)
-    except ValueError as exc:
-        raise MalformedEntry(f"batch: {exc}") from None
-    if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH_ENTRIES:
-        raise MalformedEntry(f"batch must be a JSON array of 1 to {MAX_BATCH_ENTRIES} entries")
-    outcomes: list[Any] = []
-    for item in items:
-        try:
-            signed = await run_in_threadpool(hub.prepare, canonical(item))
-            outcomes.append(hub.enqueue(signed))
-        except JSONError as exc:
-            outcomes.append(MalformedEntry(f"malformed entry: {exc}"))
-        except GulfsecError as exc:
-            outcomes.append(exc)
+    prepared = await run_in_threadpool(hub.prepare_batch, raw)
+    outcomes, done = hub.enqueue_many(prepared)
+    await asyncio.wrap_future(done)
     results: list[dict[str, Any]] = []
     for outcome in outcomes:
         if isinstance(outcome, GulfsecError):
             results.append({"ok": False, **public_error(outcome)})
             continue
         try:
-            receipt = await asyncio.wrap_future(outcome)
-            results.append({"ok": True, **_receipt(receipt).model_dump()})
+            results.append({"ok": True, **_receipt(outcome.result()).model_dump()})
         except GulfsecError as exc:
             results.append({"ok": False, **public_error(exc)})
     return {"results": results}

@@ -94,6 +94,10 @@ def _plain_int(text: str) -> int:
     return int(text)
 
 
+_BEYOND_BMP = re.compile(rb"[\xf0-\xff]")
+"""A byte that starts a character outside the Basic Multilingual Plane (or is no UTF-8)."""
+
+
 def parse_if_canonical(data: bytes) -> Any | None:
     """Parse ``data`` if it is already RFC 8785 canonical JSON of the plain kind; else None.
 
@@ -104,15 +108,37 @@ def parse_if_canonical(data: bytes) -> Any | None:
     RFC 8785, so one C-speed encode and a byte comparison decide. A None answer means only
     "take the general path", never "invalid".
     """
-    if not data or max(data) >= 0xF0:
+    if not data or _BEYOND_BMP.search(data):
         return None
     try:
-        value = json.loads(data, parse_float=_no_float, parse_int=_plain_int,
-                           parse_constant=_parse_constant)
+        value = _PLAIN_DECODER.decode(data.decode("utf-8"))
         encoded = _fast_encoder.encode(value).encode("utf-8")
     except (_HasFloat, ValueError, RecursionError, UnicodeError, JSONError):
         return None
     return value if encoded == data else None
+
+
+def split_if_canonical(data: bytes) -> list[tuple[Any, bytes]] | None:
+    """Each item of ``data`` with its own canonical bytes, if ``data`` is a JSON array written
+    as ``[`` + canonical items joined by ``,`` + ``]`` (how gulfsec clients send a batch), of
+    the plain kind :func:`parse_if_canonical` takes; else None.
+
+    One C-speed parse of the whole array and one encode per item: the byte comparison of their
+    concatenation with ``data`` proves every item canonical (a duplicate key, stray space or
+    other ordering cannot survive it).
+    """
+    if not data or _BEYOND_BMP.search(data):
+        return None
+    try:
+        value = _PLAIN_DECODER.decode(data.decode("utf-8"))
+        if not isinstance(value, list):
+            return None
+        encoded = [_fast_encoder.encode(item).encode("utf-8") for item in value]
+    except (_HasFloat, ValueError, RecursionError, UnicodeError, JSONError):
+        return None
+    if b"[" + b",".join(encoded) + b"]" != data:
+        return None
+    return list(zip(value, encoded, strict=True))
 
 
 def parse_json_fast(data: bytes) -> Any:
@@ -122,7 +148,7 @@ def parse_json_fast(data: bytes) -> Any:
     a duplicate key, a NaN or an out-of-range integer cannot survive that comparison.
     """
     try:
-        return json.loads(data, parse_constant=_parse_constant)
+        return _FAST_DECODER.decode(data.decode("utf-8"))
     except (ValueError, RecursionError) as exc:  # ValueError: also int() over 4300 digits
         raise JSONError(str(exc)) from exc
 
@@ -156,6 +182,12 @@ def _checked_float(text: str) -> float:
 
 
 _parse_constant: Callable[[str], Any] = _refuse_constant
+
+# Decoders made once: ``json.loads`` with any option builds a new decoder on every call, which
+# costs more than parsing an entry.
+_PLAIN_DECODER = json.JSONDecoder(parse_float=_no_float, parse_int=_plain_int,
+                                  parse_constant=_refuse_constant)
+_FAST_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 
 
 def parse_json(data: bytes | str) -> Any:

@@ -26,6 +26,7 @@ built; :func:`check_signatures` checks the signatures against keys the caller re
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -163,6 +164,9 @@ def sign_entry(entry: Entry, key: SigningKey) -> SignedEntry:
     return SignedEntry(entry, (Signature(entry.key, key.sign(entry.signing_bytes())),))
 
 
+_KEY_ID = re.compile(r"[0-9a-f]{8}")
+
+
 def _fail(what: str) -> MalformedEntry:
     return MalformedEntry(f"malformed entry: {what}")
 
@@ -204,7 +208,7 @@ def entry_from_json(obj: Any) -> Entry:
         raise _fail("form must read <name>@<version>")
     sender = _expect(obj, "sender", str, "a party code")
     key = _expect(obj, "key", str, "a key id")
-    if len(key) != 8 or any(c not in "0123456789abcdef" for c in key):
+    if not _KEY_ID.fullmatch(key):
         raise _fail("key must be 8 lowercase hex digits")
     seq = _expect(obj, "seq", int, "an integer")
     if not 0 <= seq <= _MAX_SEQ:
@@ -299,16 +303,32 @@ def parse_signed_entry(data: bytes, *, max_bytes: int) -> SignedEntry:
     return signed
 
 
+def parse_canonical_signed_entry(obj: Any, raw: bytes, *, max_bytes: int) -> SignedEntry:
+    """A signed entry from its parsed JSON and its bytes, already known to be the canonical
+    encoding of ``obj`` (:func:`~gulfsec.domain.encoding.split_if_canonical`): nothing parsed
+    or encoded twice."""
+    if len(raw) > max_bytes:
+        raise EntryTooLarge(len(raw), max_bytes)
+    return signed_entry_from_json(obj, canonical_bytes=raw)
+
+
 KeyResolver = Callable[[str, str], VerifierKey]
 """(party, key id hex) -> the verifier key, or raise UnknownKey / RevokedKey."""
 
 
+CheckedSignatures = Mapping[tuple[bytes, bytes, bytes], bool]
+"""Signatures already checked (in bulk, on every core): (public key, message, signature) to
+whether it verifies. A pure function of its key, so looking it up is the same as checking."""
+
+
 def check_signatures(
-    signed: SignedEntry, signers: Sequence[tuple[str, str]], resolve: KeyResolver
+    signed: SignedEntry, signers: Sequence[tuple[str, str]], resolve: KeyResolver,
+    checked: CheckedSignatures | None = None,
 ) -> None:
     """Check that each (party, key id) in ``signers`` signed ``signed``.
 
     ``signers`` lists exactly who must have signed, in order; any other signature is refused.
+    A signature found in ``checked`` is not verified again.
     """
     if len(signers) != len(signed.signatures):
         raise BadSignature(
@@ -323,7 +343,8 @@ def check_signatures(
                 entry_id=signed.id_hex,
             )
         key = resolve(party, kid)
-        if not key.verify(message, sig.sig):
+        known = None if checked is None else checked.get((key.public, message, sig.sig))
+        if not (key.verify(message, sig.sig) if known is None else known):
             raise BadSignature(
                 f"signature by {party} key {kid} does not verify", entry_id=signed.id_hex
             )

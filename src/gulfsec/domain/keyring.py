@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from gulfsec.domain.entry import SignedEntry, check_signatures
+from gulfsec.domain.entry import CheckedSignatures, SignedEntry, check_signatures
 from gulfsec.domain.forms import get_form
 from gulfsec.domain.forms.keys import (
     REGISTRATION,
@@ -76,6 +76,11 @@ class Keyring:
             raise UnknownKey(f"{party} has no registered key {kid}")
         return record.key, record.active
 
+    def key_if_active(self, party: str, kid: str) -> VerifierKey | None:
+        """The party's key with this id if it is active; None else (no error)."""
+        record = self._records.get((party, kid))
+        return record.key if record is not None and record.active else None
+
     def resolve(self, party: str, kid: str) -> VerifierKey:
         record = self._records.get((party, kid))
         if record is None:
@@ -101,10 +106,11 @@ class Keyring:
                              entry_id=signed.id_hex)
         return key
 
-    def verify(self, signed: SignedEntry) -> None:
+    def verify(self, signed: SignedEntry, checked: CheckedSignatures | None = None) -> None:
         """Check the entry's signatures and key rules against the keyring as it stands.
 
         Raises UnknownKey, RevokedKey, BadSignature or EntryError; returns None when good.
+        Signatures in ``checked`` (already verified in bulk) are not verified again.
         """
         entry = signed.entry
         form = get_form(entry.form)
@@ -145,7 +151,7 @@ class Keyring:
                     party, kid
                 )
 
-            check_signatures(signed, signers, resolve)
+            check_signatures(signed, signers, resolve, checked)
         elif entry.form == ROTATION:
             rot = form.parse(entry.body)
             assert isinstance(rot, KeyRotation)
@@ -156,7 +162,7 @@ class Keyring:
                 return new if (party, kid) == (entry.sender, new_kid) else self.resolve(party, kid)
 
             check_signatures(signed, [(entry.sender, entry.key), (entry.sender, new_kid)],
-                             resolve_rot)
+                             resolve_rot, checked)
         elif entry.form == REVOCATION:
             rev = form.parse(entry.body)
             assert isinstance(rev, KeyRevocation)
@@ -164,9 +170,9 @@ class Keyring:
                 raise EntryError("only the secretariat or the key's party may revoke a key",
                                  entry_id=signed.id_hex)
             self.resolve(rev.party, rev.key)
-            check_signatures(signed, [(entry.sender, entry.key)], self.resolve)
+            check_signatures(signed, [(entry.sender, entry.key)], self.resolve, checked)
         else:
-            check_signatures(signed, [(entry.sender, entry.key)], self.resolve)
+            check_signatures(signed, [(entry.sender, entry.key)], self.resolve, checked)
 
     def verify_as_of(self, signed: SignedEntry, index: int) -> None:
         """Check the signature of an entry taken out of log order (one the hub withheld, had

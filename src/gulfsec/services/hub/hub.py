@@ -11,18 +11,31 @@ the log. The hub's parts: :mod:`.state` (the committed log in memory), :mod:`.se
 from __future__ import annotations
 
 import logging
+import threading
 from bisect import bisect_right
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from gulfsec.adapters import cores
 from gulfsec.adapters.clock import Clock
 from gulfsec.adapters.storage.hub import StoredCheckpoint, StoredEntry
-from gulfsec.domain.entry import ALL, Entry, SignedEntry, parse_signed_entry, sign_entry
+from gulfsec.domain.encoding import JSONError, canonical, parse_json, split_if_canonical
+from gulfsec.domain.entry import (
+    ALL,
+    CheckedSignatures,
+    Entry,
+    SignedEntry,
+    parse_canonical_signed_entry,
+    parse_signed_entry,
+    sign_entry,
+)
 from gulfsec.domain.forms.keys import REGISTRATION
 from gulfsec.domain.keyring import KeyRecord
-from gulfsec.domain.keys import SigningKey
+from gulfsec.domain.keys import SigningKey, VerifierKey
 from gulfsec.domain.procedures.checks import check_submission
 from gulfsec.domain.regime import Regime
 from gulfsec.domain.request_auth import RequestCredentials
@@ -31,6 +44,7 @@ from gulfsec.errors import (
     AuthError,
     ConfigError,
     EntryError,
+    GulfsecError,
     MalformedEntry,
     MissingRight,
     NotFound,
@@ -49,6 +63,9 @@ from gulfsec.services.shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger("gulfsec.hub")
 
+MAX_BATCH_ENTRIES = 256
+"""The most entries one batch submission may carry."""
+
 KEY_FORMS = "key-"
 """The prefix of the key forms' ids: what a party reads with a key it no longer holds."""
 
@@ -63,7 +80,27 @@ class Reader:
     def __str__(self) -> str:
         return self.party
 
-__all__ = ["Hub", "ReadEntry", "Reader", "Receipt"]
+__all__ = ["Hub", "ReadEntry", "Reader", "Receipt", "all_done"]
+
+
+def all_done(futures: Sequence[Future[Receipt]]) -> Future[None]:
+    """A future done when every one of ``futures`` is (whatever their outcome)."""
+    done: Future[None] = Future()
+    left = [len(futures)]
+    lock = threading.Lock()
+
+    def one_more(_: Future[Receipt]) -> None:
+        with lock:
+            left[0] -= 1
+            last = left[0] == 0
+        if last:
+            done.set_result(None)
+
+    if not futures:
+        done.set_result(None)
+    for future in futures:
+        future.add_done_callback(one_more)
+    return done
 
 
 class Hub:
@@ -122,20 +159,28 @@ class Hub:
         entry from the network, and nothing at all before the genesis entry is there — else a
         half-initialised hub would let anyone make themselves the secretariat.
         """
+        return self.check(self._parse(raw), genesis=genesis)
+
+    def _parse(self, raw: bytes) -> SignedEntry:
         try:
-            signed = parse_signed_entry(raw, max_bytes=self.regime.limits.max_entry_bytes)
+            return parse_signed_entry(raw, max_bytes=self.regime.limits.max_entry_bytes)
         except RecursionError:
             # JSON nested just shallow enough to parse can still be too deep to canonicalise.
             raise MalformedEntry("malformed entry: nested too deeply") from None
+
+    def check(self, signed: SignedEntry, *, genesis: bool = False,
+              checked: CheckedSignatures | None = None) -> SignedEntry:
+        """Check a parsed entry as :meth:`prepare` does (all but its place in the log).
+        Signatures in ``checked`` were verified already, in bulk."""
         if not genesis:
             self._refuse_a_secretariat_from_outside(signed)
         try:
             now = self.clock.now()
             check_entry(signed, self.regime, now)
             with self.state.lock:
-                keyring = self.state.keyring
-            keyring.verify(signed)
-            check_submission(signed, self.regime, now, self._logged, keyring.joined())
+                keyring, joined = self.state.keyring, self.state.joined
+            keyring.verify(signed, checked)
+            check_submission(signed, self.regime, now, self._logged, joined)
             self.blobs.check_entry(signed)
         except (EntryError, MissingRight) as exc:
             # Re-submitting an entry already in the log is harmless (DESIGN.md §4), even once
@@ -147,6 +192,77 @@ class Hub:
                 exc.entry_id = signed.id_hex
             raise
         return signed
+
+    def prepare_batch(self, body: bytes) -> list[SignedEntry | GulfsecError]:
+        """Parse a batch (a JSON array of up to :data:`MAX_BATCH_ENTRIES` signed entries) and
+        check each entry as :meth:`prepare` does, in chunks on every core; one result per
+        entry, in order: the entry, or why it was refused. A body that is not such an array
+        raises :class:`MalformedEntry`.
+
+        A batch written as gulfsec clients write it (canonical entries joined by commas) is
+        parsed once; any other valid JSON is parsed strictly and each entry canonicalised.
+        """
+        max_bytes = self.regime.limits.max_entry_bytes
+        fast = split_if_canonical(body)
+        items: list[tuple[Any, bytes | None]]
+        if fast is not None:
+            items = [(obj, raw) for obj, raw in fast]
+        else:
+            try:
+                array = parse_json(body)
+            except ValueError as exc:
+                raise MalformedEntry(f"batch: {exc}") from None
+            if not isinstance(array, list):
+                raise MalformedEntry(
+                    f"batch must be a JSON array of 1 to {MAX_BATCH_ENTRIES} entries")
+            items = [(obj, None) for obj in array]
+        if not 1 <= len(items) <= MAX_BATCH_ENTRIES:
+            raise MalformedEntry(f"batch must be a JSON array of 1 to {MAX_BATCH_ENTRIES} entries")
+
+        parsed: list[SignedEntry | GulfsecError] = []
+        for obj, raw in items:
+            try:
+                parsed.append(parse_canonical_signed_entry(obj, raw, max_bytes=max_bytes)
+                              if raw is not None else self._parse(canonical(obj)))
+            except JSONError as exc:
+                parsed.append(MalformedEntry(f"malformed entry: {exc}"))
+            except GulfsecError as exc:
+                parsed.append(exc)
+        checked = self._verify_in_bulk([s for s in parsed if isinstance(s, SignedEntry)])
+        out: list[SignedEntry | GulfsecError] = []
+        for item in parsed:
+            try:
+                out.append(item if isinstance(item, GulfsecError)
+                           else self.check(item, checked=checked))
+            except GulfsecError as exc:
+                out.append(exc)
+        return out
+
+    def _verify_in_bulk(self, entries: Sequence[SignedEntry]) -> CheckedSignatures:
+        """The senders' signatures on ``entries``, verified on every core at once.
+
+        The Python work around it runs on this thread before and after, never at the same time
+        as the checks: a thread waiting for the GIL between two checks would wait for the
+        interpreter's switch interval, each time. Keys that are not active, or that an entry
+        itself brings (registrations, rotations), are left to :meth:`check`.
+        """
+        with self.state.lock:
+            keyring = self.state.keyring
+        todo: list[tuple[bytes, bytes, bytes]] = []
+        keys: list[VerifierKey] = []
+        for signed in entries:
+            key = keyring.key_if_active(signed.entry.sender, signed.entry.key)
+            if key is not None:
+                todo.append((key.public, signed.signing_bytes, signed.signatures[0].sig))
+                keys.append(key)
+
+        def verify(part: Sequence[tuple[VerifierKey, tuple[bytes, bytes, bytes]]]
+                   ) -> list[bool]:
+            return [key.verify(message, sig) for key, (_, message, sig) in part]
+
+        results = cores.map_chunks(verify, list(zip(keys, todo, strict=True)), chunk=16)
+        return dict(zip(todo, results, strict=True))
+
 
     def _refuse_a_secretariat_from_outside(self, signed: SignedEntry) -> None:
         entry, sec = signed.entry, self.regime.secretariat.code
@@ -183,6 +299,17 @@ class Hub:
 
     def enqueue(self, signed: SignedEntry) -> Future[Receipt]:
         return self.sequencer.submit(signed)
+
+    def enqueue_many(self, prepared: Sequence[SignedEntry | GulfsecError]
+                     ) -> tuple[list[Future[Receipt] | GulfsecError], Future[None]]:
+        """Hand prepared entries to the sequencer in order, passing refusals through; with
+        them, one future done once every entry is answered (one wake-up for a waiting
+        request, not one per entry)."""
+        outcomes: list[Future[Receipt] | GulfsecError] = [
+            item if isinstance(item, GulfsecError) else self.sequencer.submit(item)
+            for item in prepared
+        ]
+        return outcomes, all_done([o for o in outcomes if isinstance(o, Future)])
 
     def submit_signed(self, signed: SignedEntry, timeout: float = 60.0) -> Receipt:
         return self.enqueue(signed).result(timeout=timeout)

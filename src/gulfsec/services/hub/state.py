@@ -50,7 +50,8 @@ class HubState:
     def __init__(self, regime: Regime) -> None:
         self.regime = regime
         self.tree = MerkleTree()
-        self.keyring = Keyring(regime.secretariat.code)
+        self._keyring = Keyring(regime.secretariat.code)
+        self.joined: dict[str, int] = {}
         self.next_seq: dict[str, int] = {}
         self.checkpoint: StoredCheckpoint | None = None
         self.finality = FinalityIndex(regime.witness_quorum)
@@ -97,6 +98,16 @@ class HubState:
     @property
     def size(self) -> int:
         return 0 if self.checkpoint is None else self.checkpoint.size
+
+    @property
+    def keyring(self) -> Keyring:
+        """The keys as the committed log stands (replaced whole, never changed in place)."""
+        return self._keyring
+
+    @keyring.setter
+    def keyring(self, keyring: Keyring) -> None:
+        self._keyring = keyring
+        self.joined = keyring.joined()
 
 
 class FinalityIndex:
