@@ -181,23 +181,19 @@ def append_in_process(history: History, url: str, sizes: list[int]) -> list[Rate
 
 
 def _append_all(hub: Hub, raws: list[bytes]) -> None:
-    waiting = []
+    waiting: list[Future[list[Any]]] = []
     for body in _batches(raws):
-        outcomes, done = hub.enqueue_many(hub.prepare_batch(body))
-        for outcome in outcomes:
-            if isinstance(outcome, Exception):
-                raise outcome
-        waiting.append((outcomes, done))
+        waiting.append(hub.enqueue_many(hub.prepare_batch(body)))
         if len(waiting) > 8:  # keep a few batches in flight, as concurrent requests would
-            _settle(*waiting.pop(0))
-    for item in waiting:
-        _settle(*item)
+            _settle(waiting.pop(0))
+    for future in waiting:
+        _settle(future)
 
 
-def _settle(outcomes: list[Any], done: Future[None]) -> None:
-    done.result(timeout=120)
-    for outcome in outcomes:
-        outcome.result()
+def _settle(future: Future[list[Any]]) -> None:
+    for outcome in future.result(timeout=120):
+        if isinstance(outcome, Exception):
+            raise outcome
 
 
 def _free_port() -> int:

@@ -164,17 +164,12 @@ async def submit_batch(request: Request, hub: HubDep) -> dict[str, Any]:
     limit = hub.regime.limits.max_entry_bytes * MAX_BATCH_ENTRIES
     raw = await _read_capped(request, limit)
     prepared = await run_in_threadpool(hub.prepare_batch, raw)
-    outcomes, done = hub.enqueue_many(prepared)
-    await asyncio.wrap_future(done)
-    results: list[dict[str, Any]] = []
-    for outcome in outcomes:
-        if isinstance(outcome, GulfsecError):
-            results.append({"ok": False, **public_error(outcome)})
-            continue
-        try:
-            results.append({"ok": True, **_receipt(outcome.result()).model_dump()})
-        except GulfsecError as exc:
-            results.append({"ok": False, **public_error(exc)})
+    outcomes = await asyncio.wrap_future(hub.enqueue_many(prepared))
+    results: list[dict[str, Any]] = [
+        {"ok": False, **public_error(outcome)} if isinstance(outcome, GulfsecError)
+        else {"ok": True, **_receipt(outcome).model_dump()}
+        for outcome in outcomes
+    ]
     return {"results": results}
 
 

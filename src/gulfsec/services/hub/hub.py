@@ -11,7 +11,6 @@ the log. The hub's parts: :mod:`.state` (the committed log in memory), :mod:`.se
 from __future__ import annotations
 
 import logging
-import threading
 from bisect import bisect_right
 from collections.abc import Sequence
 from concurrent.futures import Future
@@ -80,27 +79,7 @@ class Reader:
     def __str__(self) -> str:
         return self.party
 
-__all__ = ["Hub", "ReadEntry", "Reader", "Receipt", "all_done"]
-
-
-def all_done(futures: Sequence[Future[Receipt]]) -> Future[None]:
-    """A future done when every one of ``futures`` is (whatever their outcome)."""
-    done: Future[None] = Future()
-    left = [len(futures)]
-    lock = threading.Lock()
-
-    def one_more(_: Future[Receipt]) -> None:
-        with lock:
-            left[0] -= 1
-            last = left[0] == 0
-        if last:
-            done.set_result(None)
-
-    if not futures:
-        done.set_result(None)
-    for future in futures:
-        future.add_done_callback(one_more)
-    return done
+__all__ = ["Hub", "ReadEntry", "Reader", "Receipt"]
 
 
 class Hub:
@@ -301,15 +280,23 @@ class Hub:
         return self.sequencer.submit(signed)
 
     def enqueue_many(self, prepared: Sequence[SignedEntry | GulfsecError]
-                     ) -> tuple[list[Future[Receipt] | GulfsecError], Future[None]]:
-        """Hand prepared entries to the sequencer in order, passing refusals through; with
-        them, one future done once every entry is answered (one wake-up for a waiting
-        request, not one per entry)."""
-        outcomes: list[Future[Receipt] | GulfsecError] = [
-            item if isinstance(item, GulfsecError) else self.sequencer.submit(item)
-            for item in prepared
-        ]
-        return outcomes, all_done([o for o in outcomes if isinstance(o, Future)])
+                     ) -> Future[list[Receipt | GulfsecError]]:
+        """Hand prepared entries to the sequencer in order, passing refusals through; one
+        future for the outcome of each, in order (one wake-up for a waiting request, not one
+        per entry)."""
+        entries = [item for item in prepared if isinstance(item, SignedEntry)]
+        sequenced = self.sequencer.submit_many(entries)
+        if len(entries) == len(prepared):
+            return sequenced
+        merged: Future[list[Receipt | GulfsecError]] = Future()
+
+        def merge(done: Future[list[Receipt | GulfsecError]]) -> None:
+            outcomes = iter(done.result())
+            merged.set_result([item if isinstance(item, GulfsecError) else next(outcomes)
+                               for item in prepared])
+
+        sequenced.add_done_callback(merge)
+        return merged
 
     def submit_signed(self, signed: SignedEntry, timeout: float = 60.0) -> Receipt:
         return self.enqueue(signed).result(timeout=timeout)

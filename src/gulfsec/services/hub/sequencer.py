@@ -43,10 +43,53 @@ from gulfsec.services.shared.unit_of_work import UnitOfWork
 log = logging.getLogger("gulfsec.hub")
 
 
+Outcome = Receipt | GulfsecError
+"""What became of one entry handed in with others: its receipt, or why it was refused."""
+
+
+class _Group:
+    """Entries handed in together: one future for all of them, done when the last one is
+    answered (a Future per entry would cost more than sequencing the entry)."""
+
+    def __init__(self, size: int) -> None:
+        self.outcomes: list[Outcome | None] = [None] * size
+        self.future: Future[list[Outcome]] = Future()
+        self._left = size
+        self._lock = threading.Lock()
+
+    def settle(self, slot: int, outcome: Outcome) -> None:
+        self.outcomes[slot] = outcome
+        with self._lock:
+            self._left -= 1
+            last = self._left == 0
+        if last:
+            self.future.set_result([o for o in self.outcomes if o is not None])
+
+
 @dataclass
 class _Pending:
     signed: SignedEntry
-    future: Future[Receipt]
+    future: Future[Receipt] | None = None
+    group: _Group | None = None
+    slot: int = 0
+    answered: bool = False
+
+    def answer(self, receipt: Receipt) -> None:
+        self.answered = True
+        if self.group is not None:
+            self.group.settle(self.slot, receipt)
+        elif self.future is not None:
+            self.future.set_result(receipt)
+
+    def refuse(self, exc: BaseException) -> None:
+        if self.answered:
+            return
+        self.answered = True
+        if self.group is not None:
+            self.group.settle(self.slot, exc if isinstance(exc, GulfsecError) else StorageError(
+                f"sequencing failed: {exc.__class__.__name__}"))
+        elif self.future is not None:
+            self.future.set_exception(exc)
 
 
 class Sequencer:
@@ -83,6 +126,20 @@ class Sequencer:
         self._queue.put(_Pending(signed, future))
         return future
 
+    def submit_many(self, entries: Sequence[SignedEntry]) -> Future[list[Outcome]]:
+        """Hand in several entries, in order; one future for the outcome of each."""
+        group = _Group(len(entries))
+        if not entries:
+            group.future.set_result([])
+            return group.future
+        if self._stopped.is_set() or self._thread is None:
+            for slot in range(len(entries)):
+                group.settle(slot, StorageError("the hub is not accepting entries (stopped)"))
+            return group.future
+        for slot, signed in enumerate(entries):
+            self._queue.put(_Pending(signed, group=group, slot=slot))
+        return group.future
+
     def _run(self) -> None:
         # Group commit: a batch is whatever has arrived by the time the writer is free, cut at
         # ``max_batch`` entries or ``max_delay`` of taking them in. An entry never waits for a
@@ -111,8 +168,7 @@ class Sequencer:
                 err = exc if isinstance(exc, GulfsecError) else StorageError(
                     f"sequencing failed: {exc.__class__.__name__}")
                 for p in batch:
-                    if not p.future.done():
-                        p.future.set_exception(err)
+                    p.refuse(err)
             if stop_after:
                 break
         self._stopped.set()
@@ -121,8 +177,8 @@ class Sequencer:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if item is not None and not item.future.done():
-                item.future.set_exception(StorageError("the hub stopped before sequencing"))
+            if item is not None:
+                item.refuse(StorageError("the hub stopped before sequencing"))
 
     def _process(self, batch: list[_Pending]) -> None:
         state = self._state
@@ -150,7 +206,7 @@ class Sequencer:
                 try:
                     self._check_order(signed, next_seq, keyring, known, in_batch)
                 except GulfsecError as exc:
-                    p.future.set_exception(exc)
+                    p.refuse(exc)
                     continue
                 index = base + len(accepted)
                 accepted.append((p, index))
@@ -209,7 +265,7 @@ class Sequencer:
                 state.keyring = keyring
         promise = now + state.regime.limits.max_merge
         for p, index in accepted:
-            p.future.set_result(Receipt(p.signed.id_hex, index, new_size, promise))
+            p.answer(Receipt(p.signed.id_hex, index, new_size, promise))
         self._answer_duplicates(duplicates)
         state.notify_new_checkpoint()
 
@@ -217,7 +273,7 @@ class Sequencer:
         size = self._state.size
         promise = self._clock.now() + self._state.regime.limits.max_merge
         for p, index in duplicates:
-            p.future.set_result(Receipt(p.signed.id_hex, index, size, promise, duplicate=True))
+            p.answer(Receipt(p.signed.id_hex, index, size, promise, duplicate=True))
 
     def _recover(self) -> None:
         log.warning("reloading the log from the database after a failed commit")
