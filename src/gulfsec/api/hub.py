@@ -22,7 +22,7 @@ from gulfsec import __version__
 from gulfsec.api.blobs import router as blobs_router
 from gulfsec.api.consultations import hub_router as consultations_router
 from gulfsec.api.decisions import hub_router as decisions_router
-from gulfsec.api.deps import MAX_INT, CurrentParty, CurrentReader, HubDep
+from gulfsec.api.deps import MAX_INT, NO_OPENTELEMETRY, CurrentParty, CurrentReader, HubDep
 from gulfsec.api.errors import install_error_handlers, public_error
 from gulfsec.api.hotline import hub_router as hotline_router
 from gulfsec.api.news import router as news_router
@@ -154,8 +154,16 @@ async def submit_entry(request: Request, response: Response, hub: HubDep) -> Rec
 
 @router.post("/entries/batch",
              summary="Submit several signed entries in order; each is answered on its own",
-             responses={200: {"description": "one result per entry, in order"}})
-async def submit_batch(request: Request, hub: HubDep) -> dict[str, Any]:
+             responses={200: {
+                 "description": "one result per entry, in order: a receipt with "
+                                '"ok": true, or an error object with "ok": false',
+                 "content": {"application/json": {"schema": {
+                     "type": "object", "required": ["results"],
+                     "properties": {"results": {"type": "array", "items": {
+                         "type": "object", "required": ["ok"],
+                         "properties": {"ok": {"type": "boolean"}},
+                         "additionalProperties": True}}}}}}}})
+async def submit_batch(request: Request, hub: HubDep) -> Response:
     """Submit up to 256 entries as a JSON array, kept in order (for a node flushing its outbox).
 
     Each result is either a receipt or an error object; one entry's refusal does not refuse
@@ -165,12 +173,20 @@ async def submit_batch(request: Request, hub: HubDep) -> dict[str, Any]:
     raw = await _read_capped(request, limit)
     prepared = await run_in_threadpool(hub.prepare_batch, raw)
     outcomes = await asyncio.wrap_future(hub.enqueue_many(prepared))
-    results: list[dict[str, Any]] = [
-        {"ok": False, **public_error(outcome)} if isinstance(outcome, GulfsecError)
-        else {"ok": True, **_receipt(outcome).model_dump()}
-        for outcome in outcomes
-    ]
-    return {"results": results}
+    promised: dict[Any, str] = {}  # one batch's receipts share their promise
+    results: list[dict[str, Any]] = []
+    for outcome in outcomes:
+        if isinstance(outcome, GulfsecError):
+            results.append({"ok": False, **public_error(outcome)})
+            continue
+        by = promised.get(outcome.promised_by)
+        if by is None:
+            by = promised[outcome.promised_by] = format_time(outcome.promised_by)
+        results.append({"ok": True, "entry_id": outcome.entry_id, "index": outcome.index,
+                        "checkpoint_size": outcome.checkpoint_size, "promised_by": by,
+                        "duplicate": outcome.duplicate})
+    return Response(json.dumps({"results": results}, separators=(",", ":")).encode(),
+                    media_type="application/json")
 
 
 @router.get("/entries", summary="Entries the caller may read, after an index, oldest first")
@@ -443,6 +459,7 @@ def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
+        telemetry=NO_OPENTELEMETRY,
     )
     app.state.hub = hub
     app.state.compliance = compliance or ComplianceByViewer(hub)

@@ -55,6 +55,7 @@ ALL: Literal["all"] = "all"
 Audience = Literal["all"] | tuple[str, ...]
 
 _ENTRY_FIELDS = frozenset({"v", "form", "sender", "key", "seq", "time", "audience", "refs", "body"})
+_SIGNED_FIELDS = frozenset({"entry", "signatures"})
 _MAX_SEQ = 2**53 - 1
 _ENTRY_KEY = b'{"entry":'
 _SIGNATURES_KEY = b',"signatures":['
@@ -194,12 +195,11 @@ def entry_from_json(obj: Any) -> Entry:
     """Build an :class:`Entry` from its JSON object, checking every field's shape."""
     if not isinstance(obj, dict):
         raise _fail("entry must be an object")
-    extra = set(obj) - _ENTRY_FIELDS
-    missing = _ENTRY_FIELDS - set(obj)
-    if extra:
-        raise _fail(f"unknown fields {sorted(extra)}")
-    if missing:
-        raise _fail(f"missing fields {sorted(missing)}")
+    if obj.keys() != _ENTRY_FIELDS:
+        extra = set(obj) - _ENTRY_FIELDS
+        if extra:
+            raise _fail(f"unknown fields {sorted(extra)}")
+        raise _fail(f"missing fields {sorted(_ENTRY_FIELDS - set(obj))}")
     v = _expect(obj, "v", int, "an integer")
     if v != FORMAT_VERSION:
         raise _fail(f"format version {v} is not supported (expected {FORMAT_VERSION})")
@@ -243,7 +243,7 @@ def signed_entry_from_json(obj: Any, *, canonical_bytes: bytes | None = None) ->
     ``canonical_bytes``, when the caller already knows them to be the RFC 8785 encoding of
     ``obj``, spare encoding it again.
     """
-    if not isinstance(obj, dict) or set(obj) != {"entry", "signatures"}:
+    if not isinstance(obj, dict) or obj.keys() != _SIGNED_FIELDS:
         raise _fail('expected an object with exactly "entry" and "signatures"')
     entry = entry_from_json(obj["entry"])
     sigs_json = obj["signatures"]

@@ -218,21 +218,20 @@ class Sequencer:
             if not accepted:
                 self._answer_duplicates(duplicates)
                 return
-            rows = [
-                NewEntry(
-                    index=index,
-                    entry_id=p.signed.id,
-                    sender=p.signed.entry.sender,
-                    seq=p.signed.entry.seq,
-                    form=p.signed.entry.form,
-                    audience=None if p.signed.entry.audience == ALL else p.signed.entry.audience,
-                    claimed_time=format_time(p.signed.entry.time),
-                    # the time of the checkpoint that covers it, to the second: signed
-                    sequenced_at=int(now.timestamp()) * 1_000_000,
-                    raw=p.signed.raw,
-                )
-                for p, index in accepted
-            ]
+            # the time of the checkpoint that covers them, to the second: signed
+            sequenced_at = int(now.timestamp()) * 1_000_000
+            claimed: dict[object, str] = {}  # a batch's entries share few claimed times
+            rows = []
+            for p, index in accepted:
+                entry = p.signed.entry
+                when = claimed.get(entry.time)
+                if when is None:
+                    when = claimed[entry.time] = format_time(entry.time)
+                rows.append(NewEntry(
+                    index=index, entry_id=p.signed.id, sender=entry.sender, seq=entry.seq,
+                    form=entry.form, audience=None if entry.audience == ALL else entry.audience,
+                    claimed_time=when, sequenced_at=sequenced_at, raw=p.signed.raw,
+                ))
             with state.lock:
                 tree = state.tree
                 tree.extend(row.entry_id for row in rows)
