@@ -108,7 +108,7 @@ def parse_if_canonical(data: bytes) -> Any | None:
     RFC 8785, so one C-speed encode and a byte comparison decide. A None answer means only
     "take the general path", never "invalid".
     """
-    if not data or _BEYOND_BMP.search(data):
+    if not data or not data.isascii() and _BEYOND_BMP.search(data):
         return None
     try:
         value = _PLAIN_DECODER.decode(data.decode("utf-8"))
@@ -127,7 +127,7 @@ def split_if_canonical(data: bytes) -> list[tuple[Any, bytes]] | None:
     concatenation with ``data`` proves every item canonical (a duplicate key, stray space or
     other ordering cannot survive it).
     """
-    if not data or _BEYOND_BMP.search(data):
+    if not data or not data.isascii() and _BEYOND_BMP.search(data):
         return None
     try:
         value = _PLAIN_DECODER.decode(data.decode("utf-8"))
