@@ -11,6 +11,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
@@ -103,14 +104,23 @@ def _entry_json(item: ReadEntry) -> dict[str, Any]:
     }
 
 
-def _entry_raw(item: ReadEntry) -> dict[str, Any]:
+class _TimeTexts(dict[datetime, str]):
+    """Times written once each: the entries of a page share a few sequencing and final times."""
+
+    def __missing__(self, moment: datetime) -> str:
+        text = self[moment] = format_time(moment)
+        return text
+
+
+def _entry_raw(item: ReadEntry, texts: _TimeTexts, checkpoint_size: int) -> dict[str, Any]:
     return {
         "index": item.index,
         "entry_id": item.entry_id,
-        "sequenced_at": format_time(item.sequenced_at),
+        "sequenced_at": texts[item.sequenced_at],
         "final": item.final_at is not None,
-        "final_at": None if item.final_at is None else format_time(item.final_at),
+        "final_at": None if item.final_at is None else texts[item.final_at],
         "raw": b64encode(item.raw),
+        "checkpoint_size": checkpoint_size,
     }
 
 
@@ -202,7 +212,8 @@ def list_entries(
     page: dict[str, Any] = {"size": hub.state.size}
     if format == "raw":
         covering = hub.covering_checkpoints([i.index for i in items])
-        page["entries"] = [{**_entry_raw(i), "checkpoint_size": covering[i.index][0]}
+        texts = _TimeTexts()
+        page["entries"] = [_entry_raw(i, texts, covering[i.index][0])
                            for i in items if i.index in covering]
         page["checkpoints"] = {str(size): note for size, note in covering.values()}
     else:

@@ -372,17 +372,24 @@ class NodeRepository:
 
     # -- cosignatures ----------------------------------------------------------------------
 
-    def add_cosignature(self, size: int, party: str, line: str) -> None:
+    def add_cosignature(self, size: int, party: str, line: str) -> bool:
+        """Keep a cosignature, unverified yet; False if one by ``party`` on ``size`` is kept
+        already (it stays as it is)."""
         exists = self.conn.execute(sa.select(cosignatures.c.party).where(
             cosignatures.c.size == size, cosignatures.c.party == party)).first()
         if exists is None:
             self.conn.execute(cosignatures.insert(), {"size": size, "party": party,
                                                       "line": line, "timestamp": None})
+        return exists is None
 
-    def unverified_cosignatures(self, max_size: int) -> list[tuple[int, str, str]]:
+    def unverified_cosignatures(self, max_size: int, *,
+                                above: int = -1) -> list[tuple[int, str, str]]:
+        """The cosignatures not verified yet on sizes in ``above < size <= max_size``
+        (a range of the primary key: no more rows read than that range holds)."""
         rows = self.conn.execute(
             sa.select(cosignatures.c.size, cosignatures.c.party, cosignatures.c.line)
-            .where(cosignatures.c.timestamp.is_(None), cosignatures.c.size <= max_size)
+            .where(cosignatures.c.size > above, cosignatures.c.size <= max_size,
+                   cosignatures.c.timestamp.is_(None))
             .order_by(cosignatures.c.size))
         return [(int(r.size), r.party, r.line) for r in rows]
 

@@ -4,8 +4,10 @@ verified against the node's own tree, never the hub's word (rule: :mod:`gulfsec.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from gulfsec.adapters.cores import map_chunks
 from gulfsec.adapters.storage.node import NodeRepository
 from gulfsec.domain.encoding import b64encode
 from gulfsec.domain.keys import VerifierKey
@@ -21,12 +23,20 @@ CURSOR = "cosignature_cursor"
 PAGE = 1000
 KEPT = 10_000
 """Signed answers kept in memory for cosignatures not checked yet, at most."""
+CHUNK = 32
+"""Cosignatures one core checks at a time."""
 
 
 def check_cosignature(origin: str, size: int, party: str, line: str,
                       keys: dict[str, list[VerifierKey]], tree: MerkleTree) -> int:
     """Verify a cosignature line against ``tree``'s own root at ``size``; return its time."""
-    checkpoint = Checkpoint(origin, size, tree.root(size))
+    return cosignature_time(Checkpoint(origin, size, tree.root(size)), party, line, keys)
+
+
+def cosignature_time(checkpoint: Checkpoint, party: str, line: str,
+                     keys: dict[str, list[VerifierKey]]) -> int:
+    """Verify a cosignature line by ``party`` on ``checkpoint``; return its time."""
+    size = checkpoint.size
     signature = parse_note(checkpoint.body() + "\n" + line.rstrip("\n") + "\n").signatures[0]
     if signature.name != party:
         raise CheckpointError(f"cosignature line names {signature.name}, not {party}")
@@ -44,25 +54,44 @@ class FinalityLearner:
         self.core = core
         self.served: dict[tuple[Any, Any, Any], SignedAnswer] = {}
         """The hub's signed answer that served each cosignature not checked yet."""
+        self.checked_up_to = -1
+        """Every cosignature kept on a size up to this one is checked (verified, or dropped
+        with an alarm): what is left to check lies above it, or was kept since."""
 
     def learn(self, report: SyncReport) -> int:
         """Fetch the witnesses' cosignatures, verify each against the node's own tree, and
-        extend what the node knows to be final. Returns how many entries became final."""
+        extend what the node knows to be final. Returns how many entries became final.
+
+        What is fetched is kept and checked in one transaction; the checks run in bulk on
+        every core, and read only the cosignatures not checked yet (never the whole history).
+        """
         core = self.core
         finality = core.copy.finality
         before = finality.final_size
-        self._fetch()
+        fetched, cursor = self._fetch()
         keys = core.witness_keys()
+        tree = core.copy.tree
+        floor = min(self.checked_up_to, tree.size)
         with core.uow() as uow:
-            pending = uow.repo.unverified_cosignatures(core.copy.tree.size)
-            for size, party, line in pending:
-                try:
-                    when = check_cosignature(core.regime.log_origin, size, party, line, keys,
-                                             core.copy.tree)
-                except CheckpointError as exc:
+            kept = [(size, party, line) for size, party, line in fetched
+                    if uow.repo.add_cosignature(size, party, line)]
+            if fetched:
+                uow.repo.set_meta(CURSOR, str(cursor))
+            pending = sorted([*uow.repo.unverified_cosignatures(tree.size, above=floor),
+                              *(c for c in kept if c[0] <= floor)], key=lambda c: c[0])
+            roots = {size: tree.root(size) for size in {c[0] for c in pending}}
+            origin = core.regime.log_origin
+
+            def check(part: Sequence[tuple[int, str, str]]) -> list[int | CheckpointError]:
+                return [_checked(Checkpoint(origin, size, roots[size]), party, line, keys)
+                        for size, party, line in part]
+
+            for (size, party, line), when in zip(pending, map_chunks(check, pending, CHUNK),
+                                                 strict=True):
+                if isinstance(when, CheckpointError):
                     core.alarm(uow.repo, "bad_cosignature",
                                f"the hub served a cosignature by {party} on size {size} that "
-                               f"does not verify: {exc.message}",
+                               f"does not verify: {when.message}",
                                self._evidence(uow.repo, size, party, line))
                     report.alarms.append(f"bad_cosignature: {party} on size {size}")
                     uow.repo.set_cosignature(size, party, None)
@@ -71,6 +100,7 @@ class FinalityLearner:
                 self.served.pop((size, party, line), None)
                 finality.add(party, size, when)
             uow.commit()
+        self.checked_up_to = max(floor, tree.size)
         return finality.final_size - before
 
     def _evidence(self, repo: NodeRepository, size: int, party: str,
@@ -91,11 +121,13 @@ class FinalityLearner:
             keys=key_evidence(core, repo, party, latest.size, latest.size))
         return evidence
 
-    def _fetch(self) -> None:
-        """Store every cosignature the hub received since the cursor, unverified yet."""
+    def _fetch(self) -> tuple[list[tuple[int, str, str]], int]:
+        """Every cosignature the hub received since the cursor, oldest first, and the cursor
+        to keep once they are: (size, party, line) each."""
         core = self.core
         with core.uow() as uow:
             cursor = int(uow.repo.get_meta(CURSOR) or 0)
+        out: list[tuple[int, str, str]] = []
         while True:
             served = core.client.cosignatures(since=cursor)
             answer = core.client.last_answer()
@@ -105,14 +137,20 @@ class FinalityLearner:
                     if len(self.served) < KEPT:
                         self.served[(item.get("size"), item.get("party"),
                                      item.get("line"))] = answer
-            with core.uow() as uow:
-                for item in fresh:
-                    size, party, line = item.get("size"), item.get("party"), item.get("line")
-                    if isinstance(size, int) and isinstance(party, str) and isinstance(line, str):
-                        uow.repo.add_cosignature(size, party, line)
-                newest = max((int(c.get("received_at", 0)) for c in fresh), default=cursor)
-                uow.repo.set_meta(CURSOR, str(newest))
-                uow.commit()
+            for item in fresh:
+                size, party, line = item.get("size"), item.get("party"), item.get("line")
+                if isinstance(size, int) and isinstance(party, str) and isinstance(line, str):
+                    out.append((size, party, line))
+            newest = max((int(c.get("received_at", 0)) for c in fresh), default=cursor)
             if len(served) < PAGE or newest == cursor:
-                return
+                return out, newest
             cursor = newest
+
+
+def _checked(checkpoint: Checkpoint, party: str, line: str,
+             keys: dict[str, list[VerifierKey]]) -> int | CheckpointError:
+    """A cosignature's time, or why it does not verify on the node's own ``checkpoint``."""
+    try:
+        return cosignature_time(checkpoint, party, line, keys)
+    except CheckpointError as exc:
+        return exc

@@ -19,7 +19,8 @@ Nothing the hub says is stored before it verifies; nothing that fails is silentl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,6 +45,9 @@ from gulfsec.services.node.outbox import Outbox
 from gulfsec.services.node.withheld import PeerReader, WithheldCheck
 from gulfsec.services.node.witness import Witness
 from gulfsec.services.shared.time import micros
+
+TILES_IN_FLIGHT = 4
+"""Entry bundles asked of the hub at once while the node catches up."""
 
 
 class Sync:
@@ -71,19 +75,21 @@ class Sync:
     def once(self, *, wait_s: float = 0.0) -> SyncReport:
         """One round of syncing, verifying, witnessing and acknowledging."""
         core = self.core
+        shown: tuple[str, SignedAnswer | None] | None = None
         if wait_s > 0:
             # Long-poll for a new checkpoint without holding the lock, so sending goes on.
             try:
                 with core.uow() as uow:
                     held = uow.repo.latest_checkpoint()
-                core.client.checkpoint(wait_after=0 if held is None else held.size,
-                                       wait_s=wait_s)
+                note = core.client.checkpoint(wait_after=0 if held is None else held.size,
+                                              wait_s=wait_s)
+                shown = note, core.client.last_answer()
             except TransportError:
                 pass  # the round below reports it
         with core.lock:
             report = SyncReport()
             try:
-                self._round(report)
+                self._round(report, shown)
                 self.last_error = None
             except (TransportError, CheckpointError) as exc:
                 self.last_error = exc.message
@@ -91,17 +97,22 @@ class Sync:
             self.last_sync = core.clock.now()
             return report
 
-    def _round(self, report: SyncReport) -> None:
+    def _round(self, report: SyncReport,
+               shown: tuple[str, SignedAnswer | None] | None = None) -> None:
+        """``shown``: the checkpoint (and the signed answer it came in) that a long poll just
+        fetched; taken instead of asking again, unless this round sends entries first."""
         core = self.core
         check_keys_in_my_name(core, report)
-        self.outbox.flush()
+        if self.outbox.flush():
+            shown = None  # the log holds more now: ask for the checkpoint that shows it
         with core.uow() as uow:
             held = uow.repo.latest_checkpoint()
         held_size = 0 if held is None else held.size
         if core.copy.tree.size != held_size:
             core.load()  # an earlier round stopped between extending the tree and storing it
-        note_text = core.client.checkpoint()
-        answer = core.client.last_answer()
+        if shown is None:
+            shown = core.client.checkpoint(), core.client.last_answer()
+        note_text, answer = shown
         accepted = self._accept_checkpoint(note_text, answer, held, report)
         if accepted is None:
             return
@@ -198,17 +209,16 @@ class Sync:
         core = self.core
         tree = core.copy.tree
         start = tree.size
+        first = start // tiles.TILE_WIDTH
+        wanted = [(tile_index, tiles.tile_width(0, tile_index, checkpoint.size))
+                  for tile_index in range(first, -(-checkpoint.size // tiles.TILE_WIDTH))]
         new_ids: list[bytes] = []
-        index = start
-        while index < checkpoint.size:
-            tile_index = index // tiles.TILE_WIDTH
-            width = tiles.tile_width(0, tile_index, checkpoint.size)
-            bundle = self._entry_bundle(tile_index, width)
+        for (tile_index, width), bundle in zip(wanted, self._entry_bundles(wanted),
+                                               strict=True):
             if len(bundle) != width:
                 raise LogVerificationError("the hub served an entry bundle of the wrong width")
-            offset = index - tile_index * tiles.TILE_WIDTH
+            offset = max(start - tile_index * tiles.TILE_WIDTH, 0)
             new_ids.extend(bundle[offset:])
-            index = (tile_index + 1) * tiles.TILE_WIDTH
         new_ids = new_ids[: checkpoint.size - start]
         tree.extend(new_ids)
         if tree.root(checkpoint.size) != checkpoint.root:
@@ -229,6 +239,16 @@ class Sync:
                 "rewrote history", evidence)
             return None
         return new_ids
+
+    def _entry_bundles(self, wanted: Sequence[tuple[int, int]]) -> Iterator[list[bytes]]:
+        """The entry bundles ``wanted`` ((tile index, width) each), in order; a few asked of
+        the hub at once, so that a long catch-up does not wait on one answer at a time."""
+        if len(wanted) <= 1:
+            yield from (self._entry_bundle(index, width) for index, width in wanted)
+            return
+        with ThreadPoolExecutor(max_workers=TILES_IN_FLIGHT,
+                                thread_name_prefix="gulfsec-tiles") as pool:
+            yield from pool.map(lambda want: self._entry_bundle(*want), wanted)
 
     def _entry_bundle(self, tile_index: int, width: int) -> list[bytes]:
         """The first ``width`` entry ids of the entry bundle ``tile_index``.
