@@ -382,6 +382,41 @@ class NodeRepository:
                                                       "line": line, "timestamp": None})
         return exists is None
 
+    def add_cosignatures(self, rows: Sequence[tuple[int, str, str]]
+                         ) -> list[tuple[int, str, str]]:
+        """Keep each cosignature (size, party, line) not kept yet, unverified; the ones kept
+        now, in order (one by the same party on the same size, kept before or earlier in
+        ``rows``, is left as it is). One query for those kept already, one insert."""
+        if not rows:
+            return []
+        held: set[tuple[int, str]] = set()
+        sizes = sorted({size for size, _party, _line in rows})
+        for start in range(0, len(sizes), 500):
+            found = self.conn.execute(
+                sa.select(cosignatures.c.size, cosignatures.c.party)
+                .where(cosignatures.c.size.in_(sizes[start : start + 500])))
+            held.update((int(size), str(party)) for size, party in found)
+        new: list[tuple[int, str, str]] = []
+        for size, party, line in rows:
+            if (size, party) not in held:
+                held.add((size, party))
+                new.append((size, party, line))
+        if new:
+            mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+            self.conn.exec_driver_sql(
+                f"INSERT INTO node_cosignatures (size, party, line, timestamp) "
+                f"VALUES ({mark}, {mark}, {mark}, NULL)", new)
+        return new
+
+    def verify_cosignatures(self, verified: Sequence[tuple[int, str, int]]) -> None:
+        """Mark cosignatures (size, party, timestamp) verified, with their times."""
+        if verified:
+            mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+            self.conn.exec_driver_sql(
+                f"UPDATE node_cosignatures SET timestamp = {mark} "
+                f"WHERE size = {mark} AND party = {mark}",
+                [(when, size, party) for size, party, when in verified])
+
     def unverified_cosignatures(self, max_size: int, *,
                                 above: int = -1) -> list[tuple[int, str, str]]:
         """The cosignatures not verified yet on sizes in ``above < size <= max_size``

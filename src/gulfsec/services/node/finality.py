@@ -73,8 +73,7 @@ class FinalityLearner:
         tree = core.copy.tree
         floor = min(self.checked_up_to, tree.size)
         with core.uow() as uow:
-            kept = [(size, party, line) for size, party, line in fetched
-                    if uow.repo.add_cosignature(size, party, line)]
+            kept = uow.repo.add_cosignatures(fetched)
             if fetched:
                 uow.repo.set_meta(CURSOR, str(cursor))
             pending = sorted([*uow.repo.unverified_cosignatures(tree.size, above=floor),
@@ -86,6 +85,7 @@ class FinalityLearner:
                 return [_checked(Checkpoint(origin, size, roots[size]), party, line, keys)
                         for size, party, line in part]
 
+            verified: list[tuple[int, str, int]] = []
             for (size, party, line), when in zip(pending, map_chunks(check, pending, CHUNK),
                                                  strict=True):
                 if isinstance(when, CheckpointError):
@@ -96,9 +96,10 @@ class FinalityLearner:
                     report.alarms.append(f"bad_cosignature: {party} on size {size}")
                     uow.repo.set_cosignature(size, party, None)
                     continue
-                uow.repo.set_cosignature(size, party, when)
+                verified.append((size, party, when))
                 self.served.pop((size, party, line), None)
                 finality.add(party, size, when)
+            uow.repo.verify_cosignatures(verified)
             uow.commit()
         self.checked_up_to = max(floor, tree.size)
         return finality.final_size - before
