@@ -25,7 +25,7 @@ from operator import attrgetter
 from gulfsec.domain.regime import Regime
 
 from .model import Finding, LogRecord
-from .rule import NEVER, Outcome, Rule, Window
+from .rule import Outcome, Rule, Window, order_of
 from .rules import RULES
 from .view import Rec, View
 
@@ -79,22 +79,25 @@ def evaluate(
     of ``party`` and/or about ``year``."""
     rules = _check_rules(rules)
     view = _view(regime, rules)
-    for record in records:
-        view.add(record)
+    view.extend(records)
     window = _window(view, now, since_year)
     # (status class, answered) -> outcomes; an open outcome is answered by nothing.
     groups: dict[tuple[int, int], list[Outcome]] = {group: [] for group in _GROUPS}
+    answered = {status: groups[(rank, 1)].append for status, rank in _CLASS.items()}
+    overdue, waiting = groups[(0, 0)].append, groups[(1, 0)].append
+    shows = window.shows
     for rule in rules:
         for key in rule.keys(view, window):
             for outcome in rule.assess(view, key):
-                if not window.shows(outcome):
+                if not shows(outcome):
                     continue
+                finding = outcome.finding
                 if outcome.overdue is None:
-                    groups[(_CLASS[outcome.finding.status], 1)].append(outcome)
-                elif now > outcome.finding.due:  # type: ignore[operator]
-                    groups[(0, 0)].append(outcome)
+                    answered[finding.status](outcome)
+                elif now > finding.due:  # type: ignore[operator]
+                    overdue(outcome)
                 else:
-                    groups[(1, 0)].append(outcome)
+                    waiting(outcome)
     found: list[Finding] = []
     for group in _GROUPS:
         outcomes = groups[group]
@@ -113,41 +116,130 @@ _GROUPS = ((0, 0), (0, 1), (1, 0), (1, 1), (2, 1))
 _ORDER = attrgetter("order")
 _FINDING = attrgetter("finding")
 _OVERDUE = attrgetter("overdue")
+_DUE = attrgetter("due")
+
+Selection = tuple[str | None, int | None]
+"""(party, year) a caller narrows findings to; None: any."""
+_EVERYONE: Selection = (None, None)
 
 
-class _Block:
-    """Outcomes kept sorted by their order, for insertion and removal in place, with their
-    findings (as they stand before any deadline) alongside, ready to hand out."""
+def _selections(finding: Finding) -> tuple[Selection, ...]:
+    """Every selection a finding belongs to: all findings, its party's, its year's, and its
+    party's in its year."""
+    party, year = finding.party, finding.year
+    if year is None:
+        return (_EVERYONE, (party, None))
+    return (_EVERYONE, (party, None), (None, year), (party, year))
 
-    __slots__ = ("keys", "items", "findings")
 
-    def __init__(self, outcomes: Iterable[Outcome] = ()) -> None:
-        self.items: list[Outcome] = sorted(outcomes, key=_ORDER)
-        self.keys: list[tuple[object, ...]] = [o.order for o in self.items]
-        self.findings: list[Finding] = [o.finding for o in self.items]
+class _Shown:
+    """The findings of one selection, in the order :func:`evaluate` lists them within each
+    status class, kept sorted for insertion and removal in place.
+
+    ``before`` holds the open outcomes' findings (ordered by deadline first, so those past
+    ``now`` form a prefix) and ``after`` their findings once overdue, alongside; ``fixed``
+    holds the other findings, by status class.
+    """
+
+    __slots__ = ("before", "after", "fixed")
+
+    def __init__(
+        self,
+        before: list[Finding],
+        after: list[Finding],
+        fixed: tuple[list[Finding], list[Finding], list[Finding]],
+    ) -> None:
+        self.before = before
+        self.after = after
+        self.fixed = fixed
+
+    @classmethod
+    def of(cls, outcomes: list[Outcome]) -> _Shown:
+        """The findings of ``outcomes``, which are sorted by their order."""
+        before: list[Finding] = []
+        after: list[Finding] = []
+        fixed: tuple[list[Finding], list[Finding], list[Finding]] = ([], [], [])
+        for finding, overdue, _, _ in outcomes:
+            if overdue is None:
+                fixed[_CLASS[finding.status]].append(finding)
+            else:
+                before.append(finding)
+                after.append(overdue)
+        return cls(before, after, fixed)
+
+    def narrowed(self, party: str | None, year: int | None) -> _Shown:
+        """The findings of this selection that are ``party``'s and about ``year``."""
+
+        def keeps(f: Finding) -> bool:
+            return (party is None or f.party == party) and (year is None or f.year == year)
+
+        kept = [i for i, f in enumerate(self.before) if keeps(f)]
+        overdue, pending, met = ([f for f in findings if keeps(f)] for findings in self.fixed)
+        return _Shown([self.before[i] for i in kept], [self.after[i] for i in kept],
+                      (overdue, pending, met))
 
     def insert(self, outcome: Outcome) -> None:
-        at = bisect_right(self.keys, outcome.order)
-        self.keys.insert(at, outcome.order)
-        self.items.insert(at, outcome)
-        self.findings.insert(at, outcome.finding)
+        if outcome.overdue is None:
+            into = self.fixed[_CLASS[outcome.finding.status]]
+            into.insert(bisect_right(into, outcome.order, key=order_of), outcome.finding)
+        else:
+            at = bisect_right(self.before, outcome.order, key=order_of)
+            self.before.insert(at, outcome.finding)
+            self.after.insert(at, outcome.overdue)
 
     def remove(self, outcome: Outcome) -> None:
-        at = bisect_left(self.keys, outcome.order)
-        while self.items[at] is not outcome:
-            at += 1
-        del self.keys[at]
-        del self.items[at]
-        del self.findings[at]
+        # Findings of equal order are equal but for a None the order reads as 0 or "": look
+        # for the one itself among them.
+        if outcome.overdue is None:
+            among = self.fixed[_CLASS[outcome.finding.status]]
+            at = bisect_left(among, outcome.order, key=order_of)
+            while among[at] != outcome.finding:
+                at += 1
+            del among[at]
+        else:
+            at = bisect_left(self.before, outcome.order, key=order_of)
+            while self.before[at] != outcome.finding or self.after[at] != outcome.overdue:
+                at += 1
+            del self.before[at]
+            del self.after[at]
+
+    def at(self, now: datetime) -> list[Finding]:
+        """The findings as they stand at ``now``, in :func:`evaluate`'s order."""
+        cut = bisect_left(self.before, now, key=_DUE)
+        overdue, pending, met = self.fixed
+        return [*self.after[:cut], *overdue, *self.before[cut:], *pending, *met]
+
+
+def _changes(old: list[Outcome], new: list[Outcome]) -> tuple[list[Outcome], list[Outcome]]:
+    """What reassessing a subject removed and added (as multisets: equal outcomes are
+    interchangeable)."""
+    if old == new:
+        return [], []
+    count: dict[Outcome, int] = {}
+    for outcome in old:
+        count[outcome] = count.get(outcome, 0) + 1
+    added = []
+    for outcome in new:
+        if count.get(outcome, 0) > 0:
+            count[outcome] -= 1
+        else:
+            added.append(outcome)
+    removed = [outcome for outcome, n in count.items() for _ in range(n)]
+    return removed, added
 
 
 class ComplianceEngine:
     """Findings kept up to date as records come in and become final.
 
-    ``add`` and ``update_finality`` mark the subjects the record touches; ``findings`` then
-    reassesses only those and updates its sorted findings in place. A change of window (a new
-    year, or an earlier record that moves the start of the log) rebuilds the lists from the
-    kept outcomes, reassessing only the yearly subjects new to the window.
+    The first :meth:`findings` assesses every subject, as :func:`evaluate` does. After it,
+    ``add`` and ``update_finality`` mark the subjects the record touches, and ``findings``
+    reassesses only those and updates the sorted findings in place: a subject's outcomes that
+    did not change are left where they are. A narrowed selection (a party's findings, a
+    year's, a party's in a year) is made from all the findings the first time it is asked for
+    and then kept up to date the same way, so that reading it costs what it holds, not what
+    the log holds. A new year of ``now`` assesses the subjects new to it and shows or hides
+    only the yearly findings it brings in or out; an earlier record that moves the start of
+    the log rebuilds the findings from the kept outcomes.
     """
 
     def __init__(
@@ -162,12 +254,11 @@ class ComplianceEngine:
         self._rules = {rule.name: rule for rule in _check_rules(rules)}
         self._view = _view(regime, tuple(self._rules.values()))
         self._outcomes: dict[tuple[str, Hashable], list[Outcome]] = {}
+        self._yearly: set[tuple[str, Hashable]] = set()
+        """The subjects with a yearly outcome: the only ones a new year shows or hides."""
         self._dirty: set[tuple[str, Hashable]] = set()
         self._window: Window | None = None
-        # Outcomes shown in the window: open ones (ordered by deadline), then fixed ones by
-        # status class.
-        self._open = _Block()
-        self._fixed = {0: _Block(), 1: _Block(), 2: _Block()}
+        self._shown: dict[Selection, _Shown] = {}
 
     def __len__(self) -> int:
         return len(self._view.records)
@@ -184,6 +275,8 @@ class ComplianceEngine:
         self._touch(self._view.set_final(index, final_at))
 
     def _touch(self, rec: Rec) -> None:
+        if self._window is None:
+            return  # nothing assessed yet: the first findings assess every subject
         for name, rule in self._rules.items():
             for key in rule.touched(self._view, rec):
                 self._dirty.add((name, key))
@@ -197,61 +290,72 @@ class ComplianceEngine:
             self._enter(window)
         elif self._dirty:
             self._refresh()
-        return _select(self._materialise(now), party, year)
+        selection = (party, year)
+        shown = self._shown.get(selection)
+        if shown is None:
+            shown = self._shown[selection] = self._shown[_EVERYONE].narrowed(party, year)
+        return shown.at(now)
 
     def _assess(self, name: str, key: Hashable) -> list[Outcome]:
         return self._rules[name].assess(self._view, key)
 
+    def _keep(self, subject: tuple[str, Hashable], outcomes: list[Outcome]) -> None:
+        self._outcomes[subject] = outcomes
+        if any(outcome.yearly for outcome in outcomes):
+            self._yearly.add(subject)
+        else:
+            self._yearly.discard(subject)
+
     def _enter(self, window: Window) -> None:
-        """Switch to a new window: assess its new subjects, rebuild the shown lists."""
+        """Switch to a new window and assess its new subjects. When only the year of ``now``
+        changed, only yearly findings come or go: move those; else rebuild the findings."""
         for name, rule in self._rules.items():
             for key in rule.keys(self._view, window):
                 if (name, key) not in self._outcomes:
                     self._dirty.add((name, key))
-        for name, key in self._dirty:
-            self._outcomes[(name, key)] = self._assess(name, key)
+        old, self._window = self._window, window
+        if old is not None and old.since == window.since:
+            for subject in self._yearly:
+                for outcome in self._outcomes[subject]:
+                    shown = window.shows(outcome)
+                    if shown and not old.shows(outcome):
+                        self._show(outcome)
+                    elif not shown and old.shows(outcome):
+                        self._hide(outcome)
+            self._refresh()
+            return
+        for subject in self._dirty:
+            self._keep(subject, self._assess(*subject))
         self._dirty.clear()
-        self._window = window
-        shown: dict[int, list[Outcome]] = {-1: [], 0: [], 1: [], 2: []}
-        for outcomes in self._outcomes.values():
-            for outcome in outcomes:
-                if window.shows(outcome):
-                    shown[self._place(outcome)].append(outcome)
-        self._open = _Block(shown[-1])
-        self._fixed = {rank: _Block(shown[rank]) for rank in (0, 1, 2)}
+        shows = window.shows
+        every = [o for outcomes in self._outcomes.values() for o in outcomes if shows(o)]
+        every.sort(key=_ORDER)
+        self._shown = {_EVERYONE: _Shown.of(every)}
 
     def _refresh(self) -> None:
-        """Reassess the touched subjects and update the shown lists in place."""
+        """Reassess the touched subjects and update the kept selections in place."""
         window = self._window
         assert window is not None
-        for name, key in self._dirty:
-            old = self._outcomes.get((name, key), [])
-            new = self._assess(name, key)
-            self._outcomes[(name, key)] = new
-            for outcome in old:
+        for subject in self._dirty:
+            new = self._assess(*subject)
+            removed, added = _changes(self._outcomes.get(subject, []), new)
+            self._keep(subject, new)
+            for outcome in removed:
                 if window.shows(outcome):
-                    self._block(outcome).remove(outcome)
-            for outcome in new:
+                    self._hide(outcome)
+            for outcome in added:
                 if window.shows(outcome):
-                    self._block(outcome).insert(outcome)
+                    self._show(outcome)
         self._dirty.clear()
 
-    @staticmethod
-    def _place(outcome: Outcome) -> int:
-        """-1 for an open outcome, else its status class."""
-        return -1 if outcome.overdue is not None else _CLASS[outcome.finding.status]
+    def _show(self, outcome: Outcome) -> None:
+        for selection in _selections(outcome.finding):
+            shown = self._shown.get(selection)
+            if shown is not None:
+                shown.insert(outcome)
 
-    def _block(self, outcome: Outcome) -> _Block:
-        place = self._place(outcome)
-        return self._open if place < 0 else self._fixed[place]
-
-    def _materialise(self, now: datetime) -> list[Finding]:
-        items = self._open.items
-        # Open outcomes are ordered by deadline first: those past it form a prefix.
-        cut = bisect_left(items, now, key=lambda o: o.finding.due or NEVER)
-        out: list[Finding] = [o.overdue for o in items[:cut]]  # type: ignore[misc]
-        out.extend(self._fixed[0].findings)
-        out.extend(self._open.findings[cut:])
-        out.extend(self._fixed[1].findings)
-        out.extend(self._fixed[2].findings)
-        return out
+    def _hide(self, outcome: Outcome) -> None:
+        for selection in _selections(outcome.finding):
+            shown = self._shown.get(selection)
+            if shown is not None:
+                shown.remove(outcome)

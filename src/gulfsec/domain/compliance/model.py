@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from gulfsec.domain.entry import SignedEntry
 
@@ -38,8 +38,7 @@ class LogRecord:
                 raise ValueError(f"{name} must be an aware datetime")
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """What the engine found about one obligation of one party.
 
     ``status``: ``met`` (done in time), ``late`` (done, after the deadline), ``missing``
@@ -48,6 +47,9 @@ class Finding:
     yet); ``evidence`` lists the entry ids (hex) the finding rests on; ``year`` is the year the
     obligation concerns; ``subject`` names what it is about, when a party has several of the
     same rule in a year (an activity, an acknowledged entry, a pair of states).
+
+    A named tuple, not a dataclass: a full evaluation makes one per obligation (some 10^5 on a
+    ten-year log), and a tuple is made several times faster.
     """
 
     party: str

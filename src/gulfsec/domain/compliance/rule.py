@@ -75,7 +75,8 @@ class Outcome(NamedTuple):
     order: tuple[object, ...]
 
 
-def _order(f: Finding) -> tuple[object, ...]:
+def order_of(f: Finding) -> tuple[object, ...]:
+    """The :attr:`Outcome.order` of an outcome whose finding (before any deadline) is ``f``."""
     return (
         f.due or NEVER,
         f.party,
@@ -86,6 +87,11 @@ def _order(f: Finding) -> tuple[object, ...]:
         f.evidence,
         f.detail,
     )
+
+
+# Outcomes and findings are made by the hundred thousand on a long log: ``_make(cls, values)``
+# builds a named tuple from a tuple of its fields without calling its Python-level ``__new__``.
+_make = tuple.__new__
 
 
 def fixed(
@@ -101,8 +107,10 @@ def fixed(
     yearly: bool = False,
 ) -> Outcome:
     """An outcome that stands whatever ``now`` is."""
-    finding = Finding(party, rule, status, due, tuple(evidence), detail, year, subject)
-    return Outcome(finding, None, yearly, _order(finding))
+    evidence = tuple(evidence)
+    finding = _make(Finding, (party, rule, status, due, evidence, detail, year, subject))
+    order = (due or NEVER, party, rule, year or 0, subject or "", status, evidence, detail)
+    return _make(Outcome, (finding, None, yearly, order))
 
 
 def open_obligation(
@@ -118,9 +126,11 @@ def open_obligation(
     yearly: bool = False,
 ) -> Outcome:
     """An obligation nothing answers yet: ``pending`` until ``due``, then ``overdue``."""
-    before = Finding(party, rule, "pending", due, tuple(evidence), detail, year, subject)
-    after = Finding(party, rule, overdue, due, tuple(evidence), detail, year, subject)
-    return Outcome(before, after, yearly, _order(before))
+    evidence = tuple(evidence)
+    before = _make(Finding, (party, rule, "pending", due, evidence, detail, year, subject))
+    after = _make(Finding, (party, rule, overdue, due, evidence, detail, year, subject))
+    order = (due, party, rule, year or 0, subject or "", "pending", evidence, detail)
+    return _make(Outcome, (before, after, yearly, order))
 
 
 class Rule(Protocol):
@@ -171,8 +181,7 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
     status: Status
     rec: Rec
 

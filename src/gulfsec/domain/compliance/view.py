@@ -29,7 +29,7 @@ from gulfsec.errors import InvalidFormBody
 
 from .model import LogRecord
 
-__all__ = ["Index", "Rec", "View", "obliged_parties", "put"]
+__all__ = ["Index", "Rec", "View", "by_index", "obliged_parties", "put"]
 
 Parser = Callable[[Any], Any]
 
@@ -37,25 +37,21 @@ Parser = Callable[[Any], Any]
 class Rec:
     """One record as the rules see it. ``final_at`` changes when finality is learnt."""
 
-    __slots__ = ("index", "id", "signed", "sender", "form", "sequenced_at", "final_at", "body",
-                 "to_all")
+    __slots__ = ("index", "id", "signed", "sender", "form", "audience", "sequenced_at",
+                 "final_at", "body")
 
-    def __init__(self, record: LogRecord, entry_id: str, body: Any, to_all: bool) -> None:
-        entry = record.entry.entry
-        self.index = record.index
+    def __init__(self, index: int, entry_id: str, signed: SignedEntry, sequenced_at: datetime,
+                 final_at: datetime | None, body: Any) -> None:
+        entry = signed.entry
+        self.index = index
         self.id: str = entry_id
-        self.signed: SignedEntry = record.entry
+        self.signed: SignedEntry = signed
         self.sender: str = entry.sender
         self.form: str = entry.form
-        self.sequenced_at: datetime = record.sequenced_at
-        self.final_at: datetime | None = record.final_at
+        self.audience: Audience = entry.audience
+        self.sequenced_at: datetime = sequenced_at
+        self.final_at: datetime | None = final_at
         self.body = body
-        self.to_all = to_all
-        """Whether the entry is addressed to every obliged party other than its sender."""
-
-    @property
-    def audience(self) -> Audience:
-        return self.signed.entry.audience
 
 
 class Index(Protocol):
@@ -76,7 +72,8 @@ class Index(Protocol):
 IndexT = TypeVar("IndexT", bound=Index)
 
 
-def _by_index(rec: Rec) -> int:
+def by_index(rec: Rec) -> int:
+    """A record's log index: the key its lists are kept sorted by."""
     return rec.index
 
 
@@ -85,7 +82,7 @@ def put(records: list[Rec], rec: Rec) -> None:
     if not records or records[-1].index < rec.index:
         records.append(rec)
     else:
-        insort(records, rec, key=_by_index)
+        insort(records, rec, key=by_index)
 
 
 def _form_parser(form: str) -> Parser:
@@ -114,10 +111,18 @@ class View:
         """The earliest sequencing time held: when the log (as far as the viewer sees) began."""
         self.joined: dict[str, int] = {}
         """Party -> log index of its first key registration (see :mod:`gulfsec.domain.duties`)."""
+        self._last_join = -1
+        """The log index of the latest first key registration held."""
+        self._owed: dict[tuple[str, Audience, str], tuple[str, ...]] = {}
+        """(sender, audience, form) -> who owes acknowledging such an entry after the last
+        join (see :meth:`owed_acknowledgement`)."""
+        self._to_all: dict[tuple[str, Audience], bool] = {}
+        """(sender, audience) -> whether it reaches every obliged party but the sender."""
         self._indexes: dict[type[Index], Index] = {}
         self._every: list[Index] = []
         self._by_form: dict[str, list[Index]] = {}
         self._parsers: dict[str, Parser] = {}
+        self._routes: dict[str, tuple[Parser | None, tuple[Callable[[Rec], None], ...]]] = {}
         for cls in dict.fromkeys(indexes):
             index = cls(self)
             self._indexes[cls] = index
@@ -131,6 +136,7 @@ class View:
             for form in cls.forms:
                 self._by_form.setdefault(form, []).append(index)
                 self._parsers.setdefault(form, cls.parsers.get(form) or _form_parser(form))
+        self._every_add: tuple[Callable[[Rec], None], ...] = tuple(i.add for i in self._every)
 
     def get(self, cls: type[IndexT]) -> IndexT:
         """The view's index of class ``cls`` (a rule must declare it in its ``indexes``)."""
@@ -147,36 +153,79 @@ class View:
         it brings is taken if none was known (or if it is earlier: of two finality times the
         earlier is kept, whatever order they come in).
         """
-        entry_id = record.entry.id_hex
-        held = self.records.get(record.index)
-        if held is not None:
-            if held.id != entry_id:
-                raise ValueError(f"two different entries at log index {record.index}")
-            final = record.final_at
-            if final is not None and (held.final_at is None or final < held.final_at):
-                held.final_at = final
-                return held
-            return None
-        other = self.by_id.get(entry_id)
-        if other is not None:
-            raise ValueError(f"entry {entry_id} is at log index {other.index} and {record.index}")
-        entry = record.entry.entry
-        addressees = self.duty.addressees(entry.sender, entry.audience)
-        to_all = len(addressees) == len(self.obliged_set - {entry.sender})
-        parser = self._parsers.get(entry.form)
-        rec = Rec(record, entry_id, None if parser is None else parser(entry.body), to_all)
-        self.records[rec.index] = rec
-        self.by_id[entry_id] = rec
-        if self.start is None or rec.sequenced_at < self.start:
-            self.start = rec.sequenced_at
-        if rec.form == REGISTRATION and rec.index < self.joined.get(rec.sender, rec.index + 1):
+        changed = self.extend((record,))
+        return changed[0] if changed else None
+
+    def extend(self, records: Iterable[LogRecord]) -> list[Rec]:
+        """Index ``records`` one after the other (see :meth:`add`); return what changed.
+
+        One loop for a whole log: a full evaluation takes in every record here.
+        """
+        held, by_id, routes, every = self.records, self.by_id, self._routes, self._every_add
+        changed: list[Rec] = []
+        for record in records:
+            signed = record.entry
+            entry_id = signed.id.hex()
+            at = record.index
+            if at in held:
+                again = self._again(held[at], record, entry_id)
+                if again is not None:
+                    changed.append(again)
+                continue
+            if entry_id in by_id:
+                raise ValueError(f"entry {entry_id} is at log index {by_id[entry_id].index} "
+                                 f"and {at}")
+            entry = signed.entry
+            form = entry.form
+            parser, takers = routes.get(form) or self._route(form)
+            body = None if parser is None else parser(entry.body)
+            rec = Rec(at, entry_id, signed, record.sequenced_at, record.final_at, body)
+            held[at] = rec
+            by_id[entry_id] = rec
+            if self.start is None or rec.sequenced_at < self.start:
+                self.start = rec.sequenced_at
+            if form == REGISTRATION:
+                self._join(rec)
+            for add in every:
+                add(rec)
+            if body is not None:
+                for take in takers:
+                    take(rec)
+            changed.append(rec)
+        return changed
+
+    def _join(self, rec: Rec) -> None:
+        """A key registration: the party's first one is when it joined."""
+        if rec.index < self.joined.get(rec.sender, rec.index + 1):
             self.joined[rec.sender] = rec.index
-        for index in self._every:
-            index.add(rec)
-        if rec.body is not None:
-            for index in self._by_form.get(rec.form, ()):
-                index.add(rec)
-        return rec
+            self._last_join = max(self.joined.values())
+            self._owed.clear()
+
+    def _again(self, held: Rec, record: LogRecord, entry_id: str) -> Rec | None:
+        """``record`` at an index already held: the same entry, perhaps with its finality."""
+        if held.id != entry_id:
+            raise ValueError(f"two different entries at log index {record.index}")
+        final = record.final_at
+        if final is not None and (held.final_at is None or final < held.final_at):
+            held.final_at = final
+            return held
+        return None
+
+    def to_all(self, rec: Rec) -> bool:
+        """Whether ``rec`` is addressed to every obliged party other than its sender."""
+        reach = (rec.sender, rec.audience)
+        to_all = self._to_all.get(reach)
+        if to_all is None:
+            addressees = self.duty.addressees(*reach)
+            to_all = self._to_all[reach] = len(addressees) == len(self.obliged_set - {rec.sender})
+        return to_all
+
+    def _route(self, form: str) -> tuple[Parser | None, tuple[Callable[[Rec], None], ...]]:
+        """How records of ``form`` are taken in: the parser of their bodies (None: kept
+        unparsed), and the indexes that take them once parsed (their ``add``)."""
+        route = self._parsers.get(form), tuple(index.add for index in self._by_form.get(form, ()))
+        self._routes[form] = route
+        return route
 
     def set_final(self, index: int, final_at: datetime) -> Rec:
         if final_at.tzinfo is None:
@@ -192,4 +241,12 @@ class View:
     def owed_acknowledgement(self, rec: Rec) -> tuple[str, ...]:
         """The parties that owe an acknowledgement of ``rec``
         (:class:`gulfsec.domain.duties.AcknowledgementDuty`)."""
-        return self.duty.owed_by(rec.sender, rec.audience, rec.form, rec.index, self.joined)
+        if rec.index <= self._last_join:
+            return self.duty.owed_by(rec.sender, rec.audience, rec.form, rec.index, self.joined)
+        # After every join held, the answer depends on who has joined, not when: kept per
+        # (sender, audience, form) until someone joins.
+        kind = (rec.sender, rec.audience, rec.form)
+        owed = self._owed.get(kind)
+        if owed is None:
+            owed = self._owed[kind] = self.duty.owed_by(*kind, rec.index, self.joined)
+        return owed

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from bisect import insort
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from gulfsec.domain.forms._military import Forces, LiveFiring
 from gulfsec.domain.forms.activity_notification import NOTIFICATION, ActivityNotification
@@ -59,7 +58,7 @@ class Activities:
             return
         if rec.form == INVITATION:
             put(self.invitations.setdefault(rec.body.notification, []), rec)
-        elif not rec.to_all:
+        elif not self.view.to_all(rec):
             return
         elif rec.form == NOTIFICATION:
             key = activity_key(rec.sender, rec.id, rec.body)
@@ -110,8 +109,7 @@ def touched_activities(view: View, rec: Rec) -> Iterator[ActivityKey]:
             yield key
 
 
-@dataclass(frozen=True, slots=True)
-class Facts:
+class Facts(NamedTuple):
     """What is known of an activity: from its latest notification, else from its plan."""
 
     name: str

@@ -47,7 +47,7 @@ class Reports:
         """Form -> every year someone reported on."""
 
     def add(self, rec: Rec) -> None:
-        if rec.sender not in self.view.obliged_set or not rec.to_all:
+        if rec.sender not in self.view.obliged_set or not self.view.to_all(rec):
             return
         year = report_year(rec)
         if year is not None:

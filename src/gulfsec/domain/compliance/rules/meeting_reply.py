@@ -10,6 +10,7 @@ Deadlines run from finality, as everywhere: while the invitation is not final, t
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
@@ -18,7 +19,7 @@ from gulfsec.domain.forms.meetings import MEETING, MEETING_REPLY, MEETING_UPDATE
 from gulfsec.domain.procedures.meetings import step_audience
 
 from ..rule import Outcome, Window, fixed, judge, open_obligation, span
-from ..view import Index, Parser, Rec, View, put
+from ..view import Index, Parser, Rec, View, by_index, put
 from ._risk import dict_body
 
 NAME = "meeting-reply"
@@ -42,6 +43,8 @@ class Meetings:
     def __init__(self, view: View) -> None:
         self.view = view
         self.meetings: dict[str, Rec] = {}
+        self.in_order: list[Rec] = []
+        """The meetings, in log order."""
         self.steps: dict[str, list[Rec]] = {}
         """Meeting id -> the replies and changes naming it, in log order."""
 
@@ -50,6 +53,7 @@ class Meetings:
             return
         if rec.form == MEETING:
             self.meetings[rec.id] = rec
+            put(self.in_order, rec)
         else:
             put(self.steps.setdefault(rec.body[0], []), rec)
 
@@ -69,7 +73,8 @@ class MeetingReplyRule:
         elif rec.form in (MEETING_REPLY, MEETING_UPDATE) and rec.body is not None:
             yield rec.body[0]
         elif rec.form == REGISTRATION and view.joined.get(rec.sender) == rec.index:
-            yield from (mid for mid, m in index.meetings.items() if m.index > rec.index)
+            after = index.in_order[bisect_right(index.in_order, rec.index, key=by_index):]
+            yield from (meeting.id for meeting in after)
 
     def assess(self, view: View, key: str) -> list[Outcome]:
         index = view.get(Meetings)
