@@ -40,7 +40,6 @@ import math
 import os
 import pstats
 import random
-import re
 import shutil
 import signal
 import socket
@@ -55,7 +54,6 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +67,7 @@ from gulfsec.bootstrap import init_hub, init_node
 from gulfsec.config import Settings, load_settings
 from gulfsec.domain.entry import ALL, Audience, Entry, parse_signed_entry, sign_entry
 from gulfsec.domain.keys import SigningKey, VerifierKey
-from gulfsec.domain.regime import Regime, default_regime, parse_regime
+from gulfsec.domain.regime import Regime, default_regime
 from gulfsec.ledger import tiles
 from gulfsec.services.hub import Hub, Receipt
 from gulfsec.services.node import Node, intake, sync
@@ -84,51 +82,9 @@ START_TIMEOUT_S = 90.0
 FINAL_POLL_S = 0.02
 
 
-# -- a regime with as many witnesses as wanted -----------------------------------------------
+# -- a regime with as many witnesses as wanted: benchmarks/regimes.py -------------------------
 
-
-def extra_state_codes(count: int) -> list[str]:
-    """Made-up 3-letter state codes, XAA, XAB, …, for benchmark participants."""
-    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    codes = [f"X{a}{b}" for a in letters for b in letters]
-    if count > len(codes):
-        raise ValueError(f"at most {len(codes)} made-up states")
-    return codes[:count]
-
-
-def bench_regime_text(witnesses: int, quorum: int | None = None) -> str:
-    """The packaged Gulf regime's text, with participating states added until it has
-    ``witnesses`` witnesses, and the witness quorum set to ``quorum`` (if given)."""
-    text = files("gulfsec").joinpath("regimes/gulf.toml").read_text(encoding="utf-8")
-    have = len(default_regime().witnesses())
-    extra = extra_state_codes(max(0, witnesses - have))
-    if extra:
-        blocks = "".join(
-            f'[[participants]]\ncode = "{code}"\nname = "Benchmark State {code}"\n'
-            f'kind = "state"\nstatus = "participating"\n\n'
-            for code in extra
-        )
-        text, found = re.subn(r"^\[formats\]$", lambda m: blocks + m.group(0), text, count=1,
-                              flags=re.MULTILINE)
-        if found != 1:
-            raise RuntimeError("gulf.toml has no [formats] table to add participants before")
-    if quorum is not None:
-        text, found = re.subn(r"(^\[witness\]$(?:\n(?!\[).*)*?\nquorum = )\d+",
-                              lambda m: f"{m.group(1)}{quorum}", text, count=1,
-                              flags=re.MULTILINE)
-        if found != 1:
-            raise RuntimeError("gulf.toml has no [witness] quorum to change")
-    return text
-
-
-def write_regime(path: Path, witnesses: int, quorum: int | None = None) -> Regime:
-    text = bench_regime_text(witnesses, quorum)
-    regime = parse_regime(text, str(path))  # refuses the file now rather than in 20 processes
-    if len(regime.witnesses()) < witnesses:
-        raise RuntimeError(f"the regime has {len(regime.witnesses())} witnesses, not {witnesses}")
-    path.write_text(text, encoding="utf-8")
-    return regime
-
+from regimes import write_regime  # noqa: E402
 
 # -- processes --------------------------------------------------------------------------------
 
