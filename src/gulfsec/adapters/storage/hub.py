@@ -335,9 +335,12 @@ class HubRepository:
         if limited:
             visible = sa.or_(entries.c.sender == party, entries.c.form.startswith("key-"))
         else:
-            addressed = sa.select(audience.c.idx).where(audience.c.party == party)
+            # EXISTS, not ``idx IN (SELECT …)``: SQLite plans the IN as a multi-index OR over
+            # every later row, so a page would cost what follows it in the log.
+            addressed = sa.exists().where(audience.c.party == party,
+                                          audience.c.idx == entries.c.idx)
             visible = sa.or_(entries.c.audience_all.is_(True), entries.c.sender == party,
-                             entries.c.idx.in_(addressed))
+                             addressed)
         return self._entries_where(after, limit, forms, visible)
 
     def public_entries(self, after: int, limit: int, *,
