@@ -51,7 +51,7 @@ from gulfsec.services.hub import Hub
 from gulfsec.services.participant import registration_request
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ceiling import measure  # noqa: E402
+from ceiling import measured  # noqa: E402
 
 PG_URL = os.environ.get("GULFSEC_TEST_PG_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -367,13 +367,9 @@ def single_entry_latency(url: str, per_sender: int) -> Latency:
 def run(append_n: int = 100_000, http_n: int = 20_000, single: int = 40,
         echo: Callable[[str], None] = print) -> dict[str, float]:
     figures: dict[str, float] = {}
-    ceiling = measure()
-    for line in ceiling.lines():
-        echo(line)
+    ceiling = measured(echo)
     best, unit = ceiling.best, ceiling.one_verify_s()
     figures["ceiling_per_s"] = best
-    echo(f"(ceiling: {ceiling.best_label}; CPU per entry below is in verifications with "
-         f"pynacl on one thread, {unit * 1e6:.0f} µs each)")
     sizes = [append_n // 10, append_n]
     history = History(append_n)
 

@@ -74,7 +74,7 @@ from gulfsec.services.node import Node, intake, sync
 from gulfsec.services.participant import canonical_entry, compose, registration_request
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ceiling import measure  # noqa: E402
+from ceiling import measure, measured  # noqa: E402
 
 Echo = Callable[[str], None]
 HOST = "127.0.0.1"
@@ -676,13 +676,9 @@ def run(nodes: Sequence[int], entries: int, rate: float, catchup: Sequence[int],
         peers: bool, majority: bool, profile: bool, echo: Echo = print) -> dict[str, float]:
     figures: dict[str, float] = {}
     echo(f"({machine_load()} before this run)")
-    ceiling = measure()
-    for line in ceiling.lines():
-        echo(line)
+    ceiling = measured(echo)
     best, unit = ceiling.best, ceiling.one_verify_s()
     figures["ceiling_per_s"] = best
-    echo(f"(ceiling: {ceiling.best_label}; CPU per entry below is in verifications with "
-         f"pynacl on one thread, {unit * 1e6:.0f} µs each)")
     runs: list[tuple[int, int | None, str]] = [(n, None, "regime quorum") for n in nodes]
     if majority and nodes:
         largest = max(nodes)
