@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
+from starlette.types import ASGIApp
 
 from gulfsec.adapters.clock import Clock, SystemClock
 from gulfsec.adapters.files import private_dir
@@ -50,24 +52,31 @@ from gulfsec.services.hub.setup import (
     load_secretariat_key,
 )
 from gulfsec.services.node import Node
+from gulfsec.services.node import views as node_views
 from gulfsec.services.node.compose import Composer
+from gulfsec.services.node.loop import Follower
 from gulfsec.services.node.records import node_scorecards
 from gulfsec.services.node.setup import NodeInit, load_party_key, node_identity
 from gulfsec.services.node.setup import init_node as init_node_service
 from gulfsec.services.shared.accounts import Accounts, SessionPolicy, hub_accounts, node_accounts
 from gulfsec.services.shared.hotline import keep_keys
+from gulfsec.services.shared.scorecards import Scorecards
 from gulfsec.services.shared.unit_of_work import SqlUnitOfWork, UnitOfWork
 from gulfsec.web import install_hub_pages, install_node_pages, node_cookie
 from gulfsec.web.hub.news import NewsSource
+from gulfsec.web.node import pages as node_pages
+from gulfsec.web.workers import PageWorker, exit_on_failure
 
 __all__ = [
     "build_hub_app",
     "build_node_app",
+    "build_page_worker",
     "hotline_keys",
     "hub_accounts_from",
     "init_hub",
     "init_node",
     "node_accounts_from",
+    "node_page_workers",
     "open_engine",
     "open_hub",
     "open_node",
@@ -282,17 +291,77 @@ def open_node(settings: Settings, *, clock: Clock | None = None,
 
 
 def build_node_app(node: Node, *, sync_interval_s: float = 1.0, run_sync: bool = True,
-                   policy: SessionPolicy | None = None, secure_cookies: bool = False) -> FastAPI:
-    """The node's API, its background sync, and its delegates' pages."""
+                   policy: SessionPolicy | None = None, secure_cookies: bool = False,
+                   scorecards: Scorecards | None = None) -> FastAPI:
+    """The node's API, its background sync, and its delegates' pages (with ``scorecards``,
+    those of another app of the same node, and what they computed already)."""
     if node.engine is None:
         raise ConfigError("a node's pages need its database (its delegates' accounts are there)")
     accounts = node_accounts(node.engine, node.clock, policy)
     cookie = node_cookie(node.party)
     app = create_node_app(node, sync_interval_s=sync_interval_s, run_sync=run_sync,
                           accounts=accounts, session_cookie=cookie)
+    if scorecards is None:
+        scorecards = node_scorecards(node).following(lambda: node_views.read_state(node))
     install_node_pages(app, node, accounts=accounts, composer=Composer(node),
-                       scorecards=node_scorecards(node), secure_cookies=secure_cookies)
+                       scorecards=scorecards, secure_cookies=secure_cookies)
     return app
+
+
+def build_page_worker(settings: Settings, node_socket: str, *, node: Node | None = None,
+                      scorecards: Scorecards | None = None) -> PageWorker[node_views.LogState]:
+    """A page worker of the node in ``settings`` (:mod:`gulfsec.web.workers`): the node's app
+    without its sync loop, over a node that does not sync but follows what the node's process
+    (serving on ``node_socket``) stores — ``node`` (and its ``scorecards``) taken over from
+    that process when the worker was forked from it, else opened here."""
+    node = node or open_node(settings)
+    try:
+        follower = Follower(node)
+        follower.start()
+        node_views.follow_with(node, follower.follow)
+        app = build_node_app(node, run_sync=False, secure_cookies=settings.secure_cookies,
+                             scorecards=scorecards)
+    except BaseException:
+        node.close()
+        raise
+    site = app.state.web
+    return PageWorker(app, node_socket, follow=follower.follow,
+                      pin=lambda state: node_views.pin_state(node, state),
+                      warm=lambda: node_pages.warm(site), close=node.close)
+
+
+class PageWorkerApp:
+    """What builds a page worker's app in the worker's own process. Forked from the node's
+    process, the worker takes over that process's node and scorecards, with what they
+    computed (:func:`node_page_workers`); sent to a fork server (pickled: settings and a
+    path, nothing open), it opens the node afresh."""
+
+    def __init__(self, settings: Settings, node_socket: str, node: Node | None = None,
+                 scorecards: Scorecards | None = None) -> None:
+        self.settings = settings
+        self.node_socket = node_socket
+        self.node = node
+        self.scorecards = scorecards
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"settings": self.settings, "node_socket": self.node_socket}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["settings"], state["node_socket"])  # type: ignore[misc]
+
+    def __call__(self) -> ASGIApp:
+        return exit_on_failure(lambda: build_page_worker(
+            self.settings, self.node_socket, node=self.node, scorecards=self.scorecards))
+
+
+def node_page_workers(settings: Settings, app: FastAPI) -> Callable[[str], PageWorkerApp]:
+    """Given the node process's socket, what builds each page worker's app, for ``app``
+    (:func:`build_node_app`) served in this process. Its pages are computed here first (the
+    inbox, the scorecards), so that the workers forked from this process start with them."""
+    site = app.state.web
+    node_pages.warm(site)
+    return lambda node_socket: PageWorkerApp(settings, node_socket, site.the_node(),
+                                             site.scorecards)
 
 
 @contextmanager

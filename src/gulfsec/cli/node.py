@@ -47,20 +47,34 @@ def node_init(ctx: click.Context, party: str, hub_url: str, log_key: str | None)
 @node.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=None, help="Port (default 8700).")
+@click.option("--workers", type=click.IntRange(0, 64), default=None, envvar="GULFSEC_NODE_WORKERS",
+              help="Processes serving the pages apart from the one that syncs, signs and "
+                   "sends (default: one per core beside the node's, at least 1, at most 8); 0 "
+                   "serves everything from one process.")
 @click.pass_context
-def node_serve(ctx: click.Context, host: str, port: int | None) -> None:
+def node_serve(ctx: click.Context, host: str, port: int | None, workers: int | None) -> None:
     """Sync, verify, witness and acknowledge in the background; serve the node's view."""
     import uvicorn
 
-    from gulfsec.bootstrap import build_node_app, open_node
+    from gulfsec.adapters.cores import count
+    from gulfsec.bootstrap import build_node_app, node_page_workers, open_node
+    from gulfsec.web.workers import serve_with_workers, worker_count
 
     settings = settings_of(ctx)
     service = open_node(settings)
     ctx.call_on_close(service.close)
     app = build_node_app(service, sync_interval_s=settings.sync_interval_ms / 1000,
                          secure_cookies=settings.secure_cookies)
-    uvicorn.run(app, host=host, port=port or settings.node_port,
-                log_level=settings.log_level.lower(), access_log=False)
+    port = port or settings.node_port
+    workers = worker_count(count()) if workers is None else workers
+    if workers == 0:
+        uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(),
+                    access_log=False)
+        return
+    engine = service.engine
+    serve_with_workers(app, node_page_workers(settings, app), host=host, port=port, workers=workers,
+                       log_level=settings.log_level.lower(),
+                       before_fork=(lambda: None) if engine is None else engine.dispose)
 
 
 @node.command("sync")

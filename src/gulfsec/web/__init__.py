@@ -73,7 +73,8 @@ def install_hub_pages(app: FastAPI, hub: Hub, *, accounts: Accounts,
     (opened when first read; none: the news pages say how to fill one)."""
     site = HubSite(kind="hub", title="Secretariat hub", regime=hub.regime, accounts=accounts,
                    cookie="gulfsec_hub", env=make_environment(), clock=hub.clock,
-                   home="/secretariat", hub=hub, scorecards=scorecards,
+                   home="/secretariat", hub=hub,
+                   scorecards=scorecards.following(lambda: _log_state(hub)),
                    decisions=decisions or DecisionsByViewer(hub),
                    secure_cookies=secure_cookies)
     assert site.decisions is not None
@@ -84,6 +85,12 @@ def install_hub_pages(app: FastAPI, hub: Hub, *, accounts: Accounts,
     hub_hotline.install(site)
     _install(app, site)
     app.include_router(hub_pages.router)
+
+
+def _log_state(hub: Hub) -> tuple[int, int]:
+    """What the hub's scorecards depend on: its log's size and how much of it is final."""
+    state = hub.state
+    return state.size, state.finality.final_size
 
 
 def _install(app: FastAPI, site: Site) -> None:

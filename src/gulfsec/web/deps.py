@@ -11,7 +11,8 @@ from gulfsec.services.shared.accounts import WebSession
 from gulfsec.web.site import Site, request_path
 
 
-def get_site(request: Request) -> Site:
+async def get_site(request: Request) -> Site:
+    # Coroutines, the dependencies that do no I/O: FastAPI runs a plain function in a thread.
     site = request.app.state.web
     assert isinstance(site, Site)
     return site
@@ -43,7 +44,7 @@ def optional_session(request: Request, site: SiteDep) -> WebSession | None:
 MaybeSession = Annotated[WebSession | None, Depends(optional_session)]
 
 
-def require_session(request: Request, session: MaybeSession) -> WebSession:
+async def require_session(request: Request, session: MaybeSession) -> WebSession:
     """The reader's session; a page without one sends the reader to sign in first."""
     if session is None:
         raise SignInRequired(request_path(request),

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, Literal
 from urllib.parse import urlencode, urlsplit
 
 import jinja2
+from markupsafe import Markup
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -34,6 +35,7 @@ from gulfsec.domain.encoding import format_time
 from gulfsec.domain.regime import Regime
 from gulfsec.errors import Forbidden
 from gulfsec.services.shared.accounts import Accounts, WebSession
+from gulfsec.services.shared.cache import StateCache
 from gulfsec.web import i18n
 
 CSRF_FIELD: Final = "csrf_token"
@@ -86,6 +88,28 @@ def query(path: str, params: Mapping[str, Any]) -> str:
     return path + ("?" + urlencode(clean) if clean else "")
 
 
+class Fragments:
+    """The parts of pages that show a value the services compute once per state of the log
+    (a page of the inbox, a scorecard's findings), rendered once per such value: while the
+    services hand back the same object for a key, its HTML comes back too. Thread-safe; one
+    rendering at a time per key and value (:class:`StateCache`)."""
+
+    def __init__(self, max_kept: int = 256) -> None:
+        self._kept: StateCache[tuple[object, Markup]] = StateCache(max_keys=max_kept)
+
+    def render(self, site: Site, template: str, key: Hashable, shown: object,
+               context: Callable[[], Mapping[str, Any]]) -> Markup:
+        """``template`` rendered with ``context()``, once per object ``shown`` for ``key``."""
+
+        def rendering() -> tuple[object, Markup]:
+            return shown, Markup(site.env.get_template(template).render(context()))
+
+        kept_shown, html = self._kept.get(key, id(shown), rendering)
+        if kept_shown is not shown:  # another object since, at the same address
+            return rendering()[1]
+        return html
+
+
 @dataclass
 class Site:
     """One app's pages: a node's or the hub's."""
@@ -103,6 +127,7 @@ class Site:
     secure_cookies: bool = False
     """Mark every cookie ``Secure`` (sent back over HTTPS only), whatever the request's
     scheme: on in production (``GULFSEC_SECURE_COOKIES``)."""
+    fragments: Fragments = field(default_factory=Fragments)
 
     @property
     def signin_cookie(self) -> str:

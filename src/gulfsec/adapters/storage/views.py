@@ -63,10 +63,91 @@ def node_entries(conn: Connection, query: EntryQuery, limit: int | None = None,
         stmt = stmt.where(table.c.sequenced_at < query.sequenced_before)
     if query.before_index is not None:
         stmt = stmt.where(table.c.idx < query.before_index)
-    stmt = stmt.order_by(table.c.idx.desc() if newest_first else table.c.idx)
+    if query.sender is not None:
+        # One sender's entries are in the log in the order of their sequence numbers (the hub
+        # takes each only as the sender's next): walking its (sender, seq) index reads a page,
+        # not every entry of the sender. From an older page on, start below the sequence
+        # number of the entry the page starts after.
+        if query.before_index is not None:
+            start = (sa.select(table.c.seq)
+                     .where(table.c.idx == query.before_index, table.c.sender == query.sender)
+                     .scalar_subquery())
+            stmt = stmt.where(table.c.seq < sa.func.coalesce(start, _MAX_SEQ))
+        stmt = stmt.order_by(table.c.seq.desc() if newest_first else table.c.seq)
+    else:
+        stmt = stmt.order_by(table.c.idx.desc() if newest_first else table.c.idx)
     if limit is not None:
         stmt = stmt.limit(limit)
     return [_node_entry(r) for r in conn.execute(stmt)]
+
+
+_MAX_SEQ = 1 << 62
+
+
+@dataclass(frozen=True)
+class NodeState:
+    """Marks of what a node holds, each read from an index in one statement: together they
+    change whenever something its pages show does (see :func:`node_state`)."""
+
+    latest_index: int
+    """The newest entry held (-1: none)."""
+    checkpoint_size: int
+    """The latest checkpoint's size (0: none)."""
+    cosigned: tuple[int, int]
+    """The largest size with a verified cosignature, and how many it has."""
+    alarms: int
+    outbox: tuple[int, int]
+    """The newest sequence number signed, and how many entries the hub refused for good (what
+    waits to be sent is not counted: the outbox keeps every entry it sent, and telling which
+    wait reads them all; the hub's sequencing one shows in the next checkpoint stored)."""
+    meta: int
+    """The length of the meta value named when reading (the withheld entries' list)."""
+
+
+def _node_state_query() -> sa.Select[Any]:
+    entries, checkpoints = node_db.entries, node_db.checkpoints
+    cosignatures, outbox = node_db.cosignatures, node_db.outbox
+    cosigned = (sa.select(cosignatures.c.size).where(cosignatures.c.timestamp.is_not(None))
+                .order_by(cosignatures.c.size.desc()).limit(1).scalar_subquery())
+    return sa.select(
+        sa.select(sa.func.max(entries.c.idx)).scalar_subquery(),
+        sa.select(sa.func.max(checkpoints.c.size)).scalar_subquery(),
+        cosigned,
+        sa.select(sa.func.count()).select_from(cosignatures)
+        .where(cosignatures.c.size == cosigned, cosignatures.c.timestamp.is_not(None))
+        .scalar_subquery(),
+        sa.select(sa.func.count()).select_from(node_db.alarms).scalar_subquery(),
+        sa.select(sa.func.max(outbox.c.seq)).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(node_db.outbox_refused).scalar_subquery(),
+        sa.select(sa.func.length(node_db.meta.c.value))
+        .where(node_db.meta.c.key == sa.bindparam("meta_key")).scalar_subquery(),
+    )
+
+
+_NODE_STATE = _node_state_query()
+"""Built once: the pages read it on every request."""
+
+
+def node_state(conn: Connection, meta_key: str) -> NodeState:
+    row = conn.execute(_NODE_STATE, {"meta_key": meta_key}).one()
+    values = [-1 if v is None else int(v) for v in row]
+    return NodeState(values[0], max(values[1], 0), (values[2], values[3]), values[4],
+                     (values[5], values[6]), max(values[7], 0))
+
+
+def node_leaves_from(conn: Connection, start: int, end: int) -> list[bytes]:
+    """The leaves (entry ids) at ``start`` ≤ index < ``end``, in order."""
+    table = node_db.leaves
+    rows = conn.execute(sa.select(table.c.entry_id)
+                        .where(table.c.idx >= start, table.c.idx < end).order_by(table.c.idx))
+    return [bytes(r.entry_id) for r in rows]
+
+
+def node_senders_after(conn: Connection, after: int) -> list[tuple[str, int]]:
+    """(sender, sequence number) of each entry held at an index above ``after``."""
+    table = node_db.entries
+    rows = conn.execute(sa.select(table.c.sender, table.c.seq).where(table.c.idx > after))
+    return [(r.sender, int(r.seq)) for r in rows]
 
 
 def node_entries_by_form(conn: Connection, form: str) -> list[NodeEntry]:

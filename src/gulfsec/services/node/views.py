@@ -9,12 +9,19 @@ its content, its leaf in the node's copy of the log). States, in the words the p
 - ``final``: a checkpoint covering it reached the witness quorum;
 - ``acknowledged``: every addressee acknowledged it (sent), or this node did (received);
 - ``overdue``: an acknowledgement owed for it is late.
+
+What the inbox shows is computed once per :class:`LogState` of the node (and again each minute,
+in the background, for what became overdue), from what changed since the last one rather than
+from the whole log; a page of entries is read a page at a time from the database.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+import weakref
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final, Literal
@@ -25,8 +32,9 @@ from gulfsec.domain.entry import ALL, SignedEntry, parse_signed_entry
 from gulfsec.domain.forms import registry
 from gulfsec.domain.forms.acknowledgement import ACKNOWLEDGEMENT
 from gulfsec.domain.regime import Regime
-from gulfsec.services.node.acknowledgements import Unacknowledged
 from gulfsec.services.node.node import Node
+from gulfsec.services.node.withheld import WITHHELD
+from gulfsec.services.shared.cache import StateCache
 from gulfsec.services.shared.describe import form_title, summarise
 from gulfsec.services.shared.time import from_micros
 
@@ -199,59 +207,160 @@ class Inbox:
     """Where the next (older) page starts, if there is one."""
 
 
-@dataclass
+# -- what the pages' values depend on ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogState:
+    """What a node's pages show depends on, read in one cheap statement from the node's
+    database: it changes when an entry, a checkpoint or a verified cosignature is stored, an
+    entry lands behind the newest (one the hub withheld), an alarm is raised, or this party
+    signs an entry or has one refused (one it sent being sequenced shows with the checkpoint
+    that holds it, stored at the next sync). The pages compute their values once per state
+    (:mod:`gulfsec.services.shared.cache`), and a page worker follows the node's process by it
+    (:mod:`.loop`)."""
+
+    latest_index: int
+    size: int
+    cosigned: tuple[int, int]
+    withheld: int
+    alarms: int
+    outbox: tuple[int, int]
+
+    @property
+    def log(self) -> tuple[int, int, tuple[int, int], int]:
+        """The part the node's in-memory copy follows: entries, leaves, finality."""
+        return self.latest_index, self.size, self.cosigned, self.withheld
+
+
+def log_state(node: Node) -> LogState:
+    """The node's state as its database holds it now."""
+    with node.uow() as uow:
+        state = views_db.node_state(uow.repo.conn, WITHHELD)
+    return LogState(state.latest_index, state.checkpoint_size, state.cosigned, state.meta,
+                    state.alarms, state.outbox)
+
+
+_PINNED: ContextVar[tuple[Node, LogState] | None] = ContextVar("gulfsec_node_state",
+                                                               default=None)
+
+
+def read_state(node: Node) -> LogState:
+    """The node's state for its pages: the one pinned for the request being answered
+    (:func:`pin_state`), else read through its follower in a process that does not sync
+    (:func:`follow_with`, so that the in-memory copy is brought to it first), else read."""
+    pinned = _PINNED.get()
+    if pinned is not None and pinned[0] is node:
+        return pinned[1]
+    reader = _views(node).reader
+    return log_state(node) if reader is None else reader()
+
+
+def pin_state(node: Node, state: LogState) -> None:
+    """Read ``state`` as ``node``'s for the rest of the request being answered (a context of
+    its own): a page worker reads it once, as it brings its copy of the node to it."""
+    _PINNED.set((node, state))
+
+
+def follow_with(node: Node, reader: Callable[[], LogState]) -> None:
+    """Read ``node``'s state for its pages with ``reader`` (a
+    :meth:`gulfsec.services.node.loop.Follower.follow`)."""
+    _views(node).reader = reader
+
+
+def minute(node: Node) -> int:
+    """The tick of the values that change with time alone (an acknowledgement becomes
+    overdue, a deadline passes): the clock's minute."""
+    return int(node.clock.now().timestamp() // 60)
+
+
+class _Acknowledged:
+    """Which acknowledgements a node holds for each entry, kept up to date from the
+    acknowledgements stored since it last looked (never read again from the start, unless an
+    entry landed behind the newest)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.by_entry: dict[str, dict[str, tuple[int, str]]] = {}
+        self.after = -1
+        self.withheld: int | None = None
+
+    def read(self, node: Node, state: LogState) -> Mapping[str, Mapping[str, tuple[int, str]]]:
+        """Entry id -> party -> (index, id) of its acknowledgement. Each inner mapping is
+        replaced, never changed, so what a reader holds stays as it was."""
+        with self.lock:
+            if state.withheld != self.withheld:
+                self.by_entry, self.after, self.withheld = {}, -1, state.withheld
+            if state.latest_index > self.after:
+                with node.uow() as uow:
+                    items = uow.repo.entries_from(self.after, forms=(ACKNOWLEDGEMENT,))
+                for item in items:
+                    body = parse_raw(item.raw).entry.body
+                    for eid in body.get("entries", []) or []:
+                        held = self.by_entry.get(str(eid), {})
+                        self.by_entry[str(eid)] = {**held, item.sender: (item.index,
+                                                                         item.entry_id.hex())}
+                self.after = max([state.latest_index, *(i.index for i in items)])
+            return self.by_entry
+
+
+@dataclass(frozen=True)
 class Context:
-    """What deciding the state of many entries needs, read once."""
+    """What deciding the state of many entries needs, read once per :class:`LogState`."""
 
     node: Node
     final: Callable[[int], datetime | None]
-    acks: dict[str, dict[str, tuple[int, str]]]
+    acks: Mapping[str, Mapping[str, tuple[int, str]]]
     """Entry id -> party -> (index, id) of its acknowledgement (sequenced, held)."""
-    own_pending_acks: set[str]
-    unacknowledged: dict[str, list[Unacknowledged]]
+    own_pending_acks: frozenset[str]
     now: datetime
     within: timedelta
+    pending: tuple[OutboxItem, ...] = ()
+    """What waits in the outbox to be sent."""
 
 
-CONTEXTS: dict[int, tuple[tuple[int, int, int, int], Context]] = {}
-"""The last context built for each node (by ``id``), with the version it was built at."""
+class _NodeViews:
+    """What the pages keep for one node: its acknowledgements, contexts and inbox pages."""
+
+    def __init__(self) -> None:
+        self.reader: Callable[[], LogState] | None = None
+        self.acknowledged = _Acknowledged()
+        self.contexts: StateCache[Context] = StateCache(max_keys=1)
+        self.inboxes: StateCache[Inbox] = StateCache()
 
 
-def context(node: Node) -> Context:
-    """The context of ``node``'s entries, rebuilt only when what it depends on changed: a new
-    entry stored, the outbox, finality, or the minute (for what became overdue)."""
-    with node.uow() as uow:
-        version = (views_db.node_latest_entry_index(uow.repo.conn),
-                   len(uow.repo.outbox_items(pending_only=True)),
-                   node.core.copy.finality.final_size, int(node.clock.now().timestamp() // 60))
-    cached = CONTEXTS.get(id(node))
-    if cached is not None and cached[0] == version and cached[1].node is node:
-        return replace(cached[1], now=node.clock.now())
-    context = buildcontext(node)
-    CONTEXTS[id(node)] = (version, context)
-    return context
+_VIEWS: weakref.WeakKeyDictionary[Node, _NodeViews] = weakref.WeakKeyDictionary()
+_VIEWS_LOCK = threading.Lock()
 
 
-def buildcontext(node: Node) -> Context:
-    final = node.finality_table()
-    acks: dict[str, dict[str, tuple[int, str]]] = {}
+def _views(node: Node) -> _NodeViews:
+    with _VIEWS_LOCK:
+        views = _VIEWS.get(node)
+        if views is None:
+            views = _VIEWS[node] = _NodeViews()
+        return views
+
+
+def context(node: Node, state: LogState | None = None) -> Context:
+    """The context of ``node``'s entries at ``state`` (read now if not given): built once per
+    state, from what changed since the last one; its ``now`` is the clock's."""
+    state = read_state(node) if state is None else state
+    views = _views(node)
+    kept = views.contexts.get("context", state, lambda: _build_context(node, state, views))
+    return replace(kept, now=node.clock.now())
+
+
+def _build_context(node: Node, state: LogState, views: _NodeViews) -> Context:
+    acks = views.acknowledged.read(node, state)
     own_pending: set[str] = set()
     with node.uow() as uow:
-        ack_entries = views_db.node_entries_by_form(uow.repo.conn, ACKNOWLEDGEMENT)
         outbox = uow.repo.outbox_items(pending_only=True)
-    for item in ack_entries:
-        body = parse_raw(item.raw).entry.body
-        for eid in body.get("entries", []) or []:
-            acks.setdefault(str(eid), {})[item.sender] = (item.index, item.entry_id.hex())
     for pending in outbox:
         signed = parse_raw(pending.raw)
         if signed.entry.form == ACKNOWLEDGEMENT:
             own_pending.update(str(e) for e in signed.entry.body.get("entries", []) or [])
-    owed: dict[str, list[Unacknowledged]] = {}
-    for unacked in node.unacknowledged():
-        owed.setdefault(unacked.entry_id, []).append(unacked)
-    return Context(node, final, acks, own_pending, owed, node.clock.now(),
-                    node.regime.commitments.acknowledgement.within)
+    return Context(node, node.finality_table(), acks, frozenset(own_pending), node.clock.now(),
+                   node.regime.commitments.acknowledgement.within, tuple(outbox))
 
 
 def entry_row(ctx: Context, item: NodeEntry) -> EntryRow:
@@ -261,21 +370,23 @@ def entry_row(ctx: Context, item: NodeEntry) -> EntryRow:
     eid = item.entry_id.hex()
     final_at = ctx.final(item.index)
     state: State = "final" if final_at is not None else "sequenced"
-    acked_by = tuple(sorted(ctx.acks.get(eid, {})))
+    acks = ctx.acks.get(eid, {})
+    acked_by = tuple(sorted(acks))
     awaiting: tuple[str, ...] = ()
     due: datetime | None = None
     ack_pending = False
     direction: Literal["sent", "received"] = "sent" if entry.sender == node.party else "received"
-    if direction == "sent" and node.acknowledgements.owed_by(item):
-        owed = ctx.unacknowledged.get(eid, [])
-        awaiting = tuple(u.party for u in owed)
-        due = next((u.due for u in owed if u.due is not None), None)
-        if any(u.overdue for u in owed):
+    if direction == "sent" and (owing := node.acknowledgements.owed_by(item)):
+        # As :meth:`Acknowledgements.unacknowledged` says, for this entry alone.
+        awaiting = tuple(sorted(p for p in owing if p not in acks))
+        if awaiting and final_at is not None:
+            due = final_at + ctx.within
+        if due is not None and ctx.now > due:
             state = "overdue"
-        elif not owed and final_at is not None:
+        elif not awaiting and final_at is not None:
             state = "acknowledged"
     elif direction == "received" and node.acknowledgements.owes(item):
-        if node.party in ctx.acks.get(eid, {}):
+        if node.party in acks:
             state = "acknowledged"
         else:
             ack_pending = eid in ctx.own_pending_acks
@@ -296,17 +407,30 @@ def outbox_row(node: Node, item: OutboxItem) -> EntryRow:
                     entry.time, None, None, "pending")
 
 
+# -- the inbox ---------------------------------------------------------------------------------
+
+
 def inbox(node: Node, flt: InboxFilter, *, limit: int = PAGE_SIZE,
           problems: Sequence[str] = ()) -> Inbox:
-    """A page of the entries the node holds, newest first, as ``flt`` selects them."""
-    ctx = context(node)
+    """A page of the entries the node holds, newest first, as ``flt`` selects them: computed
+    once per :class:`LogState` (and again, in the background, each minute, for what became
+    overdue), by one request while the others asking for the same page wait for it."""
+    state = read_state(node)
+    key = (flt, limit, tuple(problems))
+    return _views(node).inboxes.get(key, state,
+                                    lambda: _inbox(node, state, flt, limit, problems),
+                                    tick=minute(node))
+
+
+def _inbox(node: Node, state: LogState, flt: InboxFilter, limit: int,
+           problems: Sequence[str]) -> Inbox:
+    ctx = context(node, state)
     query = flt.query(node.party)
     rows: list[EntryRow] = []
     next_before: int | None = None
     chunk = max(limit, 100)
     with node.uow() as uow:
         latest = views_db.node_latest_entry_index(uow.repo.conn)
-        pending_items = uow.repo.outbox_items(pending_only=True)
         while len(rows) < limit:
             batch = views_db.node_entries(uow.repo.conn, query, limit=chunk)
             if not batch:
@@ -326,19 +450,19 @@ def inbox(node: Node, flt: InboxFilter, *, limit: int = PAGE_SIZE,
                 next_before = rows[-1].index
     pending: list[EntryRow] = []
     if flt.direction != "received" and flt.status in (None, "pending") and flt.before is None:
-        pending = [outbox_row(node, p) for p in pending_items]
+        pending = [outbox_row(node, p) for p in ctx.pending]
         pending = [p for p in pending if flt.form in (None, p.form)]
     return Inbox(rows, pending, flt, list(problems), latest, next_before)
 
 
 def latest_state(node: Node) -> dict[str, int]:
-    """What the inbox's live refresh polls: the newest entry's index and the alarm count."""
-    with node.uow() as uow:
-        return {"latest": views_db.node_latest_entry_index(uow.repo.conn),
-                "alarms": views_db.node_alarm_count(uow.repo.conn),
-                "pending": len(uow.repo.outbox_items(pending_only=True))}
+    """What the inbox's live refresh polls: the newest entry's index, the alarm count and how
+    many entries wait in the outbox."""
+    state = read_state(node)
+    return {"latest": state.latest_index, "alarms": state.alarms,
+            "pending": len(context(node, state).pending)}
 
 
 def alarm_count(node: Node) -> int:
-    with node.uow() as uow:
-        return views_db.node_alarm_count(uow.repo.conn)
+    """How many alarms the node raised (the banner every page carries)."""
+    return read_state(node).alarms

@@ -10,7 +10,7 @@ evidence as entry ids to link to.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -18,6 +18,7 @@ from typing import Final
 from gulfsec.adapters.clock import Clock
 from gulfsec.domain.compliance import OVERDUE, RULES, Finding, obliged_parties
 from gulfsec.domain.regime import Regime
+from gulfsec.services.shared.cache import StateCache
 from gulfsec.services.shared.records import Compliance
 
 RULE_TITLES: Final[Mapping[str, str]] = {rule.name: rule.title for rule in RULES}
@@ -77,12 +78,27 @@ def _row(finding: Finding) -> FindingRow:
 
 class Scorecards:
     """The scorecard of one node or hub, from an incremental compliance engine kept with it
-    (:class:`gulfsec.services.shared.records.Compliance`): each page takes in only what is new."""
+    (:class:`gulfsec.services.shared.records.Compliance`): each page takes in only what is new.
 
-    def __init__(self, regime: Regime, compliance: Compliance, clock: Clock) -> None:
+    Given ``state`` (a cheap token of the log the engine reads: a node's
+    :func:`gulfsec.services.node.views.log_state`, the hub's size), the findings are computed
+    once per state and minute for every party at once, each party's scorecard once from them,
+    and a request waits only for a state it is the first to ask for
+    (:class:`~gulfsec.services.shared.cache.StateCache`); without it, each call computes.
+    """
+
+    def __init__(self, regime: Regime, compliance: Compliance, clock: Clock, *,
+                 state: Callable[[], Hashable] | None = None) -> None:
         self.regime = regime
         self.clock = clock
         self.compliance = compliance
+        self.state = state
+        self._cards: StateCache[Scorecard] = StateCache()
+        self._findings: StateCache[tuple[datetime, list[Finding]]] = StateCache(max_keys=1)
+
+    def following(self, state: Callable[[], Hashable]) -> Scorecards:
+        """These scorecards (the same engine), computed once per ``state``."""
+        return Scorecards(self.regime, self.compliance, self.clock, state=state)
 
     def scorecard(self, party: str | None = None, *, limit: int = SHOWN) -> Scorecard:
         """Findings at the clock's now, overdue first; ``party`` narrows them to one party.
@@ -90,8 +106,27 @@ class Scorecards:
         The counts cover every finding; the rows only the first ``limit`` (overdue ones come
         first, so they are never the ones cut).
         """
-        now = self.clock.now()
-        findings = self.compliance.findings(now, party=party)
+        if self.state is None:
+            now = self.clock.now()
+            return self._card(now, self.compliance.findings(now, party=party), party, limit)
+        state = self.state()
+        tick = int(self.clock.now().timestamp() // 60)
+        return self._cards.get((party, limit), state,
+                               lambda: self._kept_card(state, tick, party, limit), tick=tick)
+
+    def _kept_card(self, state: Hashable, tick: int, party: str | None,
+                   limit: int) -> Scorecard:
+        def every() -> tuple[datetime, list[Finding]]:
+            now = self.clock.now()
+            return now, self.compliance.findings(now)
+
+        now, findings = self._findings.get("every party", (state, tick), every)
+        if party is not None:
+            findings = [f for f in findings if f.party == party]
+        return self._card(now, findings, party, limit)
+
+    def _card(self, now: datetime, findings: list[Finding], party: str | None,
+              limit: int) -> Scorecard:
         rows = [_row(f) for f in findings[:limit]]
         return Scorecard(rows, party, obliged_parties(self.regime),
                          Counter(f.status for f in findings), now, len(findings))

@@ -119,9 +119,14 @@ def secretariat_compliance(request: Request, site: SiteDep, session: SessionDep)
     card = site.scorecards.scorecard(party)
     lang = language_of(site, request).code
     parties = parties_in(site, lang)
+    chosen = party or "ALL"
+    findings = site.fragments.render(
+        site, "_findings.html", ("findings", chosen, lang), card,
+        lambda: {"card": card, "chosen": chosen, "entry_link": "/published/",
+                 "public_ids": _public_ids(site, card)})
     return render(request, site, "hub/compliance.html",
-                  {"card": card, "chosen": party or "ALL", "parties": parties,
-                   "public_ids": _public_ids(site, card)}, session=session)
+                  {"card": card, "chosen": chosen, "parties": parties,
+                   "findings_html": findings}, session=session)
 
 
 def _public_ids(site: Site, card: compliance_view.Scorecard) -> set[str]:

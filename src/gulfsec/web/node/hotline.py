@@ -29,6 +29,7 @@ up.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -45,6 +46,7 @@ from gulfsec.services.node import detail as details
 from gulfsec.services.node.hotline import NodeHotline
 from gulfsec.services.node.outbox import MAX_CONFIRMATION
 from gulfsec.services.shared.accounts import OFFICER, WebSession
+from gulfsec.services.shared.cache import StateCache
 from gulfsec.web.deps import SessionDep, SiteDep
 from gulfsec.web.hotline import message_shown
 from gulfsec.web.node.decisions import already_sent
@@ -70,6 +72,8 @@ SHOWN: Final = 200
 """The latest messages (and tests) the page shows."""
 RECENT: Final = 500
 """The latest messages kept that the header looks through for unread ones."""
+MARK_FRESH_S: Final = 5
+"""How long the header's mark may be kept while the log stands still."""
 WHICH: Final = "hotline"
 """The form's name on the page (its fields' ids are ``hotline-<name>``)."""
 
@@ -94,21 +98,34 @@ class HotlineMark:
 
 
 def install(site: Site) -> None:
-    """Give the node's templates :func:`header_mark` (as ``hotline_mark(session)``)."""
+    """Give the node's templates :func:`header_mark` (as ``hotline_mark(session)``), worked
+    out once per state of the node's log and message last seen (every page shows it), and
+    again every :data:`MARK_FRESH_S` seconds in the background (a message is opened, and
+    kept, a moment after its entry is stored)."""
     node = _node(site)
+    marks: StateCache[HotlineMark] = StateCache()
 
     def mark(session: WebSession) -> HotlineMark:
-        return header_mark(node, session)
+        with node.uow() as uow:
+            seen = _seen(uow.repo, session)
+        return marks.get(seen, views.read_state(node), lambda: _mark(node, seen),
+                         tick=int(time.monotonic() // MARK_FRESH_S))
 
     site.env.globals["hotline_mark"] = mark
 
 
 def header_mark(node: Node, session: WebSession) -> HotlineMark:
     with node.uow() as uow:
+        seen = _seen(uow.repo, session)
+    return _mark(node, seen)
+
+
+def _mark(node: Node, seen: int) -> HotlineMark:
+    with node.uow() as uow:
         alarms = sum(1 for a in uow.repo.alarms() if a.kind in ALARM_KINDS)
         if node.hotline is None:
             return HotlineMark(False, 0, alarms)
-        unread = _unread(uow.repo, _seen(uow.repo, session))
+        unread = _unread(uow.repo, seen)
     return HotlineMark(True, unread, alarms)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import Response
@@ -43,6 +43,7 @@ from gulfsec.services.node.compose import (
 )
 from gulfsec.services.shared import scorecards as compliance_view
 from gulfsec.services.shared.accounts import OFFICER, WebSession
+from gulfsec.services.shared.cache import StateCache
 from gulfsec.web import forms as schema_form
 from gulfsec.web.deps import SessionDep, SiteDep
 from gulfsec.web.node import consultations as consultation_pages
@@ -75,6 +76,9 @@ class NodeSite(Site):
     node: Node | None = None
     composer: Composer | None = None
     scorecards: compliance_view.Scorecards | None = None
+    entries: StateCache[tuple[details.EntryDetail | None, list[schema_form.Shown]]] = field(
+        default_factory=StateCache)
+    """Each entry's page as shown, once per state of the node's log (and minute)."""
 
     def the_node(self) -> Node:
         assert self.node is not None
@@ -114,11 +118,15 @@ def inbox(request: Request, site: SiteDep, session: SessionDep) -> Response:
     flt, problems = views.InboxFilter.parse(params, site.regime)
     result = views.inbox(node, flt, problems=problems)
     lang = language_of(site, request).code
+    rows = site.fragments.render(site, "node/_inbox_rows.html",
+                                 ("inbox", flt, tuple(problems), lang), result,
+                                 lambda: {"inbox": result, "flt": flt})
+    if request.query_params.get("fragment") == "rows":
+        return HTMLResponse(rows)
     context = {"inbox": result, "flt": flt, "forms": list(registry().values()),
                "parties": _parties(site, lang), "states": views.STATES,
-               "state_words": views.STATE_WORDS, "directions": views.DIRECTIONS}
-    if request.query_params.get("fragment") == "rows":
-        return render(request, site, "node/_inbox_rows.html", context, session=session)
+               "state_words": views.STATE_WORDS, "directions": views.DIRECTIONS,
+               "rows_html": rows}
     return page(request, site, "node/inbox.html", context, session)
 
 
@@ -131,15 +139,22 @@ def inbox_updates(site: SiteDep, session: SessionDep) -> JSONResponse:
 @router.get("/entries/{entry_id}")
 def entry(request: Request, entry_id: str, site: SiteDep, session: SessionDep) -> Response:
     node = _site(site).the_node()
-    detail = details.entry_detail(node, entry_id.lower())
+    lang = language_of(site, request).code
+    wanted = entry_id.lower()
+
+    def shown() -> tuple[details.EntryDetail | None, list[schema_form.Shown]]:
+        detail = details.entry_detail(node, wanted)
+        return detail, ([] if detail is None
+                        else schema_form.show(detail.spec, detail.body, language=lang))
+
+    detail, body = _site(site).entries.get((wanted, lang), views.read_state(node), shown,
+                                           tick=views.minute(node))
     if detail is None:
         return error_page(request, site, 404, "No such entry",
                           "This node holds no entry with that id. It may not be addressed to "
                           f"{node.party}, or the node has not synced it yet.", session)
-    lang = language_of(site, request).code
     return page(request, site, "node/entry.html",
-                {"detail": detail, "row": detail.row,
-                 "shown": schema_form.show(detail.spec, detail.body, language=lang),
+                {"detail": detail, "row": detail.row, "shown": body,
                  "sent": request.query_params.get("sent") == "1",
                  "repeated": request.query_params.get("sent") == "again"}, session)
 
@@ -359,9 +374,24 @@ def compliance(request: Request, site: SiteDep, session: SessionDep) -> Response
     assert scorecards is not None
     card = scorecards.scorecard(party)
     lang = language_of(site, request).code
+    chosen = party or "ALL"
+    findings = site.fragments.render(
+        site, "_findings.html", ("findings", chosen, lang), card,
+        lambda: {"card": card, "chosen": chosen, "entry_link": "/entries/",
+                 "public_ids": None})
     return page(request, site, "node/compliance.html",
-                {"card": card, "chosen": party or "ALL", "parties": _parties(site, lang),
-                 "entry_link": "/entries/"}, session)
+                {"card": card, "chosen": chosen, "parties": _parties(site, lang),
+                 "entry_link": "/entries/", "findings_html": findings}, session)
+
+
+def warm(site: Site) -> None:
+    """Compute what the first pages read (the inbox's first page; the party's scorecard, with
+    every party's findings), so that the first delegates to ask do not wait for it."""
+    node = _site(site).the_node()
+    views.inbox(node, views.InboxFilter())
+    scorecards = _site(site).scorecards
+    if scorecards is not None:
+        scorecards.scorecard(node.party)
 
 
 @router.get("/alarms")
