@@ -226,17 +226,43 @@ def serve_with_workers(node_app: ASGIApp, worker_app: Callable[[str], Callable[[
         node_config = uvicorn.Config(node_app, uds=socket_path, log_level=log_level,
                                      access_log=False, proxy_headers=True,
                                      forwarded_allow_ips="*")
+        stop = _Stop()
         try:
             node_config.load()  # what serving imports, once for every worker forked
             before_fork()
             pages.start()
-            uvicorn.Server(node_config).run()
+            # uvicorn stops on SIGTERM, then raises it again with the handler it found: this
+            # one, set after the fork (not the workers'), so that what was set up comes down
+            # (a SIGTERM more, meanwhile, changes nothing).
+            previous = signal.signal(signal.SIGTERM, stop.on_signal)
+            try:
+                uvicorn.Server(node_config).run()
+            except _Terminated:
+                pass
         finally:
             pages.stop()
             alive_w.close()
             listening.close()
-        if pages.failed:
-            raise ConfigError("the page workers could not start; see the log")
+    if stop.terminated:
+        signal.signal(signal.SIGTERM, previous)
+    if pages.failed:
+        raise ConfigError("the page workers could not start; see the log")
+    if stop.terminated:
+        os.kill(os.getpid(), signal.SIGTERM)  # and end as SIGTERM would have
+
+
+class _Terminated(Exception):
+    """SIGTERM arrived (and the node's server stopped)."""
+
+
+class _Stop:
+    def __init__(self) -> None:
+        self.terminated = False
+
+    def on_signal(self, _signal: int, _frame: Any) -> None:
+        if not self.terminated:
+            self.terminated = True
+            raise _Terminated
 
 
 class _Workers:
