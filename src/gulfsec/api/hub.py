@@ -28,6 +28,7 @@ from gulfsec.api.errors import install_error_handlers, public_error
 from gulfsec.api.hotline import hub_router as hotline_router
 from gulfsec.api.news import router as news_router
 from gulfsec.api.risk import hub_router as risk_router
+from gulfsec.api.sending import read_capped
 from gulfsec.api.signing import SignedAnswers
 from gulfsec.api.timing import ServerTiming
 from gulfsec.domain.compliance import to_csv, to_json, to_table
@@ -37,7 +38,7 @@ from gulfsec.domain.encoding import (
     parse_json_fast,
 )
 from gulfsec.domain.forms import get_form, registry
-from gulfsec.errors import EntryTooLarge, GulfsecError, NotFound
+from gulfsec.errors import GulfsecError, NotFound
 from gulfsec.services.hub import Hub, ReadEntry, Receipt
 from gulfsec.services.hub.hotline import SecretariatHotline, SecretariatHotlineLoop
 from gulfsec.services.hub.hub import MAX_BATCH_ENTRIES
@@ -129,17 +130,6 @@ def _receipt(r: Receipt) -> ReceiptOut:
                       promised_by=format_time(r.promised_by), duplicate=r.duplicate)
 
 
-async def _read_capped(request: Request, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    total = 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > limit:
-            raise EntryTooLarge(total, limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 router = APIRouter(prefix=API_PREFIX)
 
 
@@ -154,7 +144,7 @@ def log_info(hub: HubDep) -> LogInfo:
              summary="Submit a signed entry; answers once it is durably sequenced",
              responses={200: {"description": "the same entry was already in the log"}})
 async def submit_entry(request: Request, response: Response, hub: HubDep) -> ReceiptOut:
-    raw = await _read_capped(request, hub.regime.limits.max_entry_bytes)
+    raw = await read_capped(request, hub.regime.limits.max_entry_bytes)
     signed = await run_in_threadpool(hub.prepare, raw)
     receipt = await asyncio.wrap_future(hub.enqueue(signed))
     if receipt.duplicate:
@@ -180,7 +170,7 @@ async def submit_batch(request: Request, hub: HubDep) -> Response:
     the others, but a refused entry usually makes the same sender's later entries gaps.
     """
     limit = hub.regime.limits.max_entry_bytes * MAX_BATCH_ENTRIES
-    raw = await _read_capped(request, limit)
+    raw = await read_capped(request, limit)
     prepared = await run_in_threadpool(hub.prepare_batch, raw)
     outcomes = await asyncio.wrap_future(hub.enqueue_many(prepared))
     promised: dict[Any, str] = {}  # one batch's receipts share their promise
@@ -320,7 +310,7 @@ def consistency(
 @router.post("/registrations", status_code=202,
              summary="A participant's self-signed key registration, to wait for the secretariat")
 async def add_registration(request: Request, hub: HubDep) -> dict[str, Any]:
-    raw = await _read_capped(request, hub.regime.limits.max_entry_bytes)
+    raw = await read_capped(request, hub.regime.limits.max_entry_bytes)
     added = await run_in_threadpool(hub.add_registration, raw)
     return {"pending": True, "new": added}
 

@@ -65,9 +65,8 @@ def sent_json(node: Node, signed: SignedEntry) -> tuple[dict[str, Any], bool]:
     return answer, item is None
 
 
-async def json_object(request: Request, node: Node) -> dict[str, Any]:
-    """The request's JSON object, read only once the caller is authenticated, and capped."""
-    limit = node.regime.limits.max_entry_bytes
+async def read_capped(request: Request, limit: int) -> bytes:
+    """The request's body, refused with EntryTooLarge as soon as it passes ``limit`` bytes."""
     chunks: list[bytes] = []
     total = 0
     async for chunk in request.stream():
@@ -75,8 +74,14 @@ async def json_object(request: Request, node: Node) -> dict[str, Any]:
         if total > limit:
             raise EntryTooLarge(total, limit)
         chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def json_object(request: Request, node: Node) -> dict[str, Any]:
+    """The request's JSON object, read only once the caller is authenticated, and capped."""
+    body = await read_capped(request, node.regime.limits.max_entry_bytes)
     try:
-        value = parse_json(b"".join(chunks))
+        value = parse_json(body)
     except JSONError as exc:
         raise MalformedEntry(f"the request is not JSON: {exc}") from None
     if not isinstance(value, dict):
