@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test test-fast lint bench clean
+.PHONY: setup demo test test-fast lint bench messages compile clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,25 @@ lint: $(STAMP)                  ## ruff and mypy --strict
 bench: $(STAMP)                 ## benchmarks, printed side by side
 	scripts/ensure-postgres
 	$(BIN)/python benchmarks/run.py
+
+LOCALE := src/gulfsec/locale
+LANGUAGES := ar fa ru zh fr
+
+messages: $(STAMP)              ## gather the words to translate into every language's catalog
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -c TRANSLATORS: --add-location=file --sort-by-file \
+		--project=gulfsec --no-wrap -o $(LOCALE)/gulfsec.pot src/gulfsec
+	for lang in $(LANGUAGES); do \
+		if [ -f $(LOCALE)/$$lang/LC_MESSAGES/gulfsec.po ]; then \
+			$(BIN)/pybabel update -i $(LOCALE)/gulfsec.pot -d $(LOCALE) -D gulfsec -l $$lang \
+				--no-wrap --ignore-obsolete --no-fuzzy-matching || exit 1; \
+		else \
+			$(BIN)/pybabel init -i $(LOCALE)/gulfsec.pot -d $(LOCALE) -D gulfsec -l $$lang \
+				--no-wrap || exit 1; \
+		fi; \
+	done
+
+compile: $(STAMP)               ## compile the catalogs (.po) into what gulfsec reads (.mo)
+	$(BIN)/pybabel compile -d $(LOCALE) -D gulfsec --statistics
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -29,6 +29,7 @@ from gulfsec.services.node.compose import Composer
 from gulfsec.services.shared.accounts import Accounts
 from gulfsec.services.shared.scorecards import Scorecards
 from gulfsec.web import auth_routes
+from gulfsec.web.i18n import LanguageMiddleware
 from gulfsec.web.hub import hotline as hub_hotline
 from gulfsec.web.hub import pages as hub_pages
 from gulfsec.web.hub.news import NewsSource
@@ -96,6 +97,7 @@ def _log_state(hub: Hub) -> tuple[int, int]:
 def _install(app: FastAPI, site: Site) -> None:
     app.state.web = site
     app.add_middleware(PageHeaders)
+    app.add_middleware(LanguageMiddleware, regime=site.regime)
     app.mount("/static", StaticFiles(packages=[("gulfsec.web", "static")]), name="static")
     app.include_router(auth_routes.router)
 

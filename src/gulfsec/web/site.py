@@ -30,6 +30,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from gulfsec import i18n as words
 from gulfsec.adapters.clock import Clock
 from gulfsec.domain.encoding import format_time
 from gulfsec.domain.regime import Regime
@@ -58,6 +59,7 @@ def make_environment() -> jinja2.Environment:
     """The templates, autoescaped, failing loudly on an undefined name."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("gulfsec.web", "templates"),
+        extensions=["jinja2.ext.i18n"],
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -65,7 +67,13 @@ def make_environment() -> jinja2.Environment:
         auto_reload=False,  # templates ship with the package: no stat per page
         cache_size=-1,
     )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        words.gettext, words.ngettext, newstyle=True, pgettext=words.pgettext,
+        npgettext=words.npgettext)
+    env.policies["ext.i18n.trimmed"] = True  # as babel.cfg extracts them
     env.filters["when"] = when
+    env.filters["day"] = lambda d: "" if d is None else words.format_day(d)
+    env.filters["number"] = lambda n: "" if n is None else words.format_number(n)
     env.filters["short_id"] = short_id
     env.filters["rfc3339"] = lambda m: "" if m is None else format_time(m)
     env.globals["query"] = query
@@ -73,10 +81,11 @@ def make_environment() -> jinja2.Environment:
 
 
 def when(moment: datetime | None) -> str:
-    """A time as a person reads it, in UTC: ``2026-11-23 12:00:05 UTC``."""
+    """A time as a person reads it in the language in force, in UTC and saying so:
+    ``23 Nov 2026 12:00:05 UTC``, ``٢٣ نوفمبر ٢٠٢٦ ١٢:٠٠:٠٥ UTC``."""
     if moment is None:
         return ""
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return words.format_moment(moment)
 
 
 def short_id(entry_id: str) -> str:
@@ -104,7 +113,7 @@ class Fragments:
         def rendering() -> tuple[object, Markup]:
             return shown, Markup(site.env.get_template(template).render(context()))
 
-        kept_shown, html = self._kept.get(key, id(shown), rendering)
+        kept_shown, html = self._kept.get((words.current(), key), id(shown), rendering)
         if kept_shown is not shown:  # another object since, at the same address
             return rendering()[1]
         return html
@@ -150,15 +159,16 @@ def request_path(request: Request) -> str:
 
 
 def language_of(site: Site, request: Request) -> i18n.Lang:
-    return i18n.choose(site.regime, request.cookies.get(i18n.LANGUAGE_COOKIE))
+    return i18n.requested(site.regime, request.cookies.get(i18n.LANGUAGE_COOKIE),
+                          request.headers.get("accept-language"))
 
 
 def parties_in(site: Site, lang: str) -> list[tuple[str, str, str | None]]:
     """Every participant as (code, name in ``lang``, ``lang`` if the name is a translation)."""
     out: list[tuple[str, str, str | None]] = []
     for code, participant in site.regime.participants.items():
-        translated = lang != "en" and lang in participant.names
-        out.append((code, participant.name_in(lang), lang if translated else None))
+        name = participant.name_in(lang)
+        out.append((code, name, lang if name != participant.name else None))
     return out
 
 
@@ -168,7 +178,6 @@ def render(request: Request, site: Site, template: str, context: Mapping[str, An
     page: dict[str, Any] = {
         "site": site,
         "lang": lang,
-        "t": lang.t,
         "languages": i18n.languages(site.regime),
         "session": session,
         "csrf": "" if session is None else session.csrf_token,
@@ -177,7 +186,8 @@ def render(request: Request, site: Site, template: str, context: Mapping[str, An
         "alarm_count": 0,
     }
     page.update(context)
-    html = site.env.get_template(template).render(page)
+    with words.use(lang.code):
+        html = site.env.get_template(template).render(page)
     return HTMLResponse(html, status_code=status)
 
 

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Literal, get_args
 
 from gulfsec.errors import AudienceError, UnknownSender
+from gulfsec.i18n import party_name
 
 if TYPE_CHECKING:  # commitments.py imports MonthDay from here
     from .commitments import Commitments
@@ -107,8 +108,10 @@ class Participant:
     names: Mapping[str, str]
 
     def name_in(self, language: str) -> str:
-        """The participant's name in ``language``, or its English name when none is given."""
-        return self.names.get(language, self.name)
+        """The participant's name in ``language``: the regime's, else for a state its country's
+        name in CLDR (:func:`gulfsec.i18n.party_name`), else the English name."""
+        return party_name(self.name, self.names, code=self.code, state=self.kind == "state",
+                          lang=language)
 
     def __hash__(self) -> int:
         return hash((self.code, self.name, self.kind, self.status, frozenset(self.names.items())))
