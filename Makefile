@@ -36,7 +36,7 @@ LOCALE := src/gulfsec/locale
 LANGUAGES := ar fa ru zh fr
 
 messages: $(STAMP)              ## gather the words to translate into every language's catalog
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -c TRANSLATORS: --add-location=file --sort-by-file \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k PydanticCustomError:2 -c TRANSLATORS: --add-location=file --sort-by-file \
 		--project=gulfsec --no-wrap -o $(LOCALE)/gulfsec.pot src/gulfsec
 	for lang in $(LANGUAGES); do \
 		if [ -f $(LOCALE)/$$lang/LC_MESSAGES/gulfsec.po ]; then \

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import gettext as _gettext
 import os
+import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -198,3 +199,51 @@ def party_name(english: str, names: Mapping[str, str], *, code: str, state: bool
         if found:
             return found
     return catalog(tongue).gettext(english)
+
+
+_PLACEHOLDER: Final = re.compile(r"\{(\w+)\}")
+
+
+@functools.cache
+def _problem_patterns(code: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """For each message with ``{name}`` placeholders in the catalog: a pattern matching the
+    English text once formatted, and the translation to format instead."""
+    translations = catalog(code)
+    found: list[tuple[re.Pattern[str], str]] = []
+    messages = getattr(translations, "_catalog", {})
+    for key, translated in messages.items():
+        if not isinstance(key, str) or "{" not in key or not isinstance(translated, str):
+            continue
+        parts = _PLACEHOLDER.split(key)
+        names = parts[1::2]
+        if len(set(names)) != len(names):
+            continue
+        pattern = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)"
+                          for i, part in enumerate(parts))
+        found.append((re.compile(pattern + r"\Z", re.DOTALL), translated))
+    found.sort(key=lambda item: -len(item[0].pattern))
+    return tuple(found)
+
+
+def translate_problem(message: str, code: str | None = None) -> str:
+    """A problem found in some input (a validation message), in the language in force.
+
+    Messages are written in English with ``{name}`` placeholders (pydantic's and ours, marked
+    with :func:`N_`) and come here already formatted: the English text is matched back to its
+    message and the values put into the translation. A message the catalogs lack stays
+    English."""
+    lang = code or current()
+    if lang == SOURCE:
+        return message
+    text = message.removeprefix("Value error, ")
+    plain = catalog(lang).gettext(text)
+    if plain != text:
+        return plain
+    for pattern, translated in _problem_patterns(lang):
+        matched = pattern.match(text)
+        if matched is not None:
+            try:
+                return translated.format(**matched.groupdict())
+            except (KeyError, IndexError, ValueError):
+                return message
+    return message

@@ -1,7 +1,7 @@
 """The registry of forms: every kind of entry body gulfsec accepts.
 
 A form is one module in this package holding everything about it: the pydantic model of its
-body (schema and English labels), its labels in other languages, the line that sums an entry up
+body (schema and English labels, translated through the catalogs), the line that sums an entry up
 in an inbox, the right its sender needs, and whether addressees acknowledge it — all in its
 :class:`FormSpec`. The id is ``<name>@<version>``; a new version is a new form. Adding a form:
 write the module, add it to ``_MODULES`` below, add its tests (CONTRIBUTING.md has the list).
@@ -37,9 +37,6 @@ class FormSpec:
     of this form from a sender without it, and every node refuses it again."""
     summary: Callable[[Mapping[str, Any]], str] = field(compare=False)
     """The line that says what an entry is about, from its (valid) body."""
-    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
-    """Field labels in other languages: language code -> dotted field path -> label. English
-    labels are the fields' titles in the model (and its JSON Schema)."""
     acknowledge: bool = True
     """Whether each addressee owes an ``acknowledgement@1`` of an entry of this form."""
     year: str | None = None

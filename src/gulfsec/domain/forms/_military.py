@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -266,7 +266,3 @@ def unique(values: list[str], what: str) -> None:
             )
         seen.add(value)
 
-
-Labels = Mapping[str, Mapping[str, str]]
-"""Field labels by language code, then dotted field path, list indexes left out (``units.name``).
-English labels are the models' field titles."""

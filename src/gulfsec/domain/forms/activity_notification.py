@@ -17,7 +17,6 @@ from gulfsec.domain.forms._military import (
     Area,
     Day,
     Forces,
-    Labels,
     LiveFiring,
     MediumText,
     RefId,
@@ -66,32 +65,6 @@ class ActivityNotification(Body):
         return states
 
 
-# To be reviewed by translators.
-LABELS: Labels = {
-    "ar": {
-        "kind": "نوع النشاط",
-        "name": "الاسم",
-        "purpose": "الغرض",
-        "start": "تاريخ البدء",
-        "end": "تاريخ الانتهاء",
-        "area": "المنطقة",
-        "forces": "القوات المشاركة",
-        "forces.troops": "عدد الأفراد",
-        "live_firing": "الرماية بالذخيرة الحية",
-    },
-    "fa": {
-        "kind": "نوع فعالیت",
-        "name": "نام",
-        "purpose": "هدف",
-        "start": "تاریخ آغاز",
-        "end": "تاریخ پایان",
-        "area": "منطقه",
-        "forces": "نیروهای شرکت‌کننده",
-        "forces.troops": "تعداد نفرات",
-        "live_firing": "تیراندازی با مهمات جنگی",
-    },
-}
-
 NOTIFICATION = "activity-notification@1"
 
 FORMS = (
@@ -103,6 +76,5 @@ FORMS = (
         "forces, and any live firing.",
         right="send",
         summary=lambda body: f"{body['name']} ({body['kind']}, {body['start']} to {body['end']})",
-        labels=LABELS,
     ),
 )

@@ -19,7 +19,6 @@ from gulfsec.domain.forms._military import (
     Day,
     Flag,
     Forces,
-    Labels,
     RefId,
     Year,
     not_before,
@@ -111,24 +110,6 @@ class AnnualCalendar(Body):
         return activities
 
 
-# To be reviewed by translators.
-LABELS: Labels = {
-    "ar": {
-        "year": "السنة",
-        "activities": "الأنشطة الخاضعة للإخطار",
-        "activities.start": "تاريخ البدء",
-        "activities.end": "تاريخ الانتهاء",
-        "activities.observed": "بحضور مراقبين",
-    },
-    "fa": {
-        "year": "سال",
-        "activities": "فعالیت‌های مشمول اطلاع‌رسانی",
-        "activities.start": "تاریخ آغاز",
-        "activities.end": "تاریخ پایان",
-        "activities.observed": "با حضور ناظران",
-    },
-}
-
 CALENDAR = "annual-calendar@1"
 
 FORMS = (
@@ -141,6 +122,5 @@ FORMS = (
         right="send",
         year="year",
         summary=lambda body: f"activities planned for {body['year']}",
-        labels=LABELS,
     ),
 )

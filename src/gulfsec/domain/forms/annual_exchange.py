@@ -17,7 +17,6 @@ from gulfsec.domain.forms import FormSpec
 from gulfsec.domain.forms._military import (
     Holdings,
     Int,
-    Labels,
     Location,
     MediumText,
     Quantity,
@@ -135,24 +134,6 @@ class AnnualExchange(Body):
         return units
 
 
-# To be reviewed by translators.
-LABELS: Labels = {
-    "ar": {
-        "year": "السنة",
-        "command_organisation": "هيكل القيادة",
-        "units": "التشكيلات والوحدات",
-        "units.personnel": "عدد الأفراد",
-        "deployment_plans": "خطط نشر منظومات الأسلحة الرئيسية",
-    },
-    "fa": {
-        "year": "سال",
-        "command_organisation": "ساختار فرماندهی",
-        "units": "رده‌ها و یگان‌ها",
-        "units.personnel": "تعداد نفرات",
-        "deployment_plans": "برنامه‌های استقرار سامانه‌های تسلیحاتی اصلی",
-    },
-}
-
 EXCHANGE = "annual-exchange@1"
 
 FORMS = (
@@ -165,6 +146,5 @@ FORMS = (
         right="send",
         year="year",
         summary=lambda body: f"military information valid for {body['year']}",
-        labels=LABELS,
     ),
 )

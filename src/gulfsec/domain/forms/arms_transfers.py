@@ -17,7 +17,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from gulfsec.domain.forms import FormSpec
-from gulfsec.domain.forms._military import Flag, Int, Labels, Year
+from gulfsec.domain.forms._military import Flag, Int, Year
 from gulfsec.domain.forms._types import Body, PartyCode, ShortText
 
 Category = Literal["I", "II", "III", "IV", "V", "VI", "VII", "SALW"]
@@ -84,28 +84,6 @@ class ArmsTransfers(Body):
         return rows
 
 
-# To be reviewed by translators.
-LABELS: Labels = {
-    "ar": {
-        "year": "السنة",
-        "nil_report": "تقرير بعدم وجود عمليات نقل",
-        "exports": "الصادرات",
-        "imports": "الواردات",
-        "exports.partner": "الدولة المستوردة",
-        "imports.partner": "الدولة المصدّرة",
-        "exports.quantity": "العدد",
-    },
-    "fa": {
-        "year": "سال",
-        "nil_report": "گزارش عدم انتقال",
-        "exports": "صادرات",
-        "imports": "واردات",
-        "exports.partner": "کشور واردکننده",
-        "imports.partner": "کشور صادرکننده",
-        "exports.quantity": "تعداد",
-    },
-}
-
 def _summary(body: Mapping[str, Any]) -> str:
     if body.get("nil_report"):
         return f"nil report of arms transfers in {body['year']}"
@@ -123,6 +101,5 @@ FORMS = (
         right="send",
         year="year",
         summary=_summary,
-        labels=LABELS,
     ),
 )

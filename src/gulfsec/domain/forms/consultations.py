@@ -43,22 +43,14 @@ class Reply(Body):
     attachments: Attachments
 
 
-_LABELS = {
-    "ar": {"subject": "الموضوع", "level": "المستوى", "format": "الصيغة", "text": "النص",
-           "attachments": "المرفقات"},
-    "fa": {"subject": "موضوع", "level": "سطح", "format": "قالب", "text": "متن",
-           "attachments": "پیوست‌ها"},
-    "fr": {"subject": "Objet", "level": "Niveau", "format": "Format", "text": "Texte",
-           "attachments": "Pièces jointes"},
-}
 
 FORMS = (
     FormSpec(THREAD, "Consultation thread", Thread,
              "Opens a consultation between the parties in the audience, at a level.",
-             right="send", composed=False, labels=_LABELS,
+             right="send", composed=False,
              summary=lambda body: f"{body['subject']} ({body.get('level', 'expert')})"),
     FormSpec(REPLY, "Reply in a consultation", Reply,
              "A reply in a consultation thread, to every party of the thread.",
-             right="send", composed=False, labels=_LABELS, refs=("thread",),
+             right="send", composed=False, refs=("thread",),
              summary=lambda body: str(body["text"]).split("\n", 1)[0]),
 )

@@ -146,32 +146,26 @@ def _draft_summary(body: Mapping[str, Any]) -> str:
 
 _STANCE = {"join": "joins", "stand-aside": "stands aside on", "object": "objects to"}
 
-LABELS: Mapping[str, Mapping[str, str]] = {
-    "ar": {"title": "العنوان", "text": "النص", "procedure": "الإجراء", "closes_at": "يغلق في",
-           "position": "الموقف", "reason": "السبب", "statement": "بيان تفسيري"},
-    "fa": {"title": "عنوان", "text": "متن", "procedure": "رویه", "closes_at": "پایان در",
-           "position": "موضع", "reason": "دلیل", "statement": "بیانیه تفسیری"},
-}
 
 FORMS = (
     FormSpec(DRAFT, "Draft decision", DraftDecision,
              "A draft decision put to a format, by consensus or by silence procedure.",
-             right="propose", summary=_draft_summary, labels=LABELS, composed=False,
+             right="propose", summary=_draft_summary, composed=False,
              refs=("amends", "revises")),
     FormSpec(POSITION, "Position on a draft decision", Position,
              "Joins, stands aside on, or objects to a draft decision.",
              right="decide", summary=lambda b: f"{_STANCE[b['position']]} the draft",
-             labels=LABELS, acknowledge=False, composed=False, refs=("draft",)),
+             acknowledge=False, composed=False, refs=("draft",)),
     FormSpec(AMENDMENT, "Amendment to a draft decision", Amendment,
              "Proposes another text; under silence procedure it breaks silence.",
-             right="decide", summary=lambda b: "proposes an amended text", labels=LABELS,
+             right="decide", summary=lambda b: "proposes an amended text",
              acknowledge=False, composed=False, refs=("draft",)),
     FormSpec(WITHDRAWAL, "Withdrawal of a draft decision", Withdrawal,
              "The proposer withdraws its draft before it closes.",
-             right="propose", summary=lambda b: "withdraws the draft", labels=LABELS,
+             right="propose", summary=lambda b: "withdraws the draft",
              acknowledge=False, composed=False, refs=("draft",)),
     FormSpec(OUTCOME, "Outcome of a draft decision", Outcome,
              "The chair states the outcome; every node recomputes it from the positions.",
              right="chair", summary=lambda b: f"declares the draft {b['outcome']}",
-             labels=LABELS, acknowledge=False, composed=False, refs=("draft",)),
+             acknowledge=False, composed=False, refs=("draft",)),
 )

@@ -14,7 +14,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from gulfsec.domain.forms import FormSpec
-from gulfsec.domain.forms._military import Currency, Day, Labels, Money, Year, unique
+from gulfsec.domain.forms._military import Currency, Day, Money, Year, unique
 from gulfsec.domain.forms._types import Body, LongText
 
 
@@ -99,22 +99,6 @@ class DefencePlanning(Body):
         return plans
 
 
-# To be reviewed by translators.
-LABELS: Labels = {
-    "ar": {
-        "budget_year": "سنة الميزانية",
-        "budget_approval_date": "تاريخ اعتماد الميزانية",
-        "currency": "العملة",
-        "policy": "السياسة والعقيدة الدفاعية",
-    },
-    "fa": {
-        "budget_year": "سال بودجه",
-        "budget_approval_date": "تاریخ تصویب بودجه",
-        "currency": "واحد پول",
-        "policy": "سیاست و دکترین دفاعی",
-    },
-}
-
 PLANNING = "defence-planning@1"
 
 FORMS = (
@@ -126,6 +110,5 @@ FORMS = (
         right="send",
         year="budget_year",
         summary=lambda body: f"defence planning for budget year {body['budget_year']}",
-        labels=LABELS,
     ),
 )

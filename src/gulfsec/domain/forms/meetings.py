@@ -128,30 +128,22 @@ def _update_summary(body: Any) -> str:
 _REPLIES = {"accept": "accepts the invitation", "decline": "declines the invitation",
             "propose-time": "proposes another time"}
 
-_LABELS = {
-    "ar": {"title": "العنوان", "level": "المستوى", "starts_at": "يبدأ في", "place": "المكان",
-           "agenda": "جدول الأعمال", "reply": "الرد", "item": "البند المقترح"},
-    "fa": {"title": "عنوان", "level": "سطح", "starts_at": "آغاز", "place": "مکان",
-           "agenda": "دستور کار", "reply": "پاسخ", "item": "بند پیشنهادی"},
-    "fr": {"title": "Titre", "level": "Niveau", "starts_at": "Début", "place": "Lieu",
-           "agenda": "Ordre du jour", "reply": "Réponse", "item": "Point proposé"},
-}
 
 FORMS = (
     FormSpec(MEETING, "Convening of a meeting", Meeting,
              "Convenes a meeting: format, level, time, place or online, draft agenda.",
-             right="send", composed=False, labels=_LABELS, refs=("decision", "case"),
+             right="send", composed=False, refs=("decision", "case"),
              summary=lambda b: f"{b['title']}, {b['place']}, {b['starts_at']}"),
     FormSpec(MEETING_REPLY, "Reply to an invitation", MeetingReply,
              "Accepts, declines, or proposes another time for a meeting.",
-             right="send", composed=False, labels=_LABELS, refs=("meeting",), acknowledge=False,
+             right="send", composed=False, refs=("meeting",), acknowledge=False,
              summary=lambda b: _REPLIES[str(b["reply"])]),
     FormSpec(AGENDA_PROPOSAL, "Proposed agenda item", AgendaProposal,
              "Proposes an item for a meeting's agenda; the convener adopts the final agenda.",
-             right="send", composed=False, labels=_LABELS, refs=("meeting",), acknowledge=False,
+             right="send", composed=False, refs=("meeting",), acknowledge=False,
              summary=lambda b: f"proposes: {b['item']}"),
     FormSpec(MEETING_UPDATE, "Change to a meeting", MeetingUpdate,
              "The convener changes the time or place, adopts the final agenda, or cancels.",
-             right="send", composed=False, labels=_LABELS, refs=("meeting",),
+             right="send", composed=False, refs=("meeting",),
              summary=_update_summary),
 )

@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from gulfsec.domain.forms import FormSpec
-from gulfsec.domain.forms._military import Currency, Labels, MediumText, Money, Year
+from gulfsec.domain.forms._military import Currency, MediumText, Money, Year
 from gulfsec.domain.forms._types import Body
 
 
@@ -80,26 +80,6 @@ class MilitaryExpenditure(Body):
     )
 
 
-# To be reviewed by translators.
-LABELS: Labels = {
-    "ar": {
-        "year": "السنة المالية",
-        "report": "التقرير",
-        "report.currency": "العملة",
-        "report.matrix.land": "القوات البرية",
-        "report.matrix.naval": "القوات البحرية",
-        "report.matrix.air": "القوات الجوية",
-    },
-    "fa": {
-        "year": "سال مالی",
-        "report": "گزارش",
-        "report.currency": "واحد پول",
-        "report.matrix.land": "نیروی زمینی",
-        "report.matrix.naval": "نیروی دریایی",
-        "report.matrix.air": "نیروی هوایی",
-    },
-}
-
 EXPENDITURE = "military-expenditure@1"
 
 FORMS = (
@@ -111,6 +91,5 @@ FORMS = (
         right="send",
         year="year",
         summary=lambda body: f"military expenditure in {body['year']}",
-        labels=LABELS,
     ),
 )

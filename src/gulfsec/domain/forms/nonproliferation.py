@@ -14,7 +14,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from gulfsec.domain.forms import FormSpec
-from gulfsec.domain.forms._military import Day, Flag, Labels, MediumText
+from gulfsec.domain.forms._military import Day, Flag, MediumText
 from gulfsec.domain.forms._types import Body
 
 TreatyStatus = Literal["party", "signatory", "not-party"]
@@ -61,22 +61,6 @@ class NonproliferationDeclaration(Body):
         return value
 
 
-# To be reviewed by translators.
-LABELS: Labels = {
-    "ar": {
-        "treaties": "المعاهدات",
-        "iaea_safeguards_agreement": "اتفاق الضمانات مع الوكالة الدولية للطاقة الذرية",
-        "iaea_additional_protocol": "البروتوكول الإضافي",
-        "wmd_free_zone_support": "دعم منطقة خالية من أسلحة الدمار الشامل في الشرق الأوسط",
-    },
-    "fa": {
-        "treaties": "معاهدات",
-        "iaea_safeguards_agreement": "موافقت‌نامه پادمان با آژانس بین‌المللی انرژی اتمی",
-        "iaea_additional_protocol": "پروتکل الحاقی",
-        "wmd_free_zone_support": "حمایت از منطقه عاری از سلاح‌های کشتار جمعی در خاورمیانه",
-    },
-}
-
 FORMS = (
     FormSpec(
         "nonproliferation-declaration@1",
@@ -86,6 +70,5 @@ FORMS = (
         "East zone free of weapons of mass destruction.",
         right="send",
         summary=lambda body: f"non-proliferation commitments as of {body['as_of']}",
-        labels=LABELS,
     ),
 )

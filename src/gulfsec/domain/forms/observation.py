@@ -16,7 +16,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from gulfsec.domain.forms import FormSpec
-from gulfsec.domain.forms._military import Day, Int, Labels, MediumText, not_before
+from gulfsec.domain.forms._military import Day, Int, MediumText, not_before
 from gulfsec.domain.forms._types import Body, EntryIdHex, ShortText
 
 MAX_OBSERVERS = 10
@@ -95,15 +95,6 @@ class ObservationReply(Body):
         return observers
 
 
-# To be reviewed by translators.
-INVITATION_LABELS: Labels = {
-    "ar": {"programme": "برنامج المراقبة", "arrival": "تاريخ الوصول", "reply_by": "الرد قبل"},
-    "fa": {"programme": "برنامه نظارت", "arrival": "تاریخ ورود", "reply_by": "مهلت پاسخ"},
-}
-REPLY_LABELS: Labels = {
-    "ar": {"decision": "القرار", "observers": "المراقبون"},
-    "fa": {"decision": "تصمیم", "observers": "ناظران"},
-}
 
 def _reply_summary(body: Mapping[str, Any]) -> str:
     if body["decision"] == "decline":
@@ -124,7 +115,6 @@ FORMS = (
         right="send",
         summary=lambda body: f"invites observers, arriving {body['arrival']} at "
                              f"{body['arrival_point']}",
-        labels=INVITATION_LABELS,
     ),
     FormSpec(
         REPLY,
@@ -133,6 +123,5 @@ FORMS = (
         "Accepts an invitation to observe, naming the observers, or declines it.",
         right="send",
         summary=_reply_summary,
-        labels=REPLY_LABELS,
     ),
 )

@@ -149,36 +149,27 @@ def _incident_summary(body: Any) -> str:
     return f"incident with {body['other_party']}: {events}"
 
 
-_LABELS = {
-    "ar": {"addressee": "المشارك المسؤول", "concern": "سبب القلق", "position": "الموقع",
-           "events": "ما حدث", "account": "الرواية", "explanation": "التفسير"},
-    "fa": {"addressee": "مشارک مخاطب", "concern": "علت نگرانی", "position": "موقعیت",
-           "events": "آنچه رخ داد", "account": "روایت", "explanation": "توضیح"},
-    "fr": {"addressee": "Participant interrogé", "concern": "Motif de préoccupation",
-           "position": "Position", "events": "Événements", "account": "Récit",
-           "explanation": "Explication"},
-}
 
 FORMS = (
     FormSpec(UNUSUAL, "Request for explanation of unusual military activity", UnusualActivity,
              "Asks a participant to explain an unusual, unscheduled military activity; sent "
-             "to all participants.", right="send", composed=False, labels=_LABELS,
+             "to all participants.", right="send", composed=False,
              summary=lambda b: f"asks {b['addressee']} to explain unusual "
                                f"{b['activity_type']} activity"),
     FormSpec(UNUSUAL_REPLY, "Reply on unusual military activity", UnusualReply,
              "The participant asked explains the activity.", right="send", composed=False,
-             labels=_LABELS, refs=("request",), summary=lambda b: "explains the activity"),
+             refs=("request",), summary=lambda b: "explains the activity"),
     FormSpec(UNUSUAL_MEETING, "Request for a meeting on unusual military activity",
              UnusualMeeting, "The requester asks for a bilateral meeting or a meeting of all "
-             "participants.", right="send", composed=False, labels=_LABELS,
+             "participants.", right="send", composed=False,
              refs=("request",),
              summary=lambda b: ("asks for a bilateral meeting" if b["meeting"] == "bilateral"
                                 else "asks for a meeting of all participants")),
     FormSpec(INCIDENT, "Hazardous incident report", IncidentReport,
              "A party involved reports a hazardous incident of a military nature.",
-             right="send", composed=False, labels=_LABELS, summary=_incident_summary),
+             right="send", composed=False, summary=_incident_summary),
     FormSpec(INCIDENT_RESPONSE, "Response to a hazardous incident report", IncidentResponse,
              "The other party's account of the incident, which may dispute the report.",
-             right="send", composed=False, labels=_LABELS, refs=("report",),
+             right="send", composed=False, refs=("report",),
              summary=lambda b: "gives its account of the incident"),
 )

@@ -32,6 +32,7 @@ from gulfsec.domain.entry import ALL, SignedEntry, parse_signed_entry
 from gulfsec.domain.forms import registry
 from gulfsec.domain.forms.acknowledgement import ACKNOWLEDGEMENT
 from gulfsec.domain.regime import Regime
+from gulfsec.i18n import N_, gettext
 from gulfsec.services.node.node import Node
 from gulfsec.services.node.withheld import WITHHELD
 from gulfsec.services.shared.cache import StateCache
@@ -41,11 +42,11 @@ from gulfsec.services.shared.time import from_micros
 State = Literal["pending", "sequenced", "final", "acknowledged", "overdue"]
 STATES: Final[tuple[State, ...]] = ("pending", "sequenced", "final", "acknowledged", "overdue")
 STATE_WORDS: Final[Mapping[str, str]] = {
-    "pending": "waiting to be sent",
-    "sequenced": "sequenced, not yet final",
-    "final": "final",
-    "acknowledged": "acknowledged",
-    "overdue": "acknowledgement overdue",
+    "pending": N_("waiting to be sent"),
+    "sequenced": N_("sequenced, not yet final"),
+    "final": N_("final"),
+    "acknowledged": N_("acknowledged"),
+    "overdue": N_("acknowledgement overdue"),
 }
 Direction = Literal["all", "received", "sent"]
 DIRECTIONS: Final[tuple[Direction, ...]] = ("all", "received", "sent")
@@ -193,7 +194,7 @@ class EntryRow:
 
     @property
     def state_words(self) -> str:
-        return STATE_WORDS[self.state]
+        return gettext(STATE_WORDS[self.state])
 
 
 @dataclass(frozen=True)

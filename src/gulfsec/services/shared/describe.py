@@ -20,6 +20,8 @@ def party_name(regime: Regime, code: str, language: str = "en") -> str:
 
 
 def form_title(form: str) -> str:
+    """The form's title in English (the form's id for an unknown form): views are shared by
+    readers of every language, so the pages translate it where they show it."""
     spec = registry().get(form)
     return form if spec is None else spec.title
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gulfsec.domain.forms import FormSpec
+from gulfsec.i18n import N_
 from gulfsec.web.forms.schema import (
     ROOT,
     Choice,
@@ -45,7 +46,7 @@ def build(spec: FormSpec, draft: Any, errors: Mapping[str, str] | None = None, *
     errors = {key: humanise(message) for key, message in (errors or {}).items()}
     ctx = _Build(schema, spec, language, errors, parties)
     root = _object(ctx, schema.root, [], draft if isinstance(draft, dict) else {}, True,
-                   True, spec.title, depth=0)
+                   True, ctx.t(spec.title), depth=0)
     root.kind = "root"
     items: list[ErrorItem] = []
     for key, message in errors.items():
@@ -83,7 +84,7 @@ def _widget(ctx: _Build, node: Mapping[str, Any], path: list[str | int], value: 
     else:
         w = Widget(kind, _name(path), widget_id(_name(path)), label, lang)
         _leaf(ctx, w, resolved, value, required and html_ok)
-    w.hint = str(resolved.get("description") or node.get("description") or "")
+    w.hint = ctx.t(str(resolved.get("description") or node.get("description") or ""))
     w.required = required
     w.full_label = full
     key = _error_key(path)
@@ -143,13 +144,14 @@ def _leaf(ctx: _Build, w: Widget, node: Mapping[str, Any], value: Any, html_req:
     if w.kind == "select":
         options = list(node.get("enum", []))
         default = node.get("default")
-        w.choices = [Choice(str(o), choice_label(o)) for o in options]
+        w.choices = [Choice(str(o), choice_label(o, ctx.language)) for o in options]
         w.value = _scalar_text(value if value is not None else default)
         if not w.html_required or default is None:
-            w.choices.insert(0, Choice("", "— choose —" if w.html_required else "— none —"))
+            empty = N_("— choose —") if w.html_required else N_("— none —")
+            w.choices.insert(0, Choice("", ctx.t(empty)))
         return
     if w.kind == "party":
-        w.choices = [Choice("", "— choose —" if w.html_required else "— none —")] + [
+        w.choices = [Choice("", ctx.t(N_("— choose —") if w.html_required else N_("— none —")))] + [
             Choice(code, f"{code} — {name}", tongue) for code, name, tongue in ctx.parties]
         w.value = _scalar_text(value)
         return
@@ -160,7 +162,8 @@ def _leaf(ctx: _Build, w: Widget, node: Mapping[str, Any], value: Any, html_req:
         return
     if w.kind == "choices":
         items = ctx.schema.resolve(node.get("items", {}))
-        w.choices = [Choice(str(o), choice_label(o)) for o in items.get("enum", [])]
+        w.choices = [Choice(str(o), choice_label(o, ctx.language))
+                     for o in items.get("enum", [])]
         w.values = [str(v) for v in value] if isinstance(value, list) else []
         return
     if w.kind == "lines":
@@ -186,19 +189,19 @@ def _union(ctx: _Build, node: Mapping[str, Any], path: list[str | int], value: A
     prop = _discriminator(node)
     chosen = value.get(prop) if isinstance(value, dict) else None
     w.selected = chosen if isinstance(chosen, str) else ""
-    w.choices = [] if required else [Choice("", "— none —")]
+    w.choices = [] if required else [Choice("", ctx.t(N_("— none —")))]
     for tag, variant in _variants(ctx.schema, node):
-        title = str(variant.get("title") or _pretty(tag))
+        title = ctx.t(str(variant.get("title") or _pretty(tag)))
         w.choices.append(Choice(tag, title))
         sub_path: list[str | int] = [*path, f"@{tag}"]
         data = value if isinstance(value, dict) and chosen == tag else {}
         v = _object(ctx, variant, sub_path, data, True, False, f"{full} ({title})", depth,
                     skip=prop)
         v.kind, v.tag, v.label = "variant", tag, title
-        v.hint = str(variant.get("description") or "")
+        v.hint = ctx.t(str(variant.get("description") or ""))
         w.children.append(v)
     if required and not w.selected:
-        w.choices.insert(0, Choice("", "— choose —"))
+        w.choices.insert(0, Choice("", ctx.t(N_("— choose —"))))
     w.attrs["data-choice-name"] = name + ".@"
     return w
 
@@ -241,7 +244,7 @@ def _row(ctx: _Build, items: Mapping[str, Any], path: list[Any], value: Any, lab
     if kind == "union":
         inner = _union(ctx, resolved, path, value, True, full, depth + 1)
         row = Widget("row", name, widget_id(name), label, None, children=[inner])
-        inner.label = "Kind"
+        inner.label = ctx.t(N_("Kind"))
     else:
         row = _object(ctx, resolved, path, value if isinstance(value, dict) else {}, True,
                       False, full, depth + 1)
@@ -318,7 +321,7 @@ def _show_value(ctx: _Build, node: Mapping[str, Any], path: list[str | int],
             prop = _discriminator(resolved)
             for tag, variant in _variants(ctx.schema, resolved):
                 if value.get(prop) == tag:
-                    title = str(variant.get("title") or _pretty(tag))
+                    title = ctx.t(str(variant.get("title") or _pretty(tag)))
                     return Shown(f"{label} ({title})", lang, kind="object",
                                  children=_show_object(ctx, variant, path, value, prop))
         return Shown(label, lang, kind="object",
@@ -335,7 +338,7 @@ def _show_value(ctx: _Build, node: Mapping[str, Any], path: list[str | int],
                 shown.append(Shown(f"{label} {i + 1}", lang, _scalar_text(item)))
         return Shown(label, lang, kind="list", items=shown)
     if kind == "select" and isinstance(value, str):
-        return Shown(label, lang, choice_label(value))
+        return Shown(label, lang, choice_label(value, ctx.language))
     if isinstance(value, bool):
-        return Shown(label, lang, "yes" if value else "no")
+        return Shown(label, lang, ctx.t(N_("yes") if value else N_("no")))
     return Shown(label, lang, _scalar_text(value))

@@ -10,7 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from gulfsec import i18n as words
 from gulfsec.domain.forms import FormSpec
+from gulfsec.i18n import N_
 
 ROOT: Final = "body"
 PARTY_PATTERN: Final = "^[A-Z]{2,6}$"
@@ -81,18 +83,51 @@ class FormView:
 
 
 _PLAIN: Final[Mapping[str, str]] = {
-    "Field required": "This is required.",
-    "Extra inputs are not permitted": "This is not a field of the form.",
+    "Field required": N_("This is required."),
+    "Extra inputs are not permitted": N_("This is not a field of the form."),
 }
 
 
+PYDANTIC_MESSAGES: Final = (
+    N_("String should have at least {min_length} characters"),
+    N_("String should have at least {min_length} character"),
+    N_("String should have at most {max_length} characters"),
+    N_("String should have at most {max_length} character"),
+    N_("String should match pattern '{pattern}'"),
+    N_("Input should be greater than or equal to {ge}"),
+    N_("Input should be greater than {gt}"),
+    N_("Input should be less than or equal to {le}"),
+    N_("Input should be less than {lt}"),
+    N_("Input should be {expected}"),
+    N_("List should have at least {min_length} item after validation, not {actual_length}"),
+    N_("List should have at least {min_length} items after validation, not {actual_length}"),
+    N_("List should have at most {max_length} item after validation, not {actual_length}"),
+    N_("List should have at most {max_length} items after validation, not {actual_length}"),
+    N_("Input should be a valid boolean, unable to interpret input"),
+    N_("Input should be a valid boolean"),
+    N_("Input should be a valid string"),
+    N_("Input should be a valid integer, unable to parse string as an integer"),
+    N_("Input should be a valid integer"),
+    N_("Input should be a valid number, unable to parse string as a number"),
+    N_("Input should be a valid number"),
+    N_("Input should be a valid list"),
+    N_("Input should be a valid dictionary"),
+)
+"""pydantic's own messages for what the forms check, as pydantic words them once formatted
+(``{name}`` is a value it fills in): in the catalogs so that :func:`humanise` can translate."""
+
+
 def humanise(message: str) -> str:
-    """A validation message in plainer words, where pydantic's are terse."""
+    """A validation message in plainer words, where pydantic's are terse, in the language in
+    force (:func:`gulfsec.i18n.translate_problem`)."""
     if message.startswith("Unable to extract tag using discriminator"):
-        return "Choose which kind."
+        return words.gettext(N_("Choose which kind."))
     if message.startswith("Input tag ") and "does not match any of the expected tags" in message:
-        return "Choose one of the kinds offered."
-    return _PLAIN.get(message, message)
+        return words.gettext(N_("Choose one of the kinds offered."))
+    plain = _PLAIN.get(message)
+    if plain is not None:
+        return words.gettext(plain)
+    return words.translate_problem(message)
 
 
 def widget_id(name: str) -> str:
@@ -135,8 +170,11 @@ def _pretty(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def choice_label(value: Any) -> str:
-    return _pretty(str(value)) if isinstance(value, str) else json.dumps(value)
+def choice_label(value: Any, language: str | None = None) -> str:
+    """How a choice reads: its value in words, translated."""
+    if not isinstance(value, str):
+        return json.dumps(value)
+    return words.catalog(language or words.current()).gettext(_pretty(value))
 
 
 class _Schema:
@@ -263,11 +301,12 @@ class _Build:
 
     def label(self, path: Sequence[str | int], node: Mapping[str, Any],
               fallback: str) -> tuple[str, str | None]:
-        local = self.spec.labels.get(self.language, {}).get(_label_path(path))
-        if local:
-            return local, None
-        text = str(node.get("title") or _pretty(fallback))
-        return text, None if self.language == "en" else "en"
+        """A field's label in the reader's language (the schema's title, else its name in
+        words, through the catalogs: :mod:`gulfsec.web.forms.messages` extracts them)."""
+        return self.t(str(node.get("title") or _pretty(fallback))), None
+
+    def t(self, text: str) -> str:
+        return words.catalog(self.language).gettext(text) if text else text
 
 
 def _get(value: Any, key: str | int) -> Any:
