@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from support.inprocess import served_demo
 
+from gulfsec import i18n
 from gulfsec.demo import DEMO_PASSWORD, Network
 from gulfsec.domain.entry import ALL
 from gulfsec.services.hub.views import HEALTH_WORDS, secretariat_overview
@@ -334,3 +335,77 @@ def _index(node: Any, signed: Any) -> int:
             if item.entry_id == signed.id and item.sequenced_idx is not None:
                 return int(item.sequenced_idx)
     return 1 << 30
+
+
+@pytest.mark.parametrize("code", ["ar", "fa", "en", "ru", "zh", "fr"])
+def test_each_language_reads_in_its_words_digits_and_direction(
+        page: Any, network: Network, code: str) -> None:
+    url = network.node_urls["IRN"]
+    sign_in(page, url)
+    page.goto(url + f"/language?lang={code}&next=/inbox")
+    page.wait_for_url("**/inbox")
+    rtl = code in ("ar", "fa")
+    assert page.get_attribute("html", "lang") == code
+    assert page.get_attribute("html", "dir") == ("rtl" if rtl else "ltr")
+    with i18n.use(code):
+        inbox, compose = i18n.gettext("Inbox"), i18n.gettext("Compose")
+    assert page.locator("h1").first.inner_text() == inbox
+    assert page.locator("nav.main-nav").get_by_text(compose, exact=True).count() == 1
+    table = page.locator("#inbox-rows").first
+    assert table.evaluate("e => getComputedStyle(e).direction") == ("rtl" if rtl else "ltr")
+    times = " ".join(page.locator("#inbox-rows tr[data-index] td:nth-child(2)")
+                     .all_inner_texts())
+    if code == "fa":
+        assert re.search("[۰-۹]", times) and not re.search("[0-9]", times.replace("UTC", ""))
+    elif code == "ar":
+        assert re.search("[٠-٩]", times) and not re.search("[0-9]", times.replace("UTC", ""))
+    else:
+        assert re.search("[0-9]", times)
+    assert "UTC" in times
+    page.goto(url + "/compose/activity-notification@1")
+    form = page.locator("form").last
+    assert form.evaluate("e => getComputedStyle(e).direction") == ("rtl" if rtl else "ltr")
+    with i18n.use(code):
+        label = i18n.gettext("Live firing")
+    assert page.get_by_text(label, exact=True).count() >= 1
+    page.goto(url + "/language?lang=en&next=/inbox")
+
+
+def test_the_api_documentation_opens_with_no_way_out_of_the_machine(
+        browser: Any, network: Network) -> None:
+    context = browser.new_context()
+    asked: list[str] = []
+
+    def only_here(route: Any) -> None:
+        asked.append(route.request.url)
+        if route.request.url.startswith(("http://127.0.0.1", "http://localhost")):
+            route.continue_()
+        else:
+            route.abort()
+
+    try:
+        page = context.new_page()
+        page.route("**/*", only_here)
+        for url in (network.node_urls["IRN"], network.hub_url):
+            page.goto(url + "/v1/docs")
+            page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
+            assert "gulfsec" in page.locator(".swagger-ui .info .title").inner_text()
+            assert page.locator(".opblock").count() > 5
+        assert asked and all(a.startswith(("http://127.0.0.1", "http://localhost"))
+                             for a in asked), asked
+    finally:
+        context.close()
+
+
+def test_an_unknown_address_gets_the_pages_error_page_and_the_api_json(
+        page: Any, network: Network) -> None:
+    for url in (network.node_urls["IRN"], network.hub_url):
+        response = page.goto(url + "/no/such/page")
+        assert response is not None and response.status == 404
+        assert "text/html" in response.headers["content-type"]
+        assert page.locator("h1").inner_text() == "Page not found"
+        assert page.locator("a.skip-link").count() == 1      # the pages' own frame
+        answer = page.request.get(url + "/v1/no/such/route")
+        assert answer.status == 404 and answer.json()["error"] == "http"
+        icon = page.request.get(url + "/favicon.ico")
+        assert icon.ok and icon.headers["content-type"].startswith("image/svg+xml")

@@ -68,13 +68,15 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=422,
         )
 
-    async def http_error(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, StarletteHTTPException)
-        return JSONResponse(
-            {"error": "http", "message": str(exc.detail)}, status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
-        )
-
     app.add_exception_handler(e.GulfsecError, gulfsec_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+
+
+async def http_error(_request: Request, exc: Exception) -> JSONResponse:
+    """An HTTP error (no such route, method not allowed) as the API answers it: JSON."""
+    assert isinstance(exc, StarletteHTTPException)
+    return JSONResponse(
+        {"error": "http", "message": str(exc.detail)}, status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )

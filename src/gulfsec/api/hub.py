@@ -24,6 +24,7 @@ from gulfsec.api.blobs import router as blobs_router
 from gulfsec.api.consultations import hub_router as consultations_router
 from gulfsec.api.decisions import hub_router as decisions_router
 from gulfsec.api.deps import MAX_INT, NO_OPENTELEMETRY, CurrentParty, CurrentReader, HubDep
+from gulfsec.api.docs import install_docs
 from gulfsec.api.errors import install_error_handlers, public_error
 from gulfsec.api.hotline import hub_router as hotline_router
 from gulfsec.api.news import router as news_router
@@ -458,10 +459,11 @@ def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
         summary="A verifiable log of signed entries for a collective security arrangement",
         lifespan=lifespan,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,
         redoc_url=None,
         telemetry=NO_OPENTELEMETRY,
     )
+    install_docs(app, API_PREFIX)
     app.state.hub = hub
     app.state.compliance = compliance or ComplianceByViewer(hub)
     app.state.decisions = decisions or DecisionsByViewer(hub)

@@ -19,6 +19,7 @@ from gulfsec import __version__
 from gulfsec.api.consultations import node_router as consultations_router
 from gulfsec.api.decisions import node_router as decisions_router
 from gulfsec.api.deps import MAX_INT, request_target
+from gulfsec.api.docs import install_docs
 from gulfsec.api.errors import install_error_handlers
 from gulfsec.api.hotline import node_router as hotline_router
 from gulfsec.api.node_auth import ReaderDep, require_reader
@@ -147,7 +148,8 @@ def create_node_app(node: Node, *, sync_interval_s: float = 1.0, run_sync: bool 
                 await run_in_threadpool(loop.stop)
 
     app = FastAPI(title=f"gulfsec node ({node.party})", version=__version__, lifespan=lifespan,
-                  openapi_url="/v1/openapi.json", docs_url="/v1/docs", redoc_url=None)
+                  openapi_url="/v1/openapi.json", docs_url=None, redoc_url=None)
+    install_docs(app, "/v1")
     app.state.node = node
     app.state.sync_loop = loop
     app.state.accounts = accounts
