@@ -22,6 +22,7 @@ from gulfsec.domain.encoding import b64encode
 from gulfsec.domain.entry import SignedEntry, parse_signed_entry
 from gulfsec.domain.forms import FormSpec, registry
 from gulfsec.errors import GulfsecError
+from gulfsec.i18n import N_, gettext
 from gulfsec.ledger.note import Checkpoint, parse_note
 from gulfsec.services.hub import Hub
 from gulfsec.services.shared.describe import form_title, party_name, summarise
@@ -173,14 +174,30 @@ def public_entry(hub: Hub, entry_id: str) -> PublicEntry | None:
 
 # -- the secretariat ---------------------------------------------------------------------------
 
-Health = Literal["healthy", "silent", "unregistered", "waiting", "revoked"]
+Health = Literal["healthy", "connected", "silent", "unregistered", "waiting", "revoked"]
 HEALTH_WORDS: Final[Mapping[str, str]] = {
-    "healthy": "cosigning",
-    "silent": "silent",
-    "unregistered": "not connected",
-    "waiting": "registration waiting",
-    "revoked": "key revoked",
+    "healthy": N_("cosigning"),
+    "connected": N_("key registered (not a witness)"),
+    "silent": N_("silent"),
+    "unregistered": N_("not connected"),
+    "waiting": N_("registration waiting"),
+    "revoked": N_("key revoked"),
 }
+"""What each health means, in words: only a witness cosigns, so only a witness is shown as
+cosigning (or silent); a participant without the right is shown as registered."""
+
+
+def health_of(*, registered: bool, revoked: bool, waiting: bool, witness: bool,
+              cosigned_at: datetime | None, now: datetime, silent_after: timedelta) -> Health:
+    """A participant's health: its key's state, then for a witness whether it cosigned within
+    ``silent_after`` (a participant without the witness right never cosigns)."""
+    if not registered:
+        return "revoked" if revoked else "waiting" if waiting else "unregistered"
+    if not witness:
+        return "connected"
+    if cosigned_at is None or now - cosigned_at > silent_after:
+        return "silent"
+    return "healthy"
 
 
 @dataclass(frozen=True)
@@ -201,7 +218,7 @@ class ParticipantHealth:
 
     @property
     def health_words(self) -> str:
-        return HEALTH_WORDS[self.health]
+        return gettext(HEALTH_WORDS[self.health])
 
 
 @dataclass(frozen=True)
@@ -221,7 +238,7 @@ def secretariat_overview(hub: Hub, *,
     """Every participant's key and node health, and the state of the log.
 
     A witness is ``healthy`` when it cosigned within ``silent_after`` and ``silent`` otherwise;
-    a participant that is not a witness is ``healthy`` once its key is registered.
+    a participant that is not a witness is ``connected`` once its key is registered.
     """
     now = hub.clock.now()
     size = hub.state.size
@@ -243,14 +260,9 @@ def secretariat_overview(hub: Hub, *,
         entry = last_entries.get(code)
         cosig = last_cosigs.get(code)
         cosigned_at = None if cosig is None else from_micros(cosig[2])
-        health: Health
-        if record is None:
-            health = ("revoked" if code in revoked else
-                      "waiting" if code in waiting else "unregistered")
-        elif witness and (cosigned_at is None or now - cosigned_at > silent_after):
-            health = "silent"
-        else:
-            health = "healthy"
+        health = health_of(registered=record is not None, revoked=code in revoked,
+                           waiting=code in waiting, witness=witness, cosigned_at=cosigned_at,
+                           now=now, silent_after=silent_after)
         rows.append(ParticipantHealth(
             code, participant.name, regime.statuses[participant.status].name, witness,
             None if record is None else record.key.key_id_hex,
