@@ -390,3 +390,17 @@ def test_the_nodes_api_serves_what_the_party_holds_only_to_its_own_delegates(
     assert exchanged["bilateral"] in {e["entry_id"] for e in served.json()["entries"]}
     assert officer.get("/v1/entries").status_code == 200  # a signed-in delegate
     assert stranger.get("/v1/witness").status_code == 200  # peers compare views: public
+
+
+def test_a_sent_entry_the_hub_sequenced_reads_sequenced_before_the_node_syncs(
+        net: NodeNet, officer: Browser) -> None:
+    csrf = officer.csrf("/compose/message@1")
+    preview = officer.post("/compose/message@1", _compose_fields(
+        csrf, **{"body.subject": "One state only", "body.text": "Never two at once.",
+                 "body.level": "expert"}))
+    sent = officer.post("/compose/message@1/send", _confirm_fields(preview.text))
+    where = sent.headers["location"].split("?")[0]
+    net.nodes["IRN"].flush_outbox()          # the hub has sequenced it; the node not synced
+    text = text_of(officer.get(where).text)
+    assert "Sequenced by the hub at index" in text
+    assert "sequenced, not yet final" in text and "waiting to be sent" not in text

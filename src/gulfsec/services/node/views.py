@@ -401,11 +401,15 @@ def entry_row(ctx: Context, item: NodeEntry) -> EntryRow:
 
 
 def outbox_row(node: Node, item: OutboxItem) -> EntryRow:
+    """An entry this node signed that it does not yet hold from the log: ``pending`` while the
+    hub has not sequenced it, ``sequenced`` once the hub's receipt says at which index (the
+    node verifies it on its next sync), never both at once."""
     entry = parse_raw(item.raw).entry
     audience = None if entry.audience == ALL else tuple(entry.audience)
+    state: State = "pending" if item.sequenced_idx is None else "sequenced"
     return EntryRow(item.sequenced_idx, item.entry_id.hex(), "sent", entry.sender, audience,
                     entry.form, form_title(entry.form), summarise(entry.form, entry.body),
-                    entry.time, None, None, "pending")
+                    entry.time, None, None, state)
 
 
 # -- the inbox ---------------------------------------------------------------------------------
