@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from gulfsec.adapters.storage.streams import stream
+from gulfsec.domain.search import entry_text
 
 metadata = sa.MetaData()
 
@@ -49,6 +50,14 @@ entries = sa.Table(
     sa.Column("verified_at", sa.BigInteger, nullable=False),
     sa.Column("raw", sa.LargeBinary, nullable=False),
 )
+
+search = sa.Table(
+    "node_search", metadata,
+    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("text", sa.Text, nullable=False),
+)
+"""Each held entry's words, folded (:func:`gulfsec.domain.search.entry_text`), for the inbox's
+text search: written with the entry, in the same transaction."""
 
 checkpoints = sa.Table(
     "node_checkpoints", metadata,
@@ -311,6 +320,10 @@ class NodeRepository:
                  r.sequenced_at, r.verified_at, r.raw)
                 for r, claimed in zip(rows, claimed_times, strict=True)
             ],
+        )
+        self.conn.exec_driver_sql(
+            f"INSERT INTO node_search (idx, text) VALUES ({mark}, {mark})",
+            [(r.index, entry_text(r.raw)) for r in rows],
         )
 
     def last_entry_index(self) -> int:

@@ -45,6 +45,13 @@ class EntryQuery:
     sequenced_from: int | None = None
     sequenced_before: int | None = None
     before_index: int | None = None
+    not_form: str | None = None
+    words: tuple[str, ...] = ()
+    """Folded words (:func:`gulfsec.domain.search.query_words`) an entry's text must contain."""
+
+
+def _like(word: str) -> str:
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def node_entries(conn: Connection, query: EntryQuery, limit: int | None = None,
@@ -57,6 +64,13 @@ def node_entries(conn: Connection, query: EntryQuery, limit: int | None = None,
         stmt = stmt.where(table.c.sender != query.not_sender)
     if query.form is not None:
         stmt = stmt.where(table.c.form == query.form)
+    if query.not_form is not None:
+        stmt = stmt.where(table.c.form != query.not_form)
+    if query.words:
+        found = node_db.search
+        matching = sa.select(found.c.idx).where(
+            *(found.c.text.like(_like(word), escape="\\") for word in query.words))
+        stmt = stmt.where(table.c.idx.in_(matching))
     if query.sequenced_from is not None:
         stmt = stmt.where(table.c.sequenced_at >= query.sequenced_from)
     if query.sequenced_before is not None:

@@ -32,6 +32,7 @@ from gulfsec.domain.entry import ALL, SignedEntry, parse_signed_entry
 from gulfsec.domain.forms import registry
 from gulfsec.domain.forms.acknowledgement import ACKNOWLEDGEMENT
 from gulfsec.domain.regime import Regime
+from gulfsec.domain.search import MAX_QUERY_CHARS, query_words
 from gulfsec.i18n import N_, gettext
 from gulfsec.services.node.node import Node
 from gulfsec.services.node.withheld import WITHHELD
@@ -72,6 +73,11 @@ class InboxFilter:
     until: date | None = None
     status: State | None = None
     before: int | None = None
+    text: str = ""
+    """Words to look for in what the node holds (its subject, text, names: any field)."""
+    acks: bool = False
+    """List acknowledgements as rows of their own (else they show in the state of the entry
+    they acknowledge)."""
 
     @classmethod
     def parse(cls, params: Mapping[str, str], regime: Regime) -> tuple[InboxFilter, list[str]]:
@@ -84,19 +90,21 @@ class InboxFilter:
             if raw_direction == way:
                 direction = way
         if raw_direction not in DIRECTIONS:
-            problems.append(f"unknown direction {raw_direction!r}")
+            problems.append(gettext(N_("unknown direction %(value)s"))
+                            % {"value": repr(raw_direction)})
         form = params.get("form") or None
         if form is not None and form not in registry():
-            problems.append(f"unknown form {form!r}")
+            problems.append(gettext(N_("unknown form %(value)s")) % {"value": repr(form)})
             form = None
         sender = (params.get("sender") or "").strip().upper() or None
         if sender is not None and not regime.is_party(sender):
-            problems.append(f"{sender!r} is not a party of the regime")
+            problems.append(gettext(N_("%(value)s is not a party of the regime"))
+                            % {"value": repr(sender)})
             sender = None
-        since = _parse_day(params.get("since"), "from", problems)
-        until = _parse_day(params.get("until"), "to", problems)
+        since = _parse_day(params.get("since"), N_("from"), problems)
+        until = _parse_day(params.get("until"), N_("to"), problems)
         if since is not None and until is not None and until < since:
-            problems.append("the end date is before the start date")
+            problems.append(gettext(N_("the end date is before the start date")))
             since = until = None
         status: State | None = None
         raw_status = params.get("status") or ""
@@ -104,15 +112,19 @@ class InboxFilter:
             if raw_status == option:
                 status = option
         if raw_status and status is None:
-            problems.append(f"unknown status {raw_status!r}")
+            problems.append(gettext(N_("unknown status %(value)s")) % {"value": repr(raw_status)})
         before: int | None = None
         raw_before = params.get("before") or ""
         if raw_before:
             if _LOG_INDEX.fullmatch(raw_before):
                 before = int(raw_before)
             else:
-                problems.append("'before' must be a log index")
-        return cls(direction, form, sender, since, until, status, before), problems
+                problems.append(gettext(N_("'before' must be a log index")))
+        text = " ".join((params.get("q") or "").split())[:MAX_QUERY_CHARS]
+        if text and not query_words(text):
+            text = ""
+        acks = params.get("acks") == "1"
+        return cls(direction, form, sender, since, until, status, before, text, acks), problems
 
     def query(self, party: str) -> views_db.EntryQuery:
         sender = self.sender
@@ -123,9 +135,12 @@ class InboxFilter:
             not_sender = party
         start = None if self.since is None else _day_start(self.since)
         end = None if self.until is None else _day_start(self.until + timedelta(days=1))
+        hide_acks = not self.acks and self.form != ACKNOWLEDGEMENT
         return views_db.EntryQuery(sender=sender, not_sender=not_sender, form=self.form,
                                    sequenced_from=start, sequenced_before=end,
-                                   before_index=self.before)
+                                   before_index=self.before,
+                                   not_form=ACKNOWLEDGEMENT if hide_acks else None,
+                                   words=query_words(self.text))
 
     def params(self, **changes: Any) -> dict[str, str]:
         """The filter as query parameters (empty ones left out), with ``changes`` applied."""
@@ -134,7 +149,8 @@ class InboxFilter:
             "form": self.form, "sender": self.sender,
             "since": None if self.since is None else self.since.isoformat(),
             "until": None if self.until is None else self.until.isoformat(),
-            "status": self.status, "before": self.before,
+            "status": self.status, "before": self.before, "q": self.text or None,
+            "acks": "1" if self.acks else None,
         }
         values.update(changes)
         return {k: str(v) for k, v in values.items() if v not in (None, "")}
@@ -157,11 +173,15 @@ def _parse_day(text: str | None, what: str, problems: list[str]) -> date | None:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        problems.append(f"the {what} date {text[:40]!r} is not a date written YYYY-MM-DD")
+        problems.append(gettext(N_("the %(what)s date %(value)s is not a date written "
+                                   "YYYY-MM-DD"))
+                        % {"what": gettext(what), "value": repr(text[:40])})
         return None
     if not FIRST_DAY <= day <= LAST_DAY:
-        problems.append(f"the {what} date {day.isoformat()} is out of range "
-                        f"({FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()})")
+        problems.append(gettext(N_("the %(what)s date %(day)s is out of range (%(first)s to "
+                                   "%(last)s)")) % {"what": gettext(what), "day": day.isoformat(),
+                                                    "first": FIRST_DAY.isoformat(),
+                                                    "last": LAST_DAY.isoformat()})
         return None
     return day
 
