@@ -219,6 +219,24 @@ class UnknownReference(EntryError):
     code = "unknown_reference"
 
 
+class PreviewChanged(EntryError):
+    """What would be signed is no longer what the signer previewed (another entry took the
+    sequence number, or the claimed time is too old to keep): nothing was signed; preview
+    again and confirm the final version."""
+
+    code = "preview_changed"
+
+    def __init__(self, message: str, *, seq: int, time: str) -> None:
+        super().__init__(message)
+        self.seq = seq
+        self.time = time
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data.update(seq=self.seq, time=self.time)
+        return data
+
+
 class ClaimedTimeOutOfRange(EntryError):
     code = "claimed_time"
 

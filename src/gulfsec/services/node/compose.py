@@ -175,9 +175,12 @@ class Composer:
     def __init__(self, node: Node) -> None:
         self.node = node
 
-    def send(self, draft: Draft, confirmation: str) -> tuple[SignedEntry, bool]:
+    def send(self, draft: Draft, confirmation: str,
+             previewed: tuple[int, datetime] | None = None) -> tuple[SignedEntry, bool]:
         """Sign and send ``draft`` as the party's next entry; (entry, False) when this
-        confirmation was already used, without signing again."""
+        confirmation was already used, without signing again. ``previewed``: the sequence
+        number and time the signer was shown, which the entry then carries (else
+        :class:`~gulfsec.errors.PreviewChanged`, and nothing is signed)."""
         if not confirmation or len(confirmation) > MAX_CONFIRMATION:
             raise MalformedEntry("the confirmation is missing: preview the entry again")
         with self.node.outbox.store_lock:
@@ -186,4 +189,4 @@ class Composer:
             if done is None:
                 preview(self.node, draft)
             return self.node.send_confirmed(draft.form, draft.audience, draft.body, draft.refs,
-                                            confirmation)
+                                            confirmation, previewed)

@@ -163,10 +163,15 @@ class Node:
         return signed
 
     def send_confirmed(self, form: str, audience: Audience, body: dict[str, Any],
-                       refs: Sequence[str], confirmation: str) -> tuple[SignedEntry, bool]:
+                       refs: Sequence[str], confirmation: str,
+                       previewed: tuple[int, datetime] | None = None
+                       ) -> tuple[SignedEntry, bool]:
         """As :meth:`send`, once per ``confirmation``: (entry, False) when it was already
-        used — even before a crash — and the entry signed then is returned."""
-        return self.outbox.send(form, audience, body, refs, confirmation=confirmation)
+        used — even before a crash — and the entry signed then is returned. With
+        ``previewed`` (sequence number, time shown), signed exactly as shown or not at all
+        (:class:`~gulfsec.errors.PreviewChanged`)."""
+        return self.outbox.send(form, audience, body, refs, confirmation=confirmation,
+                                previewed=previewed)
 
     def attach(self, data: bytes, media_type: str, name: str) -> dict[str, Any]:
         """Check a file, keep it and upload it to the hub; the attachment object to put in

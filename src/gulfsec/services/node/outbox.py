@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Final
 
 from gulfsec.adapters.storage.node import NodeRepository, OutboxItem
 from gulfsec.domain.entry import Audience, SignedEntry, parse_signed_entry
@@ -23,6 +24,7 @@ from gulfsec.errors import (
     EntryError,
     LogVerificationError,
     MalformedEntry,
+    PreviewChanged,
     RemoteError,
     TransportError,
 )
@@ -41,6 +43,22 @@ outbox. Any other refusal (a gap in the sequence, a claimed time off the hub's c
 registered yet, the hub unreachable or busy) keeps it there, to be sent again."""
 
 MAX_CONFIRMATION = 100
+KEEP_PREVIEWED_TIME: Final = timedelta(minutes=2)
+"""How old the claimed time shown on a preview may be and still be the one signed; older, the
+signer is shown the entry again with the time it will carry."""
+
+
+def _keep_previewed(previewed: tuple[int, datetime], seq: int, now: datetime) -> datetime:
+    """The time to sign with: the previewed one, if the previewed entry can still be signed
+    as it was shown; else :class:`PreviewChanged`, and nothing is signed."""
+    want_seq, want_time = previewed
+    if want_seq != seq:
+        raise PreviewChanged(f"sequence number {want_seq} was taken since the preview: this "
+                             f"entry would be number {seq}", seq=seq, time=now.isoformat())
+    if not timedelta(0) <= now - want_time <= KEEP_PREVIEWED_TIME:
+        raise PreviewChanged("the preview is too old to sign with the time it shows",
+                             seq=seq, time=now.isoformat())
+    return want_time
 """Longest confirmation token accepted (the pages make 24 characters)."""
 
 
@@ -65,11 +83,17 @@ class Outbox:
 
     def send(self, form: str, audience: Audience, body: dict[str, Any],
              refs: Sequence[str] = (), *, confirmation: str | None = None,
-             deliver: bool = True) -> tuple[SignedEntry, bool]:
+             deliver: bool = True,
+             previewed: tuple[int, datetime] | None = None) -> tuple[SignedEntry, bool]:
         """Sign an entry as this party's next, store it, then try to deliver it.
 
         Returns the entry and whether it was signed now: False when ``confirmation`` was
         already used, in which case the entry signed then is returned and nothing is signed.
+
+        ``previewed`` (sequence number, claimed time) is what the signer saw: the entry is
+        signed with exactly those, so that what is signed is what was shown, or not at all
+        (:class:`PreviewChanged`) when the number was taken since or the time is more than
+        :data:`KEEP_PREVIEWED_TIME` old.
         """
         if confirmation is not None and not 0 < len(confirmation) <= MAX_CONFIRMATION:
             raise MalformedEntry("the confirmation is missing or too long: preview the entry "
@@ -87,6 +111,8 @@ class Outbox:
                                          f"{refused}")
                 seq = self.next_seq(uow.repo)
                 now = core.clock.now()
+                if previewed is not None:
+                    now = _keep_previewed(previewed, seq, now)
                 signed = compose(core.key, core.party, form=form, audience=audience, body=body,
                                  seq=seq, now=now, refs=refs)
                 self._check_procedure(uow.repo, signed)
