@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from gulfsec.domain.encoding import format_time
+from gulfsec.i18n import N_
 
 from .model import OVERDUE, STATUSES, Finding
 
@@ -74,7 +75,8 @@ def _cells(finding: Finding) -> tuple[str, ...]:
 
 def to_table(findings: Sequence[Finding]) -> str:
     """An aligned plain-text table, overdue statuses in capitals, and a count per status."""
-    header = ("STATUS", "PARTY", "RULE", "YEAR", "SUBJECT", "DUE", "EVIDENCE", "DETAIL")
+    header = (N_("STATUS"), N_("PARTY"), N_("RULE"), N_("YEAR"), N_("SUBJECT"), N_("DUE"),
+              N_("EVIDENCE"), N_("DETAIL"))
     rows = [header, *(_cells(f) for f in findings)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
     lines = [

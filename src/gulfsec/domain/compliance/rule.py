@@ -27,6 +27,7 @@ from typing import Any, NamedTuple, Protocol
 
 from gulfsec.domain.encoding import format_time
 from gulfsec.domain.regime import MonthDay
+from gulfsec.i18n import N_
 
 from .model import Finding, Status
 from .view import Index, Rec, View
@@ -220,15 +221,38 @@ def judge(due: datetime, candidates: Iterable[Rec]) -> Verdict | None:
     return None
 
 
-def describe(verdict: Verdict, due: datetime | None) -> str:
-    """A short account of a verdict for a finding's ``detail``."""
+class Account(NamedTuple):
+    """How :func:`describe` words a verdict: a message (marked for the catalogs) for each way
+    the answering entry stands, with ``{index}`` (its log index), ``{at}`` (when it was
+    sequenced, or became final) and ``{late}`` (how long after the deadline), and whatever
+    else the rule says after it (``{reasons}``...). Whole messages, not an account with words
+    added to it, so that a finding's detail matches back to one message
+    (:func:`gulfsec.i18n.translate_problem`)."""
+
+    waiting: str
+    final: str
+    late: str
+
+
+PLAIN = Account(
+    N_("log #{index} sequenced {at}, not final yet"),
+    N_("log #{index} final {at}"),
+    N_("log #{index} final {at}, {late} after the deadline"),
+)
+
+
+def describe(verdict: Verdict, due: datetime | None, account: Account = PLAIN,
+             **values: object) -> str:
+    """A short account of a verdict for a finding's ``detail``, in the words of ``account``
+    (``values``: its other placeholders)."""
     rec = verdict.rec
     if rec.final_at is None:
-        return f"log #{rec.index} sequenced {format_time(rec.sequenced_at)}, not final yet"
-    text = f"log #{rec.index} final {format_time(rec.final_at)}"
+        return account.waiting.format(index=rec.index, at=format_time(rec.sequenced_at),
+                                      **values)
     if due is not None and rec.final_at > due:
-        text += f", {span(rec.final_at - due)} after the deadline"
-    return text
+        return account.late.format(index=rec.index, at=format_time(rec.final_at),
+                                   late=span(rec.final_at - due), **values)
+    return account.final.format(index=rec.index, at=format_time(rec.final_at), **values)
 
 
 def span(delta: timedelta) -> str:

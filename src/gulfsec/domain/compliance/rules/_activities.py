@@ -20,6 +20,7 @@ from gulfsec.domain.forms.activity_notification import NOTIFICATION, ActivityNot
 from gulfsec.domain.forms.annual_calendar import CALENDAR, AnnualCalendar, PlannedActivity
 from gulfsec.domain.forms.observation import INVITATION
 from gulfsec.domain.regime import Regime
+from gulfsec.i18n import N_
 
 from ..view import Index, Parser, Rec, View, put
 from ._yearly import Reports
@@ -160,19 +161,20 @@ def notice_reasons(regime: Regime, forces: Forces, firing: Sequence[LiveFiring])
     reasons = _counts(
         forces,
         (
-            ("troops", forces.troops, t.troops),
-            ("battle tanks", forces.battle_tanks, t.battle_tanks),
-            ("ACVs", forces.acv, t.acv),
-            ("artillery", forces.artillery, t.artillery),
-            ("major surface combatants", forces.major_surface_combatants,
+            (N_("troops {count} >= {limit}"), forces.troops, t.troops),
+            (N_("battle tanks {count} >= {limit}"), forces.battle_tanks, t.battle_tanks),
+            (N_("ACVs {count} >= {limit}"), forces.acv, t.acv),
+            (N_("artillery {count} >= {limit}"), forces.artillery, t.artillery),
+            (N_("major surface combatants {count} >= {limit}"), forces.major_surface_combatants,
              t.major_surface_combatants),
-            ("submarines", forces.submarines, t.submarines),
-            ("sorties", forces.aircraft_sorties, t.sorties),
+            (N_("submarines {count} >= {limit}"), forces.submarines, t.submarines),
+            (N_("sorties {count} >= {limit}"), forces.aircraft_sorties, t.sorties),
         ),
     )
     near = [f.distance_to_territorial_sea_nm for f in firing]
     if near and min(near) <= t.live_firing_nm:
-        reasons.append(f"live firing {min(near):g} nm from a territorial sea <= {t.live_firing_nm}")
+        reasons.append(N_("live firing {distance} nm from a territorial sea <= {limit}").format(
+            distance=f"{min(near):g}", limit=f"{t.live_firing_nm}"))
     return reasons
 
 
@@ -182,13 +184,15 @@ def observation_reasons(regime: Regime, forces: Forces) -> list[str]:
     return _counts(
         forces,
         (
-            ("troops", forces.troops, t.troops),
-            ("battle tanks", forces.battle_tanks, t.battle_tanks),
-            ("major surface combatants", forces.major_surface_combatants,
+            (N_("troops {count} >= {limit}"), forces.troops, t.troops),
+            (N_("battle tanks {count} >= {limit}"), forces.battle_tanks, t.battle_tanks),
+            (N_("major surface combatants {count} >= {limit}"), forces.major_surface_combatants,
              t.major_surface_combatants),
         ),
     )
 
 
 def _counts(forces: Forces, rows: Sequence[tuple[str, int, int]]) -> list[str]:
-    return [f"{what} {count:,} >= {limit:,}" for what, count, limit in rows if count >= limit]
+    """``rows``: (the message saying a threshold is reached, the count, the threshold)."""
+    return [message.format(count=f"{count:,}", limit=f"{limit:,}")
+            for message, count, limit in rows if count >= limit]

@@ -4,7 +4,7 @@ incident reports, with every step and meeting that names one, in log order."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from gulfsec.domain.forms.meetings import MEETING
 from gulfsec.domain.forms.risk import (
@@ -14,6 +14,7 @@ from gulfsec.domain.forms.risk import (
     UNUSUAL_MEETING,
     UNUSUAL_REPLY,
 )
+from gulfsec.i18n import N_
 
 from ..rule import Outcome, fixed, judge, open_obligation, span
 from ..view import Parser, Rec, View, put
@@ -59,20 +60,46 @@ def named(index: RiskCases, case: str, form: str) -> list[Rec]:
     return [s for s in index.steps.get(case, ()) if s.form == form]
 
 
+class Words(NamedTuple):
+    """What :func:`answered` says of an obligation, one message (marked for the catalogs) for
+    each way it stands: nothing answers it, answered in time (``{index}``: the answer's log
+    index), late (``{late}``: by how much), the answer not final yet. A whole message for each
+    kind of answer, so that a translation can make its words agree."""
+
+    none: str
+    met: str
+    late: str
+    waiting: str
+
+
+REPLY = Words(N_("no reply"), N_("reply log #{index}"), N_("reply log #{index}, {late} late"),
+              N_("reply log #{index} not final yet"))
+RESPONSE = Words(N_("no response"), N_("response log #{index}"),
+                 N_("response log #{index}, {late} late"),
+                 N_("response log #{index} not final yet"))
+BILATERAL_MEETING = Words(N_("no bilateral meeting"), N_("bilateral meeting log #{index}"),
+                          N_("bilateral meeting log #{index}, {late} late"),
+                          N_("bilateral meeting log #{index} not final yet"))
+MEETING_OF_ALL = Words(N_("no meeting of all participants"),
+                       N_("meeting of all participants log #{index}"),
+                       N_("meeting of all participants log #{index}, {late} late"),
+                       N_("meeting of all participants log #{index} not final yet"))
+
+
 def answered(party: str, rule: str, due: Any, evidence: tuple[str, ...], candidates: list[Rec],
-             *, what: str, year: int, subject: str) -> Outcome:
+             *, words: Words, year: int, subject: str) -> Outcome:
     """The finding on an obligation of ``party`` due at ``due``, answered by ``candidates``."""
     verdict = judge(due, candidates)
     if verdict is None:
-        return open_obligation(party, rule, due, evidence, f"no {what}", year=year,
+        return open_obligation(party, rule, due, evidence, words.none, year=year,
                                subject=subject)
     rec = verdict.rec
     if verdict.status == "met":
-        detail = f"{what} log #{rec.index}"
+        detail = words.met.format(index=rec.index)
     elif verdict.status == "late":
         assert rec.final_at is not None
-        detail = f"{what} log #{rec.index}, {span(rec.final_at - due)} late"
+        detail = words.late.format(index=rec.index, late=span(rec.final_at - due))
     else:
-        detail = f"{what} log #{rec.index} not final yet"
+        detail = words.waiting.format(index=rec.index)
     return fixed(party, rule, verdict.status, due, (*evidence, rec.id), detail, year=year,
                  subject=subject)

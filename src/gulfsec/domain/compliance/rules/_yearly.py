@@ -14,6 +14,7 @@ from typing import ClassVar
 
 from gulfsec.domain.forms import registry
 from gulfsec.domain.regime import Regime
+from gulfsec.i18n import N_
 
 from ..rule import Outcome, Window, describe, fixed, judge, open_obligation
 from ..view import Index, Parser, Rec, View, put
@@ -91,8 +92,10 @@ class YearlyReport:
 
     name: str
     title: str
+    """For people, marked for the catalogs."""
     form: str
     noun: str
+    """What the report is called, marked for the catalogs (a value in a finding's detail)."""
     due_of: Callable[[Regime, int], datetime]
     counts: Callable[[Regime, Rec], bool] = _always
     indexes: tuple[type[Index], ...] = (Reports,)
@@ -120,7 +123,8 @@ class YearlyReport:
             return [
                 open_obligation(
                     party, self.name, due, (),
-                    f"no {self.noun} for {year} addressed to all participating states",
+                    N_("no {report} for {year} addressed to all participating states").format(
+                        report=self.noun, year=year),
                     year=year, yearly=True,
                 )
             ]

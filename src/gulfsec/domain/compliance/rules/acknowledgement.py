@@ -18,6 +18,7 @@ from gulfsec.domain.forms import get_form
 from gulfsec.domain.forms.acknowledgement import ACKNOWLEDGEMENT, Acknowledgement
 from gulfsec.domain.forms.keys import REGISTRATION
 from gulfsec.errors import InvalidFormBody
+from gulfsec.i18n import N_
 
 from ..rule import Outcome, Window, fixed, judge, open_obligation, span
 from ..view import Index, Parser, Rec, View, by_index, put
@@ -104,7 +105,7 @@ class Acknowledgements:
 
 class AcknowledgementRule:
     name = NAME
-    title = "Acknowledgement of entries received"
+    title = N_("Acknowledgement of entries received")
     indexes: tuple[type[Index], ...] = (Acknowledgements,)
 
     def keys(self, view: View, window: Window) -> Iterator[str]:
@@ -130,10 +131,10 @@ class AcknowledgementRule:
         if not addressees:
             return []
         year = rec.sequenced_at.year
-        subject = f"#{rec.index} {rec.form}"
+        subject = f"#{rec.index} {rec.form}"  # an index and a form's id: nothing to translate
         if rec.final_at is None:
             return [
-                fixed(party, NAME, "pending", None, (key,), "entry not final yet",
+                fixed(party, NAME, "pending", None, (key,), N_("entry not final yet"),
                       year=year, subject=subject)
                 for party in addressees
             ]
@@ -155,10 +156,11 @@ def _acknowledged_once(party: str, ack: Rec | None, key: str, due: datetime, yea
                        subject: str) -> Outcome:
     """How ``party`` stands with at most one acknowledgement, naming nothing withheld."""
     if ack is None:
-        return open_obligation(party, NAME, due, (key,), "not acknowledged", year=year,
+        return open_obligation(party, NAME, due, (key,), N_("not acknowledged"), year=year,
                                subject=subject)
     if ack.final_at is not None and ack.final_at <= due:
-        return fixed(party, NAME, "met", due, (key, ack.id), f"acknowledged by log #{ack.index}",
+        return fixed(party, NAME, "met", due, (key, ack.id),
+                     N_("acknowledged by log #{index}").format(index=ack.index),
                      year=year, subject=subject)
     return _acknowledged(party, [ack], key, due, year, subject)
 
@@ -167,27 +169,31 @@ def _acknowledged(party: str, acks: list[Rec], key: str, due: datetime, year: in
                   subject: str) -> Outcome:
     """How ``party`` stands with its acknowledgements of the entry ``key``, in log order."""
     if not acks:
-        return open_obligation(party, NAME, due, (key,), "not acknowledged", year=year,
+        return open_obligation(party, NAME, due, (key,), N_("not acknowledged"), year=year,
                                subject=subject)
     excused = next((a for a in acks if key in a.body[1]), None)
     if excused is not None:
         if excused.final_at is None:
             return fixed(party, NAME, "pending", due, (key, excused.id),
-                         f"acknowledgement log #{excused.index} not final yet",
+                         N_("acknowledgement log #{index} not final yet").format(
+                             index=excused.index),
                          year=year, subject=subject)
         return fixed(party, NAME, "met", due, (key, excused.id),
-                     f"acknowledged by log #{excused.index} after the hub withheld the entry "
-                     f"from {party} (its node holds the proof)", year=year, subject=subject)
+                     N_("acknowledged by log #{index} after the hub withheld the entry from "
+                        "{party} (its node holds the proof)").format(index=excused.index,
+                                                                      party=party),
+                     year=year, subject=subject)
     verdict = judge(due, acks)
     assert verdict is not None  # there are acknowledgements
     ack = verdict.rec
     if verdict.status == "met":
-        detail = f"acknowledged by log #{ack.index}"
+        detail = N_("acknowledged by log #{index}").format(index=ack.index)
     elif verdict.status == "late":
         assert ack.final_at is not None
-        detail = f"acknowledged by log #{ack.index}, {span(ack.final_at - due)} late"
+        detail = N_("acknowledged by log #{index}, {late} late").format(
+            index=ack.index, late=span(ack.final_at - due))
     else:
-        detail = f"acknowledgement log #{ack.index} not final yet"
+        detail = N_("acknowledgement log #{index} not final yet").format(index=ack.index)
     return fixed(party, NAME, verdict.status, due, (key, ack.id), detail, year=year,
                  subject=subject)
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from gulfsec.domain.forms.annual_calendar import CALENDAR
 from gulfsec.domain.regime import Regime
+from gulfsec.i18n import N_
 
 from ..rule import yearly_due
 from ._yearly import YearlyReport
@@ -18,5 +19,5 @@ def calendar_due(regime: Regime, year: int) -> datetime:
     return yearly_due(regime.commitments.annual_calendar.due, year - 1)
 
 
-RULE = YearlyReport("annual-calendar", "Annual calendar of notifiable activities", CALENDAR,
-                    "annual calendar", calendar_due)
+RULE = YearlyReport("annual-calendar", N_("Annual calendar of notifiable activities"), CALENDAR,
+                    N_("annual calendar"), calendar_due)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from gulfsec.domain.forms.annual_exchange import EXCHANGE
 from gulfsec.domain.regime import Regime
+from gulfsec.i18n import N_
 
 from ..rule import yearly_due
 from ._yearly import YearlyReport
@@ -17,6 +18,6 @@ def _due(regime: Regime, year: int) -> datetime:
 
 
 RULE = YearlyReport(
-    "annual-exchange", "Annual exchange of military information", EXCHANGE,
-    "annual exchange of military information", _due,
+    "annual-exchange", N_("Annual exchange of military information"), EXCHANGE,
+    N_("annual exchange of military information"), _due,
 )

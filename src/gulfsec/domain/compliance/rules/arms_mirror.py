@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gulfsec.domain.forms.arms_transfers import ARMS
+from gulfsec.i18n import N_
 
 from ..model import Status
 from ..rule import Outcome, Window, fixed, open_obligation
@@ -32,13 +33,38 @@ from .arms_transfers import arms_due
 NAME = "arms-transfers-mirror"
 
 
-def _figure(party: str, quantity: int | None) -> str:
-    return f"{party} reports {quantity:,}" if quantity is not None else f"{party} has no report"
+_DETAIL = {
+    # TRANSLATORS: what an exporter's and an importer's reports say of one category of arms
+    # between them. {exporter} and {origin} are the exporting state, {partner} and {importer}
+    # the importing one, {sent} and {got} the quantities: a message names each placeholder
+    # once, a translation may use any of them twice. The same goes for the messages below.
+    (True, True): N_("{exporter} reports {sent} exported to {partner}; {importer} reports {got} "
+                     "imported from {origin}"),
+    (True, False): N_("{exporter} reports {sent} exported to {partner}; {importer} has no "
+                      "report imported from {origin}"),
+    (False, True): N_("{exporter} has no report exported to {partner}; {importer} reports {got} "
+                      "imported from {origin}"),
+    (False, False): N_("{exporter} has no report exported to {partner}; {importer} has no "
+                       "report imported from {origin}"),
+}
+"""The detail by (the exporter reported, the importer reported); :data:`_WAITING` while a
+report is not final yet."""
+
+_WAITING = {
+    (True, True): N_("{exporter} reports {sent} exported to {partner}; {importer} reports {got} "
+                     "imported from {origin} (a report is not final yet)"),
+    (True, False): N_("{exporter} reports {sent} exported to {partner}; {importer} has no "
+                      "report imported from {origin} (a report is not final yet)"),
+    (False, True): N_("{exporter} has no report exported to {partner}; {importer} reports {got} "
+                      "imported from {origin} (a report is not final yet)"),
+    (False, False): N_("{exporter} has no report exported to {partner}; {importer} has no "
+                       "report imported from {origin} (a report is not final yet)"),
+}
 
 
 class ArmsMirrorRule:
     name = NAME
-    title = "Arms transfers: exporter and importer agree"
+    title = N_("Arms transfers: exporter and importer agree")
     indexes: tuple[type[Index], ...] = (Reports,)
 
     def keys(self, view: View, window: Window) -> list[int]:
@@ -77,20 +103,22 @@ class ArmsMirrorRule:
         for exporter, importer, category in sorted(pairs):
             sent = exports.get((exporter, importer, category), 0) if exporter in reports else None
             got = imports.get((importer, exporter, category), 0) if importer in reports else None
-            detail = (
-                f"{_figure(exporter, sent)} exported to {importer}; "
-                f"{_figure(importer, got)} imported from {exporter}"
-            )
+            shape = (sent is not None, got is not None)
+            values = {"exporter": exporter, "partner": importer, "importer": importer,
+                      "origin": exporter, "sent": f"{sent or 0:,}", "got": f"{got or 0:,}"}
+            detail = _DETAIL[shape].format(**values)
             evidence = tuple(reports[p][0].id for p in (exporter, importer) if p in reports)
             sides = (
-                (exporter, f"{category} exports to {importer}"),
-                (importer, f"{category} imports from {exporter}"),
+                (exporter, N_("{category} exports to {partner}").format(category=category,
+                                                                        partner=importer)),
+                (importer, N_("{category} imports from {partner}").format(category=category,
+                                                                          partner=exporter)),
             )
             waiting = any(reports[p][1] for p in (exporter, importer) if p in reports)
             for party, subject in sides:
                 if waiting:
                     out.append(fixed(party, NAME, "pending", due, evidence,
-                                     f"{detail} (a report is not final yet)",
+                                     _WAITING[shape].format(**values),
                                      year=year, subject=subject, yearly=True))
                 elif sent is None or got is None:
                     out.append(open_obligation(party, NAME, due, evidence, detail,

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from gulfsec.domain.forms.arms_transfers import ARMS
 from gulfsec.domain.regime import Regime
+from gulfsec.i18n import N_
 
 from ..rule import yearly_due
 from ..view import Rec
@@ -23,5 +24,5 @@ def _counts(regime: Regime, rec: Rec) -> bool:
     return regime.commitments.arms_transfers.nil_report_counts or not rec.body.nil_report
 
 
-RULE = YearlyReport("arms-transfers", "Report of arms transfers", ARMS, "arms transfers report",
-                    arms_due, _counts)
+RULE = YearlyReport("arms-transfers", N_("Report of arms transfers"), ARMS,
+                    N_("arms transfers report"), arms_due, _counts)

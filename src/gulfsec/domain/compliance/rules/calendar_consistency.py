@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from gulfsec.i18n import N_
+
 from ..rule import Outcome, Window, fixed, open_obligation
 from ..view import Index, Rec, View
 from ._activities import (
@@ -30,7 +32,7 @@ NAME = "calendar-consistency"
 
 class CalendarConsistencyRule:
     name = NAME
-    title = "Notifications match the annual calendar"
+    title = N_("Notifications match the annual calendar")
     indexes: tuple[type[Index], ...] = INDEXES
 
     def keys(self, view: View, window: Window) -> list[ActivityKey]:
@@ -56,7 +58,8 @@ class CalendarConsistencyRule:
             return [
                 fixed(
                     party, NAME, "met", due, (known.source.id, final[0].id),
-                    f"in the {final[0].body.year} calendar (log #{final[0].index})",
+                    N_("in the {year} calendar (log #{index})").format(
+                        year=final[0].body.year, index=final[0].index),
                     year=year, subject=name,
                 )
             ]
@@ -64,15 +67,20 @@ class CalendarConsistencyRule:
             return [
                 fixed(
                     party, NAME, "pending", due, (known.source.id, calendars[0].id),
-                    f"in the calendar of log #{calendars[0].index}, not final yet",
+                    N_("in the calendar of log #{index}, not final yet").format(
+                        index=calendars[0].index),
                     year=year, subject=name,
                 )
             ]
-        listed = "names no calendar reference" if key[1].startswith("#") else "is not listed"
+        if key[1].startswith("#"):
+            unlisted = N_("notified (log #{index}) but names no calendar reference in a {year} "
+                          "calendar")
+        else:
+            unlisted = N_("notified (log #{index}) but is not listed in a {year} calendar")
         return [
             open_obligation(
                 party, NAME, due, (known.source.id,),
-                f"notified (log #{known.source.index}) but {listed} in a {year} calendar",
+                unlisted.format(index=known.source.index, year=year),
                 year=year, subject=name,
             )
         ]

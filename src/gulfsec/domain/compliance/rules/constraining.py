@@ -12,16 +12,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..rule import Outcome, Window, describe, fixed, judge, open_obligation, yearly_due
+from gulfsec.i18n import N_
+
+from ..rule import Account, Outcome, Window, describe, fixed, judge, open_obligation, yearly_due
 from ..view import Index, Rec, View
 from ._activities import INDEXES, Activities, ActivityKey, facts, subject, touched_activities
 
 NAME = "constraining-provision"
 
+AHEAD = Account(
+    N_("log #{index} sequenced {at}, not final yet; troops {troops} >= {limit}, calendar "
+       "{years} years ahead"),
+    N_("log #{index} final {at}; troops {troops} >= {limit}, calendar {years} years ahead"),
+    N_("log #{index} final {at}, {late} after the deadline; troops {troops} >= {limit}, "
+       "calendar {years} years ahead"),
+)
+
 
 class ConstrainingRule:
     name = NAME
-    title = "Constraining provision (large activities in the calendar)"
+    title = N_("Constraining provision (large activities in the calendar)")
     indexes: tuple[type[Index], ...] = INDEXES
 
     def keys(self, view: View, window: Window) -> set[ActivityKey]:
@@ -40,14 +50,17 @@ class ConstrainingRule:
             return []
         party, year = key[0], known.start.year
         due = yearly_due(view.regime.commitments.annual_calendar.due, year - terms.years_ahead)
-        why = f"troops {troops:,} >= {terms.troops:,}, calendar {terms.years_ahead} years ahead"
+        values = {"troops": f"{troops:,}", "limit": f"{terms.troops:,}",
+                  "years": terms.years_ahead}
         listings = [calendar for calendar, _, _ in view.get(Activities).listings.get(key, ())]
         verdict = judge(due, listings)
         name = subject(key, known.name)
         if verdict is None:
             return [
                 open_obligation(
-                    party, NAME, due, (known.source.id,), f"never announced in time; {why}",
+                    party, NAME, due, (known.source.id,),
+                    N_("never announced in time; troops {troops} >= {limit}, calendar {years} "
+                       "years ahead").format(**values),
                     year=year, subject=name, overdue="breached",
                 )
             ]
@@ -55,7 +68,7 @@ class ConstrainingRule:
         evidence = tuple(dict.fromkeys((known.source.id, verdict.rec.id)))
         return [
             fixed(
-                party, NAME, status, due, evidence, f"{describe(verdict, due)}; {why}",
+                party, NAME, status, due, evidence, describe(verdict, due, AHEAD, **values),
                 year=year, subject=name,
             )
         ]

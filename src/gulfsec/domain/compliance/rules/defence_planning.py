@@ -15,17 +15,40 @@ from collections.abc import Iterator
 from datetime import date
 
 from gulfsec.domain.forms.defence_planning import PLANNING
+from gulfsec.i18n import N_
 
-from ..rule import Outcome, Window, add_months, describe, end_of_day, fixed, judge, open_obligation
+from ..rule import (
+    Account,
+    Outcome,
+    Window,
+    add_months,
+    describe,
+    end_of_day,
+    fixed,
+    judge,
+    open_obligation,
+)
 from ..view import Index, Rec, View
 from ._yearly import Reports, YearKey, report_year, yearly_keys
 
 NAME = "defence-planning"
 
+APPROVED = Account(
+    N_("log #{index} sequenced {at}, not final yet; budget approved {date}"),
+    N_("log #{index} final {at}; budget approved {date}"),
+    N_("log #{index} final {at}, {late} after the deadline; budget approved {date}"),
+)
+UNKNOWN = Account(
+    N_("log #{index} sequenced {at}, not final yet; approval date unknown: assumed 1 January"),
+    N_("log #{index} final {at}; approval date unknown: assumed 1 January"),
+    N_("log #{index} final {at}, {late} after the deadline; approval date unknown: assumed "
+       "1 January"),
+)
+
 
 class DefencePlanningRule:
     name = NAME
-    title = "Defence planning"
+    title = N_("Defence planning")
     indexes: tuple[type[Index], ...] = (Reports,)
 
     def keys(self, view: View, window: Window) -> Iterator[YearKey]:
@@ -47,24 +70,28 @@ class DefencePlanningRule:
         reports = view.get(Reports).of(PLANNING, party, year)
         if reports:
             approved = min(rec.body.budget_approval_date for rec in reports)
-            basis = f"budget approved {approved.isoformat()}"
+            account = APPROVED
+            none = N_("no defence planning for budget year {year} (budget approved {date})")
         else:
             approved = date(year, 1, 1)
-            basis = "approval date unknown: assumed 1 January"
+            account = UNKNOWN
+            none = N_("no defence planning for budget year {year} (approval date unknown: "
+                      "assumed 1 January)")
         due = end_of_day(add_months(approved, months))
         verdict = judge(due, reports)
         if verdict is None:
             return [
                 open_obligation(
                     party, NAME, due, (),
-                    f"no defence planning for budget year {year} ({basis})",
+                    none.format(year=year, date=approved.isoformat()),
                     year=year, yearly=True,
                 )
             ]
         return [
             fixed(
                 party, NAME, verdict.status, due, (verdict.rec.id,),
-                f"{describe(verdict, due)}; {basis}", year=year, yearly=True,
+                describe(verdict, due, account, date=approved.isoformat()),
+                year=year, yearly=True,
             )
         ]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gulfsec.domain.forms.risk import INCIDENT
+from gulfsec.i18n import N_
 
 from ..rule import Outcome, Window, fixed, span
 from ..view import Index, Rec, View
@@ -17,7 +18,7 @@ NAME = "incident-report"
 
 class IncidentReportRule:
     name = NAME
-    title = "Report of a hazardous incident"
+    title = N_("Report of a hazardous incident")
     indexes: tuple[type[Index], ...] = (RiskCases,)
 
     def keys(self, view: View, window: Window) -> Iterator[str]:
@@ -32,16 +33,18 @@ class IncidentReportRule:
         if report is None or report.form != INCIDENT or report.sender not in view.obliged_set:
             return []
         due = report.body.occurred_at + view.regime.commitments.hazardous_incident.report
-        year, subject = report.sequenced_at.year, f"#{report.index} incident"
+        year, subject = report.sequenced_at.year, N_("#{index} incident").format(index=report.index)
         final = report.final_at
         if final is None:
-            return [fixed(report.sender, NAME, "pending", due, (key,), "report not final yet",
+            return [fixed(report.sender, NAME, "pending", due, (key,), N_("report not final yet"),
                           year=year, subject=subject)]
         if final <= due:
             return [fixed(report.sender, NAME, "met", due, (key,),
-                          f"reported by log #{report.index}", year=year, subject=subject)]
+                          N_("reported by log #{index}").format(index=report.index),
+                          year=year, subject=subject)]
         return [fixed(report.sender, NAME, "late", due, (key,),
-                      f"reported by log #{report.index}, {span(final - due)} late",
+                      N_("reported by log #{index}, {late} late").format(
+                          index=report.index, late=span(final - due)),
                       year=year, subject=subject)]
 
 

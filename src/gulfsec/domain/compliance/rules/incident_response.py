@@ -9,17 +9,18 @@ from collections.abc import Iterator
 from gulfsec.domain.entry import ALL
 from gulfsec.domain.forms.risk import INCIDENT, INCIDENT_RESPONSE
 from gulfsec.domain.procedures.risk import response_audience
+from gulfsec.i18n import N_
 
 from ..rule import Outcome, Window, fixed
 from ..view import Index, Rec, View
-from ._risk import RiskCases, answered, named
+from ._risk import RESPONSE, RiskCases, answered, named
 
 NAME = "incident-response"
 
 
 class IncidentResponseRule:
     name = NAME
-    title = "Response to a hazardous incident report"
+    title = N_("Response to a hazardous incident report")
     indexes: tuple[type[Index], ...] = (RiskCases,)
 
     def keys(self, view: View, window: Window) -> Iterator[str]:
@@ -40,15 +41,15 @@ class IncidentResponseRule:
         reaches = report.audience == ALL or other in report.audience
         if other not in view.obliged_set or other == report.sender or not reaches:
             return []
-        year, subject = report.sequenced_at.year, f"#{report.index} incident"
+        year, subject = report.sequenced_at.year, N_("#{index} incident").format(index=report.index)
         if report.final_at is None:
-            return [fixed(other, NAME, "pending", None, (key,), "report not final yet",
+            return [fixed(other, NAME, "pending", None, (key,), N_("report not final yet"),
                           year=year, subject=subject)]
         due = report.final_at + view.regime.commitments.hazardous_incident.response
         expected = response_audience(report.signed, other)
         responses = [r for r in named(index, key, INCIDENT_RESPONSE)
                      if r.sender == other and r.audience == expected]
-        return [answered(other, NAME, due, (key,), responses, what="response", year=year,
+        return [answered(other, NAME, due, (key,), responses, words=RESPONSE, year=year,
                          subject=subject)]
 
 

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from gulfsec.domain.forms.keys import REGISTRATION
 from gulfsec.domain.forms.meetings import MEETING, MEETING_REPLY, MEETING_UPDATE
 from gulfsec.domain.procedures.meetings import step_audience
+from gulfsec.i18n import N_
 
 from ..rule import Outcome, Window, fixed, judge, open_obligation, span
 from ..view import Index, Parser, Rec, View, by_index, put
@@ -60,7 +61,7 @@ class Meetings:
 
 class MeetingReplyRule:
     name = NAME
-    title = "Reply to a meeting's invitation"
+    title = N_("Reply to a meeting's invitation")
     indexes: tuple[type[Index], ...] = (Meetings,)
 
     def keys(self, view: View, window: Window) -> Iterator[str]:
@@ -89,11 +90,11 @@ class MeetingReplyRule:
         cancelled = next((s for s in steps if s.form == MEETING_UPDATE and s.body[1]
                           and s.sender == meeting.sender), None)
         year = meeting.sequenced_at.year
-        subject = f"#{meeting.index} meeting"
+        subject = N_("#{index} meeting").format(index=meeting.index)
         if meeting.final_at is None:
             if cancelled is not None:
                 return []
-            return [fixed(party, NAME, "pending", None, (key,), "invitation not final yet",
+            return [fixed(party, NAME, "pending", None, (key,), N_("invitation not final yet"),
                           year=year, subject=subject) for party in owing]
         due = meeting.final_at + view.regime.commitments.meetings.reply
         if cancelled is not None and cancelled.sequenced_at <= due:
@@ -103,17 +104,18 @@ class MeetingReplyRule:
             replies = [s for s in steps if s.form == MEETING_REPLY and s.sender == party]
             verdict = judge(due, replies)
             if verdict is None:
-                out.append(open_obligation(party, NAME, due, (key,), "no reply",
+                out.append(open_obligation(party, NAME, due, (key,), N_("no reply"),
                                            year=year, subject=subject))
                 continue
             reply = verdict.rec
             if verdict.status == "met":
-                detail = f"answered by log #{reply.index}"
+                detail = N_("answered by log #{index}").format(index=reply.index)
             elif verdict.status == "late":
                 assert reply.final_at is not None
-                detail = f"answered by log #{reply.index}, {span(reply.final_at - due)} late"
+                detail = N_("answered by log #{index}, {late} late").format(
+                    index=reply.index, late=span(reply.final_at - due))
             else:
-                detail = f"reply log #{reply.index} not final yet"
+                detail = N_("reply log #{index} not final yet").format(index=reply.index)
             out.append(fixed(party, NAME, verdict.status, due, (key, reply.id), detail,
                              year=year, subject=subject))
         return out

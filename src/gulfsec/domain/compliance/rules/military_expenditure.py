@@ -7,6 +7,7 @@ from datetime import datetime
 
 from gulfsec.domain.forms.military_expenditure import EXPENDITURE
 from gulfsec.domain.regime import Regime
+from gulfsec.i18n import N_
 
 from ..rule import yearly_due
 from ._yearly import YearlyReport
@@ -17,6 +18,6 @@ def _due(regime: Regime, year: int) -> datetime:
 
 
 RULE = YearlyReport(
-    "military-expenditure", "Report of military expenditure", EXPENDITURE,
-    "military expenditure report", _due,
+    "military-expenditure", N_("Report of military expenditure"), EXPENDITURE,
+    N_("military expenditure report"), _due,
 )

@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gulfsec.domain.entry import ALL
+from gulfsec.i18n import N_
 
-from ..rule import Outcome, Window, describe, fixed, judge, open_obligation, start_of_day
+from ..rule import Account, Outcome, Window, describe, fixed, judge, open_obligation, start_of_day
 from ..view import Index, Rec, View
 from ._activities import (
     INDEXES,
@@ -28,10 +29,16 @@ from ._activities import (
 
 NAME = "observation-invitation"
 
+OBSERVABLE = Account(
+    N_("log #{index} sequenced {at}, not final yet; observable: {reasons}"),
+    N_("log #{index} final {at}; observable: {reasons}"),
+    N_("log #{index} final {at}, {late} after the deadline; observable: {reasons}"),
+)
+
 
 class ObservationInvitationRule:
     name = NAME
-    title = "Invitation of observers"
+    title = N_("Invitation of observers")
     indexes: tuple[type[Index], ...] = INDEXES
 
     def keys(self, view: View, window: Window) -> list[ActivityKey]:
@@ -61,19 +68,20 @@ class ObservationInvitationRule:
             and (invitation.audience == ALL or invited <= set(invitation.audience))
         ]
         due = start_of_day(known.start) - terms.notice
-        why = f"observable: {', '.join(reasons)}"
+        listed = ", ".join(reasons)
         verdict = judge(due, candidates)
         if verdict is None:
             return [
                 open_obligation(
-                    party, NAME, due, (known.source.id,), f"no invitation sent; {why}",
+                    party, NAME, due, (known.source.id,),
+                    N_("no invitation sent; observable: {reasons}").format(reasons=listed),
                     year=known.start.year, subject=subject(key, known.name),
                 )
             ]
         return [
             fixed(
                 party, NAME, verdict.status, due, (known.source.id, verdict.rec.id),
-                f"{describe(verdict, due)}; {why}",
+                describe(verdict, due, OBSERVABLE, reasons=listed),
                 year=known.start.year, subject=subject(key, known.name),
             )
         ]

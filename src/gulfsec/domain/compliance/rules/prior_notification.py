@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from gulfsec.domain.forms.annual_calendar import CALENDAR
+from gulfsec.i18n import N_
 
-from ..rule import Outcome, Window, describe, fixed, judge, open_obligation, start_of_day
+from ..rule import Account, Outcome, Window, describe, fixed, judge, open_obligation, start_of_day
 from ..view import Index, Rec, View
 from ._activities import (
     INDEXES,
@@ -32,6 +33,12 @@ from ._yearly import Reports
 
 NAME = "prior-notification"
 
+NOTIFIABLE = Account(
+    N_("log #{index} sequenced {at}, not final yet; notifiable: {reasons}"),
+    N_("log #{index} final {at}; notifiable: {reasons}"),
+    N_("log #{index} final {at}, {late} after the deadline; notifiable: {reasons}"),
+)
+
 
 def _dropped(view: View, calendar: Rec, due: datetime) -> bool:
     """Whether a later calendar for the same year, final by ``due``, leaves the activity out."""
@@ -43,7 +50,7 @@ def _dropped(view: View, calendar: Rec, due: datetime) -> bool:
 
 class PriorNotificationRule:
     name = NAME
-    title = "Prior notification of an activity"
+    title = N_("Prior notification of an activity")
     indexes: tuple[type[Index], ...] = INDEXES
 
     def keys(self, view: View, window: Window) -> set[ActivityKey]:
@@ -68,7 +75,7 @@ class PriorNotificationRule:
             return [
                 fixed(
                     party, NAME, verdict.status, due, (verdict.rec.id,),
-                    f"{describe(verdict, due)}; notifiable: {', '.join(reasons)}",
+                    describe(verdict, due, NOTIFIABLE, reasons=", ".join(reasons)),
                     year=known.start.year, subject=subject(key, known.name),
                 )
             ]
@@ -85,8 +92,9 @@ class PriorNotificationRule:
         return [
             open_obligation(
                 party, NAME, due, (calendar.id,),
-                f"in the {calendar.body.year} calendar (log #{calendar.index}), not notified; "
-                f"notifiable: {', '.join(reasons)}",
+                N_("in the {year} calendar (log #{index}), not notified; notifiable: "
+                   "{reasons}").format(year=calendar.body.year, index=calendar.index,
+                                       reasons=", ".join(reasons)),
                 year=activity.start.year, subject=subject(key, activity.name),
             )
         ]

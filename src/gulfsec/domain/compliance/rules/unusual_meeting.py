@@ -14,17 +14,18 @@ from gulfsec.domain.entry import ALL
 from gulfsec.domain.forms.meetings import MEETING
 from gulfsec.domain.forms.risk import UNUSUAL, UNUSUAL_MEETING
 from gulfsec.domain.procedures.meetings import company
+from gulfsec.i18n import N_
 
 from ..rule import Outcome, Window, fixed
 from ..view import Index, Rec, View
-from ._risk import RiskCases, answered, named
+from ._risk import BILATERAL_MEETING, MEETING_OF_ALL, RiskCases, answered, named
 
 NAME = "unusual-activity-meeting"
 
 
 class UnusualMeetingRule:
     name = NAME
-    title = "Meeting on unusual military activity"
+    title = N_("Meeting on unusual military activity")
     indexes: tuple[type[Index], ...] = (RiskCases,)
 
     def keys(self, view: View, window: Window) -> Iterator[str]:
@@ -60,21 +61,23 @@ class UnusualMeetingRule:
         rules = view.regime.commitments.unusual_activity
         addressee = request.body.addressee
         if asked.body.meeting == "bilateral":
-            party, within, what = addressee, rules.bilateral_meeting, "bilateral meeting"
+            party, within, words = addressee, rules.bilateral_meeting, BILATERAL_MEETING
+            asking = N_("request for a bilateral meeting not final yet")
             pair = tuple(sorted({request.sender, addressee}))
             meetings = [m for m in named(index, case, MEETING)
                         if company(m.signed) == pair]
         else:
-            party, within, what = view.regime.secretariat.code, rules.all_meeting, \
-                "meeting of all participants"
+            party, within, words = view.regime.secretariat.code, rules.all_meeting, MEETING_OF_ALL
+            asking = N_("request for a meeting of all participants not final yet")
             meetings = [m for m in named(index, case, MEETING)
                         if m.audience == ALL and m.sender == party]
-        year, subject = asked.sequenced_at.year, f"#{request.index} unusual activity"
+        year = asked.sequenced_at.year
+        subject = N_("#{index} unusual activity").format(index=request.index)
         if asked.final_at is None:
             return [fixed(party, NAME, "pending", None, (case, asked.id),
-                          f"request for a {what} not final yet", year=year, subject=subject)]
+                          asking, year=year, subject=subject)]
         return [answered(party, NAME, asked.final_at + within, (case, asked.id), meetings,
-                         what=what, year=year, subject=subject)]
+                         words=words, year=year, subject=subject)]
 
 
 RULE = UnusualMeetingRule()

@@ -8,17 +8,18 @@ from collections.abc import Iterator
 
 from gulfsec.domain.entry import ALL
 from gulfsec.domain.forms.risk import UNUSUAL, UNUSUAL_REPLY
+from gulfsec.i18n import N_
 
 from ..rule import Outcome, Window, fixed
 from ..view import Index, Rec, View
-from ._risk import RiskCases, answered, named
+from ._risk import REPLY, RiskCases, answered, named
 
 NAME = "unusual-activity-reply"
 
 
 class UnusualReplyRule:
     name = NAME
-    title = "Reply to a request on unusual military activity"
+    title = N_("Reply to a request on unusual military activity")
     indexes: tuple[type[Index], ...] = (RiskCases,)
 
     def keys(self, view: View, window: Window) -> Iterator[str]:
@@ -38,14 +39,15 @@ class UnusualReplyRule:
         addressee = request.body.addressee
         if addressee not in view.obliged_set or addressee == request.sender:
             return []
-        year, subject = request.sequenced_at.year, f"#{request.index} unusual activity"
+        year, subject = (request.sequenced_at.year,
+                         N_("#{index} unusual activity").format(index=request.index))
         if request.final_at is None:
-            return [fixed(addressee, NAME, "pending", None, (key,), "request not final yet",
+            return [fixed(addressee, NAME, "pending", None, (key,), N_("request not final yet"),
                           year=year, subject=subject)]
         due = request.final_at + view.regime.commitments.unusual_activity.reply
         replies = [r for r in named(index, key, UNUSUAL_REPLY)
                    if r.sender == addressee and r.audience == ALL]
-        return [answered(addressee, NAME, due, (key,), replies, what="reply", year=year,
+        return [answered(addressee, NAME, due, (key,), replies, words=REPLY, year=year,
                          subject=subject)]
 
 
