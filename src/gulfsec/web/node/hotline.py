@@ -41,6 +41,7 @@ from starlette.responses import Response
 from gulfsec.adapters.storage.node import NodeRepository
 from gulfsec.domain.hotline import MAX_TEXT, PRIORITIES
 from gulfsec.errors import EntryError, Forbidden, HotlineError, InvalidFormBody, MissingRight
+from gulfsec.i18n import _
 from gulfsec.services.node import Node, views
 from gulfsec.services.node import detail as details
 from gulfsec.services.node.hotline import NodeHotline
@@ -48,7 +49,7 @@ from gulfsec.services.node.outbox import MAX_CONFIRMATION
 from gulfsec.services.shared.accounts import OFFICER, WebSession
 from gulfsec.services.shared.cache import StateCache
 from gulfsec.web.deps import SessionDep, SiteDep
-from gulfsec.web.hotline import message_shown
+from gulfsec.web.hotline import PRIORITY_WORDS, message_shown
 from gulfsec.web.node.decisions import already_sent
 from gulfsec.web.node.writing import Writing
 from gulfsec.web.site import (
@@ -220,7 +221,7 @@ def _hotline_page(request: Request, site: Site, session: WebSession, writing: Wr
             "unread_count": sum(1 for m in messages if m.unread), "shown_limit": SHOWN,
             "flash_count": sum(1 for m in messages if m.flash and m.unread),
             "recipients": recipients(site, node, hotline, lang),
-            "priorities": PRIORITIES, "within": within})
+            "priorities": PRIORITIES, "priority_words": PRIORITY_WORDS, "within": within})
     return render(request, site, "node/hotline.html", context, session=session,
                   status=status)
 
@@ -235,8 +236,8 @@ async def hotline_send(request: Request, site: SiteDep, session: SessionDep) -> 
     form = await read_form(request)
     check_csrf(request, form, session)
     if session.account.role != OFFICER:
-        raise Forbidden("Only an officer may send on the hotline in the party's name. You are "
-                        "signed in as a viewer: ask an officer to send it.")
+        raise Forbidden(_("Only an officer may send on the hotline in the party's name. You "
+                          "are signed in as a viewer: ask an officer to send it."))
     lists = form_lists(form)
     values = {name: found[-1] for name, found in lists.items()}
     token = values.get("confirmation", "")
@@ -248,12 +249,13 @@ def _send(request: Request, site: Site, session: WebSession, writing: Writing) -
     node = _node(site)
     hotline = node.hotline
     if hotline is None:
-        writing.general = ("Not sent: the hotline is not set up on this node (it keeps no "
-                           "hotline encryption keys).")
+        writing.general = _("Not sent: the hotline is not set up on this node (it keeps no "
+                            "hotline encryption keys).")
         return _hotline_page(request, site, session, writing, 409)
     token = writing.values.get("confirmation", "")
     if not token or len(token) > MAX_CONFIRMATION:
-        writing.general = "The form's confirmation is missing: reload the page and try again."
+        writing.general = _("The form's confirmation is missing: reload the page and try "
+                            "again.")
         return _hotline_page(request, site, session, writing, 422)
     done = already_sent(node, token)
     if done is not None:  # posted again (a reload, a double click): nothing is signed
@@ -273,7 +275,7 @@ def _send(request: Request, site: Site, session: WebSession, writing: Writing) -
         writing.errors["to"] = exc.message
         return _hotline_page(request, site, session, writing, 422)
     except (EntryError, MissingRight) as exc:
-        writing.general = f"Not sent: {exc.message}"
+        writing.general = _("Not sent: %(reason)s") % {"reason": exc.message}
         return _hotline_page(request, site, session, writing, 422)
     return redirect(f"/hotline?sent=1#message-{signed.id_hex[:12]}")
 
@@ -290,19 +292,21 @@ def _read(writing: Writing, choices: list[Recipient]) -> tuple[list[str], str, s
     unknown = [p for p in to if p not in known]
     keyless = [p for p in to if p in known and p not in keyed]
     if unknown:
-        writing.errors["to"] = f"no party {', '.join(unknown)} to write to"
+        writing.errors["to"] = _("no party %(parties)s to write to") % {
+            "parties": ", ".join(unknown)}
     elif keyless:
-        writing.errors["to"] = (f"{', '.join(keyless)} has registered no hotline encryption "
-                                "key: its node registers one on its first sync")
+        writing.errors["to"] = _("%(parties)s has registered no hotline encryption key: its "
+                                 "node registers one on its first sync") % {
+            "parties": ", ".join(keyless)}
     elif not to:
-        writing.errors["to"] = "choose at least one recipient"
+        writing.errors["to"] = _("choose at least one recipient")
     priority = writing.values.get("priority", "").strip()
     if priority not in PRIORITIES:
-        writing.errors["priority"] = "choose the precedence: flash, immediate or routine"
+        writing.errors["priority"] = _("choose the precedence: flash, immediate or routine")
     text = writing.values.get("text", "").strip()
     if not text:
-        writing.errors["text"] = "write the message"
+        writing.errors["text"] = _("write the message")
     elif len(text) > MAX_TEXT:
-        writing.errors["text"] = (f"at most {MAX_TEXT} characters: this message has "
-                                  f"{len(text)}")
+        writing.errors["text"] = (_("at most %(limit)s characters: this message has %(length)s")
+                                  % {"limit": MAX_TEXT, "length": len(text)})
     return to, priority, text
