@@ -17,10 +17,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from starlette.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
+from gulfsec.api.errors import http_error
 from gulfsec.errors import Forbidden, SignInRequired
+from gulfsec.i18n import N_, _
 from gulfsec.services.hub import Hub
 from gulfsec.services.hub.hotline import SecretariatHotline
 from gulfsec.services.hub.records import ConsultationsByViewer, DecisionsByViewer, RiskByViewer
@@ -29,17 +32,20 @@ from gulfsec.services.node.compose import Composer
 from gulfsec.services.shared.accounts import Accounts
 from gulfsec.services.shared.scorecards import Scorecards
 from gulfsec.web import auth_routes
-from gulfsec.web.i18n import LanguageMiddleware
 from gulfsec.web.hub import hotline as hub_hotline
 from gulfsec.web.hub import pages as hub_pages
 from gulfsec.web.hub.news import NewsSource
 from gulfsec.web.hub.pages import HubSite
+from gulfsec.web.i18n import LanguageMiddleware
 from gulfsec.web.node import hotline as node_hotline
 from gulfsec.web.node import pages as node_pages
 from gulfsec.web.node.pages import NodeSite
 from gulfsec.web.site import PageHeaders, Site, error_page, make_environment, query, redirect
 
 __all__ = ["install_hub_pages", "install_node_pages", "node_cookie"]
+
+API_PATHS = ("/v1/", "/log/")
+"""Where the API and the log's files are: their errors stay JSON."""
 
 
 def node_cookie(party: str) -> str:
@@ -53,7 +59,9 @@ def install_node_pages(app: FastAPI, node: Node, *, accounts: Accounts, composer
     """Serve ``node``'s pages from ``app``; ``accounts`` are its delegates'."""
     participant = node.regime.participants.get(node.party)
     name = node.party if participant is None else f"{participant.name} ({node.party})"
-    site = NodeSite(kind="node", title=f"{name} node", regime=node.regime, accounts=accounts,
+    title = N_("%(name)s node")  # the English title is kept; the pages translate it
+    site = NodeSite(kind="node", title=title % {"name": name}, title_message=title,
+                    title_values={"name": name}, regime=node.regime, accounts=accounts,
                     cookie=node_cookie(node.party), env=make_environment(), clock=node.clock,
                     home="/inbox", node=node, composer=composer, scorecards=scorecards,
                     secure_cookies=secure_cookies)
@@ -72,7 +80,7 @@ def install_hub_pages(app: FastAPI, hub: Hub, *, accounts: Accounts,
     """Serve the hub's public pages and the secretariat's from ``app``; ``hotline``, the
     secretariat's end of the hotline when the hub's process runs it; ``news``, the news store
     (opened when first read; none: the news pages say how to fill one)."""
-    site = HubSite(kind="hub", title="Secretariat hub", regime=hub.regime, accounts=accounts,
+    site = HubSite(kind="hub", title=N_("Secretariat hub"), regime=hub.regime, accounts=accounts,
                    cookie="gulfsec_hub", env=make_environment(), clock=hub.clock,
                    home="/secretariat", hub=hub,
                    scorecards=scorecards.following(lambda: _log_state(hub)),
@@ -99,6 +107,11 @@ def _install(app: FastAPI, site: Site) -> None:
     app.add_middleware(PageHeaders)
     app.add_middleware(LanguageMiddleware, regime=site.regime)
     app.mount("/static", StaticFiles(packages=[("gulfsec.web", "static")]), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return RedirectResponse("/static/favicon.svg", status_code=308)
+
     app.include_router(auth_routes.router)
 
     async def sign_in_required(request: Request, exc: Exception) -> Response:
@@ -112,7 +125,24 @@ def _install(app: FastAPI, site: Site) -> None:
     async def forbidden(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Forbidden)
         session = getattr(request.state, "web_session", None)
-        return error_page(request, site, 403, "Not allowed", exc.message, session)
+        return error_page(request, site, 403, _("Not allowed"), exc.message, session)
+
+    async def http_error_page(request: Request, exc: Exception) -> Response:
+        """No such page: the pages' own error page (the API and the log's files answer in
+        JSON, as without pages)."""
+        assert isinstance(exc, StarletteHTTPException)
+        if request.url.path.startswith(API_PATHS) or exc.status_code not in (404, 405):
+            return await http_error(request, exc)
+        session = getattr(request.state, "web_session", None)
+        if exc.status_code == 404:
+            return error_page(request, site, 404, _("Page not found"),
+                              _("There is no page at this address. Check the address, or "
+                                "start again from the main menu."), session)
+        response = error_page(request, site, 405, _("Not allowed here"),
+                              _("This page cannot be used that way."), session)
+        response.headers.update(getattr(exc, "headers", None) or {})
+        return response
 
     app.add_exception_handler(SignInRequired, sign_in_required)
     app.add_exception_handler(Forbidden, forbidden)
+    app.add_exception_handler(StarletteHTTPException, http_error_page)

@@ -35,6 +35,7 @@ from gulfsec.adapters.clock import Clock
 from gulfsec.domain.encoding import format_time
 from gulfsec.domain.regime import Regime
 from gulfsec.errors import Forbidden
+from gulfsec.i18n import _
 from gulfsec.services.shared.accounts import Accounts, WebSession
 from gulfsec.services.shared.cache import StateCache
 from gulfsec.web import i18n
@@ -71,6 +72,7 @@ def make_environment() -> jinja2.Environment:
         words.gettext, words.ngettext, newstyle=True, pgettext=words.pgettext,
         npgettext=words.npgettext)
     env.policies["ext.i18n.trimmed"] = True  # as babel.cfg extracts them
+    env.globals["N_"] = words.N_  # a text marked where it is written, translated where shown
     env.filters["when"] = when
     env.filters["day"] = lambda d: "" if d is None else words.format_day(d)
     env.filters["number"] = lambda n: "" if n is None else words.format_number(n)
@@ -137,6 +139,19 @@ class Site:
     """Mark every cookie ``Secure`` (sent back over HTTPS only), whatever the request's
     scheme: on in production (``GULFSEC_SECURE_COOKIES``)."""
     fragments: Fragments = field(default_factory=Fragments)
+    title_message: str = ""
+    """:attr:`title` as a message for the catalogs when it holds values (``"%(name)s node"``,
+    with :attr:`title_values`); empty when the title is its own message."""
+    title_values: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def shown_title(self) -> str:
+        """The site's title in the language in force: :attr:`title` is built once at start-up,
+        in English (marked for the catalogs where it is written), and translated here at each
+        rendering."""
+        if not self.title_message:
+            return words.gettext(self.title)
+        return words.gettext(self.title_message) % self.title_values
 
     @property
     def signin_cookie(self) -> str:
@@ -251,7 +266,7 @@ async def read_form(request: Request) -> FormData:
     """The posted form, refusing an oversized one."""
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
-        raise Forbidden("the form is too large")
+        raise Forbidden(_("the form is too large"))
     return await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
 
 
@@ -260,10 +275,10 @@ def check_csrf(request: Request, form: FormData, session: WebSession) -> None:
     sent = form.get(CSRF_FIELD)
     if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(),
                                                             session.csrf_token.encode()):
-        raise Forbidden("This form has expired or did not come from this site. Go back, "
-                        "reload the page and try again.")
+        raise Forbidden(_("This form has expired or did not come from this site. Go back, "
+                          "reload the page and try again."))
     if not same_origin(request):
-        raise Forbidden("This form was posted from another site.")
+        raise Forbidden(_("This form was posted from another site."))
 
 
 def form_lists(form: FormData) -> dict[str, list[str]]:
