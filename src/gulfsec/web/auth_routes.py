@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from gulfsec.errors import AuthError, SignInThrottled
+from gulfsec.i18n import _
 from gulfsec.web import i18n
 from gulfsec.web.deps import MaybeSession, SessionDep, SiteDep
 from gulfsec.web.site import (
@@ -46,9 +47,9 @@ def _sign_in_page(request: Request, site: SiteDep, *, next_path: str, error: str
     token = new_signin_token()
     notice = None
     if request.query_params.get("expired"):
-        notice = "Your session expired. Sign in again to go on."
+        notice = _("Your session expired. Sign in again to go on.")
     elif request.query_params.get("signed_out"):
-        notice = "You have signed out."
+        notice = _("You have signed out.")
     response = render(request, site, "sign_in.html",
                       {"next": next_path, "error": error, "notice": notice, "name": name,
                        "signin_token": token}, status=status)
@@ -74,7 +75,7 @@ async def sign_in(request: Request, site: SiteDep) -> Response:
     expected = request.cookies.get(site.signin_cookie, "")
     if not sent or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         return _sign_in_page(request, site, next_path=next_path, name=name, status=400,
-                             error="The sign-in form had expired. Please try again.")
+                             error=_("The sign-in form had expired. Please try again."))
     client = request.client.host if request.client else "unknown"
     try:
         opened = await run_in_threadpool(
@@ -84,13 +85,14 @@ async def sign_in(request: Request, site: SiteDep) -> Response:
                     name[:64], client, exc.retry_after)
         response = _sign_in_page(
             request, site, next_path=next_path, name=name, status=429,
-            error=f"Too many failed sign-ins. Wait {exc.wait}, then try again.")
+            error=_("Too many failed sign-ins. Wait %(wait)s, then try again.")
+            % {"wait": exc.wait})
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except AuthError:
         log.warning("%s pages: failed sign-in as %r from %s", site.kind, name[:64], client)
         return _sign_in_page(request, site, next_path=next_path, name=name, status=400,
-                             error="The name or the password is wrong.")
+                             error=_("The name or the password is wrong."))
     log.info("%s pages: %s signed in (%s)", site.kind, opened.session.account.name,
              opened.session.account.role)
     response = redirect(next_path)

@@ -25,12 +25,13 @@ from gulfsec.domain.forms._types import MEDIA_TYPES
 from gulfsec.domain.procedures.mediation import Mediation
 from gulfsec.domain.procedures.meetings import Meeting, Reply
 from gulfsec.domain.procedures.threads import Said
+from gulfsec.i18n import N_, _, ngettext
 from gulfsec.services.shared.consultations import MeetingView
 
 MEETING_STATUS_WORDS: Final[Mapping[str, str]] = {
-    "convened": "convened",
-    "held": "held",
-    "cancelled": "cancelled",
+    "convened": N_("convened"),
+    "held": N_("held"),
+    "cancelled": N_("cancelled"),
 }
 MEETING_BADGES: Final[Mapping[str, str]] = {
     "convened": "state-final",
@@ -39,23 +40,23 @@ MEETING_BADGES: Final[Mapping[str, str]] = {
 }
 """The badge class of each status (the pages' existing colours: green, grey, red)."""
 REPLY_WORDS: Final[Mapping[str, str]] = {
-    "accept": "accepted",
-    "decline": "declined",
-    "propose-time": "proposed another time",
+    "accept": N_("accepted"),
+    "decline": N_("declined"),
+    "propose-time": N_("proposed another time"),
 }
 MINUTES_WORDS: Final[Mapping[str, str]] = {
-    "none": "no minutes circulated yet",
-    "circulated": "draft minutes circulated: adopted by silence unless a member objects",
-    "adopted": "minutes adopted",
-    "not-adopted": "minutes not adopted: silence was broken",
-    "withdrawn": "draft minutes withdrawn",
-    "replaced": "draft minutes replaced",
+    "none": N_("no minutes circulated yet"),
+    "circulated": N_("draft minutes circulated: adopted by silence unless a member objects"),
+    "adopted": N_("minutes adopted"),
+    "not-adopted": N_("minutes not adopted: silence was broken"),
+    "withdrawn": N_("draft minutes withdrawn"),
+    "replaced": N_("draft minutes replaced"),
 }
 MEDIATION_STATUS_WORDS: Final[Mapping[str, str]] = {
-    "requested": "requested",
-    "active": "active",
-    "ended": "ended",
-    "declined": "declined",
+    "requested": N_("requested"),
+    "active": N_("active"),
+    "ended": N_("ended"),
+    "declined": N_("declined"),
 }
 MEDIATION_BADGES: Final[Mapping[str, str]] = {
     "requested": "state-pending",
@@ -64,12 +65,12 @@ MEDIATION_BADGES: Final[Mapping[str, str]] = {
     "declined": "state-overdue",
 }
 EVENT_WORDS: Final[Mapping[str, str]] = {
-    "request": "asks for mediation",
-    "withdraw": "withdraws its request",
-    "accept": "accepts to mediate",
-    "decline": "declines to mediate",
+    "request": N_("asks for mediation"),
+    "withdraw": N_("withdraws its request"),
+    "accept": N_("accepts to mediate"),
+    "decline": N_("declines to mediate"),
 }
-RESPONSE_WORDS: Final[Mapping[str, str]] = {"accept": "accepts", "reject": "rejects"}
+RESPONSE_WORDS: Final[Mapping[str, str]] = {"accept": N_("accepts"), "reject": N_("rejects")}
 
 
 def local_time(moment: datetime, zone: str) -> str:
@@ -96,27 +97,28 @@ def local_start(day: str, clock: str, zone: str) -> tuple[datetime | None, dict[
     (``date``, ``time``, ``timezone``). A time the clocks skip in that zone is refused."""
     errors: dict[str, str] = {}
     if zone not in MEETING_ZONES:
-        errors["timezone"] = (f"unknown time zone {zone!r}: choose one from the list"
-                              if zone else "choose the time zone the meeting is held in")
+        errors["timezone"] = (_("unknown time zone %(zone)s: choose one from the list")
+                              % {"zone": repr(zone)}
+                              if zone else _("choose the time zone the meeting is held in"))
     found_day = _DAY.fullmatch(day.strip())
     found_clock = _CLOCK.fullmatch(clock.strip())
     if found_day is None:
-        errors["date"] = "write the date as YYYY-MM-DD, like 2027-03-01"
+        errors["date"] = _("write the date as YYYY-MM-DD, like 2027-03-01")
     if found_clock is None:
-        errors["time"] = "write the time as HH:MM, like 09:30"
+        errors["time"] = _("write the time as HH:MM, like 09:30")
     if errors or found_day is None or found_clock is None:
         return None, errors
     try:
         wall = datetime(int(found_day[1]), int(found_day[2]), int(found_day[3]),
                         int(found_clock[1]), int(found_clock[2]), int(found_clock[3] or 0))
     except ValueError:
-        return None, {"date": f"there is no such date and time as {day.strip()} "
-                              f"{clock.strip()}"}
+        return None, {"date": _("there is no such date and time as %(day)s %(clock)s")
+                      % {"day": day.strip(), "clock": clock.strip()}}
     place = ZoneInfo(zone)
     moment = wall.replace(tzinfo=place).astimezone(UTC)
     if moment.astimezone(place).replace(tzinfo=None) != wall:
-        return None, {"time": f"{wall.strftime('%Y-%m-%d %H:%M')} does not exist in {zone}: "
-                              "the clocks skip it"}
+        return None, {"time": _("%(time)s does not exist in %(zone)s: the clocks skip it")
+                      % {"time": wall.strftime("%Y-%m-%d %H:%M"), "zone": zone}}
     return moment, {}
 
 
@@ -141,18 +143,18 @@ def upload_type(name: str, content_type: str) -> str | None:
 def size_words(size: int) -> str:
     """A file's size for people: ``812 bytes``, ``14.2 KiB``, ``3.1 MiB``."""
     if size < 1024:
-        return f"{size} byte{'' if size == 1 else 's'}"
+        return ngettext("%(n)s byte", "%(n)s bytes", size) % {"n": size}
     if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KiB"
-    return f"{size / (1024 * 1024):.1f} MiB"
+        return _("%(n)s KiB") % {"n": f"{size / 1024:.1f}"}
+    return _("%(n)s MiB") % {"n": f"{size / (1024 * 1024):.1f}"}
 
 
 def duration_words(duration: timedelta) -> str:
     minutes = int(duration.total_seconds() // 60)
     hours, rest = divmod(minutes, 60)
-    parts = ([f"{hours} hour{'' if hours == 1 else 's'}"] if hours else []) + (
-        [f"{rest} minute{'' if rest == 1 else 's'}"] if rest else [])
-    return " ".join(parts) or "0 minutes"
+    parts = ([ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours}] if hours else []) + (
+        [ngettext("%(n)s minute", "%(n)s minutes", rest) % {"n": rest}] if rest else [])
+    return " ".join(parts) or _("0 minutes")
 
 
 # -- meetings ------------------------------------------------------------------------------------
@@ -199,18 +201,19 @@ def meeting_shown(view: MeetingView) -> MeetingShown:
     for party in m.invited:
         reply = m.replies.get(party)
         if reply is None:
-            words = "no answer yet"
+            words = _("no answer yet")
         elif reply.reply == "propose-time" and reply.proposed_at is not None:
-            words = (f"proposed another time: {reply.proposed_at.strftime('%Y-%m-%d %H:%M UTC')}"
-                     f" ({local_time(reply.proposed_at, m.timezone)})")
+            words = _("proposed another time: %(at)s (%(local)s)") % {
+                "at": reply.proposed_at.strftime("%Y-%m-%d %H:%M UTC"),
+                "local": local_time(reply.proposed_at, m.timezone)}
         else:
-            words = REPLY_WORDS.get(reply.reply, reply.reply)
+            words = _(REPLY_WORDS.get(reply.reply, reply.reply))
         answers.append(Answer(party, reply, words))
-    return MeetingShown(view, MEETING_STATUS_WORDS.get(m.status, m.status),
+    return MeetingShown(view, _(MEETING_STATUS_WORDS.get(m.status, m.status)),
                         MEETING_BADGES.get(m.status, "state-pending"),
                         local_time(m.starts_at, m.timezone), local_time(m.ends_at, m.timezone),
                         duration_words(m.duration), answers,
-                        MINUTES_WORDS.get(view.minutes_status, view.minutes_status))
+                        _(MINUTES_WORDS.get(view.minutes_status, view.minutes_status)))
 
 
 @dataclass(frozen=True)
@@ -257,12 +260,14 @@ def message_shown(said: Said) -> MessageShown:
     sequenced = said.sequenced_at.strftime("%Y-%m-%d %H:%M:%S UTC")
     if said.final_at is not None:
         final = said.final_at.strftime("%Y-%m-%d %H:%M:%S UTC")
-        state, words, tail = "final", "final", f"final at {final}"
+        state, words, tail = "final", _("final"), _("final at %(at)s") % {"at": final}
     else:
-        state, words, tail = "sequenced", "sequenced, not yet final", "not final yet"
+        state, words, tail = "sequenced", _("sequenced, not yet final"), _("not final yet")
     return MessageShown(said, state, words,
-                        f"Signature verified by this node against {said.sender}'s key in the "
-                        f"log; sequenced at index {said.index} on {sequenced}; {tail}.")
+                        _("Signature verified by this node against %(sender)s's key in the log; "
+                          "sequenced at index %(index)s on %(at)s; %(tail)s.")
+                        % {"sender": said.sender, "index": said.index, "at": sequenced,
+                           "tail": tail})
 
 
 # -- mediation -----------------------------------------------------------------------------------
@@ -284,21 +289,23 @@ class MediationShown:
 def mediation_shown(m: Mediation) -> MediationShown:
     asked = [p for p in m.parties if p in m.requested_by]
     waiting = [p for p in m.parties if p not in m.requested_by]
-    answer = ("accepted to mediate" if m.answer == "accept" else "declined to mediate"
-              if m.answer == "decline" else "has not answered yet")
+    answer = (_("accepted to mediate") if m.answer == "accept" else _("declined to mediate")
+              if m.answer == "decline" else _("has not answered yet"))
     if m.status == "active":
-        summary = (f"Active: every party asked for mediation and {m.mediator} accepted to "
-                   "mediate.")
+        summary = (_("Active: every party asked for mediation and %(mediator)s accepted to "
+                     "mediate.") % {"mediator": m.mediator})
     elif m.status == "declined":
-        summary = f"Declined: {m.mediator} declined to mediate."
+        summary = _("Declined: %(mediator)s declined to mediate.") % {"mediator": m.mediator}
     elif m.status == "ended":
-        summary = ("Ended: no request for mediation stands" if not asked else
-                   f"Ended: {m.mediator} no longer mediates") + "; a new round needs every " \
-            "party to ask again and the mediator to accept."
+        summary = (_("Ended: no request for mediation stands; a new round needs every party to "
+                     "ask again and the mediator to accept.") if not asked else
+                   _("Ended: %(mediator)s no longer mediates; a new round needs every party to "
+                     "ask again and the mediator to accept.") % {"mediator": m.mediator})
     else:
-        summary = (f"Requested by {', '.join(asked)}; not yet by {', '.join(waiting)}. "
-                   if waiting else "Every party has asked. ")
-        summary += f"{m.mediator} {answer}."
-    return MediationShown(m, MEDIATION_STATUS_WORDS.get(m.status, m.status),
+        summary = (_("Requested by %(asked)s; not yet by %(waiting)s.")
+                   % {"asked": ", ".join(asked), "waiting": ", ".join(waiting)}
+                   if waiting else _("Every party has asked.")) + " "
+        summary += _("%(mediator)s %(answer)s.") % {"mediator": m.mediator, "answer": answer}
+    return MediationShown(m, _(MEDIATION_STATUS_WORDS.get(m.status, m.status)),
                           MEDIATION_BADGES.get(m.status, "state-pending"), summary, asked,
                           waiting, answer)

@@ -20,13 +20,14 @@ from typing import Final
 from gulfsec.domain.procedures import concept
 from gulfsec.domain.procedures.decisions import Decision, Step
 from gulfsec.domain.procedures.kinds import registry as kinds
+from gulfsec.i18n import N_, _, ngettext
 
 STATUS_WORDS: Final[Mapping[str, str]] = {
-    "open": "open",
-    "adopted": "adopted",
-    "not-adopted": "not adopted",
-    "withdrawn": "withdrawn",
-    "replaced": "replaced",
+    "open": N_("open"),
+    "adopted": N_("adopted"),
+    "not-adopted": N_("not adopted"),
+    "withdrawn": N_("withdrawn"),
+    "replaced": N_("replaced"),
 }
 STATUS_BADGES: Final[Mapping[str, str]] = {
     "open": "state-pending",
@@ -37,17 +38,17 @@ STATUS_BADGES: Final[Mapping[str, str]] = {
 }
 """The badge class of each status (the pages' existing colours: green, amber, red, grey)."""
 STEP_WORDS: Final[Mapping[str, str]] = {
-    "join": "joins",
-    "stand-aside": "stands aside",
-    "object": "objects",
-    "amend": "proposes an amendment",
-    "withdraw": "withdraws the draft",
-    "revise": "issues a revised draft",
-    "outcome": "states the outcome",
+    "join": N_("joins"),
+    "stand-aside": N_("stands aside"),
+    "object": N_("objects"),
+    "amend": N_("proposes an amendment"),
+    "withdraw": N_("withdraws the draft"),
+    "revise": N_("issues a revised draft"),
+    "outcome": N_("states the outcome"),
 }
 PROCEDURE_WORDS: Final[Mapping[str, str]] = {
-    "consensus": "consensus",
-    "silence": "silence procedure",
+    "consensus": N_("consensus"),
+    "silence": N_("silence procedure"),
 }
 ENTITY_TYPES: Final[tuple[str, ...]] = ("organisation", "individual", "vessel", "other")
 
@@ -62,7 +63,7 @@ def time_left(until: datetime, now: datetime) -> str:
     ``4 hours 10 minutes``, ``12 minutes``, ``40 seconds``; ``closed`` once it has passed."""
     seconds = int((until - now).total_seconds())
     if seconds <= 0:
-        return "closed"
+        return _("closed")
     days, rest = divmod(seconds, 86_400)
     hours, rest = divmod(rest, 3_600)
     minutes, secs = divmod(rest, 60)
@@ -76,7 +77,17 @@ def time_left(until: datetime, now: datetime) -> str:
 
 
 def _unit(count: int, name: str) -> str:
-    return "" if count == 0 else f"{count} {name}{'' if count == 1 else 's'}"
+    if count == 0:
+        return ""
+    if name == "day":
+        words = ngettext("%(n)s day", "%(n)s days", count)
+    elif name == "hour":
+        words = ngettext("%(n)s hour", "%(n)s hours", count)
+    elif name == "minute":
+        words = ngettext("%(n)s minute", "%(n)s minutes", count)
+    else:
+        words = ngettext("%(n)s second", "%(n)s seconds", count)
+    return words % {"n": count}
 
 
 def _join(*parts: str) -> str:
@@ -124,15 +135,17 @@ class DraftView:
 def step_view(step: Step) -> StepView:
     when = "" if step.final_at is None else step.final_at.strftime("%Y-%m-%d %H:%M:%S UTC")
     if step.kind == "outcome":
-        standing, words = "chair", "checked against the positions"
+        standing, words = "chair", _("checked against the positions")
     elif step.counts:
-        standing, words = "counts", f"counts (final at {when}, by the closing time)"
+        standing, words = "counts", (_("counts (final at %(at)s, by the closing time)")
+                                     % {"at": when})
     elif step.final_at is None:
-        standing, words = ("pending", "not final yet: it counts only if it becomes final by "
-                                      "the closing time")
+        standing, words = ("pending", _("not final yet: it counts only if it becomes final by "
+                                        "the closing time"))
     else:
-        standing, words = "late", f"does not count: final at {when}, after the closing time"
-    return StepView(step, STEP_WORDS.get(step.kind, step.kind), standing, words)
+        standing, words = "late", (_("does not count: final at %(at)s, after the closing time")
+                                   % {"at": when})
+    return StepView(step, _(STEP_WORDS.get(step.kind, step.kind)), standing, words)
 
 
 def draft_view(decision: Decision, now: datetime) -> DraftView:
@@ -144,9 +157,9 @@ def draft_view(decision: Decision, now: datetime) -> DraftView:
                for m in decision.members]
     return DraftView(
         decision, now, kind_title(decision.kind),
-        STATUS_WORDS.get(decision.status, decision.status),
+        _(STATUS_WORDS.get(decision.status, decision.status)),
         STATUS_BADGES.get(decision.status, "state-pending"),
-        PROCEDURE_WORDS.get(decision.procedure, decision.procedure),
+        _(PROCEDURE_WORDS.get(decision.procedure, decision.procedure)),
         time_left(decision.closes_at, now), now >= decision.closes_at, members, steps,
         [v for v in steps if v.step.kind == "amend"],
         [by_id[i] for i in decision.breaking if i in by_id])
@@ -184,16 +197,17 @@ def concept_pair(versions: Sequence[concept.Version], a: str | None,
     two versions when not given; a problem in words when a number names no version."""
     if len(versions) < 2:
         return ConceptComparison(versions, None, None, [],
-                                 "There is nothing to compare until two versions of the "
-                                 "Concept have been adopted.")
+                                 _("There is nothing to compare until two versions of the "
+                                   "Concept have been adopted."))
     old_n = version_number(a) if a else len(versions) - 1
     new_n = version_number(b) if b else len(versions)
-    problems = [f"there is no version {text!r}" for text, n in ((a, old_n), (b, new_n))
+    problems = [_("there is no version %(version)s") % {"version": repr(text)}
+                for text, n in ((a, old_n), (b, new_n))
                 if n is None or not 1 <= n <= len(versions)]
     if problems:
         return ConceptComparison(versions, None, None, [],
-                                 "; ".join(problems).capitalize()
-                                 + f" (versions 1 to {len(versions)}).")
+                                 "; ".join(problems).capitalize() + " "
+                                 + _("(versions 1 to %(last)s).") % {"last": len(versions)})
     assert old_n is not None and new_n is not None
     old, new = versions[old_n - 1], versions[new_n - 1]
     return ConceptComparison(versions, old, new, concept.diff(old, new))

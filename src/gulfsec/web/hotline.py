@@ -18,19 +18,21 @@ from datetime import datetime
 from typing import Any, Final
 
 from gulfsec.domain.encoding import parse_time
+from gulfsec.i18n import N_, _
 from gulfsec.web.site import when
 
 PRIORITY_WORDS: Final[Mapping[str, str]] = {
-    "flash": "FLASH",
-    "immediate": "IMMEDIATE",
-    "routine": "ROUTINE",
+    "flash": N_("FLASH"),
+    "immediate": N_("IMMEDIATE"),
+    "routine": N_("ROUTINE"),
 }
 """Military precedence, as written on a signal: capitals, flash first."""
+UNKNOWN_PRIORITY: Final = N_("UNKNOWN PRIORITY")
 LINE_WORDS: Final[Mapping[str, str]] = {
-    "alarm": "ALARM: the line failed",
-    "waiting": "waiting for a receipt, not yet due",
-    "ok": "line up",
-    "no-key": "not on the line: no encryption key registered",
+    "alarm": N_("ALARM: the line failed"),
+    "waiting": N_("waiting for a receipt, not yet due"),
+    "ok": N_("line up"),
+    "no-key": N_("not on the line: no encryption key registered"),
 }
 LINE_BADGES: Final[Mapping[str, str]] = {
     "alarm": "state-overdue",
@@ -72,14 +74,15 @@ def receipt_words(state: str, due: datetime | None, at: datetime | None, late: b
     """A recipient's receipt in words: received at …, waiting (due by …), overdue — no
     receipt."""
     if state == "received":
-        said = f"received at {when(at)}" if at is not None else "received"
-        return f"{said}, late: it was due by {when(due)}" if late else said
+        said = _("received at %(at)s") % {"at": when(at)} if at is not None else _("received")
+        return (_("%(received)s, late: it was due by %(due)s")
+                % {"received": said, "due": when(due)}) if late else said
     if state == "overdue":
-        return f"overdue — no receipt (it was due by {when(due)})"
+        return _("overdue — no receipt (it was due by %(due)s)") % {"due": when(due)}
     if due is None:
-        return (f"waiting (the hub has not sequenced the message yet: a receipt is due "
-                f"{within_minutes} minutes after it does)")
-    return f"waiting (due by {when(due)})"
+        return (_("waiting (the hub has not sequenced the message yet: a receipt is due "
+                  "%(minutes)s minutes after it does)") % {"minutes": within_minutes})
+    return _("waiting (due by %(due)s)") % {"due": when(due)}
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,7 @@ class HotlineShown:
 
     @property
     def priority_words(self) -> str:
-        return PRIORITY_WORDS.get(self.priority or "", "UNKNOWN PRIORITY")
+        return _(PRIORITY_WORDS.get(self.priority or "", UNKNOWN_PRIORITY))
 
     @property
     def flash(self) -> bool:
@@ -138,7 +141,7 @@ def message_shown(said: Mapping[str, Any], *, within_minutes: int, seen: int = -
             receipts.append(Receipt(who, state, receipt_words(
                 r["state"], due, at, bool(r.get("late")), within_minutes)))
         if said.get("refused"):
-            receipts = [Receipt(p, "refused", "not delivered: the hub refused the message")
+            receipts = [Receipt(p, "refused", _("not delivered: the hub refused the message"))
                         for p in said.get("to", [])]
     index = said.get("index")
     unread = (not sent and said.get("kind") != "test" and index is not None and index > seen
@@ -168,7 +171,7 @@ class LineShown:
 
     @property
     def words(self) -> str:
-        return LINE_WORDS.get(self.status, self.status)
+        return _(LINE_WORDS.get(self.status, self.status))
 
     @property
     def badge(self) -> str:
@@ -191,21 +194,21 @@ class LineShown:
         """The receipt of the secretariat's last test to the party, in words."""
         state = self.line.get("receipt")
         if state is None:
-            return "no test sent yet"
+            return _("no test sent yet")
         at = moment(self.line.get("receipt_at"))
         if state == "received":
-            return f"received at {when(at)}" if at is not None else "received"
+            return _("received at %(at)s") % {"at": when(at)} if at is not None else _("received")
         if state == "overdue":
-            return "overdue — no receipt"
-        return "waiting (not yet due)"
+            return _("overdue — no receipt")
+        return _("waiting (not yet due)")
 
     @property
     def receipt_sent_words(self) -> str:
         """Whether the secretariat answered the party's last test."""
         answered = self.line.get("receipt_sent")
         if answered is None:
-            return "no test received yet"
-        return "receipt sent" if answered else "no receipt sent"
+            return _("no test received yet")
+        return _("receipt sent") if answered else _("no receipt sent")
 
 
 def lines_shown(lines: list[dict[str, Any]]) -> list[LineShown]:

@@ -28,6 +28,8 @@ from typing import Any, Final, Literal
 
 from markupsafe import Markup, escape
 
+from gulfsec.i18n import N_, _
+
 KM_PER_DEGREE: Final = 2 * math.pi * 6371.0 / 360
 """Kilometres in a degree of latitude (a sphere of the Earth's mean radius, 6,371 km)."""
 WIDTH: Final = 960.0
@@ -47,22 +49,22 @@ class Place:
 
 
 PLACES: Final[tuple[Place, ...]] = (
-    Place("Strait of Hormuz", 26.57, 56.25, "middle"),
-    Place("Bandar Abbas", 27.18, 56.27, "start"),
-    Place("Bushehr", 28.97, 50.84, "start"),
-    Place("Kuwait City", 29.38, 47.98, "end"),
-    Place("Basra", 30.51, 47.81, "start"),
-    Place("Dammam", 26.43, 50.10, "end"),
-    Place("Manama", 26.23, 50.59, "start"),
-    Place("Doha", 25.29, 51.53, "start"),
-    Place("Abu Dhabi", 24.45, 54.38, "end"),
-    Place("Dubai", 25.20, 55.27, "end"),
-    Place("Muscat", 23.59, 58.41, "start"),
-    Place("Riyadh", 24.71, 46.68, "start"),
-    Place("Chabahar", 25.29, 60.64, "end"),
+    Place(N_("Strait of Hormuz"), 26.57, 56.25, "middle"),
+    Place(N_("Bandar Abbas"), 27.18, 56.27, "start"),
+    Place(N_("Bushehr"), 28.97, 50.84, "start"),
+    Place(N_("Kuwait City"), 29.38, 47.98, "end"),
+    Place(N_("Basra"), 30.51, 47.81, "start"),
+    Place(N_("Dammam"), 26.43, 50.10, "end"),
+    Place(N_("Manama"), 26.23, 50.59, "start"),
+    Place(N_("Doha"), 25.29, 51.53, "start"),
+    Place(N_("Abu Dhabi"), 24.45, 54.38, "end"),
+    Place(N_("Dubai"), 25.20, 55.27, "end"),
+    Place(N_("Muscat"), 23.59, 58.41, "start"),
+    Place(N_("Riyadh"), 24.71, 46.68, "start"),
+    Place(N_("Chabahar"), 25.29, 60.64, "end"),
 )
 """Places named on the map. Their coordinates are the cities' centres (the strait's: its
-narrowest point), to the hundredth of a degree."""
+narrowest point), to the hundredth of a degree. The names are translated where drawn."""
 
 SEA: Final = "#dcebf5"
 LAND: Final = "#f1ede3"
@@ -76,9 +78,9 @@ COLOURS: Final[Mapping[FeatureKind, str]] = {
 """The colour of each kind of feature (dark enough for text on white, and told apart by shape
 and label too: markers are numbered, areas are lettered and dashed or solid)."""
 LEGEND: Final[Mapping[FeatureKind, str]] = {
-    "incident": "Hazardous incident (numbered)",
-    "unusual": "Area of a request on unusual activity (dashed)",
-    "activity": "Area of a notified activity (solid)",
+    "incident": N_("Hazardous incident (numbered)"),
+    "unusual": N_("Area of a request on unusual activity (dashed)"),
+    "activity": N_("Area of a notified activity (solid)"),
 }
 
 
@@ -205,9 +207,13 @@ class Listed:
 
     @property
     def note(self) -> str:
-        return {"inside": "", "partly": "partly outside the map's frame",
-                "outside": "outside the map's frame: not drawn",
-                "not-drawn": "no coordinates given: not drawn"}[self.drawn]
+        if self.drawn == "partly":
+            return _("partly outside the map's frame")
+        if self.drawn == "outside":
+            return _("outside the map's frame: not drawn")
+        if self.drawn == "not-drawn":
+            return _("no coordinates given: not drawn")
+        return ""
 
 
 @dataclass(frozen=True)
@@ -232,16 +238,18 @@ def area_words(area: Mapping[str, Any] | None, name: str | None = None) -> str:
     parts = []
     if area is not None and area.get("kind") == "circle":
         centre = area["centre"]
-        parts.append(f"within {_number(float(area['radius_km']))} km of "
-                     f"{degrees(float(centre['lat']), float(centre['lon']))}")
+        parts.append(_("within %(km)s km of %(centre)s")
+                     % {"km": _number(float(area["radius_km"])),
+                        "centre": degrees(float(centre["lat"]), float(centre["lon"]))})
     elif area is not None and area.get("kind") == "polygon":
         points = area["points"][:-1]
         corners = "; ".join(degrees(float(p["lat"]), float(p["lon"])) for p in points[:6])
-        more = f" and {len(points) - 6} more" if len(points) > 6 else ""
-        parts.append(f"a polygon of {len(points)} corners: {corners}{more}")
+        more = (" " + _("and %(n)s more") % {"n": len(points) - 6}) if len(points) > 6 else ""
+        parts.append(_("a polygon of %(n)s corners: %(corners)s%(more)s")
+                     % {"n": len(points), "corners": corners, "more": more})
     if name:
         parts.append(f"“{name}”" if parts else name)
-    return ", ".join(parts) if parts else "no area given"
+    return ", ".join(parts) if parts else _("no area given")
 
 
 def _number(value: float) -> str:
@@ -321,7 +329,7 @@ def _places(projection: Projection) -> Markup:
         dy = 22 if place.anchor == "middle" else 4
         out.append(Markup("<circle {}/><text {}>{}</text>").format(
             _attrs(cx=_f(x), cy=_f(y), r="2.5"),
-            _attrs(x=_f(x + dx), y=_f(y + dy), text_anchor=place.anchor), place.name))
+            _attrs(x=_f(x + dx), y=_f(y + dy), text_anchor=place.anchor), _(place.name)))
     return Markup("").join(out)
 
 
@@ -346,8 +354,8 @@ def _area_shape(projection: Projection, feature: Feature) -> Markup:
     else:
         ring = [(float(p["lon"]), float(p["lat"])) for p in area["points"]]
         corners = ring[:-1]
-        x, y = projection.xy(sum(lat for _, lat in corners) / len(corners),
-                             sum(lon for lon, _ in corners) / len(corners))
+        x, y = projection.xy(sum(lat for _lon, lat in corners) / len(corners),
+                             sum(lon for lon, _lat in corners) / len(corners))
         shape = Markup("<path {} {}/>").format(_attrs(d=_ring_path(projection, ring)), style)
     label = Markup("<text {}>{}</text>").format(
         _attrs(x=_f(x), y=_f(y + 5), text_anchor="middle", fill=colour, font_weight="700",
@@ -367,7 +375,8 @@ def _marker(projection: Projection, feature: Feature) -> Markup:
 
 
 def _legend(projection: Projection, kinds: Sequence[FeatureKind]) -> Markup:
-    rows = [Markup("<text {}>Legend</text>").format(_attrs(x="12", y="20", font_weight="700"))]
+    rows = [Markup("<text {}>{}</text>").format(_attrs(x="12", y="20", font_weight="700"),
+                                                 _("Legend"))]
     for i, kind in enumerate(kinds):
         y = 40 + 22 * i
         colour = COLOURS[kind]
@@ -380,7 +389,7 @@ def _legend(projection: Projection, kinds: Sequence[FeatureKind]) -> Markup:
                 stroke=colour, stroke_width="2",
                 stroke_dasharray="4 2" if kind == "unusual" else None))
         rows.append(symbol + Markup("<text {}>{}</text>").format(
-            _attrs(x="36", y=_f(y)), LEGEND[kind]))
+            _attrs(x="36", y=_f(y)), _(LEGEND[kind])))
     height = 30 + 22 * len(kinds)
     box = Markup("<rect {}/>").format(_attrs(x="0", y="0", width="360", height=_f(height),
                                              fill="#ffffff", fill_opacity="0.9",
@@ -391,10 +400,11 @@ def _legend(projection: Projection, kinds: Sequence[FeatureKind]) -> Markup:
         Markup("").join(rows))
 
 
-def draw(features: Sequence[Feature], *, title: str = "Map of the Gulf",
+def draw(features: Sequence[Feature], *, title: str = N_("Map of the Gulf"),
          ident: str = "gulf-map", geography: Geography | None = None) -> GulfMap:
     """The map with ``features`` on it, and the list of them in words. ``ident`` prefixes the
-    SVG's element ids (one map per page needs none other)."""
+    SVG's element ids (one map per page needs none other). ``title`` is a message, translated
+    here like every word drawn."""
     geo = gulf() if geography is None else geography
     projection = geo.projection()
     listed = [_placed(projection, f) for f in features]
@@ -403,15 +413,16 @@ def draw(features: Sequence[Feature], *, title: str = "Map of the Gulf",
     markers = [f for f in drawable if f.point is not None]
     counts = {kind: sum(1 for item in listed if item.feature.kind == kind)
               for kind in COLOURS}
-    description = (f"{counts['incident']} incidents, {counts['unusual']} areas of requests on "
-                   f"unusual activity and {counts['activity']} areas of notified activities "
-                   "are listed beside the map, with where each is; "
-                   f"{len(drawable)} of them are drawn on it.")
+    description = (_("%(incidents)s incidents, %(unusual)s areas of requests on unusual "
+                     "activity and %(activities)s areas of notified activities are listed "
+                     "beside the map, with where each is; %(drawn)s of them are drawn on it.")
+                   % {"incidents": counts["incident"], "unusual": counts["unusual"],
+                      "activities": counts["activity"], "drawn": len(drawable)})
     width, height = _f(projection.width), _f(projection.height)
     clip = f"{ident}-clip"
     parts = [
         Markup("<title {}>{}</title><desc {}>{}</desc>").format(
-            _attrs(id=f"{ident}-title"), title, _attrs(id=f"{ident}-desc"), description),
+            _attrs(id=f"{ident}-title"), _(title), _attrs(id=f"{ident}-desc"), description),
         Markup("<defs><clipPath {}><rect {}/></clipPath></defs>").format(
             _attrs(id=clip), _attrs(x="0", y="0", width=width, height=height)),
         Markup("<rect {}/>").format(_attrs(x="0", y="0", width=width, height=height,
@@ -433,7 +444,7 @@ def draw(features: Sequence[Feature], *, title: str = "Map of the Gulf",
         Markup("<text {}>{}</text>").format(
             _attrs(x=_f(projection.width - 8), y=_f(projection.height - 8),
                    text_anchor="end", font_size="11", fill=PLACE_INK),
-            "Land and borders: Natural Earth; borders are no statement on any boundary"),
+            _("Land and borders: Natural Earth; borders are no statement on any boundary")),
     ]
     svg = Markup(
         '<svg xmlns="http://www.w3.org/2000/svg" {}>{}</svg>').format(

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from gulfsec.i18n import _
+
 
 @dataclass(frozen=True)
 class Band:
@@ -32,10 +34,10 @@ def scale(threshold: float) -> list[Band]:
     t = max(threshold, 1e-9)
     return [
         Band(1e-9, "#f4f4f4", "#222222", "0"),
-        Band(t / 4, "#fde0c5", "#222222", f"under {_n(t / 4)}"),
-        Band(t / 2, "#f9a870", "#222222", f"under {_n(t / 2)}"),
-        Band(t, "#e4572e", "#ffffff", f"under {_n(t)}"),
-        Band(None, "#8c1c13", "#ffffff", f"{_n(t)} or more (alert threshold)"),
+        Band(t / 4, "#fde0c5", "#222222", _("under %(n)s") % {"n": _n(t / 4)}),
+        Band(t / 2, "#f9a870", "#222222", _("under %(n)s") % {"n": _n(t / 2)}),
+        Band(t, "#e4572e", "#ffffff", _("under %(n)s") % {"n": _n(t)}),
+        Band(None, "#8c1c13", "#ffffff", _("%(n)s or more (alert threshold)") % {"n": _n(t)}),
     ]
 
 
@@ -112,14 +114,15 @@ def heat_map(actors: Sequence[str], cells: Mapping[str, float], period: str,
             x, y = LABEL + column * CELL, LABEL + row * CELL
             body.append(Markup('<a {}><title>{}</title><rect {}/><text {}>{}</text></a>').format(
                 _attrs(href=link(pair), class_="heat-cell"),
-                f"{pair_name(pair)}, {period}: index {_n(index)}",
+                _("%(pair)s, %(period)s: index %(index)s")
+                % {"pair": pair_name(pair), "period": period, "index": _n(index)},
                 _attrs(x=_f(x + 1), y=_f(y + 1), width=_f(CELL - 2), height=_f(CELL - 2),
                        fill=band.fill, stroke="#999999", stroke_width="0.5"),
                 _attrs(x=_f(x + CELL / 2), y=_f(y + CELL / 2 + 4), text_anchor="middle",
                        font_size="10", fill=band.ink), _n(index)))
     body.append(Markup("<text {}>{}</text>").format(
         _attrs(x="4", y=_f(legend_y - 6), font_size="12", fill="#222222"),
-        f"Tension index, {period}"))
+        _("Tension index, %(period)s") % {"period": period}))
     for k, band in enumerate(bands):
         y = legend_y + k * 20
         body.append(Markup("<rect {}/><text {}>{}</text>").format(
@@ -127,10 +130,11 @@ def heat_map(actors: Sequence[str], cells: Mapping[str, float], period: str,
                    stroke_width="0.5"),
             _attrs(x="26", y=_f(y + 11), font_size="11", fill="#222222"), band.label))
     shown = sum(1 for v in cells.values() if v > 0)
-    desc = (f"The tension index of every pair of {n} actors in {period}; {shown} pairs are "
-            "above 0. The same numbers are in the table below.")
-    return _svg(ident, width, height, f"Tension between pairs, {period}", desc, body,
-                "tension-heat-map")
+    desc = (_("The tension index of every pair of %(n)s actors in %(period)s; %(shown)s pairs "
+              "are above 0. The same numbers are in the table below.")
+            % {"n": n, "period": period, "shown": shown})
+    return _svg(ident, width, height, _("Tension between pairs, %(period)s") % {"period": period},
+                desc, body, "tension-heat-map")
 
 
 # -- a pair's line -----------------------------------------------------------------------------
@@ -154,7 +158,7 @@ def line_plot(pair: str, points: Sequence[tuple[str, float]], threshold: float, 
               ident: str = "tension-plot") -> Markup:
     """The pair's index over its periods (``points``: period label, index, in order), with
     the alert threshold dashed."""
-    marks = ticks(max([threshold, *(v for _, v in points)]))
+    marks = ticks(max([threshold, *(v for _label, v in points)]))
     top = marks[-1]
     inner_w, inner_h = PLOT_W - LEFT - RIGHT, PLOT_H - TOP - BOTTOM
     count = len(points)
@@ -180,7 +184,7 @@ def line_plot(pair: str, points: Sequence[tuple[str, float]], threshold: float, 
             _attrs(x=_f(LEFT - 7), y=_f(y + 4), text_anchor="end", font_size="11",
                    fill="#222222"), _n(mark)))
     every = max(1, -(-count // MAX_LABELS))
-    for i, (label, _) in enumerate(points):
+    for i, (label, _value) in enumerate(points):
         if i % every and i != count - 1:
             continue
         x, y = x_of(i), TOP + inner_h
@@ -193,20 +197,29 @@ def line_plot(pair: str, points: Sequence[tuple[str, float]], threshold: float, 
         _attrs(x1=_f(LEFT), y1=_f(ty), x2=_f(LEFT + inner_w), y2=_f(ty), stroke="#8c1c13",
                stroke_dasharray="6 4", stroke_width="1"),
         _attrs(x=_f(LEFT + inner_w - 2), y=_f(ty - 4), text_anchor="end", font_size="10",
-               fill="#8c1c13"), f"alert threshold {_n(threshold)}"))
+               fill="#8c1c13"), _("alert threshold %(n)s") % {"n": _n(threshold)}))
     if count:
         body.append(Markup("<polyline {}/>").format(_attrs(
-            points=" ".join(f"{_f(x_of(i))},{_f(y_of(v))}" for i, (_, v) in enumerate(points)),
+            points=" ".join(f"{_f(x_of(i))},{_f(y_of(v))}"
+                            for i, (_label, v) in enumerate(points)),
             fill="none", stroke="#1f4e79", stroke_width="2", stroke_linejoin="round")))
     for i, (label, value) in enumerate(points):
         body.append(Markup('<a {}><circle {}><title>{}</title></circle></a>').format(
             _attrs(href=f"#period-{label}"),
             _attrs(cx=_f(x_of(i)), cy=_f(y_of(value)), r="4", fill="#1f4e79",
                    stroke="#ffffff", stroke_width="1"),
-            f"{pair_name(pair)}, {label}: index {_n(value)}"))
-    desc = (f"The index of {pair_name(pair)} in {count} periods"
-            + (f", from {points[0][0]} to {points[-1][0]}" if count else "")
-            + f"; highest {_n(max((v for _, v in points), default=0.0))}. "
-            "The same numbers are in the table below.")
-    return _svg(ident, PLOT_W, PLOT_H, f"Tension index of {pair_name(pair)}", desc, body,
+            _("%(pair)s, %(period)s: index %(index)s")
+            % {"pair": pair_name(pair), "period": label, "index": _n(value)}))
+    highest = _n(max((v for _label, v in points), default=0.0))
+    if count:
+        desc = (_("The index of %(pair)s in %(n)s periods, from %(first)s to %(last)s; highest "
+                  "%(highest)s. The same numbers are in the table below.")
+                % {"pair": pair_name(pair), "n": count, "first": points[0][0],
+                   "last": points[-1][0], "highest": highest})
+    else:
+        desc = (_("The index of %(pair)s in %(n)s periods; highest %(highest)s. The same "
+                  "numbers are in the table below.")
+                % {"pair": pair_name(pair), "n": count, "highest": highest})
+    return _svg(ident, PLOT_W, PLOT_H,
+                _("Tension index of %(pair)s") % {"pair": pair_name(pair)}, desc, body,
                 "tension-plot")

@@ -25,16 +25,17 @@ from gulfsec.domain.entry import ALL
 from gulfsec.domain.forms.activity_notification import NOTIFICATION
 from gulfsec.domain.forms.risk import EVENT_WORDS
 from gulfsec.domain.procedures.risk import Incident, Step, UnusualCase
+from gulfsec.i18n import N_, _
 from gulfsec.web.map import Feature, GulfMap, area_words, degrees, draw
 from gulfsec.web.site import when
 
 STAGE_WORDS: Final[Mapping[str, str]] = {
-    "awaiting-reply": "awaiting the reply",
-    "replied": "replied",
-    "bilateral-requested": "bilateral meeting asked for",
-    "bilateral-convened": "bilateral meeting convened",
-    "all-requested": "meeting of all participants asked for",
-    "all-convened": "meeting of all participants convened",
+    "awaiting-reply": N_("awaiting the reply"),
+    "replied": N_("replied"),
+    "bilateral-requested": N_("bilateral meeting asked for"),
+    "bilateral-convened": N_("bilateral meeting convened"),
+    "all-requested": N_("meeting of all participants asked for"),
+    "all-convened": N_("meeting of all participants convened"),
 }
 STAGE_BADGES: Final[Mapping[str, str]] = {
     "awaiting-reply": "state-pending",
@@ -46,26 +47,26 @@ STAGE_BADGES: Final[Mapping[str, str]] = {
 }
 """The badge class of each stage (the pages' colours: amber while something is owed)."""
 STEP_WORDS: Final[Mapping[str, str]] = {
-    "request": "asks for an explanation",
-    "reply": "replies",
-    "bilateral-requested": "asks for a bilateral meeting",
-    "all-requested": "asks for a meeting of all participants",
-    "bilateral-convened": "convenes the bilateral meeting",
-    "all-convened": "convenes a meeting of all participants",
-    "report": "reports the incident",
-    "response": "responds",
-    "meeting": "convenes a meeting on it",
+    "request": N_("asks for an explanation"),
+    "reply": N_("replies"),
+    "bilateral-requested": N_("asks for a bilateral meeting"),
+    "all-requested": N_("asks for a meeting of all participants"),
+    "bilateral-convened": N_("convenes the bilateral meeting"),
+    "all-convened": N_("convenes a meeting of all participants"),
+    "report": N_("reports the incident"),
+    "response": N_("responds"),
+    "meeting": N_("convenes a meeting on it"),
 }
 ACTIVITY_TYPES: Final[tuple[str, ...]] = ("land", "naval", "air", "missile", "other")
 UNIT_KINDS: Final[tuple[str, ...]] = ("ship", "submarine", "boat", "aircraft", "drone", "other")
 EVENTS: Final[Mapping[str, str]] = EVENT_WORDS
 """Each event of the incidents-at-sea practice, in words (the form's own)."""
 STATUS_WORDS: Final[Mapping[str, str]] = {
-    "met": "met",
-    "late": "late",
-    "missing": "missing",
-    "pending": "pending",
-    "breached": "breached",
+    "met": N_("met"),
+    "late": N_("late"),
+    "missing": N_("missing"),
+    "pending": N_("pending"),
+    "breached": N_("breached"),
 }
 RISK_RULES: Final = frozenset({"incident-report", "incident-response",
                                "unusual-activity-reply", "unusual-activity-meeting"})
@@ -85,8 +86,8 @@ def moment_words(text: object) -> str:
 def when_final(step: Step) -> str:
     """When a step became final, in words: the time that counts for its deadline."""
     if step.final_at is None:
-        return "not final yet"
-    return f"final at {when(step.final_at)}"
+        return _("not final yet")
+    return _("final at %(at)s") % {"at": when(step.final_at)}
 
 
 # -- deadlines -----------------------------------------------------------------------------------
@@ -106,7 +107,7 @@ class Deadline:
 
     @property
     def status_words(self) -> str:
-        return STATUS_WORDS.get(self.status, self.status)
+        return _(STATUS_WORDS.get(self.status, self.status))
 
     @property
     def badge(self) -> str:
@@ -116,8 +117,8 @@ class Deadline:
     def due_words(self) -> str:
         """`` due by 2026-11-25 12:00:00 UTC``, or why there is no deadline yet."""
         if self.due is None:
-            return ": its deadline runs once the step that starts it is final"
-        return f" due by {when(self.due)}"
+            return ": " + _("its deadline runs once the step that starts it is final")
+        return " " + _("due by %(at)s") % {"at": when(self.due)}
 
     @property
     def sentence(self) -> str:
@@ -135,16 +136,19 @@ def _meeting_kind(finding: Finding, case: UnusualCase | None) -> str:
 
 
 def _what(finding: Finding, case: UnusualCase | None) -> str:
+    party = {"party": finding.party}
     if finding.rule == "incident-report":
-        return f"Report by {finding.party}"
+        return _("Report by %(party)s") % party
     if finding.rule == "incident-response":
-        return f"Response by {finding.party}"
+        return _("Response by %(party)s") % party
     if finding.rule == "unusual-activity-reply":
-        return f"Reply by {finding.party}"
+        return _("Reply by %(party)s") % party
     if _meeting_kind(finding, case) == "bilateral":
-        pair = "" if case is None else f" of {case.requester} and {case.addressee}"
-        return f"Bilateral meeting{pair}, seen to by {finding.party}"
-    return f"Meeting of all participants, convened by the secretariat ({finding.party})"
+        if case is None:
+            return _("Bilateral meeting, seen to by %(party)s") % party
+        return (_("Bilateral meeting of %(requester)s and %(addressee)s, seen to by %(party)s")
+                % {"requester": case.requester, "addressee": case.addressee, **party})
+    return _("Meeting of all participants, convened by the secretariat (%(party)s)") % party
 
 
 @dataclass(frozen=True)
@@ -171,8 +175,8 @@ def deadlines(findings: Iterable[Finding], case_id: str, *,
             continue
         if (finding.rule == "unusual-activity-meeting" and not private_meetings
                 and _meeting_kind(finding, case) == "bilateral"):
-            withheld = ("A bilateral meeting goes to its two participants alone: whether it was "
-                        "convened in time is not shown here.")
+            withheld = _("A bilateral meeting goes to its two participants alone: whether it "
+                         "was convened in time is not shown here.")
             continue
         items.append(Deadline(finding.rule, _what(finding, case), finding.party, finding.due,
                               finding.status, finding.detail, finding.evidence))
@@ -215,8 +219,10 @@ def _unit(unit: Mapping[str, Any]) -> str:
     words = f"{unit.get('party')} {unit.get('kind')}"
     if unit.get("name"):
         words += f" {unit['name']}"
-    extra = [f"hull number {unit['hull_number']}" if unit.get("hull_number") else "",
-             f"type {unit['aircraft_type']}" if unit.get("aircraft_type") else ""]
+    extra = [_("hull number %(number)s") % {"number": unit["hull_number"]}
+             if unit.get("hull_number") else "",
+             _("type %(type)s") % {"type": unit["aircraft_type"]}
+             if unit.get("aircraft_type") else ""]
     extra = [e for e in extra if e]
     return words + (f" ({', '.join(extra)})" if extra else "")
 
@@ -255,18 +261,19 @@ def _cells(body: Mapping[str, Any]) -> dict[str, tuple[tuple[str, ...], bool]]:
 
 
 FIELDS: Final[tuple[tuple[str, str], ...]] = (
-    ("occurred_at", "When (UTC)"),
-    ("position", "Position"),
-    ("units", "Units involved"),
-    ("cpa_metres", "Closest point of approach"),
-    ("events", "What happened"),
-    ("signals", "Signals exchanged"),
-    ("damage", "Damage"),
-    ("casualties", "Casualties"),
-    ("account", "Account"),
-    ("disputed", "What is disputed"),
+    ("occurred_at", N_("When (UTC)")),
+    ("position", N_("Position")),
+    ("units", N_("Units involved")),
+    ("cpa_metres", N_("Closest point of approach")),
+    ("events", N_("What happened")),
+    ("signals", N_("Signals exchanged")),
+    ("damage", N_("Damage")),
+    ("casualties", N_("Casualties")),
+    ("account", N_("Account")),
+    ("disputed", N_("What is disputed")),
 )
-"""The fields of a report and its responses, in the order the page compares them."""
+"""The fields of a report and its responses, in the order the page compares them (the labels
+are translated where shown)."""
 
 
 @dataclass(frozen=True)
@@ -284,7 +291,7 @@ class IncidentShown:
     @property
     def where(self) -> str:
         """Where it happened, in words (position and named area)."""
-        return "; ".join(_position(self.report.body)) or "not stated"
+        return "; ".join(_position(self.report.body)) or _("not stated")
 
     @property
     def meetings(self) -> list[tuple[str, str, str]]:
@@ -303,7 +310,8 @@ class IncidentShown:
     @property
     def title(self) -> str:
         i = self.incident
-        return f"{i.reporter} and {i.other_party}: {self.events}"
+        return (_("%(reporter)s and %(other)s: %(events)s")
+                % {"reporter": i.reporter, "other": i.other_party, "events": self.events})
 
 
 def incident_shown(incident: Incident) -> IncidentShown:
@@ -316,12 +324,12 @@ def incident_shown(incident: Incident) -> IncidentShown:
         lines, prose = reported[key]
         cells = []
         for answer in answers:
-            theirs, _ = answer[key]
+            theirs, _prose = answer[key]
             differs = bool(theirs) and key not in ("account", "disputed") and theirs != lines
             cells.append(Cell(theirs, prose, differs))
-        rows.append(Row(key, label, Cell(lines, prose), tuple(cells)))
+        rows.append(Row(key, _(label), Cell(lines, prose), tuple(cells)))
     audience = incident.audience
-    words = "all participants" if audience == ALL else ", ".join(audience)
+    words = _("all participants") if audience == ALL else ", ".join(audience)
     return IncidentShown(incident, rows, incident.responses, words)
 
 
@@ -353,12 +361,14 @@ class CaseShown:
         """When the activity was observed, in words."""
         since = moment_words(self.body.get("observed_from"))
         until = self.body.get("observed_until")
-        return since if not until else f"{since} to {moment_words(until)}"
+        return since if not until else (_("%(since)s to %(until)s")
+                                         % {"since": since, "until": moment_words(until)})
 
     @property
     def title(self) -> str:
-        return (f"{self.case.requester} asks {self.case.addressee} about unusual "
-                f"{self.body.get('activity_type')} activity")
+        return (_("%(requester)s asks %(addressee)s about unusual %(activity)s activity")
+                % {"requester": self.case.requester, "addressee": self.case.addressee,
+                   "activity": self.body.get("activity_type")})
 
     def asked(self, kind: str) -> Step | None:
         """The first step of ``kind`` (``bilateral-requested``, …), if taken."""
@@ -377,8 +387,8 @@ def case_shown(case: UnusualCase) -> CaseShown:
         elif step.kind in ("bilateral-convened", "all-convened"):
             said = (f"{step.body.get('title')}, {moment_words(step.body.get('starts_at'))}, "
                     f"{step.body.get('place')}")
-        steps.append(StepShown(step, STEP_WORDS.get(step.kind, step.kind), said))
-    return CaseShown(case, STAGE_WORDS.get(case.stage, case.stage),
+        steps.append(StepShown(step, _(STEP_WORDS.get(step.kind, step.kind)), said))
+    return CaseShown(case, _(STAGE_WORDS.get(case.stage, case.stage)),
                      STAGE_BADGES.get(case.stage, "state-pending"),
                      area_words(body.get("area"), body.get("area_name")), steps)
 
@@ -401,7 +411,9 @@ class Activity:
 
     @property
     def title(self) -> str:
-        return f"{self.sender}: {self.name} ({self.kind}, {self.start} to {self.end})"
+        return (_("%(sender)s: %(name)s (%(kind)s, %(start)s to %(end)s)")
+                % {"sender": self.sender, "name": self.name, "kind": self.kind,
+                   "start": self.start, "end": self.end})
 
 
 def activities(records: Iterable[LogRecord], today: date) -> list[Activity]:
@@ -455,7 +467,7 @@ def risk_map(incidents: Sequence[Incident], cases: Sequence[UnusualCase],
         label = f"U{n}"
         labels[case.id] = label
         features.append(Feature(
-            "unusual", label, f"{case_shown(case).title} ({STAGE_WORDS[case.stage]})",
+            "unusual", label, f"{case_shown(case).title} ({_(STAGE_WORDS[case.stage])})",
             None if case_base is None else case_base + case.id, area=body.get("area"),
             area_name=body.get("area_name")))
     for n, activity in enumerate(notified, start=1):

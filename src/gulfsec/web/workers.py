@@ -36,7 +36,10 @@ import anyio.to_thread
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gulfsec import i18n as words
 from gulfsec.errors import ConfigError
+from gulfsec.i18n import _
+from gulfsec.web import i18n
 
 log = logging.getLogger("gulfsec.node")
 
@@ -169,7 +172,9 @@ class PageWorker(Generic[S]):
                 failure = exc
             log.warning("the node's process did not answer a request handed to it: %s",
                         failure)
-            await _plain(send, 503, b"The node is not answering. Try again in a moment.\n")
+            with words.use(_language(scope)):
+                text = _("The node is not answering. Try again in a moment.")
+            await _plain(send, 503, f"{text}\n".encode())
             return
         try:
             await send({"type": "http.response.start", "status": response.status_code,
@@ -180,6 +185,24 @@ class PageWorker(Generic[S]):
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             await response.aclose()
+
+
+def _language(scope: Scope) -> str:
+    """The language of a request the worker answers itself (it runs outside the node's app and
+    its language middleware): the reader's choice (the cookie), else their browser's."""
+    cookie: str | None = None
+    accept: str | None = None
+    for name, value in scope.get("headers", ()):
+        if name == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                key, _sep, found = part.strip().partition("=")
+                if key == i18n.LANGUAGE_COOKIE:
+                    cookie = found
+        elif name == b"accept-language":
+            accept = value.decode("latin-1")
+    if cookie in words.LANGUAGES:
+        return cookie
+    return i18n.from_accept_language(accept, list(words.LANGUAGES)) or words.SOURCE
 
 
 async def _plain(send: Send, status: int, text: bytes) -> None:
@@ -282,7 +305,7 @@ class _Workers:
     def start(self) -> None:
         alone = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if alone else "forkserver")
-        self.processes = [self._start_one(context) for _ in range(self.count)]
+        self.processes = [self._start_one(context) for _n in range(self.count)]
         self._watch.start()
 
     def _start_one(self, context: Any) -> Any:

@@ -21,6 +21,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from gulfsec.errors import NotFound
+from gulfsec.i18n import _, ngettext
 from gulfsec.services.hub.records import PUBLIC, DecisionsByViewer
 from gulfsec.services.shared.accounts import WebSession
 from gulfsec.services.shared.decisions import DecisionRecords
@@ -68,10 +69,10 @@ def _draft(request: Request, site: Site, session: WebSession | None, draft_id: s
             raise NotFound(draft_id)
         decision = _records(site, viewer).decision(draft_id, now)
     except NotFound:
-        return error_page(request, site, 404, "No such decision",
-                          "No draft decision addressed to all participants has that id."
-                          if viewer == PUBLIC else "The log holds no draft decision with that "
-                          "id.", session)
+        return error_page(request, site, 404, _("No such decision"),
+                          _("No draft decision addressed to all participants has that id.")
+                          if viewer == PUBLIC else _("The log holds no draft decision with that "
+                                                     "id."), session)
     public = viewer == PUBLIC
     return render(request, site, "hub/decisions_draft.html",
                   {"view": draft_view(decision, now), "public": public,
@@ -94,9 +95,10 @@ def public_concept_version(request: Request, number: str, site: SiteDep,
     versions = _records(site, PUBLIC).concept_versions(site.clock.now())
     n = version_number(number)
     if n is None or not 1 <= n <= len(versions):
-        return error_page(request, site, 404, "No such version of the Concept",
-                          f"{len(versions)} version{'' if len(versions) == 1 else 's'} of the "
-                          "Concept have been adopted.", session)
+        return error_page(request, site, 404, _("No such version of the Concept"),
+                          ngettext("%(n)s version of the Concept have been adopted.",
+                                   "%(n)s versions of the Concept have been adopted.",
+                                   len(versions)) % {"n": len(versions)}, session)
     return render(request, site, "hub/concept_version.html",
                   {"version": versions[n - 1], "versions": versions,
                    "decision_base": "/decisions/"}, session=session)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from gulfsec.i18n import _
 from gulfsec.services.hub.hotline import SecretariatHotline
 from gulfsec.web.deps import SessionDep, SiteDep
 from gulfsec.web.hotline import PRIORITY_WORDS, lines_shown, moment
@@ -51,6 +52,12 @@ def lines_in_alarm(site: Site) -> list[str]:
     return [line["party"] for line in service.line_health() if line["status"] == "alarm"]
 
 
+def _precedence(priority: str | None) -> str | None:
+    """A message's precedence as the word a duty officer expects, translated (None: unknown)."""
+    words = PRIORITY_WORDS.get(priority or "")
+    return None if words is None else _(words)
+
+
 @router.get("/secretariat/hotline")
 def secretariat_hotline(request: Request, site: SiteDep, session: SessionDep) -> Response:
     service = _service(site)
@@ -62,7 +69,7 @@ def secretariat_hotline(request: Request, site: SiteDep, session: SessionDep) ->
             "lines": lines, "alarm_lines": [s for s in lines if s.alarm],
             "messages": [{**m, "sequenced": moment(m.get("sequenced_at")),
                           "written": moment(m.get("sent_at")),
-                          "precedence": PRIORITY_WORDS.get(m.get("priority") or "")}
+                          "precedence": _precedence(m.get("priority"))}
                          for m in service.messages()],
             "hotline": site.regime.commitments.hotline,
             "missed": [{**m, "sequenced": moment(m["sequenced_at"]), "due_at": moment(m["due"])}

@@ -30,6 +30,7 @@ from gulfsec.adapters.storage.news import NewsStore, StoredEvent
 from gulfsec.domain.forms.activity_notification import NOTIFICATION
 from gulfsec.domain.news.tension import Period, Row, pair_of, period_label, period_start
 from gulfsec.errors import ConfigError, NotFound
+from gulfsec.i18n import N_, _
 from gulfsec.services.hub import Hub
 from gulfsec.services.hub.records import HubRecords
 from gulfsec.services.news import alerts, explain, normal_pair, tension_rows, unnotified
@@ -58,6 +59,8 @@ def _store(site: Site) -> NewsStore | None:
 
 
 def _empty(request: Request, site: Site, session: WebSession, title: str) -> Response:
+    """The page saying how to fill the news store; ``title``, marked with ``N_``, is translated
+    by the template."""
     return render(request, site, "hub/news_empty.html", {"title": title}, session=session)
 
 
@@ -86,7 +89,7 @@ def _link(pair: str) -> str:
 def news_overview(request: Request, site: SiteDep, session: SessionDep) -> Response:
     store = _store(site)
     if store is None:
-        return _empty(request, site, session, "Tension from open news")
+        return _empty(request, site, session, N_("Tension from open news"))
     found = _index(site, store)
     last = store.last_day()
     latest = "" if last is None else period_label(period_start(last, found.period),
@@ -109,13 +112,13 @@ def news_overview(request: Request, site: SiteDep, session: SessionDep) -> Respo
 def news_pair(request: Request, pair: str, site: SiteDep, session: SessionDep) -> Response:
     store = _store(site)
     if store is None:
-        return _empty(request, site, session, "Tension between two actors")
+        return _empty(request, site, session, N_("Tension between two actors"))
     try:
         wanted = normal_pair(pair)
     except ConfigError:
-        return error_page(request, site, 404, "No such pair",
-                          "Name a pair by two actor codes joined by a hyphen, such as IRN-SAU.",
-                          session)
+        return error_page(request, site, 404, _("No such pair"),
+                          _("Name a pair by two actor codes joined by a hyphen, such as "
+                            "IRN-SAU."), session)
     found = _index(site, store)
     rows = [row for row in found.rows if row.pair == wanted]
     behind: dict[str, list[StoredEvent]] = defaultdict(list)
@@ -143,7 +146,7 @@ def _unnotified_page(request: Request, site: Site, session: WebSession,
                      reasons: dict[str, str] | None = None, status: int = 200) -> Response:
     store = _store(site)
     if store is None:
-        return _empty(request, site, session, "Possible un-notified activities")
+        return _empty(request, site, session, N_("Possible un-notified activities"))
     records = HubRecords(_hub(site), None, forms=(NOTIFICATION,)).records_after(-1)
     findings = unnotified(store, site.regime, records)
     return render(request, site, "hub/news_unnotified.html", {
@@ -171,19 +174,19 @@ def _explain(request: Request, site: Site, session: WebSession, finding_id: str,
              reason: str) -> Response:
     store = _store(site)
     if store is None:
-        return _empty(request, site, session, "Possible un-notified activities")
+        return _empty(request, site, session, N_("Possible un-notified activities"))
     problem = None
     if not reason.strip():
-        problem = "Say why this finding is explained: the notification found, or why the " \
-                  "report is wrong."
+        problem = _("Say why this finding is explained: the notification found, or why the "
+                    "report is wrong.")
     elif len(reason) > MAX_REASON:
-        problem = f"Keep the reason under {MAX_REASON} characters."
+        problem = _("Keep the reason under %(max)s characters.") % {"max": MAX_REASON}
     if problem is not None:
         return _unnotified_page(request, site, session, {finding_id: problem},
                                 {finding_id: reason}, 422)
     try:
         explain(store, finding_id, reason, site.clock.now())
     except NotFound:
-        return error_page(request, site, 404, "No such finding",
-                          "No possible un-notified activity has that id.", session)
+        return error_page(request, site, 404, _("No such finding"),
+                          _("No possible un-notified activity has that id."), session)
     return redirect(f"{BASE}/unnotified?explained={finding_id}#finding-{finding_id}")

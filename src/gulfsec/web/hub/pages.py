@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from gulfsec.domain.forms import registry
+from gulfsec.i18n import _
 from gulfsec.services.hub import Hub
 from gulfsec.services.hub import views as hub_views
 from gulfsec.services.hub.hotline import SecretariatHotline
@@ -86,8 +87,8 @@ def published_entry(request: Request, entry_id: str, site: SiteDep,
                     session: MaybeSession) -> Response:
     found = hub_views.public_entry(_hub(site), entry_id.lower())
     if found is None:
-        return error_page(request, site, 404, "No such published entry",
-                          "No entry addressed to all participants has that id.", session)
+        return error_page(request, site, 404, _("No such published entry"),
+                          _("No entry addressed to all participants has that id."), session)
     lang = language_of(site, request).code
     return render(request, site, "hub/published_entry.html",
                   {"found": found, "row": found.row,

@@ -28,6 +28,7 @@ from starlette.responses import Response
 from gulfsec.domain.compliance import Finding
 from gulfsec.domain.forms.activity_notification import NOTIFICATION
 from gulfsec.errors import NotFound
+from gulfsec.i18n import _
 from gulfsec.services.hub import Hub
 from gulfsec.services.hub.records import PUBLIC, HubRecords, RiskByViewer
 from gulfsec.services.shared.accounts import WebSession
@@ -118,10 +119,10 @@ def _incident(request: Request, site: Site, session: WebSession | None, view: Vi
     try:
         incident = view.records(site).incident(report_id.lower())
     except NotFound:
-        return error_page(request, site, 404, "No such incident report",
-                          "No incident report with that id is shown here: most go to the other "
-                          "party involved alone." if view.public else
-                          "No incident report with that id is in the log.", session)
+        return error_page(request, site, 404, _("No such incident report"),
+                          _("No incident report with that id is shown here: most go to the "
+                            "other party involved alone.") if view.public else
+                          _("No incident report with that id is in the log."), session)
     findings = view.findings(site, site.clock.now())
     return render(request, site, "hub/risk_incident.html",
                   {"s": incident_shown(incident), "i": incident, "view": view,
@@ -133,8 +134,8 @@ def _case(request: Request, site: Site, session: WebSession | None, view: Viewin
     try:
         case = view.records(site).unusual_case(case_id.lower())
     except NotFound:
-        return error_page(request, site, 404, "No such request",
-                          "No request on unusual military activity has that id.", session)
+        return error_page(request, site, 404, _("No such request"),
+                          _("No request on unusual military activity has that id."), session)
     findings = view.findings(site, site.clock.now())
     return render(request, site, "hub/risk_case.html",
                   {"s": case_shown(case), "c": case, "view": view,
