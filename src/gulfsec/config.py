@@ -47,7 +47,7 @@ __all__ = [
 
 ENV_PREFIX: Final = "GULFSEC_"
 DEV_PASSPHRASE: Final = "gulfsec-dev"
-SECRET_FIELDS: Final = ("passphrase", "database_url")
+SECRET_FIELDS: Final = ("passphrase", "database_url", "smtp_password")
 """Fields that may come from a ``GULFSEC_X_FILE`` file (a database URL may hold a password)."""
 
 LOG_LEVELS: Final = frozenset({"critical", "error", "warning", "info", "debug", "trace"})
@@ -90,6 +90,21 @@ class Settings(BaseSettings):
     """Comma-separated base URLs of other participants' nodes, to compare views with."""
     secure_cookies: bool = False
     """Every cookie the pages set is ``Secure``; unset: on in production, off otherwise."""
+    smtp_host: str | None = None
+    """The ministry's SMTP server that the node's e-mail notifications go through; unset:
+    no e-mail is sent (:mod:`gulfsec.services.node.notifications`)."""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = Field(default=None, repr=False)
+    smtp_from: str | None = None
+    """The sender of the notifications (required with ``smtp_host``)."""
+    smtp_starttls: bool = True
+    """Upgrade the connection with STARTTLS (ignored with ``smtp_ssl``)."""
+    smtp_ssl: bool = False
+    """TLS from the first byte (implicit TLS, usually port 465)."""
+    public_url: str | None = None
+    """The node pages' address as delegates reach it, for the links in e-mails (required
+    with ``smtp_host``)."""
 
     def peer_list(self) -> list[str]:
         return [p.strip().rstrip("/") for p in self.peers.split(",") if p.strip()]
@@ -131,12 +146,39 @@ class Settings(BaseSettings):
             data = {**data, "secure_cookies": data.get("env") == "production"}
         return data
 
-    @field_validator("secure_cookies", mode="before")
+    @field_validator("secure_cookies", "smtp_starttls", "smtp_ssl", mode="before")
     @classmethod
     def _no_empty_boolean(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             raise ValueError("is empty; use true or false")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        url = url.strip().rstrip("/")
+        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
+            raise ValueError("is not an http:// or https:// address")
+        return url
+
+    @model_validator(mode="after")
+    def _mail_complete(self) -> Settings:
+        if self.smtp_host is None:
+            return self
+        if not self.smtp_host.strip():
+            raise ConfigError(f"{env_var('smtp_host')}: is empty")
+        if self.smtp_from is None or not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", self.smtp_from):
+            raise ConfigError(f"{env_var('smtp_from')}: an e-mail address is required with "
+                              f"{env_var('smtp_host')}")
+        if self.public_url is None:
+            raise ConfigError(f"{env_var('public_url')}: the pages' address is required with "
+                              f"{env_var('smtp_host')} (the e-mails link to them)")
+        if (self.smtp_user is None) != (self.smtp_password is None):
+            raise ConfigError(f"{env_var('smtp_user')}: set both {env_var('smtp_user')} and "
+                              f"{env_var('smtp_password')}, or neither")
+        return self
 
     @field_validator("log_level")
     @classmethod

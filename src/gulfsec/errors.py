@@ -53,7 +53,8 @@ own functions do, and parse helpers that raise ``ValueError`` are translated by 
     ├── NotFound                     no such entry, index or tile
     ├── StorageError                 the database failed
     └── TransportError               talking to the hub failed
-        └── RemoteError              the hub answered with an error
+        ├── RemoteError              the hub answered with an error
+        └── MailError                the SMTP server did not take an e-mail (permanent or not)
 """
 
 from __future__ import annotations
@@ -400,6 +401,17 @@ class StorageError(GulfsecError):
 
 class TransportError(GulfsecError):
     code = "transport"
+
+
+class MailError(TransportError):
+    """The SMTP server did not take an e-mail; ``permanent`` when it refused it for good (a
+    5xx answer), else it may take it later."""
+
+    code = "mail"
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 class RemoteError(TransportError):

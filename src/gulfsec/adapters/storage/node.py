@@ -165,6 +165,41 @@ sent is ``settled`` once its receipts are judged for good (all in time, or the a
 
 sa.Index("ix_node_entries_sender", entries.c.sender, entries.c.seq)
 
+notify_prefs = sa.Table(
+    "node_notify_prefs", metadata,
+    sa.Column("account_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("address", sa.String(254), nullable=False),
+    sa.Column("entries", sa.Boolean, nullable=False),
+    sa.Column("due", sa.Boolean, nullable=False),
+    sa.Column("alarms", sa.Boolean, nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+)
+"""What each delegate (``node_accounts.id``) asked to be told by e-mail, and where
+(:mod:`gulfsec.adapters.storage.notifications`, revision ``n0011``)."""
+
+notify_mails = sa.Table(
+    "node_notify_mails", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.Integer, nullable=False),
+    sa.Column("event", sa.String(100), nullable=False),
+    sa.Column("address", sa.String(254), nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_try_at", sa.BigInteger, nullable=False),
+    sa.Column("sent_at", sa.BigInteger, nullable=True),
+    sa.Column("failed_at", sa.BigInteger, nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.UniqueConstraint("account_id", "event", name="uq_node_notify_mails_event"),
+)
+"""The e-mails to send and sent: one per account and event (so none is queued twice), kept
+until the SMTP server took it (``sent_at``) or refused it for good (``failed_at``)."""
+
+sa.Index("ix_node_notify_mails_waiting", notify_mails.c.sent_at, notify_mails.c.failed_at,
+         notify_mails.c.next_try_at)
+
 
 @dataclass(frozen=True)
 class NodeEntry:
