@@ -25,6 +25,7 @@ from gulfsec.adapters.clock import Clock, SystemClock
 from gulfsec.adapters.files import private_dir
 from gulfsec.adapters.hotline_keys import FileEncryptionKeys
 from gulfsec.adapters.hubclient import HubClient
+from gulfsec.adapters.mail import SmtpMailer, SmtpServer
 from gulfsec.adapters.peers import PeerClient
 from gulfsec.adapters.storage.engine import create_db_engine
 from gulfsec.adapters.storage.migrate import Store, migrate
@@ -55,6 +56,7 @@ from gulfsec.services.node import Node
 from gulfsec.services.node import views as node_views
 from gulfsec.services.node.compose import Composer
 from gulfsec.services.node.loop import Follower
+from gulfsec.services.node.notifications import Notifications, Notifier
 from gulfsec.services.node.records import node_scorecards
 from gulfsec.services.node.setup import NodeInit, load_party_key, node_identity
 from gulfsec.services.node.setup import init_node as init_node_service
@@ -80,6 +82,7 @@ __all__ = [
     "open_engine",
     "open_hub",
     "open_node",
+    "open_notifications",
     "open_secretariat_hotline",
     "regime_from",
 ]
@@ -290,11 +293,27 @@ def open_node(settings: Settings, *, clock: Clock | None = None,
     return node
 
 
+def open_notifications(settings: Settings, node: Node) -> Notifications:
+    """The node's e-mail notifications as ``settings`` say: through ``GULFSEC_SMTP_HOST``,
+    or off without one (the delegates' page says so)."""
+    if settings.smtp_host is None or settings.smtp_from is None:
+        return Notifications(node, None, settings.public_url)
+    password = (None if settings.smtp_password is None
+                else settings.smtp_password.get_secret_value())
+    server = SmtpServer(settings.smtp_host, settings.smtp_port, settings.smtp_from,
+                        settings.smtp_user, password, starttls=settings.smtp_starttls,
+                        ssl=settings.smtp_ssl)
+    return Notifications(node, SmtpMailer(server), settings.public_url)
+
+
 def build_node_app(node: Node, *, sync_interval_s: float = 1.0, run_sync: bool = True,
                    policy: SessionPolicy | None = None, secure_cookies: bool = False,
-                   scorecards: Scorecards | None = None) -> FastAPI:
+                   scorecards: Scorecards | None = None,
+                   notifications: Notifications | None = None) -> FastAPI:
     """The node's API, its background sync, and its delegates' pages (with ``scorecards``,
-    those of another app of the same node, and what they computed already)."""
+    those of another app of the same node, and what they computed already); with
+    ``notifications`` (:func:`open_notifications`) that are on, their notifier runs beside
+    the sync loop."""
     if node.engine is None:
         raise ConfigError("a node's pages need its database (its delegates' accounts are there)")
     accounts = node_accounts(node.engine, node.clock, policy)
@@ -303,8 +322,15 @@ def build_node_app(node: Node, *, sync_interval_s: float = 1.0, run_sync: bool =
                           accounts=accounts, session_cookie=cookie)
     if scorecards is None:
         scorecards = node_scorecards(node).following(lambda: node_views.read_state(node))
+    if notifications is None:
+        notifications = Notifications(node, None, None)
+    if run_sync and notifications.enabled:
+        notifier = Notifier(notifications, tick_s=max(1.0, sync_interval_s))
+        app.state.sync_loop.alongside.append(notifier)
+        node.sync.after_round.append(notifier.wake)
     install_node_pages(app, node, accounts=accounts, composer=Composer(node),
-                       scorecards=scorecards, secure_cookies=secure_cookies)
+                       scorecards=scorecards, secure_cookies=secure_cookies,
+                       notifications=notifications)
     return app
 
 
@@ -320,7 +346,8 @@ def build_page_worker(settings: Settings, node_socket: str, *, node: Node | None
         follower.start()
         node_views.follow_with(node, follower.follow)
         app = build_node_app(node, run_sync=False, secure_cookies=settings.secure_cookies,
-                             scorecards=scorecards)
+                             scorecards=scorecards,
+                             notifications=open_notifications(settings, node))
     except BaseException:
         node.close()
         raise

@@ -57,14 +57,20 @@ def node_serve(ctx: click.Context, host: str, port: int | None, workers: int | N
     import uvicorn
 
     from gulfsec.adapters.cores import count
-    from gulfsec.bootstrap import build_node_app, node_page_workers, open_node
+    from gulfsec.bootstrap import (
+        build_node_app,
+        node_page_workers,
+        open_node,
+        open_notifications,
+    )
     from gulfsec.web.workers import serve_with_workers, worker_count
 
     settings = settings_of(ctx)
     service = open_node(settings)
     ctx.call_on_close(service.close)
     app = build_node_app(service, sync_interval_s=settings.sync_interval_ms / 1000,
-                         secure_cookies=settings.secure_cookies)
+                         secure_cookies=settings.secure_cookies,
+                         notifications=open_notifications(settings, service))
     port = port or settings.node_port
     workers = worker_count(count()) if workers is None else workers
     if workers == 0:

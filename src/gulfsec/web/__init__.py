@@ -29,6 +29,7 @@ from gulfsec.services.hub.hotline import SecretariatHotline
 from gulfsec.services.hub.records import ConsultationsByViewer, DecisionsByViewer, RiskByViewer
 from gulfsec.services.node import Node
 from gulfsec.services.node.compose import Composer
+from gulfsec.services.node.notifications import Notifications
 from gulfsec.services.shared.accounts import Accounts
 from gulfsec.services.shared.scorecards import Scorecards
 from gulfsec.web import auth_routes
@@ -38,6 +39,7 @@ from gulfsec.web.hub.news import NewsSource
 from gulfsec.web.hub.pages import HubSite
 from gulfsec.web.i18n import LanguageMiddleware
 from gulfsec.web.node import hotline as node_hotline
+from gulfsec.web.node import notifications as node_notifications
 from gulfsec.web.node import pages as node_pages
 from gulfsec.web.node.pages import NodeSite
 from gulfsec.web.site import PageHeaders, Site, error_page, make_environment, query, redirect
@@ -55,8 +57,10 @@ def node_cookie(party: str) -> str:
 
 
 def install_node_pages(app: FastAPI, node: Node, *, accounts: Accounts, composer: Composer,
-                       scorecards: Scorecards, secure_cookies: bool = False) -> None:
-    """Serve ``node``'s pages from ``app``; ``accounts`` are its delegates'."""
+                       scorecards: Scorecards, secure_cookies: bool = False,
+                       notifications: Notifications | None = None) -> None:
+    """Serve ``node``'s pages from ``app``; ``accounts`` are its delegates'; each delegate
+    sets their e-mail ``notifications`` on a page of their own (off without them)."""
     participant = node.regime.participants.get(node.party)
     name = node.party if participant is None else f"{participant.name} ({node.party})"
     title = N_("%(name)s node")  # the English title is kept; the pages translate it
@@ -66,8 +70,10 @@ def install_node_pages(app: FastAPI, node: Node, *, accounts: Accounts, composer
                     home="/inbox", node=node, composer=composer, scorecards=scorecards,
                     secure_cookies=secure_cookies)
     node_hotline.install(site)
+    node_notifications.install(site, notifications or Notifications(node, None, None))
     _install(app, site)
     app.include_router(node_pages.router)
+    app.include_router(node_notifications.router)
 
 
 def install_hub_pages(app: FastAPI, hub: Hub, *, accounts: Accounts,

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Final
+from typing import Final, Protocol
 
 from gulfsec.adapters.storage import views as views_db
 from gulfsec.domain.entry import parse_signed_entry
@@ -26,6 +26,12 @@ KEY_FORMS: Final = tuple(sorted(form for form in registry() if form.startswith("
 """The forms that change the keyring (:meth:`gulfsec.services.node.core.NodeCore.load`)."""
 
 
+class Alongside(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 class SyncLoop:
     """Runs :meth:`Node.sync_once` until stopped; a failed round is logged and retried."""
 
@@ -34,13 +40,20 @@ class SyncLoop:
         self.interval = interval_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.alongside: list[Alongside] = []
+        """Threads of their own started after the loop and stopped before it (the e-mail
+        notifier, :mod:`.notifications`): they run only where the node syncs."""
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name=f"gulfsec-sync-{self.node.party}",
                                         daemon=True)
         self._thread.start()
+        for part in self.alongside:
+            part.start()
 
     def stop(self) -> None:
+        for part in reversed(self.alongside):
+            part.stop()
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
