@@ -17,7 +17,13 @@ setup: $(STAMP)                 ## create .venv with the pinned dependencies
 demo: $(STAMP)                  ## run the demo: a hub on SQLite with the Gulf regime
 	$(BIN)/gulfsec demo
 
-test: $(STAMP)                  ## the whole test suite, on SQLite and PostgreSQL
+AXE    := tests/e2e/node_modules/axe-core/axe.min.js
+
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund --silent
+	touch $(AXE)
+
+test: $(STAMP) $(AXE)           ## the whole test suite, on SQLite and PostgreSQL
 	scripts/ensure-postgres
 	$(BIN)/pytest
 
