@@ -29,6 +29,7 @@ from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import babel
 import babel.dates
@@ -247,3 +248,21 @@ def translate_problem(message: str, code: str | None = None) -> str:
             except (KeyError, IndexError, ValueError):
                 return message
     return message
+
+
+def format_local(moment: datetime, zone: str, code: str | None = None) -> str:
+    """A moment as the clocks of time zone ``zone`` (an IANA name) show it, to the minute and
+    naming the zone (``24 Nov 2026 12:30 Asia/Tehran``); in UTC if ``zone`` is unknown."""
+    lang = code or current()
+    try:
+        at = moment.astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        at, zone = moment.astimezone(UTC), "UTC"
+    day = babel.dates.format_date(at.date(), "medium", locale=locale(lang))
+    clock = babel.dates.format_time(at.time(), "HH:mm", locale=locale(lang))
+    return native_digits(f"{day} {clock}", lang) + f" {zone}"
+
+
+def format_minute(moment: datetime, code: str | None = None) -> str:
+    """A moment in UTC to the minute, saying so (``24 Nov 2026 09:00 UTC``)."""
+    return format_local(moment, "UTC", code)

@@ -240,7 +240,7 @@ def test_an_invited_delegate_accepts_once_and_the_meeting_goes_to_a_calendar(
     page = officer.get(url)
     assert page.status_code == 200
     text = text_of(page.text)
-    assert "2026-11-24 09:00:00 UTC (2026-11-24 12:30 Asia/Tehran)" in text
+    assert "24 Nov 2026 09:00:00 UTC (24 Nov 2026 12:30 Asia/Tehran)" in text
     assert "Agenda (draft)" in text and "The maritime hotline" in text
     assert "no minutes circulated yet" in text
     assert all(f'id="{b}"' in page.text for b in ("accept", "decline", "propose-time"))
@@ -334,7 +334,7 @@ def test_the_convener_changes_and_cancels_a_meeting_and_circulates_minutes_after
     assert of is not None
     assert f'<a href="/meetings/{convened.id_hex}" id="minutes-meeting-link" dir="auto">' \
            'Border talks</a>' in of.group(0)
-    assert "2026-11-23 15:00:00 UTC (2026-11-23 18:30 Asia/Tehran)" in text_of(of.group(0))
+    assert "23 Nov 2026 15:00:00 UTC (23 Nov 2026 18:30 Asia/Tehran)" in text_of(of.group(0))
     assert "Doha" in of.group(0)
     create_account(hub.engine, "sami", PASSWORD, "secretariat")
     staff = Browser(api)
@@ -368,7 +368,7 @@ def test_convening_a_meeting_takes_local_time_names_each_mistake_and_signs_once(
     assert 'value="Fisheries talks"' in wrong.text
     past = officer.post("/meetings/new", {**base, "date": "2026-11-23", "time": "15:00"})
     assert past.status_code == 422 and 'id="convene-date-error"' in past.text
-    assert ("2026-11-23 15:00 Asia/Tehran (2026-11-23 11:30 UTC) is past"
+    assert ("23 Nov 2026 15:00 Asia/Tehran (23 Nov 2026 11:30 UTC) is past"
             in text_of(past.text))
     nowhere = officer.post("/meetings/new", {**base, "place": "", "party": "IRN"})
     assert nowhere.status_code == 422
@@ -378,8 +378,8 @@ def test_convening_a_meeting_takes_local_time_names_each_mistake_and_signs_once(
     # The preview shows the local time and the UTC time signed, and signs nothing.
     shown = officer.post("/meetings/new", {**base, "action": "preview"})
     assert shown.status_code == 200
-    assert ("the meeting starts at 2026-11-25 12:30 Asia/Tehran — in UTC, as it is signed: "
-            "2026-11-25 09:00 UTC") in text_of(shown.text)
+    assert ("the meeting starts at 25 Nov 2026 12:30 Asia/Tehran — in UTC, as it is signed: "
+            "25 Nov 2026 09:00 UTC") in text_of(shown.text)
     canonical = re.search(r'<pre class="canonical" id="convene-canonical"[^>]*>(.*?)</pre>',
                           shown.text, re.S)
     assert canonical is not None and "2026-11-25T09:00:00Z" in canonical.group(1)
@@ -409,7 +409,7 @@ def test_convening_a_meeting_takes_local_time_names_each_mistake_and_signs_once(
     sau = signed_in(net.nodes["SAU"], "sara")
     page = sau.get(f"/meetings/{convened.id_hex}")
     assert page.status_code == 200
-    assert "2026-11-25 09:00:00 UTC (2026-11-25 12:30 Asia/Tehran)" in text_of(page.text)
+    assert "25 Nov 2026 09:00:00 UTC (25 Nov 2026 12:30 Asia/Tehran)" in text_of(page.text)
     assert all(f'id="{b}"' in page.text for b in ("accept", "decline", "propose-time"))
 
 
@@ -624,9 +624,9 @@ def test_every_consultation_page_is_accessible_and_in_the_readers_language(
     assert officer.get("/language?lang=fa&next=/meetings").status_code == 303
     persian = officer.get("/meetings").text
     assert '<html lang="fa" dir="rtl">' in persian
-    assert '<h1><span lang="fa">نشست‌ها</span></h1>' in persian
+    assert '<h1>نشست‌ها</h1>' in persian
     assert "پیش رو" in persian
     assert officer.get("/language?lang=ar&next=/threads").status_code == 303
-    assert '<h1><span lang="ar">المشاورات</span></h1>' in officer.get("/threads").text
+    assert '<h1>المشاورات</h1>' in officer.get("/threads").text
     assert officer.get("/language?lang=fr&next=/mediation").status_code == 303
     assert "Demander une médiation" in officer.get("/mediation").text

@@ -135,7 +135,7 @@ def test_an_officer_objects_with_a_reason_once_and_sees_the_silence_broken_at_cl
     assert page.status_code == 200
     text = text_of(page.text)
     assert "Maritime hotline" in text and "silence procedure" in text
-    assert "2026-11-23 18:00:00 UTC (6 hours left)" in text
+    assert "23 Nov 2026 18:00:00 UTC (6 hours left)" in text
     assert ("An objection signed one second before the closing time but final one second "
             "after it does not count: it does not break silence") in text
     assert all(f'id="{b}"' in page.text for b in ("join", "stand-aside", "object"))
@@ -176,7 +176,7 @@ def test_an_officer_objects_with_a_reason_once_and_sees_the_silence_broken_at_cl
     assert "not adopted" in text and "silence broken: IRN objected" in text
     assert "The entries that broke silence" in text
     assert 'id="position-form"' not in closed.text
-    assert "The draft closed at 2026-11-23 18:00:00 UTC" in text
+    assert "The draft closed at 23 Nov 2026 18:00:00 UTC" in text
     late = officer.post(url + "/position", position_fields(
         page.text, position="join") | {"csrf_token": csrf_of(closed.text)})
     assert late.status_code == 409
@@ -280,7 +280,7 @@ def test_proposing_a_draft_names_each_mistake_then_sends_it_once(
     assert wrong.status_code == 422
     text = text_of(wrong.text)
     assert "Nothing was signed" in text
-    assert "the closing time must be after now (2026-11-23 12:00:00 UTC)" in text
+    assert "the closing time must be after now (23 Nov 2026 12:00:00 UTC)" in text
     assert "write something here" in text  # the empty title
     assert "tick the box to confirm" in text
     assert "Agreed text." in wrong.text  # kept
@@ -302,7 +302,7 @@ def test_proposing_a_draft_names_each_mistake_then_sends_it_once(
     assert f'href="/entries/{draft.group(1)}"' in waiting.text
     net.settle()
     page = officer.get(f"/decisions/{draft.group(1)}").text
-    assert "Freedom of navigation" in page and "2026-11-25 12:00:00 UTC" in text_of(page)
+    assert "Freedom of navigation" in page and "25 Nov 2026 12:00:00 UTC" in text_of(page)
     with irn.uow() as uow:
         [item] = uow.repo.outbox_items()
     assert b'"closes_at":"2026-11-25T12:00:00Z"' in item.raw
@@ -518,5 +518,5 @@ def test_every_decision_page_is_accessible_and_in_the_readers_language(
     assert officer.get("/language?lang=fa&next=/decisions").status_code == 303
     persian = officer.get("/decisions").text
     assert '<html lang="fa" dir="rtl">' in persian
-    assert '<h1><span lang="fa">تصمیم‌ها</span></h1>' in persian
+    assert '<h1>تصمیم‌ها</h1>' in persian
     assert "در انتظار موضع شما" in persian

@@ -15,13 +15,14 @@ stay in the services. The pages know nothing of the API beside them: the service
 
 from __future__ import annotations
 
+import inspect
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from gulfsec.api.errors import http_error
 from gulfsec.errors import Forbidden, SignInRequired
 from gulfsec.i18n import N_, _
 from gulfsec.services.hub import Hub
@@ -133,12 +134,18 @@ def _install(app: FastAPI, site: Site) -> None:
         session = getattr(request.state, "web_session", None)
         return error_page(request, site, 403, _("Not allowed"), exc.message, session)
 
+    api_answer = app.exception_handlers.get(StarletteHTTPException)
+
     async def http_error_page(request: Request, exc: Exception) -> Response:
-        """No such page: the pages' own error page (the API and the log's files answer in
-        JSON, as without pages)."""
+        """No such page: the pages' own error page. The API and the log's files answer as
+        the app did before the pages were added (JSON, from the API's handler)."""
         assert isinstance(exc, StarletteHTTPException)
         if request.url.path.startswith(API_PATHS) or exc.status_code not in (404, 405):
-            return await http_error(request, exc)
+            if api_answer is not None:
+                answered = api_answer(request, exc)
+                return await answered if inspect.isawaitable(answered) else answered
+            return JSONResponse({"error": "http", "message": str(exc.detail)},
+                                status_code=exc.status_code)
         session = getattr(request.state, "web_session", None)
         if exc.status_code == 404:
             return error_page(request, site, 404, _("Page not found"),

@@ -18,14 +18,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from gulfsec.domain.attachments import DOCX, JPEG, PDF, PNG, TEXT
 from gulfsec.domain.forms._types import MEDIA_TYPES
 from gulfsec.domain.procedures.mediation import Mediation
 from gulfsec.domain.procedures.meetings import Meeting, Reply
 from gulfsec.domain.procedures.threads import Said
-from gulfsec.i18n import N_, _, ngettext
+from gulfsec.i18n import N_, _, format_local, format_minute, format_moment, ngettext
 from gulfsec.services.shared.consultations import MeetingView
 
 MEETING_STATUS_WORDS: Final[Mapping[str, str]] = {
@@ -74,12 +74,8 @@ RESPONSE_WORDS: Final[Mapping[str, str]] = {"accept": N_("accepts"), "reject": N
 
 
 def local_time(moment: datetime, zone: str) -> str:
-    """``moment`` in the time zone ``zone``: ``2027-02-10 12:30 Asia/Tehran``."""
-    try:
-        shown = moment.astimezone(ZoneInfo(zone))
-    except (ZoneInfoNotFoundError, ValueError):
-        return moment.strftime("%Y-%m-%d %H:%M UTC")
-    return f"{shown.strftime('%Y-%m-%d %H:%M')} {zone}"
+    """``moment`` as the clocks of ``zone`` show it, in the reader's language."""
+    return format_local(moment, zone)
 
 
 MEETING_ZONES: Final[tuple[str, ...]] = (
@@ -204,7 +200,7 @@ def meeting_shown(view: MeetingView) -> MeetingShown:
             words = _("no answer yet")
         elif reply.reply == "propose-time" and reply.proposed_at is not None:
             words = _("proposed another time: %(at)s (%(local)s)") % {
-                "at": reply.proposed_at.strftime("%Y-%m-%d %H:%M UTC"),
+                "at": format_minute(reply.proposed_at),
                 "local": local_time(reply.proposed_at, m.timezone)}
         else:
             words = _(REPLY_WORDS.get(reply.reply, reply.reply))
@@ -257,9 +253,9 @@ class MessageShown:
 
 
 def message_shown(said: Said) -> MessageShown:
-    sequenced = said.sequenced_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    sequenced = format_moment(said.sequenced_at)
     if said.final_at is not None:
-        final = said.final_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        final = format_moment(said.final_at)
         state, words, tail = "final", _("final"), _("final at %(at)s") % {"at": final}
     else:
         state, words, tail = "sequenced", _("sequenced, not yet final"), _("not final yet")
