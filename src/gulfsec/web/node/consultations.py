@@ -76,6 +76,7 @@ from gulfsec.errors import (
     NotFound,
     TransportError,
 )
+from gulfsec.i18n import N_, _
 from gulfsec.services.node import Node, views
 from gulfsec.services.shared.accounts import WebSession
 from gulfsec.services.shared.calendar import calendar
@@ -139,11 +140,28 @@ MAX_UPLOAD_BYTES: Final = MAX_FORM_BYTES + MAX_FILES * (MAX_ATTACHMENT_BYTES + (
 """The largest form with files: the text of a form, and every file with its part's headers."""
 
 
+_NOT_FOUND: Final[Mapping[str, tuple[str, str]]] = {
+    "consultation thread": (
+        N_("No such consultation thread"),
+        N_("This node holds no consultation thread with that name. It goes only to those who "
+           "take part in it: %(party)s may not, or the node has not synced it yet.")),
+    "meeting": (
+        N_("No such meeting"),
+        N_("This node holds no meeting with that name. It goes only to those who take part in "
+           "it: %(party)s may not, or the node has not synced it yet.")),
+    "mediation": (
+        N_("No such mediation"),
+        N_("This node holds no mediation with that name. It goes only to those who take part "
+           "in it: %(party)s may not, or the node has not synced it yet.")),
+}
+"""The 404 page's title and message for each kind of thing a page names (in English: they are
+translated where shown)."""
+
+
 def _not_found(request: Request, site: Site, session: WebSession, what: str) -> Response:
-    return error_page(request, site, 404, f"No such {what}",
-                      f"This node holds no {what} with that name. It goes only to those who "
-                      f"take part in it: {_node(site).party} may not, or the node has not "
-                      "synced it yet.", session)
+    title, message = _NOT_FOUND[what]
+    return error_page(request, site, 404, _(title),
+                      _(message) % {"party": _node(site).party}, session)
 
 
 # -- writing once --------------------------------------------------------------------------------
@@ -156,8 +174,8 @@ async def _posted_with_files(request: Request, session: WebSession, which: str) 
         return await _posted(request, session, which)
     length = request.headers.get("content-length")
     if length is None or not length.isdigit() or int(length) > MAX_UPLOAD_BYTES:
-        raise Forbidden(f"the form is too large: at most {MAX_FILES} files of at most "
-                        f"{size_words(MAX_ATTACHMENT_BYTES)} each")
+        raise Forbidden(_("the form is too large: at most %(count)s files of at most %(size)s "
+                          "each") % {"count": MAX_FILES, "size": size_words(MAX_ATTACHMENT_BYTES)})
     form = await request.form(max_files=MAX_FILES * 5, max_fields=MAX_FORM_FIELDS)
     try:
         check_csrf(request, form, session)
@@ -194,15 +212,17 @@ def attach_files(node: Node, writing: Writing) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     carried = writing.lists.get("attachment", [])
     if len(carried) + len(writing.uploads) > MAX_FILES:
-        writing.errors["files"] = (f"a message carries at most {MAX_FILES} files: "
-                                   f"{len(carried) + len(writing.uploads)} were given")
+        writing.errors["files"] = (_("a message carries at most %(limit)s files: %(count)s were "
+                                     "given")
+                                   % {"limit": MAX_FILES,
+                                      "count": len(carried) + len(writing.uploads)})
         return []
     for text in carried:
         try:
             attachment = Attachment.model_validate_json(text)
         except ValidationError:
-            problems.append("a file the form carried is not an attachment: choose the file "
-                            "again")
+            problems.append(_("a file the form carried is not an attachment: choose the file "
+                              "again"))
             continue
         problem = _check_kept(node, attachment)
         if problem is None:
@@ -213,19 +233,20 @@ def attach_files(node: Node, writing: Writing) -> list[dict[str, Any]]:
         problem = None
         media_type = upload_type(upload.name, upload.content_type)
         if upload.data is None:
-            problem = (f"the file is {size_words(upload.size)}, over the limit of "
-                       f"{size_words(MAX_ATTACHMENT_BYTES)}")
+            problem = (_("the file is %(size)s, over the limit of %(limit)s")
+                       % {"size": size_words(upload.size),
+                          "limit": size_words(MAX_ATTACHMENT_BYTES)})
         elif media_type is None:
-            problem = ("files of this type are not accepted: PDF, plain text, PNG, JPEG or "
-                       "DOCX (Word)")
+            problem = _("files of this type are not accepted: PDF, plain text, PNG, JPEG or "
+                        "DOCX (Word)")
         else:
             try:
                 found.append(node.attach(upload.data, media_type, upload.name))
             except AttachmentError as exc:
                 problem = exc.message
             except TransportError as exc:
-                problem = (f"kept by this node but not uploaded to the hub ({exc.message}): "
-                           "try again")
+                problem = (_("kept by this node but not uploaded to the hub (%(reason)s): try "
+                             "again") % {"reason": exc.message})
         if problem is not None:
             problems.append(f"{upload.name}: {problem}")
     unique: list[dict[str, Any]] = []
@@ -244,16 +265,18 @@ def _check_kept(node: Node, attachment: Attachment) -> str | None:
     with node.uow() as uow:
         kept = uow.repo.blob(bytes.fromhex(attachment.sha256))
     if kept is None:
-        return (f"this node keeps no file with SHA-256 {attachment.sha256[:16]}…: choose the "
-                "file again")
+        return (_("this node keeps no file with SHA-256 %(digest)s…: choose the file again")
+                % {"digest": attachment.sha256[:16]})
     if len(kept.data) != attachment.size or kept.media_type != attachment.media_type:
-        return (f"this node keeps the file {attachment.sha256[:16]}… as {kept.media_type} of "
-                f"{len(kept.data)} bytes, not as the form says: choose the file again")
+        return (_("this node keeps the file %(digest)s… as %(type)s of %(size)s bytes, not as "
+                  "the form says: choose the file again")
+                % {"digest": attachment.sha256[:16], "type": kept.media_type,
+                   "size": len(kept.data)})
     if kept.uploaded_at is None:  # kept, but its upload failed: upload it again
         try:
             node.attach(kept.data, kept.media_type, attachment.name)
         except (AttachmentError, TransportError) as exc:
-            return f"not uploaded to the hub ({exc.message}): try again"
+            return _("not uploaded to the hub (%(reason)s): try again") % {"reason": exc.message}
     return None
 
 
@@ -374,16 +397,18 @@ def thread_outgoing(node: Node, writing: Writing) -> Outgoing | None:
         else:
             audience = ALL if fmt == ALL else tuple(sorted(set(members) - {node.party}))
             if not audience:
-                writing.errors["format"] = f"{fmt} has no member besides {node.party}"
+                writing.errors["format"] = (_("%(format)s has no member besides %(party)s")
+                                            % {"format": fmt, "party": node.party})
     else:
         chosen = sorted({p.strip().upper() for p in writing.lists.get("parties", [])
                          if p.strip()} - {node.party})
         unknown = [p for p in chosen if not regime.is_party(p)]
         if unknown:
-            writing.errors["parties"] = f"no participant {', '.join(unknown)} in this regime"
+            writing.errors["parties"] = (_("no participant %(parties)s in this regime")
+                                         % {"parties": ", ".join(unknown)})
         elif not chosen:
-            writing.errors["parties"] = ("choose the parties the thread is between, or a "
-                                         "format")
+            writing.errors["parties"] = _("choose the parties the thread is between, or a "
+                                          "format")
         audience = tuple(chosen)
     body: dict[str, Any] = {"subject": v.get("subject", "").strip(),
                             "level": v.get("level", "expert").strip(),
@@ -564,28 +589,32 @@ def convene_outgoing(node: Node, writing: Writing, now: datetime) -> Outgoing | 
     errors = writing.errors
     other = v.get("party", "").strip().upper()
     if not other:
-        errors["party"] = "choose the party the meeting is with"
+        errors["party"] = _("choose the party the meeting is with")
     elif other == node.party:
-        errors["party"] = f"a meeting {node.party} convenes is with another party"
+        errors["party"] = (_("a meeting %(party)s convenes is with another party")
+                           % {"party": node.party})
     elif not node.regime.is_participant(other):
-        errors["party"] = f"no participant {other} in this regime"
+        errors["party"] = _("no participant %(parties)s in this regime") % {"parties": other}
     zone = v.get("timezone", "").strip()
     starts, problems = local_start(v.get("date", ""), v.get("time", ""), zone)
     errors.update(problems)
     if starts is not None and starts <= now:
-        errors["date"] = (f"{local_time(starts, zone)} ({starts.strftime('%Y-%m-%d %H:%M')} "
-                          "UTC) is past: a meeting is convened for a time to come")
+        errors["date"] = (_("%(local)s (%(utc)s UTC) is past: a meeting is convened for a time "
+                            "to come")
+                          % {"local": local_time(starts, zone),
+                             "utc": starts.strftime("%Y-%m-%d %H:%M")})
     duration = v.get("duration_minutes", "").strip()
     if not duration.isdigit() or not MIN_MINUTES <= int(duration) <= MAX_MINUTES:
-        errors["duration_minutes"] = (f"write the duration in whole minutes, from {MIN_MINUTES} "
-                                      f"to {MAX_MINUTES} (7 days)")
+        errors["duration_minutes"] = (_("write the duration in whole minutes, from %(low)s to "
+                                        "%(high)s (7 days)")
+                                      % {"low": MIN_MINUTES, "high": MAX_MINUTES})
     online = v.get("online") == "yes"
     place = "online" if online else v.get("place", "").strip()
     if not place:
-        errors["place"] = "write where the meeting is held, or tick “online”"
+        errors["place"] = _("write where the meeting is held, or tick “online”")
     agenda = _lines(v.get("agenda", ""))
     if not agenda:
-        errors["agenda"] = "write the draft agenda, one item per line"
+        errors["agenda"] = _("write the draft agenda, one item per line")
     body: dict[str, Any] = {
         "title": v.get("title", "").strip(), "level": v.get("level", "").strip(),
         "starts_at": "" if starts is None else format_time(starts), "timezone": zone,
@@ -642,7 +671,8 @@ def meeting_standing(node: Node, view: MeetingView) -> MeetingStanding:
                and node.regime.has_right(party, "propose"))
     why = None
     if not convened:
-        why = f"The meeting is {m.status}: no reply or change counts any more."
+        why = (_("The meeting is %(status)s: no reply or change counts any more.")
+               % {"status": m.status})
     return MeetingStanding(convened and guest, convened and (guest or convener),
                            convened and convener, minutes, why)
 
@@ -706,8 +736,8 @@ def _meeting_step(request: Request, site: Site, session: WebSession, meeting_id:
     def outgoing(w: Writing) -> Outgoing | None:
         able = meeting_standing(node, view)
         if not may(able):
-            w.general = "Not sent: " + (able.why_not or "this party may not take this step "
-                                                         "on this meeting")
+            w.general = _("Not sent: %(reason)s") % {
+                "reason": able.why_not or _("this party may not take this step on this meeting")}
             return None
         body = body_of(w, view)
         if w.errors:
@@ -729,11 +759,12 @@ def _time_field(w: Writing, name: str, required: bool = False) -> str | None:
     text = w.values.get(name, "").strip()
     if not text:
         if required:
-            w.errors[name] = "write the time in UTC as YYYY-MM-DD HH:MM"
+            w.errors[name] = _("write the time in UTC as YYYY-MM-DD HH:MM")
         return None
     moment = parse_moment(text)
     if moment is None:
-        w.errors[name] = "write the time in UTC as YYYY-MM-DD HH:MM, like 2027-03-01 09:00"
+        w.errors[name] = _("write the time in UTC as YYYY-MM-DD HH:MM, like %(example)s") % {
+            "example": "2027-03-01 09:00"}
         return None
     return format_time(moment)
 
@@ -793,7 +824,7 @@ async def meeting_update(request: Request, meeting_id: str, site: SiteDep,
         duration = w.values.get("duration_minutes", "").strip()
         if duration:
             if not duration.isdigit():
-                w.errors["duration_minutes"] = "write the duration in whole minutes"
+                w.errors["duration_minutes"] = _("write the duration in whole minutes")
             else:
                 out["duration_minutes"] = int(duration)
         out.update(_optional(w, "place"))
@@ -802,8 +833,8 @@ async def meeting_update(request: Request, meeting_id: str, site: SiteDep,
             out["agenda"] = agenda
         out.update(_optional(w, "note"))
         if len(out) == 1 and not w.errors:
-            w.general = ("Nothing to send: change the time, the place or the duration, adopt "
-                         "the final agenda, or write a note.")
+            w.general = _("Nothing to send: change the time, the place or the duration, adopt "
+                          "the final agenda, or write a note.")
         return out
 
     return await run_in_threadpool(_meeting_step, request, site, session, meeting_id.lower(),
@@ -843,21 +874,21 @@ def _minutes(request: Request, site: Site, session: WebSession, meeting_id: str,
 
     def outgoing(w: Writing) -> Outgoing | None:
         if not meeting_standing(node, view).minutes:
-            w.general = ("Not sent: the convener circulates the minutes once the meeting has "
-                         "been held, unless minutes are circulated or adopted already.")
+            w.general = _("Not sent: the convener circulates the minutes once the meeting has "
+                          "been held, unless minutes are circulated or adopted already.")
             return None
         fmt = w.values.get("minutes-format", "").strip()
         if fmt not in _minute_formats(node, view):
-            w.errors["minutes-format"] = ("choose a format with every participant of the "
-                                          "meeting: the minutes go to all its members")
+            w.errors["minutes-format"] = _("choose a format with every participant of the "
+                                           "meeting: the minutes go to all its members")
         closes = parse_moment(w.values.get("minutes-closes", ""))
         if closes is None:
-            w.errors["minutes-closes"] = "write the closing time in UTC as YYYY-MM-DD HH:MM"
+            w.errors["minutes-closes"] = _("write the closing time in UTC as YYYY-MM-DD HH:MM")
         elif closes <= now:
-            w.errors["minutes-closes"] = "the closing time must be after now"
+            w.errors["minutes-closes"] = _("the closing time must be after now")
         if w.values.get("confirm") != "yes":
-            w.errors["confirm"] = ("tick the box to confirm that you sign these minutes in the "
-                                   f"name of {node.party}")
+            w.errors["confirm"] = (_("tick the box to confirm that you sign these minutes in "
+                                     "the name of %(party)s") % {"party": node.party})
         body = {"kind": "minutes", "title": w.values.get("minutes-title", "").strip(),
                 "text": w.values.get("minutes-text", "").strip(), "format": fmt,
                 "procedure": "silence",
@@ -896,7 +927,7 @@ def _mediation_page_list(request: Request, site: Site, session: WebSession,
                   "waiting": waiting, "url_of": _mediation_url,
                   "parties": [p for p in parties_in(site, lang) if p[0] != node.party],
                   "mediators": [p for p in parties_in(site, lang) if p[0] != node.party]
-                  + [(node.regime.secretariat.code, "The secretariat's good offices", None)],
+                  + [(node.regime.secretariat.code, _("The secretariat's good offices"), None)],
                   "sent": request.query_params.get("sent")}, session, status)
 
 
@@ -911,16 +942,16 @@ def request_outgoing(node: Node, writing: Writing) -> Outgoing | None:
                     - {node.party})
     mediator = writing.values.get("mediator", "").strip().upper()
     if not others:
-        writing.errors["parties"] = ("choose the other parties to the dispute: mediation is "
-                                     "requested by every party to it")
+        writing.errors["parties"] = _("choose the other parties to the dispute: mediation is "
+                                      "requested by every party to it")
     unknown = [p for p in (*others, mediator) if p and not node.regime.is_party(p)]
     if unknown:
-        writing.errors.setdefault("parties", f"no participant {', '.join(unknown)} in this "
-                                  "regime")
+        writing.errors.setdefault("parties", _("no participant %(parties)s in this regime")
+                                  % {"parties": ", ".join(unknown)})
     if not mediator:
-        writing.errors["mediator"] = "choose the mediator"
+        writing.errors["mediator"] = _("choose the mediator")
     elif mediator == node.party:
-        writing.errors["mediator"] = "the mediator is not a party to the dispute"
+        writing.errors["mediator"] = _("the mediator is not a party to the dispute")
     parties = sorted({node.party, *others})
     body = {"parties": parties, "mediator": mediator, **_optional(writing, "note")}
     _validate_into(writing, REQUEST, body)
@@ -1008,8 +1039,8 @@ def _mediation_step(request: Request, site: Site, session: WebSession, parties: 
 
     def outgoing(w: Writing) -> Outgoing | None:
         if not may(mediation_standing(node.party, m)):
-            w.general = (f"Not sent: {node.party} may not take this step on this mediation "
-                         f"now (it is {m.status}).")
+            w.general = (_("Not sent: %(party)s may not take this step on this mediation now "
+                           "(it is %(status)s).") % {"party": node.party, "status": m.status})
             return None
         body = body_of(w, m)
         if w.errors:
@@ -1079,7 +1110,7 @@ async def mediation_response(request: Request, parties: str, mediator: str, site
     def body(w: Writing, m: Mediation) -> dict[str, Any]:
         proposal = w.values.get("proposal", "").strip().lower()
         if proposal not in {p.entry_id for p in m.proposals}:
-            w.general = "Not sent: the mediator tabled no such proposal in this mediation."
+            w.general = _("Not sent: the mediator tabled no such proposal in this mediation.")
         return {"proposal": proposal, "response": w.values.get("response", ""),
                 **_optional(w, "note")}
 

@@ -47,6 +47,7 @@ from gulfsec.errors import (
     NotFound,
     ProcedureError,
 )
+from gulfsec.i18n import _, ngettext
 from gulfsec.services.node import Node, views
 from gulfsec.services.node import detail as details
 from gulfsec.services.node.outbox import MAX_CONFIRMATION
@@ -92,8 +93,8 @@ def _officer(session: WebSession) -> bool:
 
 def _require_officer(session: WebSession) -> None:
     if not _officer(session):
-        raise Forbidden("Only an officer may sign and send in the party's name. You are "
-                        "signed in as a viewer: ask an officer to do it.")
+        raise Forbidden(_("Only an officer may sign and send in the party's name. You are "
+                          "signed in as a viewer: ask an officer to do it."))
 
 
 def _token() -> str:
@@ -101,10 +102,10 @@ def _token() -> str:
 
 
 def _not_found(request: Request, site: Site, session: WebSession) -> Response:
-    return error_page(request, site, 404, "No such draft decision",
-                      "This node holds no draft decision with that id. A draft goes only to "
-                      f"the members of its format: {_node(site).party} may not be one, or the "
-                      "node has not synced it yet.", session)
+    return error_page(request, site, 404, _("No such draft decision"),
+                      _("This node holds no draft decision with that id. A draft goes only to "
+                        "the members of its format: %(party)s may not be one, or the node has "
+                        "not synced it yet.") % {"party": _node(site).party}, session)
 
 
 # -- what the party may do on a draft ------------------------------------------------------------
@@ -125,24 +126,27 @@ def _is_open(decision: Decision, now: datetime) -> bool:
 
 def standing(decision: Decision, party: str, now: datetime) -> Standing:
     if now >= decision.closes_at:
-        return Standing(False, False, f"The draft closed at {_when(decision.closes_at)}: a step "
-                        "taken now would not count.")
+        return Standing(False, False, _("The draft closed at %(time)s: a step taken now would "
+                                        "not count.") % {"time": _when(decision.closes_at)})
     if not _is_open(decision, now):
-        return Standing(False, False, f"The draft is {decision.status}: {decision.why}.")
+        return Standing(False, False, _("The draft is %(status)s: %(why)s.")
+                        % {"status": decision.status, "why": decision.why})
     member = party in decision.members
-    why = None if member else (f"{party} is not a member of {decision.format} that decides on "
-                               "this draft: it takes no position.")
+    why = None if member else (_("%(party)s is not a member of %(format)s that decides on this "
+                                 "draft: it takes no position.")
+                               % {"party": party, "format": decision.format})
     return Standing(member, party == decision.proposer, why)
 
 
 def _check_standing(decision: Decision, party: str, form_id: str, now: datetime) -> None:
     able = standing(decision, party, now)
     if form_id in (POSITION, AMENDMENT) and not able.position:
-        raise ProcedureError(able.why_not or "this party takes no position on this draft",
+        raise ProcedureError(able.why_not or _("this party takes no position on this draft"),
                              entry_id=decision.id)
     if form_id == WITHDRAWAL and not able.withdraw:
-        raise ProcedureError(able.why_not or f"only its proposer, {decision.proposer}, "
-                             "withdraws a draft", entry_id=decision.id)
+        raise ProcedureError(able.why_not or _("only its proposer, %(proposer)s, withdraws a "
+                                               "draft") % {"proposer": decision.proposer},
+                             entry_id=decision.id)
 
 
 def already_sent(node: Node, confirmation: str) -> SignedEntry | None:
@@ -161,7 +165,8 @@ def sign_step(node: Node, now: datetime, draft_id: str, form_id: str, body: dict
     ProcedureError (the party may not take this step now), MalformedEntry (no token).
     """
     if not confirmation or len(confirmation) > MAX_CONFIRMATION:
-        raise MalformedEntry("the form's confirmation is missing: reload the page and try again")
+        raise MalformedEntry(_("the form's confirmation is missing: reload the page and try "
+                               "again"))
     with node.core.lock:
         done = already_sent(node, confirmation)
         if done is not None:
@@ -177,7 +182,8 @@ def sign_draft(node: Node, body: dict[str, Any], refs: tuple[str, ...],
                confirmation: str) -> tuple[SignedEntry, bool]:
     """Sign and send a validated draft once per ``confirmation``."""
     if not confirmation or len(confirmation) > MAX_CONFIRMATION:
-        raise MalformedEntry("the form's confirmation is missing: reload the page and try again")
+        raise MalformedEntry(_("the form's confirmation is missing: reload the page and try "
+                               "again"))
     with node.core.lock:
         done = already_sent(node, confirmation)
         if done is not None:
@@ -293,23 +299,25 @@ def _propose(request: Request, site: Site, session: WebSession, proposal: Propos
     amends = proposal.values["amends"].strip().lower()
     if amends:
         if not _DRAFT_ID.fullmatch(amends):
-            proposal.errors.setdefault("amends", "write the id of an adopted decision "
-                                                 "(64 hexadecimal digits), or nothing")
+            proposal.errors.setdefault("amends", _("write the id of an adopted decision "
+                                                   "(64 hexadecimal digits), or nothing"))
         else:
             try:
                 node.decisions.decision(amends, now)
             except NotFound:
-                proposal.errors.setdefault("amends", "this node holds no decision with that id")
+                proposal.errors.setdefault("amends",
+                                           _("this node holds no decision with that id"))
             refs = (amends,)
     if not confirmed:
-        proposal.errors.setdefault("confirm", "tick the box to confirm that you sign this "
-                                              f"draft in the name of {node.party}")
+        proposal.errors.setdefault("confirm", _("tick the box to confirm that you sign this "
+                                                "draft in the name of %(party)s")
+                                   % {"party": node.party})
     if proposal.errors or body is None:
         return _propose_page(request, site, session, proposal, 422)
     try:
         signed, fresh = sign_draft(node, body, refs, proposal.token)
     except (EntryError, MissingRight) as exc:
-        proposal.general = f"Not sent: {exc.message}"
+        proposal.general = _("Not sent: %(reason)s") % {"reason": exc.message}
         return _propose_page(request, site, session, proposal, 422)
     return redirect(f"/decisions/{signed.id_hex}?sent={'1' if fresh else 'again'}")
 
@@ -331,23 +339,27 @@ def read_proposal(regime: Regime, proposal: Proposal, now: datetime) -> dict[str
     kind = proposal.kind
     closes_at = parse_moment(v["closes_at"])
     if closes_at is None:
-        errors["closes_at"] = ("write the closing time in UTC as YYYY-MM-DD HH:MM, like "
-                               f"{(now + timedelta(days=7)).strftime('%Y-%m-%d %H:%M')}")
+        errors["closes_at"] = (_("write the closing time in UTC as YYYY-MM-DD HH:MM, like "
+                                 "%(example)s")
+                               % {"example": (now + timedelta(days=7)).strftime("%Y-%m-%d %H:%M")})
     elif closes_at <= now:
-        errors["closes_at"] = f"the closing time must be after now ({_when(now)})"
+        errors["closes_at"] = (_("the closing time must be after now (%(now)s)")
+                               % {"now": _when(now)})
     elif closes_at > now + LONGEST:
-        errors["closes_at"] = "a draft closes within a year"
+        errors["closes_at"] = _("a draft closes within a year")
     fmt = v["format"].strip()
     try:
         if not members(regime, fmt):
-            errors["format"] = f"no member of {fmt} takes part in decisions"
+            errors["format"] = (_("no member of %(format)s takes part in decisions")
+                                % {"format": fmt})
     except AudienceError as exc:
         errors["format"] = exc.message
     allowed = get_kind(kind).procedures
     if v["procedure"].strip() not in allowed:
         errors["procedure"] = (
-            f"a draft of kind {kind} is decided by {' or '.join(allowed)} only"
-            if len(allowed) == 1 else "choose consensus or silence procedure")
+            _("a draft of kind %(kind)s is decided by %(procedure)s only")
+            % {"kind": kind, "procedure": " or ".join(allowed)}
+            if len(allowed) == 1 else _("choose consensus or silence procedure"))
     content = read_content(kind, v, errors)
     if content is not None:
         try:
@@ -384,9 +396,9 @@ def read_proposal(regime: Regime, proposal: Proposal, now: datetime) -> dict[str
 
 def _plain(message: str) -> str:
     if message.startswith("String should have at least 1 character"):
-        return "write something here"
+        return _("write something here")
     if message.startswith("Input should be 'consensus' or 'silence'"):
-        return "choose consensus or silence procedure"
+        return _("choose consensus or silence procedure")
     return message
 
 
@@ -401,17 +413,20 @@ def _content_error(kind: str, path: str, message: str, content: Mapping[str, Any
         number = sections[i]["number"] if i < len(sections) else str(i + 1)
         what = parts[3] if len(parts) > 3 else ""
         if what == "number":
-            message = "a section's number is written like 1, 2.3 or 4.1.2"
+            message = _("a section's number is written like 1, 2.3 or 4.1.2")
         else:
             message = f"{what or 'the section'}: {_plain(message)}" if what else message
-        message = f"section {number!r}: {message}"
+        message = _("section %(number)s: %(problem)s") % {"number": repr(number),
+                                                           "problem": message}
     elif name == "aliases" and len(parts) > 2 and parts[2].isdigit():
         what = parts[3] if len(parts) > 3 else ""
         if what == "script":
-            message = "a script is an ISO 15924 code such as Latn, Arab, Cyrl or Hans"
-        message = f"alias {int(parts[2]) + 1}: {_plain(message)}"
+            message = _("a script is an ISO 15924 code such as Latn, Arab, Cyrl or Hans")
+        message = _("alias %(n)s: %(problem)s") % {"n": int(parts[2]) + 1,
+                                                   "problem": _plain(message)}
     elif name == "references" and len(parts) > 2 and parts[2].isdigit():
-        message = f"reference {int(parts[2]) + 1}: {_plain(message)}"
+        message = _("reference %(n)s: %(problem)s") % {"n": int(parts[2]) + 1,
+                                                       "problem": _plain(message)}
     else:
         message = _plain(message)
     errors.setdefault(target, message)
@@ -441,11 +456,11 @@ def read_content(kind: str, v: Mapping[str, str], errors: dict[str, str]) -> dic
     if kind == "convene":
         starts = parse_moment(v["starts_at"])
         if starts is None:
-            errors["starts_at"] = "write the meeting's start in UTC as YYYY-MM-DD HH:MM"
+            errors["starts_at"] = _("write the meeting's start in UTC as YYYY-MM-DD HH:MM")
             return None
         return {"starts_at": format_time(starts), "place": v["place"].strip(),
                 "agenda": _lines(v["agenda"])}
-    errors["kind"] = f"unknown kind of decision {kind!r}"
+    errors["kind"] = _("unknown kind of decision %(kind)s") % {"kind": repr(kind)}
     return None
 
 
@@ -485,11 +500,12 @@ def parse_sections(text: str) -> tuple[list[dict[str, str]], str | None]:
         elif sections:
             sections[-1]["lines"].append(line.rstrip())
         elif line.strip():
-            return [], (f"line {lineno}: begin each section with its heading on a line of its "
-                        "own, written “number | title”, such as “1 | Principles”")
+            return [], (_("line %(line)s: begin each section with its heading on a line of its "
+                          "own, written “number | title”, such as “1 | Principles”")
+                        % {"line": lineno})
     if not sections:
-        return [], ("write at least one section: a heading line “number | title”, then its "
-                    "text")
+        return [], _("write at least one section: a heading line “number | title”, then its "
+                     "text")
     out = [{"number": s["number"], "title": s["title"],
             "text": "\n".join(s["lines"]).strip()} for s in sections]
     return out, None
@@ -503,8 +519,8 @@ def parse_aliases(text: str) -> tuple[list[dict[str, str]], str | None]:
             continue
         name, bar, script = line.rpartition("|")
         if not bar or not name.strip() or not script.strip():
-            return [], (f"line {lineno}: write each alias as “name | script”, such as "
-                        "“داعش | Arab”")
+            return [], (_("line %(line)s: write each alias as “name | script”, such as "
+                          "“داعش | Arab”") % {"line": lineno})
         out.append({"name": name.strip(), "script": script.strip()})
     return out, None
 
@@ -546,7 +562,7 @@ def pending_steps(node: Node, draft_id: str) -> list[PendingStep]:
             continue
         kind = {POSITION: str(entry.body.get("position")), AMENDMENT: "amend",
                 WITHDRAWAL: "withdraw"}.get(entry.form, entry.form)
-        out.append(PendingStep(item.entry_id.hex(), STEP_WORDS.get(kind, kind),
+        out.append(PendingStep(item.entry_id.hex(), _(STEP_WORDS.get(kind, kind)),
                                item.last_error))
     return out
 
@@ -640,19 +656,19 @@ def _send_step(request: Request, site: Site, session: WebSession, draft_id: str,
             forms.errors.setdefault(path.split(".")[0], _step_message(path, message))
         return _draft_page(request, site, session, draft_id, forms, 422)
     except ProcedureError as exc:
-        forms.general = f"Not sent: {exc.message}"
+        forms.general = _("Not sent: %(reason)s") % {"reason": exc.message}
         return _draft_page(request, site, session, draft_id, forms, 409)
     except (EntryError, MissingRight) as exc:
-        forms.general = f"Not sent: {exc.message}"
+        forms.general = _("Not sent: %(reason)s") % {"reason": exc.message}
         return _draft_page(request, site, session, draft_id, forms, 422)
     return redirect(f"/decisions/{draft_id}?sent={'1' if fresh else 'again'}#your-position")
 
 
 def _step_message(path: str, message: str) -> str:
     if path == "reason" and "needs a reason" in message:
-        return "an objection needs a reason: write why your party objects"
+        return _("an objection needs a reason: write why your party objects")
     if path == "position":
-        return "choose Join, Stand aside or Object"
+        return _("choose Join, Stand aside or Object")
     return _plain(message)
 
 
@@ -706,9 +722,10 @@ def concept_version_page(request: Request, number: str, site: SiteDep,
     versions = node.decisions.concept_versions(site.clock.now())
     n = version_number(number)
     if n is None or not 1 <= n <= len(versions):
-        return error_page(request, site, 404, "No such version of the Concept",
-                          f"This node holds {len(versions)} adopted version"
-                          f"{'' if len(versions) == 1 else 's'} of the Concept.", session)
+        return error_page(request, site, 404, _("No such version of the Concept"),
+                          ngettext("This node holds %(count)s adopted version of the Concept.",
+                                   "This node holds %(count)s adopted versions of the Concept.",
+                                   len(versions)) % {"count": len(versions)}, session)
     return _page(request, site, "node/concept_version.html",
                  {"version": versions[n - 1], "versions": versions,
                   "decision_base": "/decisions/"}, session)

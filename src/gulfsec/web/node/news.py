@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from gulfsec.errors import RemoteError, TransportError
+from gulfsec.i18n import _
 from gulfsec.web.deps import SessionDep, SiteDep
 from gulfsec.web.node.writing import node_of, page
 
@@ -30,9 +31,11 @@ async def early_warning(request: Request, site: SiteDep, session: SessionDep) ->
     try:
         alerts = await run_in_threadpool(node.core.client.news_alerts)
     except RemoteError as exc:
-        problem = ("The hub keeps no news store yet: the secretariat has not read any news."
-                   if exc.status == 404 else f"The hub refused: {exc.message}")
+        problem = (_("The hub keeps no news store yet: the secretariat has not read any news.")
+                   if exc.status == 404
+                   else _("The hub refused: %(reason)s") % {"reason": exc.message})
     except TransportError as exc:
-        problem = f"The hub did not answer ({exc.message}); try again later."
+        problem = (_("The hub did not answer (%(reason)s); try again later.")
+                   % {"reason": exc.message})
     return page(request, site, "node/news.html",
                 {"alerts": alerts, "problem": problem}, session)

@@ -30,6 +30,7 @@ from gulfsec.errors import (
     MissingRight,
     UnknownReference,
 )
+from gulfsec.i18n import _
 from gulfsec.services.node import Node, views
 from gulfsec.services.node import detail as details
 from gulfsec.services.node.compose import (
@@ -150,9 +151,10 @@ def entry(request: Request, entry_id: str, site: SiteDep, session: SessionDep) -
     detail, body = _site(site).entries.get((wanted, lang), views.read_state(node), shown,
                                            tick=views.minute(node))
     if detail is None:
-        return error_page(request, site, 404, "No such entry",
-                          "This node holds no entry with that id. It may not be addressed to "
-                          f"{node.party}, or the node has not synced it yet.", session)
+        return error_page(request, site, 404, _("No such entry"),
+                          _("This node holds no entry with that id. It may not be addressed to "
+                            "%(party)s, or the node has not synced it yet.")
+                          % {"party": node.party}, session)
     return page(request, site, "node/entry.html",
                 {"detail": detail, "row": detail.row, "shown": body,
                  "sent": request.query_params.get("sent") == "1",
@@ -185,6 +187,12 @@ def compose_index(request: Request, site: SiteDep, session: SessionDep) -> Respo
                 {"forms": composable_forms(_site(site).the_node())}, session)
 
 
+def _no_such_form(request: Request, site: Site, form_id: str, session: WebSession) -> Response:
+    return error_page(request, site, 404, _("No such form"),
+                      _("There is no form %(form)s to write here.") % {"form": repr(form_id)},
+                      session)
+
+
 def _spec(form_id: str) -> FormSpec | None:
     try:
         return composable(form_id)
@@ -196,8 +204,7 @@ def _spec(form_id: str) -> FormSpec | None:
 def compose_form(request: Request, form_id: str, site: SiteDep, session: SessionDep) -> Response:
     spec = _spec(form_id)
     if spec is None:
-        return error_page(request, site, 404, "No such form",
-                          f"There is no form {form_id!r} to write here.", session)
+        return _no_such_form(request, site, form_id, session)
     to = [p.strip().upper() for p in request.query_params.getlist("to") if p.strip()]
     refs = " ".join(request.query_params.getlist("ref"))
     state = ComposeState(spec, {}, audience_kind="parties" if to else "all",
@@ -240,8 +247,7 @@ async def compose_post(request: Request, form_id: str, site: SiteDep,
     check_csrf(request, form, session)
     spec = _spec(form_id)
     if spec is None:
-        return await run_in_threadpool(error_page, request, site, 404, "No such form",
-                                       f"There is no form {form_id!r} to write here.", session)
+        return await run_in_threadpool(_no_such_form, request, site, form_id, session)
     kind, fmt, parties = _audience_fields(form)
     state = ComposeState(spec, {}, kind, fmt, parties, str(form.get("refs") or ""))
     fields = form_lists(form)
@@ -271,10 +277,11 @@ def _body_from_json(text: str, state: ComposeState) -> dict[str, Any]:
     try:
         value = parse_json(text) if text else {}
     except (JSONError, ValueError) as exc:
-        state.general_error = f"The body written as JSON is not valid JSON: {exc}"
+        state.general_error = (_("The body written as JSON is not valid JSON: %(problem)s")
+                               % {"problem": exc})
         return {}
     if not isinstance(value, dict):
-        state.general_error = "The body written as JSON must be an object ({…})."
+        state.general_error = _("The body written as JSON must be an object ({…}).")
         return {}
     return value
 
@@ -333,19 +340,18 @@ async def compose_send(request: Request, form_id: str, site: SiteDep,
     form = await read_form(request)
     check_csrf(request, form, session)
     if session.account.role != OFFICER:
-        raise Forbidden("Only an officer may sign and send entries in the party's name. "
-                        "Ask an officer to send this one.")
+        raise Forbidden(_("Only an officer may sign and send entries in the party's name. "
+                          "Ask an officer to send this one."))
     spec = _spec(form_id)
     if spec is None:
-        return error_page(request, site, 404, "No such form",
-                          f"There is no form {form_id!r} to write here.", session)
+        return _no_such_form(request, site, form_id, session)
     kind, fmt, parties = _audience_fields(form)
     state = ComposeState(spec, {}, kind, fmt, parties, str(form.get("refs") or ""))
     state.body = _body_from_json(str(form.get("body_json") or ""), state)
     if form.get("confirm") != "yes":
         return await run_in_threadpool(
             _preview_or_errors, request, site, session, state, {},
-            "Tick the box to confirm that you have checked the entry, then sign it.")
+            _("Tick the box to confirm that you have checked the entry, then sign it."))
     draft = await run_in_threadpool(_draft, site, state, {})
     if draft is None:
         return await run_in_threadpool(_compose_page, request, site, session, state, 422)
@@ -355,7 +361,7 @@ async def compose_send(request: Request, form_id: str, site: SiteDep,
         signed, fresh = await run_in_threadpool(composer.send, draft,
                                                 str(form.get("confirmation") or ""))
     except (EntryError, MissingRight) as exc:
-        state.general_error = f"Not sent: {exc.message}"
+        state.general_error = _("Not sent: %(reason)s") % {"reason": exc.message}
         return await run_in_threadpool(_compose_page, request, site, session, state, 422)
     return redirect(f"/entries/{signed.id_hex}?sent={'1' if fresh else 'again'}")
 

@@ -49,6 +49,7 @@ from gulfsec.domain.forms.risk import (
 )
 from gulfsec.domain.procedures.risk import Incident, UnusualCase, response_audience
 from gulfsec.errors import InvalidFormBody, NotFound
+from gulfsec.i18n import N_, _
 from gulfsec.services.node import Node
 from gulfsec.services.node.records import NodeRecords
 from gulfsec.services.shared.accounts import WebSession
@@ -92,11 +93,26 @@ MEETING_MINUTES: Final = 120
 """How long a meeting on a case lasts, unless the convener says otherwise."""
 
 
+_NOT_FOUND: Final[Mapping[str, tuple[str, str]]] = {
+    "incident report": (
+        N_("No such incident report"),
+        N_("This node holds no incident report with that id. An incident goes only to the "
+           "parties its reporter named: %(party)s may not be one, or the node has not synced it "
+           "yet.")),
+    "request on unusual military activity": (
+        N_("No such request on unusual military activity"),
+        N_("This node holds no request on unusual military activity with that id. An incident "
+           "goes only to the parties its reporter named: %(party)s may not be one, or the node "
+           "has not synced it yet.")),
+}
+"""The 404 page's title and message for each kind of case a page names (in English: they are
+translated where shown)."""
+
+
 def _not_found(request: Request, site: Site, session: WebSession, what: str) -> Response:
-    return error_page(request, site, 404, f"No such {what}",
-                      f"This node holds no {what} with that id. An incident goes only to the "
-                      f"parties its reporter named: {_node(site).party} may not be one, or the "
-                      "node has not synced it yet.", session)
+    title, message = _NOT_FOUND[what]
+    return error_page(request, site, 404, _(title),
+                      _(message) % {"party": _node(site).party}, session)
 
 
 def _findings(site: Site) -> list[Finding]:
@@ -166,8 +182,9 @@ def _field_errors(writing: Writing, exc: InvalidFormBody) -> None:
         name = parts[0]
         if name == "units" and len(parts) > 1 and parts[1].isdigit():
             what = " ".join(parts[2:]).replace("_", " ")
-            writing.errors.setdefault("units", f"unit {int(parts[1]) + 1}: "
-                                               f"{what + ': ' if what else ''}{_plain(message)}")
+            writing.errors.setdefault("units", _("unit %(n)s: %(problem)s") % {
+                "n": int(parts[1]) + 1,
+                "problem": f"{what + ': ' if what else ''}{_plain(message)}"})
             continue
         if name == "area" and len(parts) > 1:
             name = "radius_km" if parts[-1] == "radius_km" else "lat"
@@ -197,12 +214,12 @@ def _moment(w: Writing, name: str, now: datetime, *, required: bool) -> datetime
     text = _text(w, name)
     if not text:
         if required:
-            w.errors[name] = "write the time in UTC as YYYY-MM-DD HH:MM"
+            w.errors[name] = _("write the time in UTC as YYYY-MM-DD HH:MM")
         return None
     moment = parse_moment(text)
     if moment is None:
-        w.errors[name] = ("write the time in UTC as YYYY-MM-DD HH:MM, like "
-                          f"{now.strftime('%Y-%m-%d %H:%M')}")
+        w.errors[name] = (_("write the time in UTC as YYYY-MM-DD HH:MM, like %(example)s")
+                          % {"example": now.strftime("%Y-%m-%d %H:%M")})
         return None
     return moment
 
@@ -212,16 +229,36 @@ def _utc(moment: datetime | None) -> str:
     return "" if moment is None else format_time(moment)
 
 
+_DEGREES: Final[Mapping[str, tuple[str, str]]] = {
+    "latitude": (
+        N_("write the latitude as a number of degrees from %(low)s to %(high)s"),
+        N_("the latitude is from %(low)s to %(high)s degrees")),
+    "longitude": (
+        N_("write the longitude as a number of degrees from %(low)s to %(high)s"),
+        N_("the longitude is from %(low)s to %(high)s degrees")),
+}
+"""What is wrong with a coordinate, for each (in English: translated where shown)."""
+_WHOLE: Final[Mapping[str, str]] = {
+    "closest point of approach in metres":
+        N_("write the closest point of approach in metres as a whole number"),
+    "number of casualties": N_("write the number of casualties as a whole number"),
+    "duration in minutes": N_("write the duration in minutes as a whole number"),
+}
+"""What is wrong with a whole number, for each (in English: translated where shown)."""
+
+
 def _number(w: Writing, name: str, low: float, high: float, what: str) -> float | None:
     """A decimal number in ``low..high`` from the form; a problem goes to ``w.errors``."""
     text = _text(w, name).replace(",", ".")
+    not_a_number, out_of_range = _DEGREES[what]
+    bounds = {"low": f"{low:g}", "high": f"{high:g}"}
     try:
         value = float(text)
     except ValueError:
-        w.errors[name] = f"write the {what} as a number of degrees from {low:g} to {high:g}"
+        w.errors[name] = _(not_a_number) % bounds
         return None
     if not low <= value <= high:
-        w.errors[name] = f"the {what} is from {low:g} to {high:g} degrees"
+        w.errors[name] = _(out_of_range) % bounds
         return None
     return value
 
@@ -231,7 +268,7 @@ def _whole(w: Writing, name: str, what: str) -> int | None:
     if not text:
         return None
     if not text.isdigit():
-        w.errors[name] = f"write the {what} as a whole number"
+        w.errors[name] = _(_WHOLE[what])
         return None
     return int(text)
 
@@ -250,7 +287,7 @@ def _events(w: Writing) -> list[str]:
     chosen = [e for e in w.lists.get("events", []) if e]
     unknown = [e for e in chosen if e not in EVENTS]
     if unknown:
-        w.errors["events"] = "choose what happened from the list"
+        w.errors["events"] = _("choose what happened from the list")
     return [e for e in EVENTS if e in chosen]
 
 
@@ -289,17 +326,20 @@ def _units(w: Writing, node: Node) -> list[dict[str, str]]:
         if not any((row.kind, row.name, row.hull_number, row.aircraft_type)):
             continue  # an empty row (its party alone may be filled in by default)
         if not row.party:
-            w.errors.setdefault("units", f"unit {row.n}: choose the party it belongs to")
+            w.errors.setdefault("units", _("unit %(n)s: choose the party it belongs to")
+                                % {"n": row.n})
         elif not node.regime.is_party(row.party):
-            w.errors.setdefault("units", f"unit {row.n}: no party {row.party} in this regime")
+            w.errors.setdefault("units", _("unit %(n)s: no party %(party)s in this regime")
+                                % {"n": row.n, "party": row.party})
         if row.kind not in UNIT_KINDS:
-            w.errors.setdefault("units", f"unit {row.n}: choose what it is (ship, aircraft, …)")
+            w.errors.setdefault("units", _("unit %(n)s: choose what it is (ship, aircraft, …)")
+                                % {"n": row.n})
         unit = {"party": row.party, "kind": row.kind}
         unit.update({f: getattr(row, f) for f in ("name", "hull_number", "aircraft_type")
                      if getattr(row, f)})
         units.append(unit)
     if not units and "units" not in w.errors:
-        w.errors["units"] = "name at least one unit involved: its party and what it is"
+        w.errors["units"] = _("name at least one unit involved: its party and what it is")
     return units
 
 
@@ -399,27 +439,30 @@ def report_outgoing(node: Node, w: Writing, now: datetime) -> Outgoing | None:
     errors = w.errors
     other = _text(w, "other_party").upper()
     if not other:
-        errors["other_party"] = "choose the other party involved"
+        errors["other_party"] = _("choose the other party involved")
     elif other == node.party:
-        errors["other_party"] = f"the other party involved is not {node.party} itself"
+        errors["other_party"] = (_("the other party involved is not %(party)s itself")
+                                 % {"party": node.party})
     elif not node.regime.is_party(other):
-        errors["other_party"] = f"no party {other} in this regime"
+        errors["other_party"] = _("no party %(parties)s in this regime") % {"parties": other}
     occurred = _moment(w, "occurred_at", now, required=True)
     if occurred is not None and occurred > now:
-        errors["occurred_at"] = (f"this is later than now ({now.strftime('%Y-%m-%d %H:%M')} "
-                                 "UTC): an incident is reported once it has happened")
+        errors["occurred_at"] = (_("this is later than now (%(now)s UTC): an incident is "
+                                   "reported once it has happened")
+                                 % {"now": now.strftime("%Y-%m-%d %H:%M")})
     position = _position(w, required=True)
     units = _units(w, node)
     events = _events(w)
     if not events:
-        errors.setdefault("events", "tick what happened (at least one)")
+        errors.setdefault("events", _("tick what happened (at least one)"))
     cpa = _whole(w, "cpa_metres", "closest point of approach in metres")
     casualties = _whole(w, "casualties", "number of casualties")
     also = sorted({p.strip().upper() for p in w.lists.get("also_to", []) if p.strip()}
                   - {node.party, other})
     unknown = [p for p in also if not node.regime.is_party(p)]
     if unknown:
-        errors["also_to"] = f"no party {', '.join(unknown)} in this regime"
+        errors["also_to"] = (_("no party %(parties)s in this regime")
+                             % {"parties": ", ".join(unknown)})
     body: dict[str, Any] = {"occurred_at": _utc(occurred), "other_party": other,
                             "units": units, "events": events,
                             "casualties": 0 if casualties is None else casualties,
@@ -502,8 +545,8 @@ def response_outgoing(node: Node, w: Writing, incident: Incident,
     """This party's response to a report, or None with its problems: its account, what it
     disputes, and the facts as it saw them where it says otherwise."""
     if not incident_standing(node.party, incident).respond:
-        w.general = (f"Not sent: only {incident.other_party}, the other party involved, "
-                     "responds to this report.")
+        w.general = (_("Not sent: only %(party)s, the other party involved, responds to this "
+                       "report.") % {"party": incident.other_party})
         return None
     body: dict[str, Any] = {"report": incident.id, "account": _text(w, "account"),
                             **_optional(w, "disputed"), **_optional(w, "signals"),
@@ -532,15 +575,15 @@ def meeting_outgoing(node: Node, w: Writing, case_id: str, other: str | None,
     """A bilateral meeting on a case (an incident or a request on unusual activity) with the
     other of its two parties, naming the case; or None with its problems."""
     if other is None:
-        w.general = (f"Not sent: a meeting on this case is convened by one of its two parties, "
-                     f"and {node.party} is neither.")
+        w.general = (_("Not sent: a meeting on this case is convened by one of its two "
+                       "parties, and %(party)s is neither.") % {"party": node.party})
         return None
     starts = _moment(w, "starts_at", now, required=True)
     if starts is not None and starts <= now:
-        w.errors["starts_at"] = "a meeting is convened for a time to come"
+        w.errors["starts_at"] = _("a meeting is convened for a time to come")
     agenda = [line.strip() for line in _text(w, "agenda").splitlines() if line.strip()]
     if not agenda:
-        w.errors["agenda"] = "write the draft agenda, one item per line"
+        w.errors["agenda"] = _("write the draft agenda, one item per line")
     duration = _whole(w, "duration_minutes", "duration in minutes")
     body: dict[str, Any] = {"title": _text(w, "title"), "level": _text(w, "level"),
                             "starts_at": _utc(starts), "timezone": "UTC",
@@ -618,11 +661,13 @@ def request_outgoing(node: Node, w: Writing, now: datetime) -> Outgoing | None:
     errors = w.errors
     addressee = _text(w, "addressee").upper()
     if not addressee:
-        errors["addressee"] = "choose the participant whose activity causes concern"
+        errors["addressee"] = _("choose the participant whose activity causes concern")
     elif addressee == node.party:
-        errors["addressee"] = f"a request asks another participant than {node.party}"
+        errors["addressee"] = (_("a request asks another participant than %(party)s")
+                               % {"party": node.party})
     elif not node.regime.is_participant(addressee):
-        errors["addressee"] = f"no participant {addressee} in this regime"
+        errors["addressee"] = (_("no participant %(parties)s in this regime")
+                               % {"parties": addressee})
     area = None
     if _text(w, "lat") or _text(w, "lon") or _text(w, "radius_km"):
         centre = _position(w, required=True)
@@ -632,11 +677,12 @@ def request_outgoing(node: Node, w: Writing, now: datetime) -> Outgoing | None:
         except ValueError:
             radius = 0.0
         if not 0 < radius <= 2000:
-            errors["radius_km"] = "write the radius in kilometres, more than 0 and at most 2,000"
+            errors["radius_km"] = _("write the radius in kilometres, more than 0 and at most "
+                                    "2,000")
         if centre is not None and "radius_km" not in errors:
             area = {"kind": "circle", "centre": centre, "radius_km": radius}
     elif not _text(w, "area_name"):
-        errors["lat"] = "give the area as a centre and a radius, or name it"
+        errors["lat"] = _("give the area as a centre and a radius, or name it")
     observed_from = _moment(w, "observed_from", now, required=True)
     observed_until = _moment(w, "observed_until", now, required=False)
     body: dict[str, Any] = {"addressee": addressee, "activity_type": _text(w, "activity_type"),
@@ -729,7 +775,8 @@ def _case_step(request: Request, site: Site, session: WebSession, case_id: str,
 
 def reply_outgoing(node: Node, w: Writing, case: UnusualCase) -> Outgoing | None:
     if not case_standing(node.party, case).reply:
-        w.general = f"Not sent: only {case.addressee}, the participant asked, replies."
+        w.general = (_("Not sent: only %(party)s, the participant asked, replies.")
+                     % {"party": case.addressee})
         return None
     body = {"request": case.id, "explanation": _text(w, "explanation")}
     _validate(w, UNUSUAL_REPLY, body)
@@ -738,7 +785,8 @@ def reply_outgoing(node: Node, w: Writing, case: UnusualCase) -> Outgoing | None
 
 def meeting_request_outgoing(node: Node, w: Writing, case: UnusualCase) -> Outgoing | None:
     if not case_standing(node.party, case).ask_meeting:
-        w.general = f"Not sent: only {case.requester}, the requester, asks for a meeting."
+        w.general = (_("Not sent: only %(party)s, the requester, asks for a meeting.")
+                     % {"party": case.requester})
         return None
     body = {"request": case.id, "meeting": _text(w, "meeting"), **_optional(w, "reason")}
     _validate(w, UNUSUAL_MEETING, body)

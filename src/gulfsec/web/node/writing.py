@@ -29,6 +29,7 @@ from gulfsec.errors import (
     MissingRight,
     ProcedureError,
 )
+from gulfsec.i18n import N_, _
 from gulfsec.services.node import Node, views
 from gulfsec.services.node.compose import Draft, Preview, entry_preview
 from gulfsec.services.node.outbox import MAX_CONFIRMATION
@@ -49,8 +50,8 @@ def is_officer(session: WebSession) -> bool:
 
 def require_officer(session: WebSession) -> None:
     if not is_officer(session):
-        raise Forbidden("Only an officer may sign and send in the party's name. You are "
-                        "signed in as a viewer: ask an officer to do it.")
+        raise Forbidden(_("Only an officer may sign and send in the party's name. You are "
+                          "signed in as a viewer: ask an officer to do it."))
 
 
 def page(request: Request, site: Site, template: str, context: Mapping[str, Any],
@@ -141,7 +142,8 @@ def sign_once(node: Node, outgoing: Outgoing, confirmation: str) -> tuple[Signed
     allow now), MissingRight, MalformedEntry (no token).
     """
     if not confirmation or len(confirmation) > MAX_CONFIRMATION:
-        raise MalformedEntry("the form's confirmation is missing: reload the page and try again")
+        raise MalformedEntry(_("the form's confirmation is missing: reload the page and try "
+                               "again"))
     with node.core.lock:
         done = already_sent(node, confirmation)
         if done is not None:
@@ -170,17 +172,17 @@ def writing_of(form: FormData, which: str) -> Writing:
 
 
 PLAIN: Final[Mapping[str, str]] = {
-    "String should have at least 1 character": "write something here",
-    "Field required": "this is required",
-    "List should have at least 1 item after validation": "choose at least one",
+    "String should have at least 1 character": N_("write something here"),
+    "Field required": N_("this is required"),
+    "List should have at least 1 item after validation": N_("choose at least one"),
 }
-"""The validator's words, as a delegate reads them."""
+"""The validator's words, as a delegate reads them (in English: :func:`plain` translates)."""
 
 
 def plain(message: str) -> str:
     for start, words in PLAIN.items():
         if message.startswith(start):
-            return words
+            return _(words)
     return message
 
 
@@ -204,7 +206,8 @@ def write(writing: Writing, node: Node, outgoing_of: Callable[[Writing], Outgoin
     assert writing.which is not None
     wants_preview = not one_click and writing.values.get("action") == "preview"
     if not wants_preview and not writing.values.get("confirmation"):
-        writing.general = "The form's confirmation is missing: reload the page and try again."
+        writing.general = _("The form's confirmation is missing: reload the page and try "
+                            "again.")
         return page(writing, 422)
     token = writing.token(writing.which)
     if not wants_preview:
@@ -224,9 +227,9 @@ def write(writing: Writing, node: Node, outgoing_of: Callable[[Writing], Outgoin
         field_errors(writing, exc)
         return page(writing, 422)
     except ProcedureError as exc:
-        writing.general = f"Not sent: {exc.message}"
+        writing.general = _("Not sent: %(reason)s") % {"reason": exc.message}
         return page(writing, 409)
     except (EntryError, MissingRight) as exc:
-        writing.general = f"Not sent: {exc.message}"
+        writing.general = _("Not sent: %(reason)s") % {"reason": exc.message}
         return page(writing, 422)
     return redirect(done(signed, fresh))
