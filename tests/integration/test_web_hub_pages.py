@@ -118,3 +118,27 @@ def test_signing_out_of_the_hub_ends_the_session(staff: Browser) -> None:
     out = staff.post("/sign-out", {"csrf_token": csrf})
     assert out.status_code == 303
     assert staff.get("/secretariat").status_code == 303
+
+
+def _rows(page: str) -> list[tuple[str, str]]:
+    """(status, party) of each finding listed."""
+    return re.findall(r'<tr class="finding[^"]*">\s*<td><span class="badge finding-([a-z]+)">'
+                      r'.*?</td>\s*<td>([A-Z]+)</td>', page, re.S)
+
+
+def test_the_secretariats_compliance_is_grouped_filtered_and_summarises_parties_without_node(
+        staff: Browser, entries: dict[str, str]) -> None:
+    page = staff.get("/secretariat/compliance").text
+    groups = re.findall(r'<tr class="group[^"]*" id="group-([A-Z]+)-([a-z-]+)">', page)
+    assert ("SAU", "acknowledgement") in groups and ("USA", "acknowledgement") in groups
+    # USA (a key, no node) has never acknowledged: counted, not listed one by one.
+    assert 'id="summarised-USA"' in page and 'id="summarised-IRN"' not in page
+    listed = _rows(page)
+    usa_acks = _rows(staff.get("/secretariat/compliance?party=USA&rule=acknowledgement").text)
+    usa_other = _rows(staff.get("/secretariat/compliance?party=USA&rule=annual-exchange").text)
+    assert usa_acks and {party for _, party in usa_acks} == {"USA"}
+    assert len([row for row in listed if row[1] == "USA"]) == len(usa_other)
+    met = staff.get("/secretariat/compliance?status=met").text
+    assert _rows(met) and {status for status, _ in _rows(met)} == {"met"}
+    odd = staff.get("/secretariat/compliance?status=nonsense&rule=nonsense&party=XYZ")
+    assert odd.status_code == 200 and _rows(odd.text) == listed

@@ -76,6 +76,7 @@ def make_environment() -> jinja2.Environment:
     env.filters["when"] = when
     env.filters["day"] = lambda d: "" if d is None else words.format_day(d)
     env.filters["number"] = lambda n: "" if n is None else words.format_number(n)
+    env.filters["problem"] = words.translate_problem
     env.filters["short_id"] = short_id
     env.filters["rfc3339"] = lambda m: "" if m is None else format_time(m)
     env.globals["query"] = query

@@ -21,6 +21,12 @@ from gulfsec.services.hub import views as hub_views
 from gulfsec.services.hub.hotline import SecretariatHotline
 from gulfsec.services.hub.records import ConsultationsByViewer, DecisionsByViewer, RiskByViewer
 from gulfsec.services.shared import scorecards as compliance_view
+from gulfsec.services.shared.scorecards import (
+    ACKNOWLEDGEMENT_RULE,
+    RULE_TITLES,
+    STATUS_WORDS,
+    Selection,
+)
 from gulfsec.web import forms as schema_form
 from gulfsec.web.deps import MaybeSession, SessionDep, SiteDep
 from gulfsec.web.hub import consultations as consultation_pages
@@ -114,20 +120,38 @@ def secretariat(request: Request, site: SiteDep, session: SessionDep) -> Respons
 
 @router.get("/secretariat/compliance")
 def secretariat_compliance(request: Request, site: SiteDep, session: SessionDep) -> Response:
-    wanted = (request.query_params.get("party") or "ALL").strip().upper()
+    params = request.query_params
+    wanted = (params.get("party") or "ALL").strip().upper()
     party = None if wanted == "ALL" or not site.regime.is_participant(wanted) else wanted
+    status = params.get("status") or None
+    status = status if status in STATUS_WORDS else None
+    rule = params.get("rule") or None
+    rule = rule if rule in RULE_TITLES else None
     assert isinstance(site, HubSite) and site.scorecards is not None
-    card = site.scorecards.scorecard(party)
+    whole = site.scorecards.scorecard(party)
+    silent = no_node_parties(whole)
+    card = site.scorecards.scorecard(party, selection=Selection(party, status, rule, silent))
     lang = language_of(site, request).code
     parties = parties_in(site, lang)
     chosen = party or "ALL"
     findings = site.fragments.render(
-        site, "_findings.html", ("findings", chosen, lang), card,
+        site, "_findings.html", ("findings", card.selection, lang), card,
         lambda: {"card": card, "chosen": chosen, "entry_link": "/published/",
                  "public_ids": _public_ids(site, card)})
+    summarised = [g for g in card.groups if g.party in silent and g.rule == ACKNOWLEDGEMENT_RULE
+                  and party is None]
     return render(request, site, "hub/compliance.html",
                   {"card": card, "chosen": chosen, "parties": parties,
-                   "findings_html": findings}, session=session)
+                   "findings_html": findings, "status": status or "", "rule": rule or "",
+                   "statuses": STATUS_WORDS, "rules": RULE_TITLES,
+                   "summarised": summarised}, session=session)
+
+
+def no_node_parties(card: compliance_view.Scorecard) -> frozenset[str]:
+    """Parties that owe acknowledgements and have never made one: they run no node, and
+    their acknowledgement findings are summarised rather than listed one by one."""
+    return frozenset(g.party for g in card.groups if g.rule == ACKNOWLEDGEMENT_RULE
+                     and not g.counts.get("met") and not g.counts.get("late"))
 
 
 def _public_ids(site: Site, card: compliance_view.Scorecard) -> set[str]:
