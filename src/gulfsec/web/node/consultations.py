@@ -76,7 +76,7 @@ from gulfsec.errors import (
     NotFound,
     TransportError,
 )
-from gulfsec.i18n import N_, _
+from gulfsec.i18n import N_, _, format_minute
 from gulfsec.services.node import Node, views
 from gulfsec.services.shared.accounts import WebSession
 from gulfsec.services.shared.calendar import calendar
@@ -568,8 +568,7 @@ def _new_meeting_page(request: Request, site: Site, session: WebSession, writing
     if writing.preview is not None:
         body = writing.preview.draft.body
         moment = parse_time(str(body["starts_at"]))
-        start = Start(local_time(moment, str(body["timezone"])),
-                      moment.strftime("%Y-%m-%d %H:%M UTC"))
+        start = Start(local_time(moment, str(body["timezone"])), format_minute(moment))
     return _page(request, site, "node/meetings_new.html",
                  {"w": writing, "levels": LEVELS, "zones": MEETING_ZONES, "start": start,
                   "parties": [p for p in parties_in(site, lang) if p[0] != node.party]},
@@ -599,10 +598,9 @@ def convene_outgoing(node: Node, writing: Writing, now: datetime) -> Outgoing | 
     starts, problems = local_start(v.get("date", ""), v.get("time", ""), zone)
     errors.update(problems)
     if starts is not None and starts <= now:
-        errors["date"] = (_("%(local)s (%(utc)s UTC) is past: a meeting is convened for a time "
-                            "to come")
-                          % {"local": local_time(starts, zone),
-                             "utc": starts.strftime("%Y-%m-%d %H:%M")})
+        errors["date"] = (_("%(local)s (%(utc)s) is past: a meeting is convened for a time to "
+                            "come")
+                          % {"local": local_time(starts, zone), "utc": format_minute(starts)})
     duration = v.get("duration_minutes", "").strip()
     if not duration.isdigit() or not MIN_MINUTES <= int(duration) <= MAX_MINUTES:
         errors["duration_minutes"] = (_("write the duration in whole minutes, from %(low)s to "

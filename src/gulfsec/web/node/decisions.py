@@ -47,7 +47,7 @@ from gulfsec.errors import (
     NotFound,
     ProcedureError,
 )
-from gulfsec.i18n import _, ngettext
+from gulfsec.i18n import _, format_moment, ngettext
 from gulfsec.services.node import Node, views
 from gulfsec.services.node import detail as details
 from gulfsec.services.node.outbox import MAX_CONFIRMATION
@@ -196,7 +196,8 @@ def sign_draft(node: Node, body: dict[str, Any], refs: tuple[str, ...],
 
 
 def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+    """A moment as the pages write it, in the reader's language (``23 Nov 2026 18:00:00 UTC``)."""
+    return format_moment(moment)
 
 
 @router.get("/decisions")
