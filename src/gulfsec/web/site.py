@@ -80,6 +80,7 @@ def make_environment() -> jinja2.Environment:
     env.filters["short_id"] = short_id
     env.filters["rfc3339"] = lambda m: "" if m is None else format_time(m)
     env.globals["query"] = query
+    env.globals["entry_label"] = entry_label
     return env
 
 
@@ -89,6 +90,17 @@ def when(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return words.format_moment(moment)
+
+
+def entry_label(row: Any) -> str:
+    """A short, readable name for an entry that has no summary line: its form and its place
+    in the log (``Acknowledgement of receipt, log #84``), or its sender's sequence number while
+    it waits to be sequenced."""
+    title = words.gettext(str(getattr(row, "form_title", "") or getattr(row, "form", "")))
+    index = getattr(row, "index", None)
+    if index is not None:
+        return words.gettext("%(form)s, log #%(index)s") % {"form": title, "index": index}
+    return words.gettext("%(form)s, not yet in the log") % {"form": title}
 
 
 def short_id(entry_id: str) -> str:
