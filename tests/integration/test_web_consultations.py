@@ -128,7 +128,7 @@ def test_a_delegate_reads_a_thread_once_unread_then_replies_to_every_party_once(
     text = text_of(page.text)
     assert "Shall our experts meet?" in text and "We propose January." in text
     assert "Signature verified by this node against RUS's key" in text
-    assert re.search(r"sequenced at index \d+ on 2026-11-23 12:00:\d\d UTC; final at", text)
+    assert re.search(r"sequenced at index \d+ on 23 Nov 2026 12:00:\d\d UTC; final at", text)
     assert "A reply from IRN goes to every other party of the thread: RUS, SAU." in text
     link = re.search(r'<a href="(/v1/attachments/[0-9a-f]{64})" download="note-verbale.txt">',
                      page.text)

@@ -212,7 +212,7 @@ def test_an_officer_sends_a_flash_once_and_the_recipient_reads_it_then_it_shows_
 
     received = leila.get("/hotline")
     said = text_of(message_block(received.text, entry_id))
-    assert re.search(r"Receipt from SAU: received at 2026-11-23 12:0\d:\d\d UTC", said)
+    assert re.search(r"Receipt from SAU: received at 23 Nov 2026 12:0\d:\d\d UTC", said)
     # The outsider holds nothing of it.
     qat = signed_in(line.nodes["QAT"], "qasim")
     assert FLASH not in qat.get("/hotline").text
@@ -327,7 +327,7 @@ def test_a_missing_receipt_marks_the_hotline_in_every_pages_header(
     assert "no receipt from SAU" in text_of(notice.group(0))
     assert re.search(r'href="/alarms#alarm-\d+"', notice.group(0))
     said = text_of(message_block(page.text, entry_id))
-    assert re.search(r"Receipt from SAU: overdue — no receipt \(it was due by 2026-11-23 "
+    assert re.search(r"Receipt from SAU: overdue — no receipt \(it was due by 23 Nov 2026 "
                      r"12:0\d:\d\d UTC\)", said)
     # Another delegate's header says it too; the alarm page names it.
     victor = signed_in(line.nodes["IRN"], "victor", "viewer")
@@ -400,7 +400,7 @@ def test_the_secretariat_sees_each_line_with_those_in_alarm_first_and_what_came_
     assert "no receipt from SAU" in said and "no test from SAU" in said
     irn_row = re.search(r'<tr id="line-IRN".*?</tr>', shown.text, re.S)
     assert irn_row is not None
-    assert re.search(r"received at 2026-11-23 13:0\d:\d\d UTC", text_of(irn_row.group(0)))
+    assert re.search(r"received at 23 Nov 2026 13:0\d:\d\d UTC", text_of(irn_row.group(0)))
     assert "receipt sent" in text_of(irn_row.group(0))
     assert "1 line in alarm: SAU." in text_of(shown.text)
     # What IRN wrote to the secretariat, opened; not the tests.
