@@ -23,7 +23,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -123,10 +123,13 @@ class Network:
     node_urls: dict[str, str]
     servers: list[tuple[_Server, threading.Thread]]
     secretariat_hotline: SecretariatHotline | None = None
+    stopped: set[str] = field(default_factory=set)
+    """Parties whose node was stopped (:meth:`stop_node`)."""
 
     def stop_node(self, party: str) -> None:
         """Stop serving ``party``'s node: it no longer syncs, answers or tests its line (its
         copy stays readable)."""
+        self.stopped.add(party)
         server, thread = self.servers[1 + list(self.nodes).index(party)]
         server.should_exit = True
         thread.join(timeout=15)
@@ -215,6 +218,7 @@ def run_demo(demo_dir: Path, *, port: int = 8600, serve: bool = True,
         meeting.finish(story, url, network.secretariat_key, nodes, echo, _wait)
         risk.play(nodes, echo, _wait)
         risk.hotline(network, echo, _wait)
+        _quiet(network, echo)
         _compliance_table(hub, echo)
         with HubClient(url) as public:
             report = audit_log(public, hub.log_key.verifier)
@@ -324,6 +328,30 @@ def _compliance_table(hub: Any, echo: Echo) -> None:
         echo(f"  acknowledgements still pending (due within 24 h) from {', '.join(unacked)}")
     echo("  states that run no node in this demo have not joined the log: they owe no "
          "acknowledgement, but their yearly reports are still owed")
+
+
+def _quiet(network: Network, echo: Echo, timeout: float = 60) -> None:
+    """Wait until the network has settled: every running node holds the whole log final, and
+    for two seconds neither the log nor what any node still owes has changed, so that the
+    summary below says what the pages show a moment later."""
+    hub = network.hub
+    nodes = {p: n for p, n in network.nodes.items() if p not in network.stopped}
+    last: tuple[object, float] = (None, time.monotonic())
+
+    def quiet() -> bool:
+        nonlocal last
+        size = hub.state.size
+        now = (size, hub.state.finality.final_size,
+               tuple((n.final_size, len(n.unacknowledged())) for n in nodes.values()))
+        if now != last[0]:
+            last = (now, time.monotonic())
+            return False
+        settled = (hub.state.finality.final_size == size
+                   and all(n.final_size == size for n in nodes.values()))
+        return settled and time.monotonic() - last[1] >= 2
+
+    if not _wait(quiet, timeout):
+        echo("  (the network was still settling: the pages may differ a little)")
 
 
 def _wait(condition: Callable[[], bool], timeout: float) -> bool:
