@@ -404,3 +404,25 @@ def test_a_sent_entry_the_hub_sequenced_reads_sequenced_before_the_node_syncs(
     text = text_of(officer.get(where).text)
     assert "Sequenced by the hub at index" in text
     assert "sequenced, not yet final" in text and "waiting to be sent" not in text
+
+
+def test_the_signed_entry_is_the_previewed_one_or_the_delegate_sees_the_final_version_first(
+        net: NodeNet, officer: Browser) -> None:
+    csrf = officer.csrf("/compose/message@1")
+    fields = _compose_fields(csrf, **{"body.subject": "As previewed", "body.text": "Exactly.",
+                                      "body.level": "expert"})
+    preview = officer.post("/compose/message@1", fields)
+    shown = json.loads(_unescape(re.search(r'<pre class="canonical" id="canonical-entry"[^>]*>'
+                                           r'(.*?)</pre>', preview.text, re.S).group(1)))
+    net.nodes["IRN"].send("message@1", ("RUS",), {"subject": "Meanwhile", "text": "CLI."})
+    refused = officer.post("/compose/message@1/send", _confirm_fields(preview.text))
+    assert refused.status_code == 409
+    assert 'id="preview-changed"' in refused.text
+    again = json.loads(_unescape(re.search(r'<pre class="canonical" id="canonical-entry"[^>]*>'
+                                           r'(.*?)</pre>', refused.text, re.S).group(1)))
+    assert again["seq"] == shown["seq"] + 1
+    sent = officer.post("/compose/message@1/send", _confirm_fields(refused.text))
+    assert sent.status_code == 303
+    net.settle()
+    signed = text_of(officer.get(sent.headers["location"].split("?")[0]).text)
+    assert f'"seq": {again["seq"]}' in signed and f'"time": "{again["time"]}"' in signed

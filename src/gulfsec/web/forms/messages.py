@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, Any
 
 from gulfsec.domain.forms import FormSpec, registry
-from gulfsec.web.forms.schema import _pretty
+from gulfsec.web.forms.schema import _pretty, is_word
 
 Extracted = tuple[Any, ...]
 
@@ -49,13 +49,15 @@ def _schema_texts(node: Any) -> Iterator[str]:
         value = node.get(key)
         if isinstance(value, str) and not value.startswith("urn:"):
             yield value
-    for prop in node.get("properties", {}) if isinstance(node.get("properties"), Mapping) else ():
-        yield _pretty(str(prop))
+    props = node.get("properties")
+    for prop, child in props.items() if isinstance(props, Mapping) else ():
+        if not (isinstance(child, Mapping) and isinstance(child.get("title"), str)):
+            yield _pretty(str(prop))  # the label a field without a title is shown with
     for value in node.get("enum", []) if isinstance(node.get("enum"), list) else ():
-        if isinstance(value, str):
+        if isinstance(value, str) and is_word(value):
             yield _pretty(value)
     const = node.get("const")
-    if isinstance(const, str):
+    if isinstance(const, str) and is_word(const):
         yield _pretty(const)
     for key, value in node.items():
         if key not in ("title", "description", "enum", "const", "pattern", "format", "$id"):

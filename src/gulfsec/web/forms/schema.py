@@ -174,7 +174,15 @@ def choice_label(value: Any, language: str | None = None) -> str:
     """How a choice reads: its value in words, translated."""
     if not isinstance(value, str):
         return json.dumps(value)
+    if not is_word(value):
+        return value  # a media type, a code: shown as it is
     return words.catalog(language or words.current()).gettext(_pretty(value))
+
+
+def is_word(value: str) -> bool:
+    """Whether a choice's value reads as words (``land``, ``stand-aside``), not as a code
+    (``application/pdf``): words are shown translated, codes as they are."""
+    return "/" not in value and "." not in value
 
 
 class _Schema:

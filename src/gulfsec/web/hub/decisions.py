@@ -96,7 +96,7 @@ def public_concept_version(request: Request, number: str, site: SiteDep,
     n = version_number(number)
     if n is None or not 1 <= n <= len(versions):
         return error_page(request, site, 404, _("No such version of the Concept"),
-                          ngettext("%(n)s version of the Concept have been adopted.",
+                          ngettext("%(n)s version of the Concept has been adopted.",
                                    "%(n)s versions of the Concept have been adopted.",
                                    len(versions)) % {"n": len(versions)}, session)
     return render(request, site, "hub/concept_version.html",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from gulfsec.domain.encoding import JSONError, canonical, parse_json
+from gulfsec.domain.encoding import JSONError, canonical, parse_json, parse_time
 from gulfsec.domain.entry import ALL, Audience
 from gulfsec.domain.forms import FormSpec, registry
 from gulfsec.errors import (
@@ -28,6 +29,7 @@ from gulfsec.errors import (
     InvalidFormBody,
     MalformedEntry,
     MissingRight,
+    PreviewChanged,
     UnknownReference,
 )
 from gulfsec.i18n import _
@@ -155,6 +157,9 @@ def entry(request: Request, entry_id: str, site: SiteDep, session: SessionDep) -
                           _("This node holds no entry with that id. It may not be addressed to "
                             "%(party)s, or the node has not synced it yet.")
                           % {"party": node.party}, session)
+    if request.query_params.get("fragment") == "state":  # what the page swaps in as it changes
+        return render(request, site, "node/_entry_state.html",
+                      {"detail": detail, "row": detail.row, "part": None}, session=session)
     return page(request, site, "node/entry.html",
                 {"detail": detail, "row": detail.row, "shown": body,
                  "sent": request.query_params.get("sent") == "1",
@@ -306,7 +311,8 @@ def _draft(site: Site, state: ComposeState, conversion: dict[str, str]) -> Draft
 
 
 def _preview_or_errors(request: Request, site: Site, session: WebSession, state: ComposeState,
-                       conversion: dict[str, str], confirm_error: str | None = None) -> Response:
+                       conversion: dict[str, str], confirm_error: str | None = None,
+                       changed: str | None = None) -> Response:
     node = _site(site).the_node()
     draft = _draft(site, state, conversion)
     if draft is not None:
@@ -329,8 +335,8 @@ def _preview_or_errors(request: Request, site: Site, session: WebSession, state:
                          "confirmation": secrets.token_urlsafe(18),
                          "officer": session.account.role == OFFICER,
                          "audience_all": draft.audience == ALL,
-                         "confirm_error": confirm_error},
-                        session, 422 if confirm_error else 200)
+                         "confirm_error": confirm_error, "changed": changed},
+                        session, 422 if confirm_error else 409 if changed else 200)
     return _compose_page(request, site, session, state, status=422)
 
 
@@ -359,11 +365,27 @@ async def compose_send(request: Request, form_id: str, site: SiteDep,
     assert composer is not None
     try:
         signed, fresh = await run_in_threadpool(composer.send, draft,
-                                                str(form.get("confirmation") or ""))
+                                                str(form.get("confirmation") or ""),
+                                                _previewed(form))
+    except PreviewChanged as exc:
+        return await run_in_threadpool(_preview_or_errors, request, site, session, state, {},
+                                       None, exc.message)
     except (EntryError, MissingRight) as exc:
         state.general_error = _("Not sent: %(reason)s") % {"reason": exc.message}
         return await run_in_threadpool(_compose_page, request, site, session, state, 422)
     return redirect(f"/entries/{signed.id_hex}?sent={'1' if fresh else 'again'}")
+
+
+def _previewed(form: FormData) -> tuple[int, datetime] | None:
+    """The sequence number and time the signer was shown on the preview (None from a page
+    that did not say: then the entry takes the next number and the time of signing)."""
+    seq, at = str(form.get("previewed_seq") or ""), str(form.get("previewed_time") or "")
+    if not seq or not at:
+        return None
+    try:
+        return int(seq), parse_time(at)
+    except ValueError:
+        return None
 
 
 # -- compliance and alarms ---------------------------------------------------------------------

@@ -101,9 +101,8 @@ _NOT_FOUND: Final[Mapping[str, tuple[str, str]]] = {
            "yet.")),
     "request on unusual military activity": (
         N_("No such request on unusual military activity"),
-        N_("This node holds no request on unusual military activity with that id. An incident "
-           "goes only to the parties its reporter named: %(party)s may not be one, or the node "
-           "has not synced it yet.")),
+        N_("This node holds no request on unusual military activity with that id. A request "
+           "goes to every participant: the node of %(party)s may not have synced it yet.")),
 }
 """The 404 page's title and message for each kind of case a page names (in English: they are
 translated where shown)."""
