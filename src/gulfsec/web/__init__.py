@@ -39,6 +39,7 @@ from gulfsec.web.hub import pages as hub_pages
 from gulfsec.web.hub.news import NewsSource
 from gulfsec.web.hub.pages import HubSite
 from gulfsec.web.i18n import LanguageMiddleware
+from gulfsec.web.node import events as node_events
 from gulfsec.web.node import hotline as node_hotline
 from gulfsec.web.node import notifications as node_notifications
 from gulfsec.web.node import pages as node_pages
@@ -75,6 +76,7 @@ def install_node_pages(app: FastAPI, node: Node, *, accounts: Accounts, composer
     _install(app, site)
     app.include_router(node_pages.router)
     app.include_router(node_notifications.router)
+    app.include_router(node_events.router)
 
 
 def install_hub_pages(app: FastAPI, hub: Hub, *, accounts: Accounts,
