@@ -362,12 +362,16 @@ def test_each_language_reads_in_its_words_digits_and_direction(
     else:
         assert re.search("[0-9]", times)
     assert "UTC" in times
+    if code == "ar":
+        shot(page, "inbox-ar")
     page.goto(url + "/compose/activity-notification@1")
     form = page.locator("form").last
     assert form.evaluate("e => getComputedStyle(e).direction") == ("rtl" if rtl else "ltr")
     with i18n.use(code):
         label = i18n.gettext("Live firing")
     assert page.get_by_text(label, exact=True).count() >= 1
+    if code == "ar":
+        shot(page, "compose-ar")
     page.goto(url + "/language?lang=en&next=/inbox")
 
 
