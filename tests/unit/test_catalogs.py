@@ -84,7 +84,10 @@ def test_translations_keep_the_placeholders(code: str) -> None:
         wanted = {p for text in ids for p in PERCENT.findall(text)}
         braces = {p for text in ids for p in BRACES.findall(text)}
         for text in strings:
-            if text and set(PERCENT.findall(text)) != wanted or set(BRACES.findall(text)) != braces:
+            found = set(PERCENT.findall(text))
+            # A plural form may leave the count out ("one hour"); nothing else may differ.
+            fits = found <= wanted if isinstance(m.id, tuple) else found == wanted
+            if text and not (fits and set(BRACES.findall(text)) == braces):
                 wrong.append((m.id, text))
     assert wrong == [], f"{cat.locale}: placeholders differ in {wrong[:5]}"
 

@@ -21,6 +21,10 @@ from pydantic import BaseModel, ValidationError
 from gulfsec.errors import InvalidFormBody, UnknownForm
 
 SUMMARY_MAX = 120
+OTHERS_THAN_SENDER = "x-other-than-sender"
+"""In a form's JSON Schema, marks a party field that names parties other than the sender (the
+other party to an incident, the other states taking part): the pages do not offer the sender
+there, and a node refuses an entry naming its own party there (:meth:`FormSpec.senders_own`)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,18 @@ class FormSpec:
             return self.model.model_validate(dict(body))
         except ValidationError as exc:
             raise InvalidFormBody(self.id, _field_errors(exc)) from None
+
+    def senders_own(self, body: Mapping[str, Any], sender: str) -> list[str]:
+        """The top-level fields of ``body`` meant for other parties that name ``sender``."""
+        props = self.json_schema().get("properties", {})
+        found = []
+        for name, prop in props.items():
+            if not prop.get(OTHERS_THAN_SENDER):
+                continue
+            value = body.get(name)
+            if value == sender or (isinstance(value, list) and sender in value):
+                found.append(name)
+        return found
 
     def json_schema(self) -> dict[str, Any]:
         schema = self.model.model_json_schema()

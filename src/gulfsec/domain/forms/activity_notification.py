@@ -49,6 +49,7 @@ class ActivityNotification(Body):
         max_length=30,
         title="Participating states",
         description="Other states whose forces take part.",
+        json_schema_extra={"x-other-than-sender": True},
     )
     calendar_ref: RefId | None = Field(
         default=None,

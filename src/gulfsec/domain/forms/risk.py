@@ -112,7 +112,8 @@ class IncidentReport(Body):
     occurred_at: Moment = Field(title="When (UTC)")
     position: Point = Field(title="Position")
     area_name: ShortText | None = Field(default=None, title="Named area")
-    other_party: PartyCode = Field(title="Other party involved")
+    other_party: PartyCode = Field(title="Other party involved",
+                                   json_schema_extra={"x-other-than-sender": True})
     units: list[Unit] = Field(min_length=1, max_length=50, title="Units involved")
     cpa_metres: Int | None = Field(default=None, ge=0, le=1_000_000,
                                    title="Closest point of approach (m)")

@@ -27,10 +27,12 @@ from gulfsec.domain.validate import check_entry
 from gulfsec.errors import (
     AudienceError,
     EntryTooLarge,
+    InvalidFormBody,
     MalformedEntry,
     UnknownForm,
     UnknownReference,
 )
+from gulfsec.i18n import N_, gettext
 from gulfsec.services.node import Node
 from gulfsec.services.node.outbox import MAX_CONFIRMATION
 from gulfsec.services.participant import compose
@@ -152,6 +154,11 @@ def entry_preview(node: Node, draft: Draft) -> Preview:
                                   audience=draft.audience, body=draft.body, seq=seq, now=now,
                                   refs=draft.refs)
     check_entry(signed, regime, now)
+    own = get_form(draft.form).senders_own(draft.body, node.party)
+    if own:
+        raise InvalidFormBody(draft.form, [
+            (name, gettext(N_("names %(party)s, the party writing: this field is for the "
+                              "other parties")) % {"party": node.party}) for name in own])
     limit = regime.limits.max_entry_bytes
     if len(signed.raw) > limit:
         raise EntryTooLarge(len(signed.raw), limit)

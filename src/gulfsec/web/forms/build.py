@@ -35,16 +35,19 @@ from gulfsec.web.forms.schema import (
 
 def build(spec: FormSpec, draft: Any, errors: Mapping[str, str] | None = None, *,
           language: str = "en",
-          parties: Sequence[tuple[str, str, str | None]] = ()) -> FormView:
+          parties: Sequence[tuple[str, str, str | None]] = (), sender: str | None = None,
+          posted: bool = False) -> FormView:
     """The widgets for ``spec``'s body, filled in from ``draft`` (a body, possibly invalid or
     partial), with ``errors`` (error key -> message) next to their fields.
 
     ``parties`` are (code, name, the name's language if translated) offered wherever the
-    schema asks for a party code.
+    schema asks for a party code; ``sender``'s is left out where a field names other parties.
+    ``posted``: the draft was read back from a posted form, so an array it lacks was emptied
+    by the writer and is drawn empty (a fresh form gets a first blank row).
     """
     schema = _Schema(spec.json_schema())
     errors = {key: humanise(message) for key, message in (errors or {}).items()}
-    ctx = _Build(schema, spec, language, errors, parties)
+    ctx = _Build(schema, spec, language, errors, parties, sender=sender, posted=posted)
     root = _object(ctx, schema.root, [], draft if isinstance(draft, dict) else {}, True,
                    True, ctx.t(spec.title), depth=0)
     root.kind = "root"
@@ -144,7 +147,7 @@ def _leaf(ctx: _Build, w: Widget, node: Mapping[str, Any], value: Any, html_req:
     if w.kind == "select":
         options = list(node.get("enum", []))
         default = node.get("default")
-        w.choices = [Choice(str(o), choice_label(o, ctx.language)) for o in options]
+        w.choices = [Choice(str(o), choice_label(o, ctx.language, ctx.spec.id)) for o in options]
         w.value = _scalar_text(value if value is not None else default)
         if not w.html_required or default is None:
             empty = N_("— choose —") if w.html_required else N_("— none —")
@@ -152,17 +155,18 @@ def _leaf(ctx: _Build, w: Widget, node: Mapping[str, Any], value: Any, html_req:
         return
     if w.kind == "party":
         w.choices = [Choice("", ctx.t(N_("— choose —") if w.html_required else N_("— none —")))] + [
-            Choice(code, f"{code} — {name}", tongue) for code, name, tongue in ctx.parties]
+            Choice(code, f"{code} — {name}", tongue)
+            for code, name, tongue in ctx.parties_for(node)]
         w.value = _scalar_text(value)
         return
     if w.kind == "parties":
         w.choices = [Choice(code, f"{code} — {name}", tongue)
-                     for code, name, tongue in ctx.parties]
+                     for code, name, tongue in ctx.parties_for(node)]
         w.values = [str(v) for v in value] if isinstance(value, list) else []
         return
     if w.kind == "choices":
         items = ctx.schema.resolve(node.get("items", {}))
-        w.choices = [Choice(str(o), choice_label(o, ctx.language))
+        w.choices = [Choice(str(o), choice_label(o, ctx.language, ctx.spec.id))
                      for o in items.get("enum", [])]
         w.values = [str(v) for v in value] if isinstance(value, list) else []
         return
@@ -213,7 +217,8 @@ def _array(ctx: _Build, node: Mapping[str, Any], path: list[str | int], value: A
     items = node.get("items", {})
     min_items = int(node.get("minItems", 0))
     max_items = node.get("maxItems")
-    rows = value if isinstance(value, list) else [{} for _ in range(max(min_items, 1))]
+    blank = min_items if ctx.posted else max(min_items, 1)
+    rows = value if isinstance(value, list) else [{} for _ in range(blank)]
     label, _lang = ctx.label(path, node, str(path[-1]))
     for index, row_value in enumerate(rows):
         w.children.append(_row(ctx, items, [*path, index], row_value, f"{label} {index + 1}",
@@ -233,7 +238,8 @@ def _array(ctx: _Build, node: Mapping[str, Any], path: list[str | int], value: A
 
 def _quiet(ctx: _Build) -> _Build:
     """The same build, without errors and not recorded (for a row template)."""
-    return _Build(ctx.schema, ctx.spec, ctx.language, {}, ctx.parties)
+    return _Build(ctx.schema, ctx.spec, ctx.language, {}, ctx.parties, sender=ctx.sender,
+                  posted=ctx.posted)
 
 
 def _row(ctx: _Build, items: Mapping[str, Any], path: list[Any], value: Any, label: str,
@@ -338,7 +344,7 @@ def _show_value(ctx: _Build, node: Mapping[str, Any], path: list[str | int],
                 shown.append(Shown(f"{label} {i + 1}", lang, _scalar_text(item)))
         return Shown(label, lang, kind="list", items=shown)
     if kind == "select" and isinstance(value, str):
-        return Shown(label, lang, choice_label(value, ctx.language))
+        return Shown(label, lang, choice_label(value, ctx.language, ctx.spec.id))
     if isinstance(value, bool):
         return Shown(label, lang, ctx.t(N_("yes") if value else N_("no")))
     return Shown(label, lang, _scalar_text(value))

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, Any
 
 from gulfsec.domain.forms import FormSpec, registry
-from gulfsec.web.forms.schema import _pretty, is_word
+from gulfsec.web.forms.schema import SEVERAL_SENSES, _pretty, is_word
 
 Extracted = tuple[Any, ...]
 
@@ -22,12 +22,17 @@ def extract(fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Seque
             options: Mapping[str, Any]) -> Iterator[Extracted]:
     """Every text a person reads in the registry's forms, as Babel's extractors yield them
     (line number, function name, message, comments). ``fileobj`` is the forms' package."""
-    seen: set[str] = set()
+    seen: set[tuple[str | None, str]] = set()
     for spec in registry().values():
         for text in form_texts(spec):
-            if text and text not in seen:
-                seen.add(text)
-                yield 0, None, text, [f"form {spec.id}"]
+            context = spec.id if text in SEVERAL_SENSES else None
+            if text and (context, text) not in seen:
+                seen.add((context, text))
+                if context is None:
+                    yield 0, None, text, [f"form {spec.id}"]
+                else:
+                    yield 0, "pgettext", (context, text), [
+                        f"in the form {spec.id} ({spec.title}): a word with several senses"]
 
 
 def form_texts(spec: FormSpec) -> Iterator[str]:

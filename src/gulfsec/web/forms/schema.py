@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from gulfsec import i18n as words
-from gulfsec.domain.forms import FormSpec
+from gulfsec.domain.forms import OTHERS_THAN_SENDER, FormSpec
 from gulfsec.i18n import N_
 
 ROOT: Final = "body"
+OTHERS: Final = OTHERS_THAN_SENDER
 PARTY_PATTERN: Final = "^[A-Z]{2,6}$"
 TEXTAREA_OVER: Final = 200
 """Strings that may be longer than this are written in a textarea."""
@@ -170,13 +171,34 @@ def _pretty(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def choice_label(value: Any, language: str | None = None) -> str:
-    """How a choice reads: its value in words, translated."""
+def choice_label(value: Any, language: str | None = None, form: str | None = None) -> str:
+    """How a choice reads: its value in words, translated (in ``form``'s sense of the word
+    when it is one of :data:`SEVERAL_SENSES`)."""
     if not isinstance(value, str):
         return json.dumps(value)
     if not is_word(value):
         return value  # a media type, a code: shown as it is
-    return words.catalog(language or words.current()).gettext(_pretty(value))
+    return form_word(_pretty(value), language or words.current(), form)
+
+
+SEVERAL_SENSES: Final = frozenset({
+    "Position", "Observed", "Cancelled", "Name", "Personnel", "Party", "Land", "Naval", "Air",
+    "Designation", "Reply", "Decision", "Type", "Kind", "Status", "Area", "Text", "Reason",
+})
+"""Words the forms use in more than one sense (a map position and a position on a draft; a
+unit's service and an activity's kind): each form's use is its own message, with the form's
+id as its context, so that a translator can tell them apart."""
+
+
+def form_word(text: str, language: str, form: str | None) -> str:
+    """A form's label or choice in ``language``: in the form's own sense when the word has
+    several (:data:`SEVERAL_SENSES`), else as everywhere."""
+    catalog = words.catalog(language)
+    if form is not None and text in SEVERAL_SENSES:
+        found = catalog.pgettext(form, text)
+        if found != text:
+            return found
+    return catalog.gettext(text) if text else text
 
 
 def is_word(value: str) -> bool:
@@ -306,6 +328,18 @@ class _Build:
     parties: Sequence[tuple[str, str, str | None]]
     used: set[str] = field(default_factory=set)
     widgets: dict[str, Widget] = field(default_factory=dict)
+    sender: str | None = None
+    """The party writing: not offered where a field names others (:data:`OTHERS`)."""
+    posted: bool = False
+    """The draft was read back from a posted form: an array it lacks was emptied by the
+    writer, not yet drawn (so no blank row is put back)."""
+
+    def parties_for(self, node: Mapping[str, Any]) -> Sequence[tuple[str, str, str | None]]:
+        """The parties a party field offers: all, or all but the writer's for a field of
+        other parties."""
+        if self.sender is None or not node.get(OTHERS):
+            return self.parties
+        return [p for p in self.parties if p[0] != self.sender]
 
     def label(self, path: Sequence[str | int], node: Mapping[str, Any],
               fallback: str) -> tuple[str, str | None]:
@@ -314,7 +348,7 @@ class _Build:
         return self.t(str(node.get("title") or _pretty(fallback))), None
 
     def t(self, text: str) -> str:
-        return words.catalog(self.language).gettext(text) if text else text
+        return form_word(text, self.language, self.spec.id)
 
 
 def _get(value: Any, key: str | int) -> Any:
