@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from gulfsec import i18n
 from gulfsec.domain.forms import FormSpec, get_form, registry
 from gulfsec.errors import InvalidFormBody
 from gulfsec.web.forms import (
@@ -23,6 +24,7 @@ from gulfsec.web.forms import (
     remove_row,
     show,
 )
+from gulfsec.web.forms.schema import form_word
 
 EID = hashlib.sha256(b"entry").hexdigest()
 PARTIES = [("IRN", "Iran", None), ("RUS", "Russia", None), ("ARE", "United Arab Emirates", None)]
@@ -123,14 +125,17 @@ def test_every_form_is_drawn_blank_with_unique_names_and_ids(form_id: str,
     assert all(re.fullmatch(r"[A-Za-z0-9_-]+", i) for i in ids)
 
 
-def test_translated_labels_are_used_and_english_ones_are_marked() -> None:
+def test_labels_come_from_the_catalog_of_the_readers_language() -> None:
     view = build(get_form("activity-notification@1"), None, language="fa")
     kind = view.root.children[0]
-    assert kind.label == "نوع فعالیت" and kind.label_lang is None
-    forces = next(w for w in view.root.children if w.name == "body.forces")
-    troops, tanks = forces.children[0], forces.children[1]
-    assert troops.label == "تعداد نفرات"
-    assert tanks.label == "Battle tanks" and tanks.label_lang == "en"
+    english = build(get_form("activity-notification@1"), None).root.children[0].label
+    assert kind.label == form_word(english, "fa", "activity-notification@1") != english
+    with i18n.use("fa"):
+        forces = next(w for w in view.root.children if w.name == "body.forces")
+        troops, tanks = forces.children[0], forces.children[1]
+        assert troops.label == i18n.gettext("Troops") != "Troops"
+        assert tanks.label == i18n.gettext("Battle tanks") != "Battle tanks"
+    assert kind.label_lang is None and tanks.label_lang is None
 
 
 def test_html5_constraints_come_from_the_schema() -> None:
@@ -210,18 +215,22 @@ def test_schema_patterns_become_html_patterns(pattern: str, expected: str | None
 def test_a_body_is_shown_with_labels_in_the_schemas_order() -> None:
     shown = show(get_form("activity-notification@1"), BODIES["activity-notification@1"],
                  language="ar")
-    assert shown[0].label == "نوع النشاط" and shown[0].text == "Naval"
-    area = next(s for s in shown if s.label.startswith("المنطقة"))
-    assert area.label.endswith("(Circle)") and area.kind == "object"
-    assert [c.label for c in area.children] == ["Centre", "Radius (km)"]
+    with i18n.use("ar"):
+        area_word = i18n.gettext("Area")
+        assert shown[0].text == form_word("Naval", "ar", "activity-notification@1") != "Naval"
+        area = next(s for s in shown if s.label.startswith(
+            i18n.pgettext("activity-notification@1", "Area")) or s.label.startswith(area_word))
+        assert area.kind == "object"
+        assert [c.label for c in area.children] == [i18n.gettext("Centre"),
+                                                    i18n.gettext("Radius (km)")]
     firing = next(s for s in shown if s.kind == "list")
     assert firing.items[0].kind == "object"
     plain = show(None, {"anything": [1, {"x": True}]})
     assert plain[0].kind == "list" and plain[0].items[1].children[0].text == "true"
 
 
-def test_a_form_spec_without_translations_falls_back_to_english() -> None:
+def test_english_is_the_source_and_needs_no_catalog() -> None:
     spec: FormSpec = get_form("message@1")
-    view = build(spec, None, language="zh")
+    view = build(spec, None, language="en")
     subject = view.root.children[0]
-    assert subject.label == "Subject" and subject.label_lang == "en"
+    assert subject.label == "Subject" and subject.label_lang is None
