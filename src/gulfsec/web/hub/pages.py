@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from gulfsec.domain.compliance.rules.acknowledgement import NAME as ACKNOWLEDGEMENT_RULE
 from gulfsec.domain.forms import registry
 from gulfsec.i18n import _
 from gulfsec.services.hub import Hub
@@ -21,12 +22,7 @@ from gulfsec.services.hub import views as hub_views
 from gulfsec.services.hub.hotline import SecretariatHotline
 from gulfsec.services.hub.records import ConsultationsByViewer, DecisionsByViewer, RiskByViewer
 from gulfsec.services.shared import scorecards as compliance_view
-from gulfsec.services.shared.scorecards import (
-    ACKNOWLEDGEMENT_RULE,
-    RULE_TITLES,
-    STATUS_WORDS,
-    Selection,
-)
+from gulfsec.services.shared.scorecards import RULE_TITLES, STATUS_WORDS, Selection
 from gulfsec.web import forms as schema_form
 from gulfsec.web.deps import MaybeSession, SessionDep, SiteDep
 from gulfsec.web.hub import consultations as consultation_pages
