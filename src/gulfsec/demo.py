@@ -65,9 +65,14 @@ class _Server(uvicorn.Server):
         pass
 
 
+GRACE_S = 5
+"""How long a stopping server waits for open responses (a page's event stream stays open until
+the reader leaves) before it closes them."""
+
+
 def _start_server(app: Any, port: int, what: str) -> tuple[_Server, threading.Thread]:
     server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                    access_log=False))
+                                    access_log=False, timeout_graceful_shutdown=GRACE_S))
     thread = threading.Thread(target=server.run, name=f"gulfsec-demo-{what}", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

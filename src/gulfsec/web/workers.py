@@ -353,7 +353,8 @@ def serve_pages(build: Callable[[], Any], listening: socket.socket,
     writing.close()
     threading.Thread(target=_stop_with_node, args=(reading,), name="gulfsec-node-watch",
                      daemon=True).start()
-    config = uvicorn.Config(build, factory=True, log_level=log_level, access_log=False)
+    config = uvicorn.Config(build, factory=True, log_level=log_level, access_log=False,
+                            timeout_graceful_shutdown=10)
     uvicorn.Server(config).run(sockets=[listening])
 
 
