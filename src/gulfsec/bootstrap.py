@@ -55,6 +55,7 @@ from gulfsec.services.hub.setup import (
 from gulfsec.services.node import Node
 from gulfsec.services.node import views as node_views
 from gulfsec.services.node.compose import Composer
+from gulfsec.services.node.drafts import Drafts, TwoPersonRule
 from gulfsec.services.node.loop import Follower
 from gulfsec.services.node.notifications import Notifications, Notifier
 from gulfsec.services.node.records import node_scorecards
@@ -309,11 +310,14 @@ def open_notifications(settings: Settings, node: Node) -> Notifications:
 def build_node_app(node: Node, *, sync_interval_s: float = 1.0, run_sync: bool = True,
                    policy: SessionPolicy | None = None, secure_cookies: bool = False,
                    scorecards: Scorecards | None = None,
-                   notifications: Notifications | None = None) -> FastAPI:
+                   notifications: Notifications | None = None,
+                   two_person_forms: str = "") -> FastAPI:
     """The node's API, its background sync, and its delegates' pages (with ``scorecards``,
     those of another app of the same node, and what they computed already); with
     ``notifications`` (:func:`open_notifications`) that are on, their notifier runs beside
-    the sync loop."""
+    the sync loop. ``two_person_forms``: the setting of the node's two-person rule
+    (:class:`~gulfsec.services.node.drafts.TwoPersonRule`; ConfigError if it names a form
+    the compose pages do not write)."""
     if node.engine is None:
         raise ConfigError("a node's pages need its database (its delegates' accounts are there)")
     accounts = node_accounts(node.engine, node.clock, policy)
@@ -330,7 +334,8 @@ def build_node_app(node: Node, *, sync_interval_s: float = 1.0, run_sync: bool =
         node.sync.after_round.append(notifier.wake)
     install_node_pages(app, node, accounts=accounts, composer=Composer(node),
                        scorecards=scorecards, secure_cookies=secure_cookies,
-                       notifications=notifications)
+                       notifications=notifications,
+                       drafts=Drafts(node, TwoPersonRule.parse(two_person_forms)))
     return app
 
 
@@ -347,7 +352,8 @@ def build_page_worker(settings: Settings, node_socket: str, *, node: Node | None
         node_views.follow_with(node, follower.follow)
         app = build_node_app(node, run_sync=False, secure_cookies=settings.secure_cookies,
                              scorecards=scorecards,
-                             notifications=open_notifications(settings, node))
+                             notifications=open_notifications(settings, node),
+                             two_person_forms=settings.two_person_forms)
     except BaseException:
         node.close()
         raise

@@ -105,6 +105,10 @@ class Settings(BaseSettings):
     public_url: str | None = None
     """The node pages' address as delegates reach it, for the links in e-mails (required
     with ``smtp_host``)."""
+    two_person_forms: str = ""
+    """The node's two-person rule: comma-separated ids of forms written on the compose pages,
+    or ``*`` for all of them, whose entries one delegate prepares and another officer signs
+    (:mod:`gulfsec.services.node.drafts`); empty: none."""
 
     def peer_list(self) -> list[str]:
         return [p.strip().rstrip("/") for p in self.peers.split(",") if p.strip()]
@@ -179,6 +183,14 @@ class Settings(BaseSettings):
             raise ConfigError(f"{env_var('smtp_user')}: set both {env_var('smtp_user')} and "
                               f"{env_var('smtp_password')}, or neither")
         return self
+
+    @field_validator("two_person_forms")
+    @classmethod
+    def _two_person_forms(cls, text: str) -> str:
+        from gulfsec.services.node.drafts import TwoPersonRule  # checks the forms' registry
+
+        TwoPersonRule.parse(text)
+        return text.strip()
 
     @field_validator("log_level")
     @classmethod

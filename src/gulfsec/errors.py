@@ -50,6 +50,8 @@ own functions do, and parse helpers that raise ``ValueError`` are translated by 
     ├── AccessDenied                 authenticated, but not allowed
     │   ├── MissingRight             the sender's status lacks the right an entry's form needs
     │   └── Forbidden                a page the reader's role may not use, or a failed CSRF check
+    │       └── TwoPersonRequired    the node's two-person rule refuses this signer (form, draft)
+    ├── DraftSettled                 a draft in the node's queue was signed or discarded already
     ├── NotFound                     no such entry, index or tile
     ├── StorageError                 the database failed
     └── TransportError               talking to the hub failed
@@ -389,6 +391,29 @@ class MissingRight(AccessDenied):
         if self.entry_id is not None:
             data["entry_id"] = self.entry_id
         return data
+
+
+class TwoPersonRequired(Forbidden):
+    """The node's two-person rule: an entry of ``form`` must be prepared by one delegate and
+    signed by another officer; ``draft_id`` the draft refused, if any."""
+
+    code = "two_person_required"
+
+    def __init__(self, message: str, form: str, draft_id: int | None = None) -> None:
+        super().__init__(message)
+        self.form = form
+        self.draft_id = draft_id
+
+
+class DraftSettled(GulfsecError):
+    """Draft ``draft_id`` is no longer waiting: it was ``state`` (signed or discarded)."""
+
+    code = "draft_settled"
+
+    def __init__(self, message: str, draft_id: int, state: str) -> None:
+        super().__init__(message)
+        self.draft_id = draft_id
+        self.state = state
 
 
 class NotFound(GulfsecError):

@@ -17,6 +17,7 @@ STATUS: list[tuple[type[e.GulfsecError], int]] = [
     (e.EntryTooLarge, 413),
     (e.SequenceError, 409),
     (e.PreviewChanged, 409),
+    (e.DraftSettled, 409),
     (e.EntryError, 422),
     (e.SignInThrottled, 429),
     (e.AuthError, 401),

@@ -30,6 +30,7 @@ from gulfsec.services.hub.hotline import SecretariatHotline
 from gulfsec.services.hub.records import ConsultationsByViewer, DecisionsByViewer, RiskByViewer
 from gulfsec.services.node import Node
 from gulfsec.services.node.compose import Composer
+from gulfsec.services.node.drafts import Drafts
 from gulfsec.services.node.notifications import Notifications
 from gulfsec.services.shared.accounts import Accounts
 from gulfsec.services.shared.scorecards import Scorecards
@@ -39,6 +40,7 @@ from gulfsec.web.hub import pages as hub_pages
 from gulfsec.web.hub.news import NewsSource
 from gulfsec.web.hub.pages import HubSite
 from gulfsec.web.i18n import LanguageMiddleware
+from gulfsec.web.node import drafts as node_drafts
 from gulfsec.web.node import events as node_events
 from gulfsec.web.node import hotline as node_hotline
 from gulfsec.web.node import notifications as node_notifications
@@ -60,9 +62,11 @@ def node_cookie(party: str) -> str:
 
 def install_node_pages(app: FastAPI, node: Node, *, accounts: Accounts, composer: Composer,
                        scorecards: Scorecards, secure_cookies: bool = False,
-                       notifications: Notifications | None = None) -> None:
+                       notifications: Notifications | None = None,
+                       drafts: Drafts | None = None) -> None:
     """Serve ``node``'s pages from ``app``; ``accounts`` are its delegates'; each delegate
-    sets their e-mail ``notifications`` on a page of their own (off without them)."""
+    sets their e-mail ``notifications`` on a page of their own (off without them); ``drafts``
+    is the node's drafts queue, under its two-person rule (none without one)."""
     participant = node.regime.participants.get(node.party)
     name = node.party if participant is None else f"{participant.name} ({node.party})"
     title = N_("%(name)s node")  # the English title is kept; the pages translate it
@@ -70,12 +74,14 @@ def install_node_pages(app: FastAPI, node: Node, *, accounts: Accounts, composer
                     title_values={"name": name}, regime=node.regime, accounts=accounts,
                     cookie=node_cookie(node.party), env=make_environment(), clock=node.clock,
                     home="/inbox", node=node, composer=composer, scorecards=scorecards,
-                    secure_cookies=secure_cookies)
+                    secure_cookies=secure_cookies, drafts=drafts or Drafts(node))
     node_hotline.install(site)
+    node_drafts.install(site)
     node_notifications.install(site, notifications or Notifications(node, None, None))
     _install(app, site)
     app.include_router(node_pages.router)
     app.include_router(node_notifications.router)
+    app.include_router(node_drafts.router)
     app.include_router(node_events.router)
 
 

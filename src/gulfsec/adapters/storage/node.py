@@ -200,6 +200,25 @@ until the SMTP server took it (``sent_at``) or refused it for good (``failed_at`
 sa.Index("ix_node_notify_mails_waiting", notify_mails.c.sent_at, notify_mails.c.failed_at,
          notify_mails.c.next_try_at)
 
+drafts = sa.Table(
+    "node_drafts", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("form", sa.String(64), nullable=False),
+    sa.Column("draft", sa.Text, nullable=False),
+    sa.Column("prepared_by", sa.String(64), nullable=False),
+    sa.Column("prepared_at", sa.BigInteger, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("settled_by", sa.String(64), nullable=True),
+    sa.Column("settled_at", sa.BigInteger, nullable=True),
+    sa.Column("entry_id", sa.LargeBinary(32), nullable=True),
+)
+"""Entries prepared by a delegate for an officer of this node to sign: the draft (audience as
+chosen, references and body, canonical JSON), who prepared it, and whether it waits, was signed
+(as ``entry_id``) or discarded, by whom and when (:mod:`gulfsec.adapters.storage.drafts`,
+revision ``n0012``). Never sent anywhere: only this node's delegates read it."""
+
+sa.Index("ix_node_drafts_state", drafts.c.state, drafts.c.id)
+
 
 @dataclass(frozen=True)
 class NodeEntry:

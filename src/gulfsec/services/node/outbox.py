@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -84,7 +84,9 @@ class Outbox:
     def send(self, form: str, audience: Audience, body: dict[str, Any],
              refs: Sequence[str] = (), *, confirmation: str | None = None,
              deliver: bool = True,
-             previewed: tuple[int, datetime] | None = None) -> tuple[SignedEntry, bool]:
+             previewed: tuple[int, datetime] | None = None,
+             within: Callable[[NodeRepository, SignedEntry], None] | None = None
+             ) -> tuple[SignedEntry, bool]:
         """Sign an entry as this party's next, store it, then try to deliver it.
 
         Returns the entry and whether it was signed now: False when ``confirmation`` was
@@ -94,6 +96,10 @@ class Outbox:
         signed with exactly those, so that what is signed is what was shown, or not at all
         (:class:`PreviewChanged`) when the number was taken since or the time is more than
         :data:`KEEP_PREVIEWED_TIME` old.
+
+        ``within`` is called with the new entry in the transaction that stores it, before the
+        commit (the drafts queue marks its draft signed there); what it raises stores nothing.
+        It is not called when ``confirmation`` was already used.
         """
         if confirmation is not None and not 0 < len(confirmation) <= MAX_CONFIRMATION:
             raise MalformedEntry("the confirmation is missing or too long: preview the entry "
@@ -117,6 +123,8 @@ class Outbox:
                                  seq=seq, now=now, refs=refs)
                 self._check_procedure(uow.repo, signed)
                 uow.repo.add_outbox(seq, signed.id, signed.raw, micros(now), confirmation)
+                if within is not None:
+                    within(uow.repo, signed)
                 uow.commit()
         if deliver:
             self.flush(wait=False)

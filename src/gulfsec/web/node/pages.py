@@ -44,6 +44,7 @@ from gulfsec.services.node.compose import (
     preview,
     resolve_audience,
 )
+from gulfsec.services.node.drafts import Drafts, QueuedDraft
 from gulfsec.services.shared import scorecards as compliance_view
 from gulfsec.services.shared.accounts import OFFICER, WebSession
 from gulfsec.services.shared.cache import StateCache
@@ -79,6 +80,8 @@ class NodeSite(Site):
     node: Node | None = None
     composer: Composer | None = None
     scorecards: compliance_view.Scorecards | None = None
+    drafts: Drafts | None = None
+    """The drafts queue and the node's two-person rule (:mod:`gulfsec.web.node.drafts`)."""
     entries: StateCache[tuple[details.EntryDetail | None, list[schema_form.Shown]]] = field(
         default_factory=StateCache)
     """Each entry's page as shown, once per state of the node's log (and minute)."""
@@ -86,6 +89,11 @@ class NodeSite(Site):
     def the_node(self) -> Node:
         assert self.node is not None
         return self.node
+
+    def the_drafts(self) -> Drafts:
+        if self.drafts is None:
+            self.drafts = Drafts(self.the_node())
+        return self.drafts
 
 
 def _site(site: Site) -> NodeSite:
@@ -184,6 +192,15 @@ class ComposeState:
     audience_error: str | None = None
     refs_error: str | None = None
     general_error: str | None = None
+    queued: QueuedDraft | None = None
+    """The draft of the queue being reviewed (:mod:`.drafts`), if any."""
+
+    @property
+    def action(self) -> str:
+        """Where the page's forms post: the draft's pages, or the form's."""
+        if self.queued is not None and self.queued.waiting:
+            return f"/drafts/{self.queued.id}"
+        return f"/compose/{self.spec.id}"
 
 
 @router.get("/compose")
@@ -224,8 +241,18 @@ def _compose_page(request: Request, site: Site, session: WebSession, state: Comp
                              parties=_parties(site, lang))
     return page(request, site, "node/compose_form.html",
                 {"state": state, "view": view, "formats": site.regime.formats,
-                 "parties": _parties(site, lang), "officer": session.account.role == OFFICER},
+                 "parties": _parties(site, lang), "officer": session.account.role == OFFICER,
+                 **_signing(site, session, state, None)},
                 session, status)
+
+
+def _signing(site: Site, session: WebSession, state: ComposeState,
+             draft: Draft | None) -> dict[str, Any]:
+    """What the compose pages say of signing: why this delegate may not sign (None: may),
+    and whether the two-person rule covers the form."""
+    drafts = _site(site).the_drafts()
+    return {"refusal": drafts.refusal(session.account, state.spec.id, state.queued, draft),
+            "two_person": drafts.two_person(state.spec.id)}
 
 
 def _audience_fields(form: FormData) -> tuple[str, str, list[str]]:
@@ -335,7 +362,8 @@ def _preview_or_errors(request: Request, site: Site, session: WebSession, state:
                          "confirmation": secrets.token_urlsafe(18),
                          "officer": session.account.role == OFFICER,
                          "audience_all": draft.audience == ALL,
-                         "confirm_error": confirm_error, "changed": changed},
+                         "confirm_error": confirm_error, "changed": changed,
+                         **_signing(site, session, state, draft)},
                         session, 422 if confirm_error else 409 if changed else 200)
     return _compose_page(request, site, session, state, status=422)
 
@@ -351,6 +379,7 @@ async def compose_send(request: Request, form_id: str, site: SiteDep,
     spec = _spec(form_id)
     if spec is None:
         return _no_such_form(request, site, form_id, session)
+    _site(site).the_drafts().check_direct(session.account, spec.id)  # the two-person rule
     kind, fmt, parties = _audience_fields(form)
     state = ComposeState(spec, {}, kind, fmt, parties, str(form.get("refs") or ""))
     state.body = _body_from_json(str(form.get("body_json") or ""), state)
