@@ -426,3 +426,33 @@ def test_the_signed_entry_is_the_previewed_one_or_the_delegate_sees_the_final_ve
     net.settle()
     signed = text_of(officer.get(sent.headers["location"].split("?")[0]).text)
     assert f'"seq": {again["seq"]}' in signed and f'"time": "{again["time"]}"' in signed
+
+
+def test_a_removed_row_does_not_come_back_after_a_validation_error(officer: Browser) -> None:
+    csrf = officer.csrf("/compose/activity-notification@1")
+    fresh = officer.get("/compose/activity-notification@1").text
+    assert 'name="body.live_firing.0.' in fresh                      # a first blank row
+    # Every live-firing row removed (in the browser), then a mistake elsewhere: the page
+    # comes back with the mistake named and no live-firing row put back.
+    page = officer.post("/compose/activity-notification@1", _compose_fields(
+        csrf, **{"body.name": "Exercise", "body.start": "not a date"}))
+    assert page.status_code == 422
+    assert 'name="body.live_firing.0.' not in page.text
+
+
+def test_a_party_is_not_offered_among_the_other_parties_and_cannot_name_itself_there(
+        officer: Browser) -> None:
+    page = officer.get("/compose/activity-notification@1").text
+    states = re.search(r'<fieldset[^>]*id="f-body-participating_states".*?</fieldset>', page,
+                       re.S)
+    assert states is not None
+    offered = set(re.findall(r'value="([A-Z]{3,6})"', states.group(0)))
+    assert "RUS" in offered and "IRN" not in offered
+    body = {"kind": "land", "name": "Exercise", "purpose": "Training.", "start": "2027-03-01",
+            "end": "2027-03-04", "forces": {"troops": 3000}, "participating_states": ["IRN"],
+            "area": {"kind": "circle", "centre": {"lat": 27.0, "lon": 56.0}, "radius_km": 20}}
+    csrf = officer.csrf("/compose/activity-notification@1")
+    named = officer.post("/compose/activity-notification@1", _compose_fields(
+        csrf, **{"_json": json.dumps(body)}))
+    assert named.status_code == 422, text_of(named.text)
+    assert "the party writing" in text_of(named.text)

@@ -192,6 +192,8 @@ class ComposeState:
     audience_error: str | None = None
     refs_error: str | None = None
     general_error: str | None = None
+    posted: bool = False
+    """Read back from a posted form (not a fresh one)."""
     queued: QueuedDraft | None = None
     """The draft of the queue being reviewed (:mod:`.drafts`), if any."""
 
@@ -238,7 +240,8 @@ def _compose_page(request: Request, site: Site, session: WebSession, state: Comp
                   status: int = 200) -> Response:
     lang = language_of(site, request).code
     view = schema_form.build(state.spec, state.body, state.errors, language=lang,
-                             parties=_parties(site, lang))
+                             parties=_parties(site, lang),
+                             sender=_site(site).the_node().party, posted=state.posted)
     return page(request, site, "node/compose_form.html",
                 {"state": state, "view": view, "formats": site.regime.formats,
                  "parties": _parties(site, lang), "officer": session.account.role == OFFICER,
@@ -281,7 +284,8 @@ async def compose_post(request: Request, form_id: str, site: SiteDep,
     if spec is None:
         return await run_in_threadpool(_no_such_form, request, site, form_id, session)
     kind, fmt, parties = _audience_fields(form)
-    state = ComposeState(spec, {}, kind, fmt, parties, str(form.get("refs") or ""))
+    state = ComposeState(spec, {}, kind, fmt, parties, str(form.get("refs") or ""),
+                         posted=True)
     fields = form_lists(form)
     if form.get("_back"):
         state.body = _body_from_json(str(form.get("body_json") or ""), state)
@@ -381,7 +385,8 @@ async def compose_send(request: Request, form_id: str, site: SiteDep,
         return _no_such_form(request, site, form_id, session)
     _site(site).the_drafts().check_direct(session.account, spec.id)  # the two-person rule
     kind, fmt, parties = _audience_fields(form)
-    state = ComposeState(spec, {}, kind, fmt, parties, str(form.get("refs") or ""))
+    state = ComposeState(spec, {}, kind, fmt, parties, str(form.get("refs") or ""),
+                         posted=True)
     state.body = _body_from_json(str(form.get("body_json") or ""), state)
     if form.get("confirm") != "yes":
         return await run_in_threadpool(
