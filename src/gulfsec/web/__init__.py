@@ -71,7 +71,8 @@ def install_node_pages(app: FastAPI, node: Node, *, accounts: Accounts, composer
     name = node.party if participant is None else f"{participant.name} ({node.party})"
     title = N_("%(name)s node")  # the English title is kept; the pages translate it
     site = NodeSite(kind="node", title=title % {"name": name}, title_message=title,
-                    title_values={"name": name}, regime=node.regime, accounts=accounts,
+                    title_values={"name": name, "party": node.party}, regime=node.regime,
+                    accounts=accounts,
                     cookie=node_cookie(node.party), env=make_environment(), clock=node.clock,
                     home="/inbox", node=node, composer=composer, scorecards=scorecards,
                     secure_cookies=secure_cookies, drafts=drafts or Drafts(node))

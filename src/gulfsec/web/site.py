@@ -164,7 +164,11 @@ class Site:
         rendering."""
         if not self.title_message:
             return words.gettext(self.title)
-        return words.gettext(self.title_message) % self.title_values
+        values = dict(self.title_values)
+        party = self.regime.participants.get(values.get("party", ""))
+        if party is not None:  # the party's name in the reader's language
+            values["name"] = f"{party.name_in(words.current())} ({party.code})"
+        return words.gettext(self.title_message) % values
 
     @property
     def signin_cookie(self) -> str:
