@@ -86,6 +86,13 @@ def use(code: str) -> Iterator[None]:
         _current.reset(token)
 
 
+def use_for_process(code: str) -> None:
+    """Speak ``code`` (a language gulfsec has, else English) from now on in this context, with
+    no end: for a process that speaks one language throughout, as the command line does from
+    :func:`from_environment` before its help texts are built."""
+    _current.set(code if code in LANGUAGES else SOURCE)
+
+
 def gettext(message: str) -> str:
     """``message`` in the language in force."""
     return catalog(_current.get()).gettext(message)

@@ -8,11 +8,17 @@ from typing import Any
 
 import click
 
+from gulfsec import i18n
 from gulfsec.adapters import keystore
 from gulfsec.adapters.hubclient import HubClient
 from gulfsec.config import Settings, load_settings
 from gulfsec.domain.keys import SigningKey, VerifierKey
 from gulfsec.errors import ConfigError, GulfsecError, KeyFormatError
+from gulfsec.i18n import _
+
+# The command line speaks the user's language (LANGUAGE, LC_ALL, LC_MESSAGES, LANG): set here,
+# where every command module first imports the CLI, before click builds any help text.
+i18n.use_for_process(i18n.from_environment())
 
 DEFAULT_HUB = "http://127.0.0.1:8600"
 
@@ -24,7 +30,7 @@ class GulfsecGroup(click.Group):
         try:
             return super().invoke(ctx)
         except GulfsecError as exc:
-            click.echo(f"gulfsec: error: {exc.message}", err=True)
+            click.echo(_("gulfsec: error: %(message)s") % {"message": exc.message}, err=True)
             ctx.exit(1)
 
 
@@ -46,16 +52,18 @@ def read_file(path: Path, what: str) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read {what} {path}: {exc.strerror}") from None
+        raise ConfigError(_("cannot read %(what)s %(path)s: %(reason)s")
+                          % {"what": what, "path": path, "reason": exc.strerror}) from None
 
 
 def pinned_log_key(value: str | None) -> VerifierKey:
     """The hub's log key from --log-key: a verifier key string or a file holding one."""
     if not value:
-        raise ConfigError("give the hub's log verifier key with --log-key (or GULFSEC_LOG_KEY)")
+        raise ConfigError(_("give the hub's log verifier key with --log-key (or "
+                            "GULFSEC_LOG_KEY)"))
     text = value
     if "+" not in value or Path(value).exists():
-        text = read_file(Path(value), "log key file").decode("utf-8", "replace").strip()
+        text = read_file(Path(value), _("log key file")).decode("utf-8", "replace").strip()
     try:
         return VerifierKey.parse(text)
     except KeyFormatError as exc:
@@ -77,28 +85,29 @@ def emit(data: Any) -> None:
 
 
 hub_option = click.option("--hub", "hub_url", envvar="GULFSEC_HUB_URL", default=DEFAULT_HUB,
-                          show_default=True, help="The hub's base URL.")
+                          show_default=True, help=_("The hub's base URL."))
 key_option = click.option("--key", "key_path", envvar="GULFSEC_KEY_FILE", required=True,
                           type=click.Path(path_type=Path, dir_okay=False),
-                          help="The participant's encrypted key file.")
+                          help=_("The participant's encrypted key file."))
 log_key_option = click.option("--log-key", envvar="GULFSEC_LOG_KEY",
-                              help="The hub's log verifier key to pin (string or file).")
+                              help=_("The hub's log verifier key to pin (string or file)."))
 
 
 def new_password(password_file: Path | None) -> str:
     if password_file is not None:
-        text = read_file(password_file, "password file").decode("utf-8", "replace")
+        text = read_file(password_file, _("password file")).decode("utf-8", "replace")
         return text.splitlines()[0] if text.splitlines() else ""
-    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return str(click.prompt(_("Password"), hide_input=True, confirmation_prompt=True))
 
 
 def echo_accounts(items: list[Any]) -> None:
     if not items:
-        click.echo("no accounts")
+        click.echo(_("no accounts"))
     for account in items:
-        state = "  (disabled)" if account.disabled else ""
-        click.echo(f"{account.name:24} {account.role:12} created "
-                   f"{account.created_at:%Y-%m-%d %H:%M} UTC{state}")
+        state = "  " + _("(disabled)") if account.disabled else ""
+        click.echo(_("%(name)-24s %(role)-12s created %(created)s UTC%(state)s")
+                   % {"name": account.name, "role": account.role, "state": state,
+                      "created": f"{account.created_at:%Y-%m-%d %H:%M}"})
 
 
 def utc_value(option: str, value: str | None) -> str | None:
@@ -111,6 +120,6 @@ def utc_value(option: str, value: str | None) -> str | None:
     try:
         parse_time(value)
     except ValueError:
-        raise ConfigError(f"{option} {value!r}: give a UTC time like 2027-01-31T12:00:00Z"
-                          ) from None
+        raise ConfigError(_("%(option)s %(value)s: give a UTC time like 2027-01-31T12:00:00Z")
+                          % {"option": option, "value": repr(value)}) from None
     return value

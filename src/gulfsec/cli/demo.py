@@ -6,15 +6,17 @@ from pathlib import Path
 
 import click
 
+from gulfsec.i18n import _
 
-@click.command("demo")
-@click.option("--port", type=int, default=8600, show_default=True, help="Port for the hub.")
+
+@click.command("demo", help=_(
+    "Start a hub on SQLite with the Gulf regime, play a short scenario, keep serving."))
+@click.option("--port", type=int, default=8600, show_default=True, help=_("Port for the hub."))
 @click.option("--dir", "demo_dir", type=click.Path(path_type=Path, file_okay=False),
               default=Path("data/demo"), show_default=True,
-              help="Where the demo keeps its data (wiped at each start).")
-@click.option("--no-serve", is_flag=True, help="Run the scenario, then stop.")
+              help=_("Where the demo keeps its data (wiped at each start)."))
+@click.option("--no-serve", is_flag=True, help=_("Run the scenario, then stop."))
 def demo(port: int, demo_dir: Path, no_serve: bool) -> None:
-    """Start a hub on SQLite with the Gulf regime, play a short scenario, keep serving."""
     from gulfsec.demo import run_demo
 
     run_demo(demo_dir, port=port, serve=not no_serve, echo=click.echo)

@@ -16,38 +16,40 @@ from gulfsec.cli.common import (
     settings_of,
 )
 from gulfsec.errors import LogVerificationError
+from gulfsec.i18n import _, ngettext
 
 
-@click.group(cls=GulfsecGroup)
+@click.group(cls=GulfsecGroup, help=_(
+    "Run the secretariat's hub: set it up, serve it, admit participants."))
 def hub() -> None:
-    """Run the secretariat's hub: set it up, serve it, admit participants."""
+    pass
 
 
-@hub.command("init")
+@hub.command("init", help=_(
+    "Create the hub's keys, database and genesis entry in the data directory."))
 @click.pass_context
 def hub_init(ctx: click.Context) -> None:
-    """Create the hub's keys, database and genesis entry in the data directory."""
     from gulfsec.bootstrap import init_hub
     from gulfsec.services.hub.setup import HubPaths
 
     settings = settings_of(ctx)
     service, sec = init_hub(settings)
     paths = HubPaths(settings.data_dir)
-    click.echo(f"hub set up in {settings.data_dir}")
-    click.echo("log key (give it to every participant to pin): "
-               f"{service.log_key.verifier.encode()}")
-    click.echo(f"  written to {paths.log_vkey}")
-    click.echo(f"secretariat key: {sec.verifier.encode()}")
-    click.echo(f"  fingerprint {sec.verifier.fingerprint}")
+    click.echo(_("hub set up in %(dir)s") % {"dir": settings.data_dir})
+    click.echo(_("log key (give it to every participant to pin): %(key)s")
+               % {"key": service.log_key.verifier.encode()})
+    click.echo(_("  written to %(path)s") % {"path": paths.log_vkey})
+    click.echo(_("secretariat key: %(key)s") % {"key": sec.verifier.encode()})
+    click.echo(_("  fingerprint %(fingerprint)s") % {"fingerprint": sec.verifier.fingerprint})
 
 
-@hub.command("serve")
-@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (default 8600).")
+@hub.command("serve", help=_(
+    "Serve the hub's HTTP API until interrupted; with the secretariat's key in the data "
+    "directory, also the secretariat's end of the hotline (receipts and hourly tests)."))
+@click.option("--host", default=None, help=_("Address to listen on (default 127.0.0.1)."))
+@click.option("--port", type=int, default=None, help=_("Port (default 8600)."))
 @click.pass_context
 def hub_serve(ctx: click.Context, host: str | None, port: int | None) -> None:
-    """Serve the hub's HTTP API until interrupted; with the secretariat's key in the data
-    directory, also the secretariat's end of the hotline (receipts and hourly tests)."""
     import uvicorn
 
     from gulfsec.bootstrap import (
@@ -68,102 +70,112 @@ def hub_serve(ctx: click.Context, host: str | None, port: int | None) -> None:
                 log_level=settings.log_level.lower(), access_log=False)
 
 
-@hub.command("admit")
+@hub.command("admit", help=_(
+    "Countersign a participant's key registration as the secretariat and submit it.\n\n"
+    "Give the registration file the party sent, or --party to take the one it sent to the hub. "
+    "Compare the fingerprint shown with the one the participant sent out of band first."))
 @click.argument("registration", type=click.Path(path_type=Path, dir_okay=False), required=False)
-@click.option("--party", help="Admit the registration this party sent to the hub.")
+@click.option("--party", help=_("Admit the registration this party sent to the hub."))
 @hub_option
-@click.option("--yes", is_flag=True, help="Do not ask to confirm the fingerprint.")
+@click.option("--yes", is_flag=True, help=_("Do not ask to confirm the fingerprint."))
 @click.pass_context
 def hub_admit(ctx: click.Context, registration: Path | None, party: str | None, hub_url: str,
               yes: bool) -> None:
-    """Countersign a participant's key registration as the secretariat and submit it.
-
-    Give the registration file the party sent, or --party to take the one it sent to the hub.
-    Compare the fingerprint shown with the one the participant sent out of band first.
-    """
     from gulfsec.services.hub.registrations import admit, find_registration, registration_from
     from gulfsec.services.hub.setup import load_secretariat_key
 
     if (registration is None) == (party is None):
-        raise click.UsageError("give either a registration file or --party")
+        raise click.UsageError(_("give either a registration file or --party"))
     if registration is not None:
-        signed, key = registration_from(read_file(registration, "registration"),
+        signed, key = registration_from(read_file(registration, _("registration")),
                                         str(registration))
     else:
         assert party is not None
         with hub_client(hub_url) as client:
             signed, key = find_registration(client, party)
-    click.echo(f"party {signed.entry.sender}, key {key.key_id_hex}")
-    click.echo(f"fingerprint {key.fingerprint}")
-    if not yes and not click.confirm("Does this match the fingerprint the party sent?"):
+    click.echo(_("party %(party)s, key %(key)s") % {"party": signed.entry.sender,
+                                                    "key": key.key_id_hex})
+    click.echo(_("fingerprint %(fingerprint)s") % {"fingerprint": key.fingerprint})
+    if not yes and not click.confirm(_("Does this match the fingerprint the party sent?")):
         raise click.Abort()
     sec = load_secretariat_key(settings_of(ctx))
     with hub_client(hub_url) as client:
         done = admit(client, signed, sec)
-    what = (f"{done.party} was already admitted" if done.duplicate
-            else f"admitted {done.party}")
-    click.echo(f"{what}: entry {done.entry_id} at index {done.index}")
+    what = (_("%(party)s was already admitted") if done.duplicate
+            else _("admitted %(party)s")) % {"party": done.party}
+    click.echo(_("%(what)s: entry %(id)s at index %(index)s")
+               % {"what": what, "id": done.entry_id, "index": done.index})
 
 
-@hub.command("audit")
+@hub.command("audit", help=_(
+    "Re-check every stored entry and the tree against the latest signed checkpoint."))
 @click.pass_context
 def hub_audit(ctx: click.Context) -> None:
-    """Re-check every stored entry and the tree against the latest signed checkpoint."""
     from gulfsec.bootstrap import open_hub
 
     service = open_hub(settings_of(ctx))
     service.state.load(service.engine, service.log_key.verifier)
     result = service.audit()
     for line in result.problems:
-        click.echo(f"  problem: {line}", err=True)
+        click.echo(_("  problem: %(problem)s") % {"problem": line}, err=True)
     if not result.ok:
-        raise LogVerificationError(f"audit failed with {len(result.problems)} problem(s)")
-    click.echo(f"audit passed: {result.size} entries, signatures, sequences and keys check out, "
-               "and the tree matches the latest signed checkpoint")
+        count = len(result.problems)
+        raise LogVerificationError(ngettext("audit failed with %(count)d problem(s)",
+                                            "audit failed with %(count)d problem(s)", count)
+                                   % {"count": count})
+    click.echo(ngettext("audit passed: %(count)d entries, signatures, sequences and keys check "
+                        "out, and the tree matches the latest signed checkpoint",
+                        "audit passed: %(count)d entries, signatures, sequences and keys check "
+                        "out, and the tree matches the latest signed checkpoint", result.size)
+               % {"count": result.size})
 
 
-@hub.command("pending")
+@hub.command("pending", help=_(
+    "List key registrations waiting for the secretariat, with their fingerprints."))
 @hub_option
 def hub_pending(hub_url: str) -> None:
-    """List key registrations waiting for the secretariat, with their fingerprints."""
     with hub_client(hub_url) as client:
         items = client.pending_registrations()
     if not items:
-        click.echo("no registrations are waiting")
+        click.echo(_("no registrations are waiting"))
     for item in items:
-        click.echo(f"{item['party']}  key {item['key_id']}  received {item['received_at']}")
-        click.echo(f"      fingerprint {item['fingerprint']}")
+        click.echo(_("%(party)s  key %(key)s  received %(received)s")
+                   % {"party": item["party"], "key": item["key_id"],
+                      "received": item["received_at"]})
+        click.echo(_("      fingerprint %(fingerprint)s") % {"fingerprint": item["fingerprint"]})
         if item.get("superseded_by"):
-            click.echo(f"      WARNING: {item['party']} already holds key {item['superseded_by']}, "
-                       "not this one: if the party did not register that key, it was "
-                       "registered in its name")
+            click.echo(_("      WARNING: %(party)s already holds key %(key)s, not this one: if "
+                         "the party did not register that key, it was registered in its name")
+                       % {"party": item["party"], "key": item["superseded_by"]})
 
 
-@hub.group("user", cls=GulfsecGroup)
+@hub.group("user", cls=GulfsecGroup, help=_(
+    "Accounts of the secretariat's staff for the hub's web pages."))
 def hub_user() -> None:
-    """Accounts of the secretariat's staff for the hub's web pages."""
+    pass
 
 
-@hub_user.command("add")
+@hub_user.command("add", help=_(
+    "Create a secretariat account NAME for the hub's pages."))
 @click.argument("name")
 @click.option("--password-file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Read the password from this file's first line (else you are asked).")
+              help=_("Read the password from this file's first line (else you are asked)."))
 @click.pass_context
 def hub_user_add(ctx: click.Context, name: str, password_file: Path | None) -> None:
-    """Create a secretariat account NAME for the hub's pages."""
     from gulfsec.bootstrap import hub_accounts_from
     from gulfsec.services.shared.accounts import SECRETARIAT
 
     password = new_password(password_file)
     with hub_accounts_from(settings_of(ctx)) as accounts:
         account = accounts.create(name, password, SECRETARIAT)
-    click.echo(f"account {account.name} created ({account.role})")
+    click.echo(_("account %(name)s created (%(role)s)") % {"name": account.name,
+                                                          "role": account.role})
 
 
-@hub_user.command("list")
+@hub_user.command("list", help=_(
+    "List the secretariat's accounts."))
 @click.pass_context
 def hub_user_list(ctx: click.Context) -> None:
-    """List the secretariat's accounts."""
     from gulfsec.bootstrap import hub_accounts_from
 
     with hub_accounts_from(settings_of(ctx)) as accounts:

@@ -29,21 +29,20 @@ from gulfsec.cli import (
     risk,
 )
 from gulfsec.cli.common import GulfsecGroup
+from gulfsec.i18n import _
 
 
-@click.group(cls=GulfsecGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=GulfsecGroup, context_settings={"help_option_names": ["-h", "--help"]}, help=_(
+    "gulfsec: consult, notify and decide over a log that no one has to trust the operator for.\n\n"
+    "Passphrases for encrypted keys come from GULFSEC_PASSPHRASE or GULFSEC_PASSPHRASE_FILE (in "
+    "development the default passphrase is \"gulfsec-dev\")."))
 @click.version_option(__version__, prog_name="gulfsec")
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Where keys and the database live (default ./data or GULFSEC_DATA_DIR).")
+              help=_("Where keys and the database live (default ./data or GULFSEC_DATA_DIR)."))
 @click.option("--regime", type=click.Path(path_type=Path, dir_okay=False),
-              help="A regime file (default: the packaged Gulf regime).")
+              help=_("A regime file (default: the packaged Gulf regime)."))
 @click.pass_context
 def cli(ctx: click.Context, data_dir: Path | None, regime: Path | None) -> None:
-    """gulfsec: consult, notify and decide over a log that no one has to trust the operator for.
-
-    Passphrases for encrypted keys come from GULFSEC_PASSPHRASE or GULFSEC_PASSPHRASE_FILE
-    (in development the default passphrase is "gulfsec-dev").
-    """
     ctx.ensure_object(dict).update(data_dir=data_dir, regime=regime)
 
 

@@ -24,6 +24,7 @@ import click
 
 from gulfsec.cli.common import GulfsecGroup, emit, read_file
 from gulfsec.errors import ConfigError
+from gulfsec.i18n import _
 
 PARALLEL_ROWS = 10_000
 """From how many rows coding is spread over every core: the coder reads thousands of rows a
@@ -50,8 +51,8 @@ class Article:
 def _read_input(file: str) -> tuple[str, bytes]:
     if file == "-":
         with click.open_file("-", "rb") as stdin:
-            return "standard input", stdin.read()
-    return file, read_file(Path(file), "news file")
+            return _("standard input"), stdin.read()
+    return file, read_file(Path(file), _("news file"))
 
 
 def _date(value: Any, where: str) -> date:
@@ -64,8 +65,8 @@ def _date(value: Any, where: str) -> date:
             return datetime.fromisoformat(value).date()
         except ValueError:
             pass
-    raise ConfigError(f"{where}: \"date\" {value!r} is not a date like 2016-01-03 or "
-                      "2016-01-03T08:00:00Z")
+    raise ConfigError(_("%(where)s: \"date\" %(value)s is not a date like 2016-01-03 or "
+                        "2016-01-03T08:00:00Z") % {"where": where, "value": repr(value)})
 
 
 def read_articles(file: str, *, dated: bool) -> list[Article]:
@@ -82,29 +83,33 @@ def read_articles(file: str, *, dated: bool) -> list[Article]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         at = data[:exc.start].count(b"\n") + 1
-        raise ConfigError(f"{name} line {at}: not UTF-8") from None
+        raise ConfigError(_("%(file)s line %(line)s: not UTF-8") % {"file": name, "line": at}
+                          ) from None
     articles: list[Article] = []
     for number, line in enumerate(text.split("\n"), 1):  # not splitlines: U+2028 is JSON
         if not line.strip():
             continue
-        where = f"{name} line {number}"
+        where = _("%(file)s line %(line)s") % {"file": name, "line": number}
+        here = {"where": where}
         try:
             row = parse_json(line)
         except JSONError as exc:
-            raise ConfigError(f"{where}: not JSON ({exc})") from None
+            raise ConfigError(_("%(where)s: not JSON (%(problem)s)") % {**here, "problem": exc}
+                              ) from None
         if not isinstance(row, dict):
-            raise ConfigError(f"{where}: not a JSON object with \"id\" and \"text\"")
+            raise ConfigError(_("%(where)s: not a JSON object with \"id\" and \"text\"") % here)
         ident = row.get("id")
         if isinstance(ident, bool) or not isinstance(ident, str | int):
-            raise ConfigError(f"{where}: no \"id\" (a string or an integer)")
+            raise ConfigError(_("%(where)s: no \"id\" (a string or an integer)") % here)
         if not isinstance(row.get("text"), str):
-            raise ConfigError(f"{where}: no \"text\" (a string)")
+            raise ConfigError(_("%(where)s: no \"text\" (a string)") % here)
         language = row.get("language")
         if language is not None and not isinstance(language, str):
-            raise ConfigError(f"{where}: \"language\" must be a string such as \"en\"")
+            raise ConfigError(_("%(where)s: \"language\" must be a string such as \"en\"") % here)
         when = row.get("date")
         if when is None and dated:
-            raise ConfigError(f"{where}: no \"date\" (the tension index needs every row's)")
+            raise ConfigError(_("%(where)s: no \"date\" (the tension index needs every row's)")
+                              % here)
         articles.append(Article(number, ident, row["text"],
                                 None if when is None else _date(when, where), language))
     return articles
@@ -148,42 +153,43 @@ def coded(articles: Sequence[Article]) -> Iterator[list[Found]]:
 # -- the commands --------------------------------------------------------------------------------
 
 
-@click.group("news", cls=GulfsecGroup)
+@click.group("news", cls=GulfsecGroup, help=_(
+    "Open news: who did what to whom, and the tension between states. FILE holds JSON Lines rows "
+    "{\"id\": …, \"text\": …} (and \"date\", \"language\"); \"-\" reads standard input. A bad "
+    "row stops the command with its line number before anything is printed. No database needed. "
+    "ingest, alerts, unnotified and explain keep news in a database (see gulfsec news ingest)."))
 def news() -> None:
-    """Open news: who did what to whom, and the tension between states. FILE holds JSON Lines
-    rows {"id": …, "text": …} (and "date", "language"); "-" reads standard input. A bad row
-    stops the command with its line number before anything is printed. No database needed.
-    ingest, alerts, unnotified and explain keep news in a database (see gulfsec news ingest)."""
+    pass
 
 
-@news.command("code")
+@news.command("code", help=_(
+    "Code the events in each row of FILE: print one JSON line per row, in order, {\"id\": …, "
+    "\"events\": [{\"source\", \"target\", \"type\", \"mode\", \"sentence\"}, …]}, with actors "
+    "as codes (IRN, SAU, USA, …), PLOVER types (ASSAULT, CONSULT, …), and \"events\": [] when "
+    "there is none (as for text in a language not coded yet)."))
 @click.argument("file")
 def news_code(file: str) -> None:
-    """Code the events in each row of FILE: print one JSON line per row, in order,
-    {"id": …, "events": [{"source", "target", "type", "mode", "sentence"}, …]}, with actors
-    as codes (IRN, SAU, USA, …), PLOVER types (ASSAULT, CONSULT, …), and "events": [] when
-    there is none (as for text in a language not coded yet)."""
     articles = read_articles(file, dated=False)
     for article, events in zip(articles, coded(articles), strict=True):
         click.echo(json.dumps({"id": article.id, "events": [e.to_json() for e in events]},
                               ensure_ascii=False))
 
 
-@news.command("tension")
+@news.command("tension", help=_(
+    "The tension index of every pair of actors with an event between them in FILE (every row "
+    "needs a \"date\"), for every period from the pair's first event to the last date in FILE: "
+    "{\"pair\": \"IRN-SAU\", \"period\": \"2016-01\", \"index\": 3.2}, the pair's codes sorted, "
+    "higher for more tension. Conflict counts by its weight on a Goldstein-like scale, decays by "
+    "half every --half-life days, and cooperation brings it down (see "
+    "gulfsec.domain.news.tension)."))
 @click.argument("file")
 @click.option("--period", type=click.Choice(PERIODS), default="month", show_default=True,
-              help="Calendar day, ISO week (2016-W02) or calendar month.")
+              help=_("Calendar day, ISO week (2016-W02) or calendar month."))
 @click.option("--half-life", "half_life", default="30", show_default=True, metavar="DAYS",
-              help="Days for a pair's index to halve when nothing more happens.")
+              help=_("Days for a pair's index to halve when nothing more happens."))
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="json",
-              show_default=True, help="A JSON list of rows, or a table to read.")
+              show_default=True, help=_("A JSON list of rows, or a table to read."))
 def news_tension(file: str, period: str, half_life: str, fmt: str) -> None:
-    """The tension index of every pair of actors with an event between them in FILE (every
-    row needs a "date"), for every period from the pair's first event to the last date in
-    FILE: {"pair": "IRN-SAU", "period": "2016-01", "index": 3.2}, the pair's codes sorted,
-    higher for more tension. Conflict counts by its weight on a Goldstein-like scale, decays
-    by half every --half-life days, and cooperation brings it down (see
-    gulfsec.domain.news.tension)."""
     from gulfsec.domain.news.tension import Period, tension
 
     days = _half_life(half_life)
@@ -199,7 +205,7 @@ def news_tension(file: str, period: str, half_life: str, fmt: str) -> None:
         emit([row.to_json() for row in rows])
         return
     if not rows:
-        click.echo("no events between two actors")
+        click.echo(_("no events between two actors"))
     for row in rows:
         click.echo(f"{row.pair:10} {row.period:10} {row.index:8.2f}")
 
@@ -210,7 +216,8 @@ def _half_life(value: str) -> float:
     except ValueError:
         days = float("nan")
     if not (days > 0 and days < float("inf")):
-        raise ConfigError(f"--half-life {value!r}: give a positive number of days")
+        raise ConfigError(_("--half-life %(value)s: give a positive number of days")
+                          % {"value": repr(value)})
     return days
 
 
@@ -250,25 +257,25 @@ def _regime(ctx: click.Context) -> Any:
 
 _DATABASE = click.option(
     "--database", envvar=DATABASE_ENV, metavar="URL",
-    help="The news database (sqlite:///… or postgresql+psycopg://…; also "
-         f"{DATABASE_ENV}); default: news.db in the data directory.")
+    help=_("The news database (sqlite:///… or postgresql+psycopg://…; also %(variable)s); "
+           "default: news.db in the data directory.") % {"variable": DATABASE_ENV})
 
 
-@news.command("ingest")
+@news.command("ingest", help=_(
+    "Store, split and code the articles of each SOURCE: a JSON Lines file of {\"id\", \"date\", "
+    "\"text\"[, \"title\", \"url\", \"source\", \"language\"]} rows, an RSS or Atom file or URL, "
+    "or a folder (its *.jsonl, *.xml, *.rss and *.atom files). An article already stored (same "
+    "source and id, or the same text) is counted as a duplicate and left alone."))
 @click.argument("sources", nargs=-1, required=True)
 @_DATABASE
 @click.option("--watch", type=click.FloatRange(min=0.1), metavar="SECONDS",
-              help="Read the SOURCES again every SECONDS until interrupted (for a folder "
-                   "that news lands in).")
+              help=_("Read the SOURCES again every SECONDS until interrupted (for a folder "
+                     "that news lands in)."))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 @click.pass_context
 def news_ingest(ctx: click.Context, sources: tuple[str, ...], database: str | None,
                 watch: float | None, fmt: str) -> None:
-    """Store, split and code the articles of each SOURCE: a JSON Lines file of
-    {"id", "date", "text"[, "title", "url", "source", "language"]} rows, an RSS or Atom file
-    or URL, or a folder (its *.jsonl, *.xml, *.rss and *.atom files). An article already stored
-    (same source and id, or the same text) is counted as a duplicate and left alone."""
     import time
 
     from gulfsec.adapters.feeds import read_source
@@ -290,16 +297,16 @@ def news_ingest(ctx: click.Context, sources: tuple[str, ...], database: str | No
                 return
 
 
-@news.command("alerts")
+@news.command("alerts", help=_(
+    "Where the tension index of the stored events rises: by more than the regime's "
+    "[early_warning] jump in a period, or across its threshold. Pairs with a regime participant "
+    "come first."))
 @_DATABASE
-@click.option("--pair", help="Only this pair, such as IRN-SAU (in any order).")
+@click.option("--pair", help=_("Only this pair, such as IRN-SAU (in any order)."))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 @click.pass_context
 def news_alerts(ctx: click.Context, database: str | None, pair: str | None, fmt: str) -> None:
-    """Where the tension index of the stored events rises: by more than the regime's
-    [early_warning] jump in a period, or across its threshold. Pairs with a regime participant
-    come first."""
     from gulfsec.services.news import alerts
 
     with _store(ctx, database) as store:
@@ -308,23 +315,24 @@ def news_alerts(ctx: click.Context, database: str | None, pair: str | None, fmt:
         emit([alert.to_json() for alert in found])
         return
     if not found:
-        click.echo("no alerts")
+        click.echo(_("no alerts"))
     for alert in found:
         r = alert.rise
-        click.echo(f"{r.pair:10} {r.period:10} {r.index:8.2f} (was {r.previous:.2f}) "
-                   f"{', '.join(r.reasons)}")
+        click.echo(f"{r.pair:10} {r.period:10} {r.index:8.2f} "
+                   + _("(was %(previous)s)") % {"previous": f"{r.previous:.2f}"}
+                   + f" {', '.join(r.reasons)}")
 
 
-@news.command("unnotified")
+@news.command("unnotified", help=_(
+    "Stored news of a participant's exercise, deployment or mobilisation that no "
+    "activity-notification@1 covers (its days ± 1, its area within 150 km of a place the article "
+    "names): possible un-notified activities. The notifications are read from the node's "
+    "verified copy of the log, in the data directory (--data-dir)."))
 @_DATABASE
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 @click.pass_context
 def news_unnotified(ctx: click.Context, database: str | None, fmt: str) -> None:
-    """Stored news of a participant's exercise, deployment or mobilisation that no
-    activity-notification@1 covers (its days ± 1, its area within 150 km of a place the
-    article names): possible un-notified activities. The notifications are read from the
-    node's verified copy of the log, in the data directory (--data-dir)."""
     from gulfsec.bootstrap import open_node
     from gulfsec.cli.common import settings_of
     from gulfsec.domain.forms.activity_notification import NOTIFICATION
@@ -342,31 +350,34 @@ def news_unnotified(ctx: click.Context, database: str | None, fmt: str) -> None:
         emit([finding.to_json() for finding in found])
         return
     if not found:
-        click.echo("no possible un-notified activity")
+        click.echo(_("no possible un-notified activity"))
     for finding in found:
         data = finding.to_json()
         article, made = data["article"], data["search"]
-        state = f"explained: {finding.explained}" if finding.explained else "open"
+        state = (_("explained: %(reason)s") % {"reason": finding.explained}
+                 if finding.explained else _("open"))
         click.echo(f"{finding.id} [{state}] {article['date']} {finding.event.source} "
                    f"{finding.event.type}/{finding.event.mode or '-'}: "
                    f"{article['title'] or article['id']} {article['url'] or ''}".rstrip())
         click.echo(f"    {data['sentence']}")
-        place = made["place"]["name"] if made["place"] else "no place named"
-        click.echo(f"    searched {made['party']}'s notifications {made['from']}..{made['to']}, "
-                   f"{place}: {len(made['notifications'])} looked at"
+        place = made["place"]["name"] if made["place"] else _("no place named")
+        click.echo("    " + _("searched %(party)s's notifications %(from)s..%(to)s, %(place)s: "
+                              "%(count)s looked at")
+                   % {"party": made["party"], "from": made["from"], "to": made["to"],
+                      "place": place, "count": len(made["notifications"])}
                    + "".join(f"; #{n['index']} {n['name']} ({n['why']})"
                              for n in made["notifications"]))
 
 
-@news.command("explain")
+@news.command("explain", help=_(
+    "Mark a possible un-notified activity as explained, with the reason."))
 @click.argument("finding_id")
-@click.option("--reason", required=True, help="Why: the notification found, or what was wrong.")
+@click.option("--reason", required=True, help=_("Why: the notification found, or what was wrong."))
 @_DATABASE
 @click.pass_context
 def news_explain(ctx: click.Context, finding_id: str, reason: str, database: str | None) -> None:
-    """Mark a possible un-notified activity as explained, with the reason."""
     from gulfsec.services.news import explain
 
     with _store(ctx, database) as store:
         explain(store, finding_id, reason, datetime.now().astimezone())
-    click.echo(f"{finding_id} explained")
+    click.echo(_("%(id)s explained") % {"id": finding_id})

@@ -19,41 +19,45 @@ from gulfsec.cli.common import (
     settings_of,
 )
 from gulfsec.errors import LogVerificationError, TransportError
+from gulfsec.i18n import _, ngettext
 
 
-@click.group(cls=GulfsecGroup)
+@click.group(cls=GulfsecGroup, help=_(
+    "Run a participant's node: its own verified copy, witness and acknowledgements."))
 def node() -> None:
-    """Run a participant's node: its own verified copy, witness and acknowledgements."""
+    pass
 
 
-@node.command("init")
-@click.option("--party", required=True, help="Party code, e.g. IRN, SAU, UNSC.")
+@node.command("init", help=_(
+    "Set up a node: the party's key (encrypted), its database, and its registration."))
+@click.option("--party", required=True, help=_("Party code, e.g. IRN, SAU, UNSC."))
 @hub_option
 @log_key_option
 @click.pass_context
 def node_init(ctx: click.Context, party: str, hub_url: str, log_key: str | None) -> None:
-    """Set up a node: the party's key (encrypted), its database, and its registration."""
     from gulfsec.bootstrap import init_node
 
     pinned = pinned_log_key(log_key)
     result = init_node(settings_of(ctx), party, hub_url, pinned)
-    click.echo(f"node for {party} set up in {settings_of(ctx).data_dir}")
-    click.echo(f"  verifier key: {result.key.verifier.encode()}")
-    click.echo(f"  fingerprint:  {result.key.verifier.fingerprint}")
+    click.echo(_("node for %(party)s set up in %(dir)s") % {"party": party,
+                                                          "dir": settings_of(ctx).data_dir})
+    click.echo(_("  verifier key: %(key)s") % {"key": result.key.verifier.encode()})
+    click.echo(_("  fingerprint:  %(fingerprint)s")
+               % {"fingerprint": result.key.verifier.fingerprint})
     click.echo(f"  {result.message}")
-    click.echo("Send the fingerprint to the secretariat by another channel.")
+    click.echo(_("Send the fingerprint to the secretariat by another channel."))
 
 
-@node.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=int, default=None, help="Port (default 8700).")
+@node.command("serve", help=_(
+    "Sync, verify, witness and acknowledge in the background; serve the node's view."))
+@click.option("--host", default="127.0.0.1", show_default=True, help=_("Address to listen on."))
+@click.option("--port", type=int, default=None, help=_("Port (default 8700)."))
 @click.option("--workers", type=click.IntRange(0, 64), default=None, envvar="GULFSEC_NODE_WORKERS",
-              help="Processes serving the pages apart from the one that syncs, signs and "
-                   "sends (default: one per core beside the node's, at least 1, at most 8); 0 "
-                   "serves everything from one process.")
+              help=_("Processes serving the pages apart from the one that syncs, signs and "
+                     "sends (default: one per core beside the node's, at least 1, at most 8); 0 "
+                     "serves everything from one process."))
 @click.pass_context
 def node_serve(ctx: click.Context, host: str, port: int | None, workers: int | None) -> None:
-    """Sync, verify, witness and acknowledge in the background; serve the node's view."""
     import uvicorn
 
     from gulfsec.adapters.cores import count
@@ -70,13 +74,12 @@ def node_serve(ctx: click.Context, host: str, port: int | None, workers: int | N
     ctx.call_on_close(service.close)
     app = build_node_app(service, sync_interval_s=settings.sync_interval_ms / 1000,
                          secure_cookies=settings.secure_cookies,
-                         notifications=open_notifications(settings, service),
-                         two_person_forms=settings.two_person_forms)
+                         notifications=open_notifications(settings, service))
     port = port or settings.node_port
     workers = worker_count(count()) if workers is None else workers
     if workers == 0:
         uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(),
-                    access_log=False)
+                    access_log=False, timeout_graceful_shutdown=10)
         return
     engine = service.engine
     serve_with_workers(app, node_page_workers(settings, app), host=host, port=port, workers=workers,
@@ -84,74 +87,87 @@ def node_serve(ctx: click.Context, host: str, port: int | None, workers: int | N
                        before_fork=(lambda: None) if engine is None else engine.dispose)
 
 
-@node.command("sync")
+@node.command("sync", help=_(
+    "One round: deliver the outbox, verify new entries, cosign, acknowledge."))
 @click.pass_context
 def node_sync(ctx: click.Context) -> None:
-    """One round: deliver the outbox, verify new entries, cosign, acknowledge."""
     from gulfsec.bootstrap import open_node
 
     service = open_node(settings_of(ctx))
     ctx.call_on_close(service.close)
     report = service.sync_once()
-    click.echo(f"{service.party}: log size {report.size}, {report.new_entries} new entries "
-               f"verified, {report.acknowledged} acknowledged, "
-               + (f"cosigned size {report.cosigned}" if report.cosigned else "nothing cosigned"))
+    cosigned = (_("cosigned size %(size)s") % {"size": report.cosigned} if report.cosigned
+                else _("nothing cosigned"))
+    click.echo(ngettext("%(party)s: log size %(size)s, %(count)d new entries verified, "
+                        "%(acknowledged)s acknowledged, %(cosigned)s",
+                        "%(party)s: log size %(size)s, %(count)d new entries verified, "
+                        "%(acknowledged)s acknowledged, %(cosigned)s", report.new_entries)
+               % {"party": service.party, "size": report.size, "count": report.new_entries,
+                  "acknowledged": report.acknowledged, "cosigned": cosigned})
     if service.last_error:
         raise TransportError(service.last_error)
     for alarm in report.alarms:
         click.echo(f"ALARM {alarm}", err=True)
 
 
-@node.command("send")
+@node.command("send", help=_(
+    "Sign the entry drafted in DRAFT as this party's next and send it (kept until sent)."))
 @click.argument("draft", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.pass_context
 def node_send(ctx: click.Context, draft: Path) -> None:
-    """Sign the entry drafted in DRAFT as this party's next and send it (kept until sent)."""
     from gulfsec.bootstrap import open_node
     from gulfsec.services.participant import make_audience, parse_entry_file
 
     service = open_node(settings_of(ctx))
     ctx.call_on_close(service.close)
-    obj = parse_entry_file(read_file(draft, "entry file"))
+    obj = parse_entry_file(read_file(draft, _("entry file")))
     signed = service.send(str(obj["form"]), make_audience(obj["audience"]), dict(obj["body"]),
                           refs=list(obj.get("refs", [])))
-    click.echo(f"signed entry {signed.id_hex} (seq {signed.entry.seq}); "
-               f"{service.status()['outbox_pending']} waiting to be sent")
+    click.echo(_("signed entry %(id)s (seq %(seq)s); %(waiting)s waiting to be sent")
+               % {"id": signed.id_hex, "seq": signed.entry.seq,
+                  "waiting": service.status()["outbox_pending"]})
 
 
-@node.command("status")
+@node.command("status", help=_(
+    "What the node holds, what is final, what is unacknowledged, and any alarm."))
 @click.pass_context
 def node_status(ctx: click.Context) -> None:
-    """What the node holds, what is final, what is unacknowledged, and any alarm."""
     from gulfsec.bootstrap import open_node
 
     service = open_node(settings_of(ctx))
     ctx.call_on_close(service.close)
     status = service.status()
-    click.echo(f"{status['party']}: log size {status['size']} (final up to {status['final_size']}),"
-               f" {status['entries']} entries held, {status['outbox_pending']} to send")
+    click.echo(ngettext("%(party)s: log size %(size)s (final up to %(final)s), %(count)d "
+                        "entries held, %(pending)s to send",
+                        "%(party)s: log size %(size)s (final up to %(final)s), %(count)d "
+                        "entries held, %(pending)s to send", status["entries"])
+               % {"party": status["party"], "size": status["size"],
+                  "final": status["final_size"], "count": status["entries"],
+                  "pending": status["outbox_pending"]})
     for refused in status["outbox_refused"]:
-        click.echo(f"  REFUSED by the hub at {refused['refused_at']}: "
-                   f"{refused['entry_id'][:16]}… {refused['error']}")
+        click.echo(_("  REFUSED by the hub at %(at)s: %(id)s… %(error)s")
+                   % {"at": refused["refused_at"], "id": refused["entry_id"][:16],
+                      "error": refused["error"]})
     for item in service.unacknowledged():
-        state = "OVERDUE" if item.overdue else "waiting"
-        click.echo(f"  {state}: {item.entry_id[:16]}… (index {item.index}) not acknowledged by "
-                   f"{item.party}")
+        state = _("OVERDUE") if item.overdue else _("waiting")
+        click.echo(_("  %(state)s: %(id)s… (index %(index)s) not acknowledged by %(party)s")
+                   % {"state": state, "id": item.entry_id[:16], "index": item.index,
+                      "party": item.party})
     with service.uow() as uow:
         alarms = uow.repo.alarms()
     for alarm in alarms:
         click.echo(f"ALARM #{alarm.id} [{alarm.kind}] {alarm.message}", err=True)
 
 
-@node.command("evidence")
+@node.command("evidence", help=_(
+    "Write alarm ALARM_ID (see `gulfsec node status`) as one self-contained JSON file that "
+    "anyone can check with `gulfsec verify-evidence FILE --log-key KEY`, with no access to the "
+    "hub or this node."))
 @click.argument("alarm_id", type=click.IntRange(1, 2**62))
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the evidence to this file (default: standard output).")
+              help=_("Write the evidence to this file (default: standard output)."))
 @click.pass_context
 def node_evidence(ctx: click.Context, alarm_id: int, out: Path | None) -> None:
-    """Write alarm ALARM_ID (see `gulfsec node status`) as one self-contained JSON file that
-    anyone can check with `gulfsec verify-evidence FILE --log-key KEY`, with no access to the
-    hub or this node."""
     from gulfsec.bootstrap import open_node
 
     service = open_node(settings_of(ctx))
@@ -161,63 +177,70 @@ def node_evidence(ctx: click.Context, alarm_id: int, out: Path | None) -> None:
         click.echo(text, nl=False)
         return
     write_private(out, text.encode("utf-8"))  # it may hold bilateral content
-    click.echo(f"evidence of alarm #{alarm_id} written to {out}")
+    click.echo(_("evidence of alarm #%(alarm)s written to %(path)s") % {"alarm": alarm_id,
+                                                                       "path": out})
 
 
-@node.group("user", cls=GulfsecGroup)
+@node.group("user", cls=GulfsecGroup, help=_(
+    "Accounts of the node's delegates for its web pages (viewers and officers)."))
 def node_user() -> None:
-    """Accounts of the node's delegates for its web pages (viewers and officers)."""
+    pass
 
 
-@node_user.command("add")
+@node_user.command("add", help=_(
+    "Create an account NAME for the node's pages."))
 @click.argument("name")
 @click.option("--role", type=click.Choice(["officer", "viewer"]), required=True,
-              help="officer: may sign and send entries; viewer: reads only.")
+              help=_("officer: may sign and send entries; viewer: reads only."))
 @click.option("--password-file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Read the password from this file's first line (else you are asked).")
+              help=_("Read the password from this file's first line (else you are asked)."))
 @click.pass_context
 def node_user_add(ctx: click.Context, name: str, role: str, password_file: Path | None) -> None:
-    """Create an account NAME for the node's pages."""
     from gulfsec.bootstrap import node_accounts_from
 
     password = new_password(password_file)
     with node_accounts_from(settings_of(ctx)) as accounts:
         account = accounts.create(name, password, role)
-    click.echo(f"account {account.name} created ({account.role})")
+    click.echo(_("account %(name)s created (%(role)s)") % {"name": account.name,
+                                                          "role": account.role})
 
 
-@node_user.command("list")
+@node_user.command("list", help=_(
+    "List the accounts of the node's delegates."))
 @click.pass_context
 def node_user_list(ctx: click.Context) -> None:
-    """List the accounts of the node's delegates."""
     from gulfsec.bootstrap import node_accounts_from
 
     with node_accounts_from(settings_of(ctx)) as accounts:
         echo_accounts(accounts.accounts())
 
 
-@click.command("verify")
+@click.command("verify", help=_(
+    "Re-check everything this node holds from scratch; non-zero exit if anything is wrong."))
 @click.pass_context
 def verify(ctx: click.Context) -> None:
-    """Re-check everything this node holds from scratch; non-zero exit if anything is wrong."""
     from gulfsec.bootstrap import open_node
 
     service = open_node(settings_of(ctx), check_tree=False)  # verify_all reports a broken tree
     ctx.call_on_close(service.close)
     report = service.verify_all()
-    click.echo(f"{service.party}: {report.entries} entries, {report.leaves} leaves, "
-               f"{report.checkpoints} checkpoints checked")
+    click.echo(_("%(party)s: %(entries)s entries, %(leaves)s leaves, %(checkpoints)s "
+                 "checkpoints checked")
+               % {"party": service.party, "entries": report.entries, "leaves": report.leaves,
+                  "checkpoints": report.checkpoints})
     for line in report.unacknowledged:
-        click.echo(f"  unacknowledged: {line}")
+        click.echo(_("  unacknowledged: %(what)s") % {"what": line})
     with service.uow() as uow:
         alarms = uow.repo.alarms()
     for alarm in alarms:
-        click.echo(f"  alarm [{alarm.kind}]: {alarm.message}", err=True)
+        click.echo(_("  alarm [%(kind)s]: %(message)s") % {"kind": alarm.kind,
+                                                          "message": alarm.message}, err=True)
     for line in report.problems:
-        click.echo(f"  problem: {line}", err=True)
+        click.echo(_("  problem: %(problem)s") % {"problem": line}, err=True)
     if not report.ok or alarms:
         raise LogVerificationError(
-            f"{len(report.problems)} problem(s) and {len(alarms)} alarm(s) found")
-    click.echo("everything verifies")
+            _("%(problems)s problem(s) and %(alarms)s alarm(s) found")
+            % {"problems": len(report.problems), "alarms": len(alarms)})
+    click.echo(_("everything verifies"))
 
 
