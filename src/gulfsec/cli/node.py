@@ -74,7 +74,8 @@ def node_serve(ctx: click.Context, host: str, port: int | None, workers: int | N
     ctx.call_on_close(service.close)
     app = build_node_app(service, sync_interval_s=settings.sync_interval_ms / 1000,
                          secure_cookies=settings.secure_cookies,
-                         notifications=open_notifications(settings, service))
+                         notifications=open_notifications(settings, service),
+                         two_person_forms=settings.two_person_forms)
     port = port or settings.node_port
     workers = worker_count(count()) if workers is None else workers
     if workers == 0:
