@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from gulfsec import i18n
 from gulfsec.domain.regime import (
     MonthDay,
     Regime,
@@ -80,12 +81,16 @@ def test_default_participants_are_in_file_order_with_their_status() -> None:
     assert {p.status for p in organisations} == {"observer"}
 
 
-def test_participant_names_fall_back_to_english() -> None:
-    iran = default_regime().participant("IRN")
+def test_participant_names_come_from_the_regime_then_cldr_then_english() -> None:
+    regime = default_regime()
+    iran = regime.participant("IRN")
 
     assert iran.name == "Islamic Republic of Iran"
-    assert iran.name_in("fa") == "جمهوری اسلامی ایران"
-    assert iran.name_in("zh") == "Islamic Republic of Iran"
+    assert iran.name_in("fa") == "جمهوری اسلامی ایران"   # the regime's own
+    assert iran.name_in("zh") == "伊朗"                   # CLDR's name of the country
+    assert iran.name_in("en") == "Islamic Republic of Iran"
+    gcc = regime.participant("GCC")     # an organisation: its English name, through the catalog
+    assert gcc.name_in("zh") == gcc.names.get("zh", i18n.catalog("zh").gettext(gcc.name))
 
 
 def test_the_secretariat_is_a_party_but_not_a_participant() -> None:
