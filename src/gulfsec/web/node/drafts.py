@@ -33,7 +33,6 @@ from gulfsec.errors import (
 from gulfsec.i18n import _
 from gulfsec.services.node.drafts import Drafts, QueuedDraft
 from gulfsec.services.shared.accounts import WebSession
-from gulfsec.web import forms as schema_form
 from gulfsec.web.deps import SessionDep, SiteDep
 from gulfsec.web.node.pages import (
     ComposeState,
@@ -46,9 +45,10 @@ from gulfsec.web.node.pages import (
     _previewed,
     _site,
     _spec,
+    compose_step,
     page,
 )
-from gulfsec.web.site import Site, check_csrf, error_page, form_lists, read_form, redirect
+from gulfsec.web.site import Site, check_csrf, error_page, read_form, redirect
 
 __all__ = ["install", "router"]
 
@@ -136,27 +136,7 @@ async def draft_post(request: Request, draft_id: int, site: SiteDep,
     if state is None:
         assert isinstance(queued, Response)
         return queued
-    fields = form_lists(form)
-    if form.get("_back"):
-        state.body = _body_from_json(str(form.get("body_json") or ""), state)
-        return await run_in_threadpool(_compose_page, request, site, session, state)
-    add, remove = form.get("_add"), form.get("_remove")
-    if add or remove:
-        state.body, _problems = schema_form.read(state.spec, fields, keep_blank_rows=True)
-        if isinstance(add, str):
-            schema_form.add_row(state.body, add)
-        if isinstance(remove, str):
-            schema_form.remove_row(state.body, remove)
-        return await run_in_threadpool(_compose_page, request, site, session, state)
-    json_text = str(form.get("_json") or "").strip()
-    if json_text:
-        state.json_text = json_text
-        state.body = _body_from_json(json_text, state)
-        conversion: dict[str, str] = {}
-    else:
-        state.body, conversion = schema_form.read(state.spec, fields)
-    return await run_in_threadpool(_preview_or_errors, request, site, session, state,
-                                   conversion)
+    return await compose_step(request, site, session, form, state)
 
 
 @router.post("/drafts/{draft_id}/send")

@@ -286,13 +286,20 @@ async def compose_post(request: Request, form_id: str, site: SiteDep,
     kind, fmt, parties = _audience_fields(form)
     state = ComposeState(spec, {}, kind, fmt, parties, str(form.get("refs") or ""),
                          posted=True)
+    return await compose_step(request, site, session, form, state)
+
+
+async def compose_step(request: Request, site: Site, session: WebSession, form: FormData,
+                       state: ComposeState) -> Response:
+    """One step of the compose form on ``state`` (a new entry's or a queued draft's): back
+    from the preview, a row added or removed, or the form read and previewed."""
     fields = form_lists(form)
     if form.get("_back"):
         state.body = _body_from_json(str(form.get("body_json") or ""), state)
         return await run_in_threadpool(_compose_page, request, site, session, state)
     add, remove = form.get("_add"), form.get("_remove")
     if add or remove:
-        state.body, _ = schema_form.read(spec, fields, keep_blank_rows=True)
+        state.body, _problems = schema_form.read(state.spec, fields, keep_blank_rows=True)
         if isinstance(add, str):
             schema_form.add_row(state.body, add)
         if isinstance(remove, str):
@@ -304,7 +311,7 @@ async def compose_post(request: Request, form_id: str, site: SiteDep,
         state.body = _body_from_json(json_text, state)
         conversion: dict[str, str] = {}
     else:
-        state.body, conversion = schema_form.read(spec, fields)
+        state.body, conversion = schema_form.read(state.spec, fields)
     return await run_in_threadpool(_preview_or_errors, request, site, session, state,
                                    conversion)
 
