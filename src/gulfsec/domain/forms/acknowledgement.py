@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from gulfsec.domain.forms import FormSpec
 from gulfsec.domain.forms._types import Body, EntryIdHex
+from gulfsec.i18n import N_
 
 ACKNOWLEDGEMENT = "acknowledgement@1"
 
@@ -40,9 +41,15 @@ class Acknowledgement(Body):
 
 def _summary(body: Mapping[str, Any]) -> str:
     count = len(body["entries"])
-    text = f"acknowledges {count} entr{'y' if count == 1 else 'ies'}"
     withheld = len(body.get("withheld") or ())
-    return text + (f", {withheld} of them withheld by the hub" if withheld else "")
+    if withheld:
+        if count == 1:
+            text = N_("acknowledges {count} entry, {withheld} of them withheld by the hub")
+        else:
+            text = N_("acknowledges {count} entries, {withheld} of them withheld by the hub")
+        return text.format(count=count, withheld=withheld)
+    text = N_("acknowledges {count} entry") if count == 1 else N_("acknowledges {count} entries")
+    return text.format(count=count)
 
 
 FORMS = (FormSpec(ACKNOWLEDGEMENT, "Acknowledgement of receipt", Acknowledgement,

@@ -24,6 +24,7 @@ from gulfsec.domain.forms._military import (
     unique,
 )
 from gulfsec.domain.forms._types import Body, PartyCode, ShortText
+from gulfsec.i18n import N_
 
 
 class ActivityNotification(Body):
@@ -76,6 +77,7 @@ FORMS = (
         "Notice of a land, naval, air, amphibious or airborne activity: when, where, which "
         "forces, and any live firing.",
         right="send",
-        summary=lambda body: f"{body['name']} ({body['kind']}, {body['start']} to {body['end']})",
+        summary=lambda body: N_("{name} ({kind}, {start} to {end})").format(
+            name=body["name"], kind=body["kind"], start=body["start"], end=body["end"]),
     ),
 )

@@ -25,6 +25,7 @@ from gulfsec.domain.forms._military import (
     unique,
 )
 from gulfsec.domain.forms._types import Body, ShortText
+from gulfsec.i18n import N_
 
 MAX_YEARS_AHEAD = 5
 
@@ -121,6 +122,6 @@ FORMS = (
         "large ones planned for later years.",
         right="send",
         year="year",
-        summary=lambda body: f"activities planned for {body['year']}",
+        summary=lambda body: N_("activities planned for {year}").format(year=body["year"]),
     ),
 )

@@ -26,6 +26,7 @@ from gulfsec.domain.forms._military import (
     unique,
 )
 from gulfsec.domain.forms._types import Body
+from gulfsec.i18n import N_
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
@@ -145,6 +146,7 @@ FORMS = (
         "valid for the year named.",
         right="send",
         year="year",
-        summary=lambda body: f"military information valid for {body['year']}",
+        summary=lambda body: N_("military information valid for {year}").format(
+            year=body["year"]),
     ),
 )

@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError
 from gulfsec.domain.forms import FormSpec
 from gulfsec.domain.forms._military import Flag, Int, Year
 from gulfsec.domain.forms._types import Body, PartyCode, ShortText
+from gulfsec.i18n import N_
 
 Category = Literal["I", "II", "III", "IV", "V", "VI", "VII", "SALW"]
 CATEGORIES: tuple[str, ...] = ("I", "II", "III", "IV", "V", "VI", "VII", "SALW")
@@ -86,8 +87,8 @@ class ArmsTransfers(Body):
 
 def _summary(body: Mapping[str, Any]) -> str:
     if body.get("nil_report"):
-        return f"nil report of arms transfers in {body['year']}"
-    return f"arms transfers in {body['year']}"
+        return N_("nil report of arms transfers in {year}").format(year=body["year"])
+    return N_("arms transfers in {year}").format(year=body["year"])
 
 
 ARMS = "arms-transfers@1"

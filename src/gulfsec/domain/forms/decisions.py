@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 from gulfsec.domain.forms import FormSpec
 from gulfsec.domain.forms._types import Body, EntryIdHex, LongText, MediumText, Moment, ShortText
 from gulfsec.errors import InvalidFormBody
+from gulfsec.i18n import N_
 
 DRAFT = "draft-decision@1"
 POSITION = "position@1"
@@ -140,11 +141,28 @@ class Outcome(Body):
     statement: MediumText | None = Field(default=None, title="Chair's statement")
 
 
+_DRAFTS = {"consensus": N_("consensus draft for {format}: {title}"),
+           "silence": N_("silence draft for {format}: {title}")}
+
+
 def _draft_summary(body: Mapping[str, Any]) -> str:
-    return f"{body['procedure']} draft for {body['format']}: {body['title']}"
+    procedure, fmt, title = body["procedure"], body["format"], body["title"]
+    message = _DRAFTS.get(procedure) if isinstance(procedure, str) else None
+    if message is None:  # not a procedure a valid body names: said as it is, untranslated
+        return f"{procedure} draft for {fmt}: {title}"
+    return message.format(format=fmt, title=title)
 
 
-_STANCE = {"join": "joins", "stand-aside": "stands aside on", "object": "objects to"}
+_STANCE = {"join": N_("joins the draft"), "stand-aside": N_("stands aside on the draft"),
+           "object": N_("objects to the draft")}
+_OUTCOMES = {"adopted": N_("declares the draft adopted"),
+             "not-adopted": N_("declares the draft not-adopted")}
+
+
+def _outcome_summary(body: Mapping[str, Any]) -> str:
+    outcome = body["outcome"]
+    message = _OUTCOMES.get(outcome) if isinstance(outcome, str) else None
+    return f"declares the draft {outcome}" if message is None else message
 
 
 FORMS = (
@@ -154,18 +172,18 @@ FORMS = (
              refs=("amends", "revises")),
     FormSpec(POSITION, "Position on a draft decision", Position,
              "Joins, stands aside on, or objects to a draft decision.",
-             right="decide", summary=lambda b: f"{_STANCE[b['position']]} the draft",
+             right="decide", summary=lambda b: _STANCE[b["position"]],
              acknowledge=False, composed=False, refs=("draft",)),
     FormSpec(AMENDMENT, "Amendment to a draft decision", Amendment,
              "Proposes another text; under silence procedure it breaks silence.",
-             right="decide", summary=lambda b: "proposes an amended text",
+             right="decide", summary=lambda b: N_("proposes an amended text"),
              acknowledge=False, composed=False, refs=("draft",)),
     FormSpec(WITHDRAWAL, "Withdrawal of a draft decision", Withdrawal,
              "The proposer withdraws its draft before it closes.",
-             right="propose", summary=lambda b: "withdraws the draft",
+             right="propose", summary=lambda b: N_("withdraws the draft"),
              acknowledge=False, composed=False, refs=("draft",)),
     FormSpec(OUTCOME, "Outcome of a draft decision", Outcome,
              "The chair states the outcome; every node recomputes it from the positions.",
-             right="chair", summary=lambda b: f"declares the draft {b['outcome']}",
+             right="chair", summary=_outcome_summary,
              acknowledge=False, composed=False, refs=("draft",)),
 )

@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 from gulfsec.domain.forms import FormSpec
 from gulfsec.domain.forms._military import Currency, Day, Money, Year, unique
 from gulfsec.domain.forms._types import Body, LongText
+from gulfsec.i18n import N_
 
 
 class YearAmount(Body):
@@ -109,6 +110,7 @@ FORMS = (
         "Defence policy and doctrine, force planning, the budget and expenditure plans.",
         right="send",
         year="budget_year",
-        summary=lambda body: f"defence planning for budget year {body['budget_year']}",
+        summary=lambda body: N_("defence planning for budget year {budget_year}").format(
+            budget_year=body["budget_year"]),
     ),
 )

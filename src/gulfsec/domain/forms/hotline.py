@@ -26,6 +26,7 @@ from pydantic_core import PydanticCustomError
 from gulfsec.domain.forms import FormSpec
 from gulfsec.domain.forms._types import Body, EntryIdHex, KeyIdHex, Moment, PartyCode
 from gulfsec.domain.hotline import encryption_key_id, public_key_from, unb64url
+from gulfsec.i18n import N_
 
 ENCRYPTION_KEY = "encryption-key@1"
 HOTLINE = "hotline@1"
@@ -108,14 +109,17 @@ FORMS = (
     FormSpec(ENCRYPTION_KEY, "Hotline encryption key", EncryptionKeyBody,
              "A party's X25519 key for the hotline, valid until not_after; a later one "
              "rotates it.", right="receive", acknowledge=False, composed=False,
-             summary=lambda body: f"hotline encryption key {body['key_id']}, valid until "
-                                  f"{body['not_after']}"),
+             summary=lambda body: N_("hotline encryption key {key_id}, valid until "
+                                     "{not_after}").format(key_id=body["key_id"],
+                                                           not_after=body["not_after"])),
     FormSpec(HOTLINE, "Hotline message", HotlineMessage,
              "A message sealed for each recipient: only they read it.",
              right="send", acknowledge=False, composed=False,
-             summary=lambda body: "hotline message to " + ", ".join(recipients_of(body))),
+             summary=lambda body: N_("hotline message to {recipients}").format(
+                 recipients=", ".join(recipients_of(body)))),
     FormSpec(RECEIPT, "Hotline receipt", Receipt,
              "The recipient's node holds and opened the hotline message.",
              right="receive", acknowledge=False, composed=False, refs=("message",),
-             summary=lambda body: f"receipt of hotline message {str(body['message'])[:12]}…"),
+             summary=lambda body: N_("receipt of hotline message {message}…").format(
+                 message=str(body["message"])[:12])),
 )

@@ -20,6 +20,7 @@ from pydantic import StringConstraints
 
 from gulfsec.domain.forms import FormSpec
 from gulfsec.domain.forms._types import Body, KeyIdHex, PartyCode, ShortText
+from gulfsec.i18n import N_
 
 VerifierKeyText = Annotated[str, StringConstraints(min_length=10, max_length=300)]
 
@@ -47,14 +48,15 @@ FORMS = (
     FormSpec(REGISTRATION, "Key registration", KeyRegistration,
              "Registers a party's first signing key; countersigned by the secretariat.",
              right="receive", acknowledge=False, composed=False,
-             summary=lambda body: f"{body['party']} registers its first key"),
+             summary=lambda body: N_("{party} registers its first key").format(
+                 party=body["party"])),
     FormSpec(ROTATION, "Key rotation", KeyRotation,
              "Announces a party's new signing key, signed with the current one.",
              right="receive", acknowledge=False, composed=False,
-             summary=lambda body: "announces a new signing key"),
+             summary=lambda body: N_("announces a new signing key")),
     FormSpec(REVOCATION, "Key revocation", KeyRevocation,
              "Revokes a lost or compromised key.", right="receive", acknowledge=False,
              composed=False,
-             summary=lambda body: f"revokes {body['party']}'s key {body['key']}: "
-                                  f"{body['reason']}"),
+             summary=lambda body: N_("revokes {party}'s key {key}: {reason}").format(
+                 party=body["party"], key=body["key"], reason=body["reason"])),
 )

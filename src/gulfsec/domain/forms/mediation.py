@@ -27,6 +27,7 @@ from gulfsec.domain.forms._types import (
     PartyCode,
     ShortText,
 )
+from gulfsec.i18n import N_
 
 REQUEST = "mediation-request@1"
 WITHDRAWAL = "mediation-withdrawal@1"
@@ -91,20 +92,42 @@ def _who(body: Mapping[str, Any]) -> str:
     return " – ".join(str(p) for p in body.get("parties") or [])
 
 
+_ANSWERS = {"accept": N_("accepts to mediate {parties}"),
+            "decline": N_("declines to mediate {parties}")}
+_RESPONSES = {"accept": N_("accepts the proposal"), "reject": N_("rejects the proposal")}
+
+
+def _answer_summary(body: Mapping[str, Any]) -> str:
+    answer = body["answer"]
+    message = _ANSWERS.get(answer) if isinstance(answer, str) else None
+    if message is None:  # not an answer a valid body gives: said as it is, untranslated
+        return f"{answer}s to mediate {_who(body)}"
+    return message.format(parties=_who(body))
+
+
+def _response_summary(body: Mapping[str, Any]) -> str:
+    response = body["response"]
+    message = _RESPONSES.get(response) if isinstance(response, str) else None
+    return f"{response}s the proposal" if message is None else message
+
+
 FORMS = (
     FormSpec(REQUEST, "Request for mediation", Request,
              "Asks the named mediator to mediate the dispute; active once every party asks "
              "and the mediator accepts.", right="send", composed=False, acknowledge=False,
-             summary=lambda b: f"asks {b['mediator']} to mediate {_who(b)}"),
+             summary=lambda b: N_("asks {mediator} to mediate {parties}").format(
+                 mediator=b["mediator"], parties=_who(b))),
     FormSpec(WITHDRAWAL, "Withdrawal of a request for mediation", Withdrawal,
              "Takes the request back; an active mediation ends at once.",
              right="send", composed=False,
-             acknowledge=False, summary=lambda b: f"withdraws its request to {b['mediator']}"),
+             acknowledge=False,
+             summary=lambda b: N_("withdraws its request to {mediator}").format(
+                 mediator=b["mediator"])),
     FormSpec(ANSWER, "Mediator's answer", Answer,
              "The mediator accepts or declines to mediate the dispute.",
              right="send", composed=False,
              acknowledge=False,
-             summary=lambda b: f"{b['answer']}s to mediate {_who(b)}"),
+             summary=_answer_summary),
     FormSpec(PROPOSAL, "Mediator's proposal", Proposal,
              "A proposal tabled by the mediator of an active mediation.",
              right="send", composed=False,
@@ -112,5 +135,5 @@ FORMS = (
     FormSpec(RESPONSE, "Response to a mediator's proposal", Response,
              "A party to the dispute accepts or rejects the mediator's proposal.",
              right="send", composed=False, acknowledge=False, refs=("proposal",),
-             summary=lambda b: f"{b['response']}s the proposal"),
+             summary=_response_summary),
 )

@@ -22,6 +22,7 @@ from pydantic_core import PydanticCustomError
 from gulfsec.domain.forms import FormSpec
 from gulfsec.domain.forms._types import Body, EntryIdHex, Level, MediumText, Moment, ShortText
 from gulfsec.domain.forms.decisions import FormatName
+from gulfsec.i18n import N_
 
 MEETING = "meeting@1"
 MEETING_REPLY = "meeting-reply@1"
@@ -119,14 +120,16 @@ class MeetingUpdate(Body):
 
 def _update_summary(body: Any) -> str:
     if body.get("cancelled"):
-        return "cancels the meeting"
+        return N_("cancels the meeting")
     changed = [name.replace("_", " ") for name in ("starts_at", "place", "agenda", "timezone",
                                                    "duration_minutes") if body.get(name)]
-    return "changes the meeting: " + ", ".join(changed) if changed else "a note on the meeting"
+    if not changed:
+        return N_("a note on the meeting")
+    return N_("changes the meeting: {changes}").format(changes=", ".join(changed))
 
 
-_REPLIES = {"accept": "accepts the invitation", "decline": "declines the invitation",
-            "propose-time": "proposes another time"}
+_REPLIES = {"accept": N_("accepts the invitation"), "decline": N_("declines the invitation"),
+            "propose-time": N_("proposes another time")}
 
 
 FORMS = (
@@ -141,7 +144,7 @@ FORMS = (
     FormSpec(AGENDA_PROPOSAL, "Proposed agenda item", AgendaProposal,
              "Proposes an item for a meeting's agenda; the convener adopts the final agenda.",
              right="send", composed=False, refs=("meeting",), acknowledge=False,
-             summary=lambda b: f"proposes: {b['item']}"),
+             summary=lambda b: N_("proposes: {item}").format(item=b["item"])),
     FormSpec(MEETING_UPDATE, "Change to a meeting", MeetingUpdate,
              "The convener changes the time or place, adopts the final agenda, or cancels.",
              right="send", composed=False, refs=("meeting",),

@@ -21,6 +21,7 @@ from pydantic import Field
 from gulfsec.domain.forms import FormSpec
 from gulfsec.domain.forms._military import Currency, MediumText, Money, Year
 from gulfsec.domain.forms._types import Body
+from gulfsec.i18n import N_
 
 
 class ResourceCosts(Body):
@@ -90,6 +91,6 @@ FORMS = (
         "Military expenditure in the year by force group and resource cost, simplified or nil.",
         right="send",
         year="year",
-        summary=lambda body: f"military expenditure in {body['year']}",
+        summary=lambda body: N_("military expenditure in {year}").format(year=body["year"]),
     ),
 )

@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 from gulfsec.domain.forms import FormSpec
 from gulfsec.domain.forms._military import Day, Flag, MediumText
 from gulfsec.domain.forms._types import Body
+from gulfsec.i18n import N_
 
 TreatyStatus = Literal["party", "signatory", "not-party"]
 
@@ -69,6 +70,7 @@ FORMS = (
         "Status under the NPT, CWC, BWC and CTBT, IAEA safeguards, and support for a Middle "
         "East zone free of weapons of mass destruction.",
         right="send",
-        summary=lambda body: f"non-proliferation commitments as of {body['as_of']}",
+        summary=lambda body: N_("non-proliferation commitments as of {as_of}").format(
+            as_of=body["as_of"]),
     ),
 )

@@ -18,6 +18,7 @@ from pydantic_core import PydanticCustomError
 from gulfsec.domain.forms import FormSpec
 from gulfsec.domain.forms._military import Day, Int, MediumText, not_before
 from gulfsec.domain.forms._types import Body, EntryIdHex, ShortText
+from gulfsec.i18n import N_
 
 MAX_OBSERVERS = 10
 
@@ -98,9 +99,13 @@ class ObservationReply(Body):
 
 def _reply_summary(body: Mapping[str, Any]) -> str:
     if body["decision"] == "decline":
-        return "declines the invitation to observe"
+        return N_("declines the invitation to observe")
     count = len(body["observers"])
-    return f"accepts the invitation to observe, sending {count} observer{'s' * (count != 1)}"
+    if count == 1:
+        return N_("accepts the invitation to observe, sending {count} observer").format(
+            count=count)
+    return N_("accepts the invitation to observe, sending {count} observers").format(
+        count=count)
 
 
 INVITATION = "observation-invitation@1"
@@ -113,8 +118,8 @@ FORMS = (
         ObservationInvitation,
         "Invites observers to a notified activity: programme, dates, place, observers.",
         right="send",
-        summary=lambda body: f"invites observers, arriving {body['arrival']} at "
-                             f"{body['arrival_point']}",
+        summary=lambda body: N_("invites observers, arriving {arrival} at {arrival_point}").format(
+            arrival=body["arrival"], arrival_point=body["arrival_point"]),
     ),
     FormSpec(
         REPLY,

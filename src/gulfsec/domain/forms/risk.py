@@ -33,6 +33,7 @@ from gulfsec.domain.forms._types import (
     PartyCode,
     ShortText,
 )
+from gulfsec.i18n import N_
 
 UNUSUAL = "unusual-activity@1"
 UNUSUAL_REPLY = "unusual-activity-reply@1"
@@ -147,7 +148,8 @@ class IncidentResponse(Body):
 
 def _incident_summary(body: Any) -> str:
     events = ", ".join(EVENT_WORDS.get(str(e), str(e)) for e in body["events"])
-    return f"incident with {body['other_party']}: {events}"
+    return N_("incident with {other_party}: {events}").format(other_party=body["other_party"],
+                                                              events=events)
 
 
 
@@ -155,22 +157,23 @@ FORMS = (
     FormSpec(UNUSUAL, "Request for explanation of unusual military activity", UnusualActivity,
              "Asks a participant to explain an unusual, unscheduled military activity; sent "
              "to all participants.", right="send", composed=False,
-             summary=lambda b: f"asks {b['addressee']} to explain unusual "
-                               f"{b['activity_type']} activity"),
+             summary=lambda b: N_("asks {addressee} to explain unusual {activity_type} "
+                                  "activity").format(addressee=b["addressee"],
+                                                     activity_type=b["activity_type"])),
     FormSpec(UNUSUAL_REPLY, "Reply on unusual military activity", UnusualReply,
              "The participant asked explains the activity.", right="send", composed=False,
-             refs=("request",), summary=lambda b: "explains the activity"),
+             refs=("request",), summary=lambda b: N_("explains the activity")),
     FormSpec(UNUSUAL_MEETING, "Request for a meeting on unusual military activity",
              UnusualMeeting, "The requester asks for a bilateral meeting or a meeting of all "
              "participants.", right="send", composed=False,
              refs=("request",),
-             summary=lambda b: ("asks for a bilateral meeting" if b["meeting"] == "bilateral"
-                                else "asks for a meeting of all participants")),
+             summary=lambda b: (N_("asks for a bilateral meeting") if b["meeting"] == "bilateral"
+                                else N_("asks for a meeting of all participants"))),
     FormSpec(INCIDENT, "Hazardous incident report", IncidentReport,
              "A party involved reports a hazardous incident of a military nature.",
              right="send", composed=False, summary=_incident_summary),
     FormSpec(INCIDENT_RESPONSE, "Response to a hazardous incident report", IncidentResponse,
              "The other party's account of the incident, which may dispute the report.",
              right="send", composed=False, refs=("report",),
-             summary=lambda b: "gives its account of the incident"),
+             summary=lambda b: N_("gives its account of the incident")),
 )

@@ -47,6 +47,12 @@ class RefView:
     held: bool
     index: int | None
     summary: str
+    """A held entry in English: its form's title, its sender, its summary line."""
+    form_title: str = ""
+    """The form's title in English: the page translates it."""
+    sender: str = ""
+    about: str = ""
+    """The form's summary line in English (the page translates it), or empty."""
 
 
 @dataclass(frozen=True)
@@ -179,14 +185,13 @@ def _refs(node: Node, signed: SignedEntry) -> list[RefView]:
             out.append(RefView(ref, False, None, ""))
             continue
         item = held.get(key)
-        summary = ""
-        if item is not None:
-            entry = parse_raw(item.raw).entry
-            summary = f"{form_title(entry.form)} from {entry.sender}"
-            extra = summarise(entry.form, entry.body)
-            if extra:
-                summary += f": {extra}"
-        out.append(RefView(ref, item is not None, leaves.get(key), summary))
+        if item is None:
+            out.append(RefView(ref, False, leaves.get(key), ""))
+            continue
+        entry = parse_raw(item.raw).entry
+        title, extra = form_title(entry.form), summarise(entry.form, entry.body)
+        summary = f"{title} from {entry.sender}" + (f": {extra}" if extra else "")
+        out.append(RefView(ref, True, leaves.get(key), summary, title, entry.sender, extra))
     return out
 
 
