@@ -28,6 +28,7 @@ from gulfsec.domain.forms.mediation import REQUEST
 from gulfsec.domain.forms.meetings import MEETING
 from gulfsec.domain.procedures.mediation import audience_of
 from gulfsec.errors import NotFound
+from gulfsec.i18n import format_day
 from gulfsec.services.node import Node
 
 pytestmark = pytest.mark.slow
@@ -179,8 +180,8 @@ def test_a_delegate_convenes_a_meeting_in_the_local_time_of_where_it_is_held(
     page.wait_for_selector("#convene-canonical")
     assert format_time(starts) in page.inner_text("#convene-canonical")
     when = page.inner_text("#convene-when")
-    assert f"{day.isoformat()} 10:00 Asia/Tehran" in when
-    assert starts.strftime("%Y-%m-%d %H:%M UTC") in when
+    assert f"{format_day(day, 'en')} 10:00 Asia/Tehran" in when
+    assert f"{format_day(starts.date(), 'en')} {starts:%H:%M} UTC" in when
     shot(page, "convene-preview")
     page.click("#convene-send")
     page.wait_for_url("**/meetings?sent=1*")
