@@ -24,6 +24,7 @@ from gulfsec.errors import (
     RemoteError,
     TransportError,
 )
+from gulfsec.i18n import N_
 from gulfsec.ledger.answers import SignedAnswer
 from gulfsec.ledger.note import Checkpoint, SignedNote, hub_timestamp, verify_checkpoint
 from gulfsec.ledger.proofs import verify_consistency
@@ -103,9 +104,10 @@ class Checks:
                 size = checkpoint.size
                 core.raise_alarm(
                     report, "dropped_entry",
-                    f"entry {item.entry_id.hex()} (seq {item.seq}), which the hub's signed "
-                    f"receipt puts at index {index}, is not there in its signed tree of size "
-                    f"{size}: another entry is",
+                    N_("entry {entry} (seq {seq}), which the hub's signed receipt puts at "
+                       "index {index}, is not there in its signed tree of size {size}: another "
+                       "entry is").format(entry=item.entry_id.hex(), seq=item.seq, index=index,
+                                          size=size),
                     {"entry": item.raw.decode(), "index": index, "receipt": receipt,
                      "checkpoint": self._note_of(answer),
                      "leaf_hash": b64encode(tree.leaf_hash_at(index)),
@@ -117,10 +119,12 @@ class Checks:
                 if answer.when > promised and checkpoint.size <= index:
                     core.raise_alarm(
                         report, "dropped_entry",
-                        f"entry {item.entry_id.hex()} (seq {item.seq}): the hub promised, in "
-                        f"its signed receipt, a checkpoint including index {index} by "
-                        f"{format_time(promised)}, and at {format_time(answer.when)} it still "
-                        f"answers a checkpoint of size {checkpoint.size}",
+                        N_("entry {entry} (seq {seq}): the hub promised, in its signed "
+                           "receipt, a checkpoint including index {index} by {promised}, and "
+                           "at {at} it still answers a checkpoint of size {size}").format(
+                            entry=item.entry_id.hex(), seq=item.seq, index=index,
+                            promised=format_time(promised), at=format_time(answer.when),
+                            size=checkpoint.size),
                         {"entry": item.raw.decode(), "index": index, "receipt": receipt,
                          "checkpoint_answer": answer.to_json()})
         return ok
@@ -178,8 +182,9 @@ class Checks:
                 evidence["consistency_answer"] = self.consistency_answer(old, new)
             core.raise_alarm(
                 report, "split_view",
-                f"peer {peer} was shown a checkpoint of size {theirs.size} that is not "
-                f"consistent with this node's view (size {checkpoint.size}); not cosigning it",
+                N_("peer {peer} was shown a checkpoint of size {theirs} that is not "
+                   "consistent with this node's view (size {ours}); not cosigning it").format(
+                    peer=peer, theirs=theirs.size, ours=checkpoint.size),
                 evidence)
             self._prove_fork(other)
             ok = False
@@ -197,10 +202,10 @@ class Checks:
             return
         core.raise_alarm(
             report, "stale_view",
-            f"the hub signed a tree of {theirs.size} entries (held by peer {peer}) "
-            f"{late} s before it answered this node a tree of only {ours.size}: it keeps this "
-            "node behind", {"peer_checkpoint": other, "checkpoint_answer": answer.to_json(),
-                            "peer": peer})
+            N_("the hub signed a tree of {theirs} entries (held by peer {peer}) {late} s "
+               "before it answered this node a tree of only {ours}: it keeps this node behind")
+            .format(theirs=theirs.size, peer=peer, late=late, ours=ours.size),
+            {"peer_checkpoint": other, "checkpoint_answer": answer.to_json(), "peer": peer})
 
     def _silence(self, report: SyncReport, now: datetime) -> None:
         last = max((p.last_ok for p in self.seen.values() if p.last_ok is not None),
@@ -210,8 +215,9 @@ class Checks:
             reasons = "; ".join(f"{p.peer}: {p.error}" for p in self.seen.values() if p.error)
             self.core.raise_alarm(
                 report, "peers_silent",
-                f"no peer node has answered since {format_time(last)}: this node's view "
-                f"cannot be compared with anyone's ({reasons or 'no answer'})",
+                N_("no peer node has answered since {since}: this node's view cannot be "
+                   "compared with anyone's ({reasons})").format(
+                    since=format_time(last), reasons=reasons or "no answer"),
                 {"since": format_time(last), "peers": [p.view() for p in self.seen.values()]})
 
     def peer_status(self) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from gulfsec.domain.encoding import format_time
 from gulfsec.domain.procedures.decisions import Decision
+from gulfsec.i18n import N_
 from gulfsec.services.node.core import NodeCore, SyncReport
 from gulfsec.services.shared.decisions import DecisionRecords
 
@@ -27,8 +28,9 @@ class OutcomeCheck:
         for decision in self.decisions.decisions(self.core.clock.now()):
             if decision.contradiction is None:
                 continue
-            message = (f"the chair's outcome of draft {decision.id} ({decision.title!r}) "
-                       f"contradicts the positions: {decision.contradiction}")
+            message = N_("the chair's outcome of draft {draft} ({title}) contradicts the "
+                         "positions: {why}").format(draft=decision.id, title=repr(decision.title),
+                                                    why=decision.contradiction)
             self.core.raise_alarm(report, "bad_outcome", message, self._evidence(decision))
 
     def _evidence(self, decision: Decision) -> dict[str, Any]:

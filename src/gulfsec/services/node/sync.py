@@ -32,6 +32,7 @@ from gulfsec.errors import (
     RemoteError,
     TransportError,
 )
+from gulfsec.i18n import N_
 from gulfsec.ledger import tiles
 from gulfsec.ledger.answers import SignedAnswer
 from gulfsec.ledger.note import Checkpoint, SignedNote, hub_timestamp, parse_note, verify_checkpoint
@@ -153,7 +154,8 @@ class Sync:
         now = core.clock.now()
         if hub_time > int(now.timestamp() + core.regime.limits.clock_skew.total_seconds()):
             core.raise_alarm(report, "future_checkpoint",
-                             f"checkpoint of size {checkpoint.size} is dated in the future",
+                             N_("checkpoint of size {size} is dated in the future").format(
+                                 size=checkpoint.size),
                              {"checkpoint": note_text,
                               "checkpoint_answer": None if answer is None else answer.to_json()})
             return None
@@ -172,9 +174,10 @@ class Sync:
         if hub_time < held.hub_time // 1_000_000:
             core.raise_alarm(
                 report, "backdated_checkpoint",
-                f"checkpoint of size {checkpoint.size} is dated "
-                f"{format_time(datetime.fromtimestamp(hub_time, UTC))}, before the checkpoint "
-                f"of size {held.size} the node already holds",
+                N_("checkpoint of size {size} is dated {at}, before the checkpoint of size "
+                   "{held} the node already holds").format(
+                    size=checkpoint.size, at=format_time(datetime.fromtimestamp(hub_time, UTC)),
+                    held=held.size),
                 {"checkpoint": note_text, "earlier_checkpoint": held.note})
             return None
         return checkpoint, signed, hub_time
@@ -197,8 +200,8 @@ class Sync:
             evidence["consistency_answer"] = consistency
         self.core.raise_alarm(
             report, "split_view",
-            f"the hub signed two different trees (at size {size}); both checkpoints are kept "
-            "as evidence", evidence)
+            N_("the hub signed two different trees (at size {size}); both checkpoints are "
+               "kept as evidence").format(size=size), evidence)
 
     # -- the leaves --------------------------------------------------------------------------
 
@@ -234,9 +237,9 @@ class Sync:
                                                                           checkpoint.size)
             core.raise_alarm(
                 report, "inconsistent_log",
-                f"the entries the hub served do not hash to its checkpoint of size "
-                f"{checkpoint.size}; if they extend a checkpoint the node holds, the hub "
-                "rewrote history", evidence)
+                N_("the entries the hub served do not hash to its checkpoint of size {size}; "
+                   "if they extend a checkpoint the node holds, the hub rewrote history")
+                .format(size=checkpoint.size), evidence)
             return None
         return new_ids
 
