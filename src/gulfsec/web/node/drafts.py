@@ -36,7 +36,6 @@ from gulfsec.services.shared.accounts import WebSession
 from gulfsec.web.deps import SessionDep, SiteDep
 from gulfsec.web.node.pages import (
     ComposeState,
-    _audience_fields,
     _body_from_json,
     _compose_page,
     _draft,
@@ -47,6 +46,7 @@ from gulfsec.web.node.pages import (
     _spec,
     compose_step,
     page,
+    posted_state,
 )
 from gulfsec.web.site import Site, check_csrf, error_page, read_form, redirect
 
@@ -122,9 +122,7 @@ async def _read(request: Request, site: Site, session: WebSession,
     spec = _spec(queued.form)
     if spec is None:
         return form, _no_such_form(request, site, queued.form, session), None
-    kind, fmt, parties = _audience_fields(form)
-    state = ComposeState(spec, {}, kind, fmt, parties, str(form.get("refs") or ""),
-                         queued=queued)
+    state = posted_state(spec, form, queued=queued)
     return form, queued, state
 
 
@@ -204,8 +202,7 @@ async def compose_queue(request: Request, form_id: str, site: SiteDep,
     spec = _spec(form_id)
     if spec is None:
         return await run_in_threadpool(_no_such_form, request, site, form_id, session)
-    kind, fmt, parties = _audience_fields(form)
-    state = ComposeState(spec, {}, kind, fmt, parties, str(form.get("refs") or ""))
+    state = posted_state(spec, form)
     return await _queue(request, site, session, form, state)
 
 

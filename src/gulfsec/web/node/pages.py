@@ -258,6 +258,14 @@ def _signing(site: Site, session: WebSession, state: ComposeState,
             "two_person": drafts.two_person(state.spec.id)}
 
 
+def posted_state(spec: FormSpec, form: FormData, **more: Any) -> ComposeState:
+    """The compose page's state as a posted form gives it: its audience and references (the
+    body is read by each step)."""
+    kind, fmt, parties = _audience_fields(form)
+    return ComposeState(spec, {}, kind, fmt, parties, str(form.get("refs") or ""),
+                        posted=True, **more)
+
+
 def _audience_fields(form: FormData) -> tuple[str, str, list[str]]:
     kind = str(form.get("audience_kind") or "")
     fmt = str(form.get("audience_format") or "")
@@ -283,10 +291,7 @@ async def compose_post(request: Request, form_id: str, site: SiteDep,
     spec = _spec(form_id)
     if spec is None:
         return await run_in_threadpool(_no_such_form, request, site, form_id, session)
-    kind, fmt, parties = _audience_fields(form)
-    state = ComposeState(spec, {}, kind, fmt, parties, str(form.get("refs") or ""),
-                         posted=True)
-    return await compose_step(request, site, session, form, state)
+    return await compose_step(request, site, session, form, posted_state(spec, form))
 
 
 async def compose_step(request: Request, site: Site, session: WebSession, form: FormData,
@@ -391,9 +396,7 @@ async def compose_send(request: Request, form_id: str, site: SiteDep,
     if spec is None:
         return _no_such_form(request, site, form_id, session)
     _site(site).the_drafts().check_direct(session.account, spec.id)  # the two-person rule
-    kind, fmt, parties = _audience_fields(form)
-    state = ComposeState(spec, {}, kind, fmt, parties, str(form.get("refs") or ""),
-                         posted=True)
+    state = posted_state(spec, form)
     state.body = _body_from_json(str(form.get("body_json") or ""), state)
     if form.get("confirm") != "yes":
         return await run_in_threadpool(
