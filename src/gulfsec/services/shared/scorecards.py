@@ -118,6 +118,22 @@ class Scorecard:
     """How many findings the selection lists (the rows are the first of them)."""
     selection: Selection = Selection()
 
+    @property
+    def summarised(self) -> list[Group]:
+        """The acknowledgement counts of the parties the selection summarises instead of
+        listing their findings."""
+        if self.selection.party is not None:
+            return []
+        return [g for g in self.groups
+                if g.party in self.selection.summarised and g.rule == ACKNOWLEDGEMENT_RULE]
+
+
+def no_node_parties(card: Scorecard) -> frozenset[str]:
+    """Parties that owe acknowledgements and have never made one: they run no node, and
+    their acknowledgement findings are summarised rather than listed one by one."""
+    return frozenset(g.party for g in card.groups if g.rule == ACKNOWLEDGEMENT_RULE
+                     and not g.counts.get("met") and not g.counts.get("late"))
+
 
 def _title(rule: str) -> str:
     return RULE_TITLES.get(rule, rule.replace("-", " ").capitalize())
@@ -170,6 +186,14 @@ class Scorecards:
         tick = int(self.clock.now().timestamp() // 60)
         return self._cards.get((chosen, limit), state,
                                lambda: self._kept_card(state, tick, chosen, limit), tick=tick)
+
+    def summarising(self, party: str | None, status: str | None = None,
+                    rule: str | None = None) -> Scorecard:
+        """The secretariat's scorecard: ``party``'s findings (or all), of ``status`` and
+        ``rule`` if given, with the acknowledgements of parties that run no node summarised
+        (:func:`no_node_parties`)."""
+        silent = no_node_parties(self.scorecard(party))
+        return self.scorecard(party, selection=Selection(party, status, rule, silent))
 
     def _kept_card(self, state: Hashable, tick: int, chosen: Selection,
                    limit: int) -> Scorecard:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from gulfsec.domain.compliance.rules.acknowledgement import NAME as ACKNOWLEDGEMENT_RULE
 from gulfsec.domain.forms import registry
 from gulfsec.i18n import _
 from gulfsec.services.hub import Hub
@@ -22,7 +21,7 @@ from gulfsec.services.hub import views as hub_views
 from gulfsec.services.hub.hotline import SecretariatHotline
 from gulfsec.services.hub.records import ConsultationsByViewer, DecisionsByViewer, RiskByViewer
 from gulfsec.services.shared import scorecards as compliance_view
-from gulfsec.services.shared.scorecards import RULE_TITLES, STATUS_WORDS, Selection
+from gulfsec.services.shared.scorecards import RULE_TITLES, STATUS_WORDS
 from gulfsec.web import forms as schema_form
 from gulfsec.web.deps import MaybeSession, SessionDep, SiteDep
 from gulfsec.web.hub import consultations as consultation_pages
@@ -124,9 +123,7 @@ def secretariat_compliance(request: Request, site: SiteDep, session: SessionDep)
     rule = params.get("rule") or None
     rule = rule if rule in RULE_TITLES else None
     assert isinstance(site, HubSite) and site.scorecards is not None
-    whole = site.scorecards.scorecard(party)
-    silent = no_node_parties(whole)
-    card = site.scorecards.scorecard(party, selection=Selection(party, status, rule, silent))
+    card = site.scorecards.summarising(party, status, rule)
     lang = language_of(site, request).code
     parties = parties_in(site, lang)
     chosen = party or "ALL"
@@ -134,20 +131,11 @@ def secretariat_compliance(request: Request, site: SiteDep, session: SessionDep)
         site, "_findings.html", ("findings", card.selection, lang), card,
         lambda: {"card": card, "chosen": chosen, "entry_link": "/published/",
                  "public_ids": _public_ids(site, card)})
-    summarised = [g for g in card.groups if g.party in silent and g.rule == ACKNOWLEDGEMENT_RULE
-                  and party is None]
     return render(request, site, "hub/compliance.html",
                   {"card": card, "chosen": chosen, "parties": parties,
                    "findings_html": findings, "status": status or "", "rule": rule or "",
                    "statuses": STATUS_WORDS, "rules": RULE_TITLES,
-                   "summarised": summarised}, session=session)
-
-
-def no_node_parties(card: compliance_view.Scorecard) -> frozenset[str]:
-    """Parties that owe acknowledgements and have never made one: they run no node, and
-    their acknowledgement findings are summarised rather than listed one by one."""
-    return frozenset(g.party for g in card.groups if g.rule == ACKNOWLEDGEMENT_RULE
-                     and not g.counts.get("met") and not g.counts.get("late"))
+                   "summarised": card.summarised}, session=session)
 
 
 def _public_ids(site: Site, card: compliance_view.Scorecard) -> set[str]:
