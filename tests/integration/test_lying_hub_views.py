@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from importlib.resources import files
@@ -89,9 +91,14 @@ def test_the_public_learns_only_public_facts_from_a_nodes_status(net: ProcessNet
     assert wrong.status_code == 401
 
 
+@pytest.mark.parametrize("shown", ["the tree it holds", "an older tree than it holds"])
 def test_a_node_the_hub_keeps_behind_raises_stale_view_and_proves_it(
-        net: ProcessNetwork, tmp_path: Path) -> None:
-    frozen = httpx.get(f"{net.hub.url}/v1/checkpoint", timeout=10).text
+        net: ProcessNetwork, tmp_path: Path, shown: str) -> None:
+    if shown == "the tree it holds":
+        frozen = httpx.get(f"{net.hub.url}/v1/checkpoint", timeout=10).text
+    else:
+        size = net.hub.size()
+        frozen = httpx.get(f"{net.hub.url}/v1/checkpoints/{size - 1}", timeout=10).text
 
     def old_checkpoint(asked: Asked, _real: httpx.Response | None) -> Served | None:
         if asked.path != "/v1/checkpoint":
@@ -101,11 +108,23 @@ def test_a_node_the_hub_keeps_behind_raises_stale_view_and_proves_it(
     net.fronts["IRN"].lie("GET", "/v1/checkpoint", old_checkpoint)
     send(net.nodes["RUS"], tmp_path, "Moving on")
     irn = net.nodes["IRN"]
-    found = wait_until(lambda: alarms(irn, "stale_view"), 30,
-                       "IRN's node to see it is kept behind")
+
+    def describe() -> str:
+        return f"IRN's alarms: {irn.get('/v1/alarms')['alarms']}\n{net.describe()}"
+
+    found = wait_until(lambda: alarms(irn, "stale_view"), 60,
+                       "IRN's node to see it is kept behind", describe)
     line = proven(net, irn, found[0]["id"], tmp_path)
     assert line.startswith("proven: the hub signed a tree of"), line
     assert "answered a tree of only" in line
+    assert not alarms(irn, "split_view")
+    # One alarm for each newer tree kept from it, not one for every round it is kept behind.
+    time.sleep(3)
+    trees = [re.match(r"the hub signed a tree of (\d+) entries \(held by peer (\S+)\)",
+                      a["message"]) for a in alarms(irn, "stale_view")]
+    assert all(trees), trees
+    named = [t.groups() for t in trees if t]
+    assert len(named) == len(set(named)), named
 
 
 def test_peers_that_do_not_answer_are_shown_and_raise_peers_silent(
@@ -135,7 +154,7 @@ def _fork(net: ProcessNetwork) -> tuple[str, bytes, str]:
     size = tree.size
     front = net.fronts["SAU"]
     note = sign_checkpoint(Checkpoint(front.log_key.name, size, tree.root()), front.log_key,
-                           timestamp=int(__import__("time").time()))
+                           timestamp=int(time.time()))
     tile_index = (size - 1) // tiles.TILE_WIDTH
     width = tiles.tile_width(0, tile_index, size)
     start = tile_index * tiles.TILE_WIDTH

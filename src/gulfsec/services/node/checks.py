@@ -70,6 +70,9 @@ class Checks:
         self.peer_fetcher = peer_fetcher
         self.seen: dict[str, PeerSeen] = {}
         self.started = core.clock.now()
+        self.kept_behind: set[tuple[str, int]] = set()
+        """(peer, size) of the newer trees already alarmed as kept from this node: one alarm
+        for each, not one for every round the hub goes on keeping it."""
 
     def consistency_answer(self, old: int, new: int) -> dict[str, Any] | None:
         """The hub's signed answer when asked to prove the tree of ``new`` extends the tree
@@ -168,9 +171,11 @@ class Checks:
             if _fingerprint(other) in proven:
                 continue  # a fork proven before: the alarm stands, this node goes on
             if theirs.size <= checkpoint.size:
-                consistent = core.copy.tree.root(theirs.size) == theirs.root
+                consistent: bool | None = core.copy.tree.root(theirs.size) == theirs.root
             else:
                 consistent = self._hub_proves(checkpoint, theirs)
+            if consistent is None:
+                continue  # the hub could not be reached to prove it: no verdict this round
             if consistent:
                 if theirs.size > checkpoint.size and answer is not None:
                     self._stale(report, peer, other, theirs, signed, checkpoint, answer)
@@ -200,6 +205,9 @@ class Checks:
         late = answer.time - signed_at
         if late <= core.regime.limits.stale_view.total_seconds():
             return
+        if (peer, theirs.size) in self.kept_behind:
+            return
+        self.kept_behind.add((peer, theirs.size))
         core.raise_alarm(
             report, "stale_view",
             N_("the hub signed a tree of {theirs} entries (held by peer {peer}) {late} s "
@@ -237,9 +245,23 @@ class Checks:
             uow.repo.set_meta(PROVEN_FORKS, json.dumps(sorted(known)))
             uow.commit()
 
-    def _hub_proves(self, ours: Checkpoint, theirs: Checkpoint) -> bool:
+    def _hub_proves(self, ours: Checkpoint, theirs: Checkpoint) -> bool | None:
+        """Whether the hub proves ``theirs`` extends ``ours``: False when it refuses or its
+        proof fails; None when it could not be reached (a timeout, a dropped connection, a
+        server error), which proves nothing either way and is asked again next round."""
         try:
             served = self.core.client.consistency(ours.size, theirs.size)
+        except RemoteError as exc:
+            if exc.status >= 500:
+                log.info("%s: the hub failed to prove consistency: %s", self.core.party,
+                         exc.message)
+                return None
+            return False
+        except TransportError as exc:
+            log.info("%s: cannot ask the hub for a consistency proof: %s", self.core.party,
+                     exc.message)
+            return None
+        try:
             proof = [b64decode(h, length=32) for h in served["proof"]]
             verify_consistency(ours.size, theirs.size, ours.root, theirs.root, proof)
         except (GulfsecError, KeyError, TypeError, ValueError):

@@ -165,6 +165,10 @@ class Sync:
             if core.copy.tree.root(checkpoint.size) != checkpoint.root:
                 self._split_view(report, note_text, held.note, checkpoint.size,
                                  self.checks.consistency_answer(checkpoint.size, held.size))
+            else:
+                # An older tree than this node holds: nothing to take in, but a peer holding a
+                # newer one the hub signed long before shows the hub keeps this node behind.
+                self.checks.peer_views(checkpoint, note_text, report, answer)
             return None
         if checkpoint.size == held.size:
             if checkpoint.root != held.root:
