@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
@@ -33,7 +33,7 @@ from gulfsec.adapters.storage.news import NewsStore
 from gulfsec.adapters.storage.node import NodeRepository
 from gulfsec.api.hub import create_hub_app
 from gulfsec.api.node import create_node_app
-from gulfsec.config import Settings
+from gulfsec.config import Settings, load_settings
 from gulfsec.domain.keys import SigningKey, VerifierKey
 from gulfsec.domain.regime import Regime, default_regime, load_regime
 from gulfsec.errors import ConfigError, KeyStoreError
@@ -69,6 +69,9 @@ from gulfsec.web import install_hub_pages, install_node_pages, node_cookie
 from gulfsec.web.hub.news import NewsSource
 from gulfsec.web.node import pages as node_pages
 from gulfsec.web.workers import PageWorker, exit_on_failure
+
+if TYPE_CHECKING:
+    from gulfsec.services.hub.publish import Publisher
 
 __all__ = [
     "build_hub_app",
@@ -117,8 +120,26 @@ def open_hub(settings: Settings, *, log_key: SigningKey | None = None,
     regime = regime_from(settings)
     key = log_key or load_log_key(settings, regime)
     engine = open_engine(settings, "hub")
-    return Hub(regime, engine, key, clock or SystemClock(),
-               max_batch=settings.batch_max, max_delay_ms=settings.batch_delay_ms)
+    hub = Hub(regime, engine, key, clock or SystemClock(),
+              max_batch=settings.batch_max, max_delay_ms=settings.batch_delay_ms)
+    if settings.s3_bucket is not None:
+        hub.publisher = _log_publisher(settings, hub)
+    return hub
+
+
+def _log_publisher(settings: Settings, hub: Hub) -> Publisher:
+    """What publishes the hub's log to the bucket the settings name (GULFSEC_S3_*)."""
+    from gulfsec.adapters.objectstore import ObjectStore  # boto3: only where it is used
+    from gulfsec.services.hub.publish import Publisher
+
+    if (settings.s3_endpoint is None or settings.s3_bucket is None
+            or settings.s3_access_key_id is None or settings.s3_secret_access_key is None):
+        raise ConfigError("GULFSEC_S3_BUCKET: the object store is not fully configured")
+    store = ObjectStore(settings.s3_endpoint, settings.s3_bucket,
+                        access_key_id=settings.s3_access_key_id.get_secret_value(),
+                        secret_access_key=settings.s3_secret_access_key.get_secret_value(),
+                        region=settings.s3_region, prefix=settings.s3_prefix)
+    return Publisher(hub, store)
 
 
 def init_hub(settings: Settings, *, clock: Clock | None = None) -> tuple[Hub, SigningKey]:
@@ -188,6 +209,24 @@ def build_hub_app(hub: Hub, *, manage_lifecycle: bool = True,
                       decisions=decisions, consultations=consultations, risk=risk,
                       hotline=hotline, news=news, secure_cookies=secure_cookies)
     return app
+
+
+def serve_hub_app(settings: Settings) -> FastAPI:
+    """The app ``gulfsec hub serve`` serves: the hub of ``settings``, its pages, the
+    secretariat's end of the hotline where its keys are, the news store. ConfigError if the
+    hub is not set up."""
+    service = open_hub(settings)
+    service.state.load(service.engine, service.log_key.verifier)
+    service.require_genesis()
+    return build_hub_app(service, secure_cookies=settings.secure_cookies,
+                         hotline=open_secretariat_hotline(settings, service),
+                         news=news_store_from(settings))
+
+
+def hub_app_from_environment() -> FastAPI:
+    """:func:`serve_hub_app` with the settings of the environment: each worker process of
+    ``gulfsec hub serve --workers N`` builds its own."""
+    return serve_hub_app(load_settings())
 
 
 NEWS_DATABASE_ENV = "GULFSEC_NEWS_DATABASE_URL"
@@ -279,7 +318,7 @@ def open_node(settings: Settings, *, clock: Clock | None = None,
         identity = node_identity(_node_uow(engine), settings)
         key = key or load_party_key(settings, identity.party)
         client = HubClient(identity.hub_url, party=identity.party, key=key, clock=clock,
-                           log_key=identity.log_key)
+                           log_key=identity.log_key, tiles_url=settings.tiles_url)
     except BaseException:
         engine.dispose()
         raise

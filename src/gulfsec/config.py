@@ -47,13 +47,16 @@ __all__ = [
 
 ENV_PREFIX: Final = "GULFSEC_"
 DEV_PASSPHRASE: Final = "gulfsec-dev"
-SECRET_FIELDS: Final = ("passphrase", "database_url", "smtp_password")
+SECRET_FIELDS: Final = ("passphrase", "database_url", "smtp_password", "s3_access_key_id",
+                        "s3_secret_access_key")
 """Fields that may come from a ``GULFSEC_X_FILE`` file (a database URL may hold a password)."""
 
 LOG_LEVELS: Final = frozenset({"critical", "error", "warning", "info", "debug", "trace"})
 _DB_SCHEMES: Final = ("sqlite", "postgresql+psycopg")
 _DB_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _MAX_SECRET_FILE: Final = 64 * 1024
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_PREFIX_PART = re.compile(r"[A-Za-z0-9._-]+")
 
 
 def env_var(field: str) -> str:
@@ -109,6 +112,19 @@ class Settings(BaseSettings):
     """The node's two-person rule: comma-separated ids of forms written on the compose pages,
     or ``*`` for all of them, whose entries one delegate prepares and another officer signs
     (:mod:`gulfsec.services.node.drafts`); empty: none."""
+    s3_endpoint: str | None = None
+    """The S3-compatible object store's API address (``https://…``) that the hub publishes
+    its checkpoint and tiles to (:mod:`gulfsec.services.hub.publish`), with ``s3_bucket``."""
+    s3_bucket: str | None = None
+    """The bucket the hub publishes its log to; unset: the hub publishes nowhere."""
+    s3_prefix: str = ""
+    """A key prefix in the bucket (``<prefix>/checkpoint``, ``<prefix>/tile/…``)."""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: SecretStr | None = Field(default=None, repr=False)
+    s3_secret_access_key: SecretStr | None = Field(default=None, repr=False)
+    tiles_url: str | None = None
+    """Where a node reads the log's tiles instead of from the hub: the bucket's public base
+    URL, which serves ``<tiles_url>/checkpoint`` and ``<tiles_url>/tile/…``."""
 
     def peer_list(self) -> list[str]:
         return [p.strip().rstrip("/") for p in self.peers.split(",") if p.strip()]
@@ -182,6 +198,64 @@ class Settings(BaseSettings):
         if (self.smtp_user is None) != (self.smtp_password is None):
             raise ConfigError(f"{env_var('smtp_user')}: set both {env_var('smtp_user')} and "
                               f"{env_var('smtp_password')}, or neither")
+        return self
+
+    @field_validator("s3_endpoint", "tiles_url")
+    @classmethod
+    def _object_store_address(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        url = url.strip().rstrip("/")
+        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
+            raise ValueError("is not an http:// or https:// address")
+        return url
+
+    @field_validator("s3_bucket")
+    @classmethod
+    def _bucket_name(cls, bucket: str | None) -> str | None:
+        if bucket is not None and not _BUCKET.fullmatch(bucket):
+            raise ValueError(f"{bucket[:70]!r} is not a bucket name (3 to 63 lowercase "
+                             "letters, digits, dots and hyphens)")
+        return bucket
+
+    @field_validator("s3_prefix")
+    @classmethod
+    def _key_prefix(cls, prefix: str) -> str:
+        prefix = prefix.strip("/")
+        if prefix and not all(_PREFIX_PART.fullmatch(p) and p not in (".", "..")
+                              for p in prefix.split("/")):
+            raise ValueError("is not a key prefix (letters, digits, '.', '_', '-' between "
+                             "slashes)")
+        return prefix
+
+    @field_validator("s3_region")
+    @classmethod
+    def _region_name(cls, region: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", region):
+            raise ValueError(f"{region[:70]!r} is not a region name (like us-east-1)")
+        return region
+
+    @model_validator(mode="after")
+    def _object_store_complete(self) -> Settings:
+        bucket = env_var("s3_bucket")
+        keys = (("s3_access_key_id", self.s3_access_key_id),
+                ("s3_secret_access_key", self.s3_secret_access_key))
+        if self.s3_bucket is None:
+            for field, value in (("s3_endpoint", self.s3_endpoint),
+                                 ("s3_prefix", self.s3_prefix or None), *keys):
+                if value is not None:
+                    raise ConfigError(f"{env_var(field)}: set without {bucket}, so nothing "
+                                      "would be published")
+            return self
+        if self.s3_endpoint is None:
+            raise ConfigError(f"{env_var('s3_endpoint')}: the object store's address is "
+                              f"required with {bucket}")
+        for field, value in keys:
+            if value is None:
+                raise ConfigError(f"{env_var(field)}: the object store's credentials are "
+                                  f"required with {bucket} (or {env_var(field)}_FILE)")
+            if not value.get_secret_value().strip():
+                raise ConfigError(f"{env_var(field)}: is empty")
         return self
 
     @field_validator("two_person_forms")

@@ -302,7 +302,7 @@ def test_the_node_api_takes_an_upload_and_gives_the_file_as_a_download(
 
 def test_the_migrations_make_the_tables_the_code_describes(database_url: str,
                                                            databases: Databases) -> None:
-    mine = {"hub_blobs", "hub_blob_uploads", "hub_blob_refs", "node_blobs"}
+    mine = {"hub_blobs", "hub_blob_uploads", "hub_blob_refs", "hub_submissions", "node_blobs"}
     stores: list[tuple[Store, sa.MetaData, str]] = [
         ("hub", hub_store.metadata, database_url),
         ("node", node_store.metadata, databases.new("node_schema"))]

@@ -513,7 +513,7 @@ def test_tiles_and_entry_bundles_recompute_the_checkpoint_root(api, writers, log
         submit(api, signed)
     response = api.get("/log/checkpoint")
     assert response.status_code == 200
-    assert response.headers["cache-control"] == "no-cache"
+    assert response.headers["cache-control"] == "public, max-age=2"
     checkpoint = checkpoint_of(response.text, log_key)
     assert checkpoint.size == GENESIS + len(sent)
 

@@ -5,12 +5,20 @@ error answers into :class:`TransportError` / :class:`RemoteError` at this edge. 
 it pinned, it checks that every answer is signed by it (:mod:`gulfsec.ledger.answers`) and keeps
 the last signed answer of each thread (:meth:`HubClient.last_answer`): the evidence a node keeps
 when an answer turns out to be a lie.
+
+The log's checkpoint and tiles are static files: :class:`LogMirror` reads them from wherever the
+hub publishes them (an object store's public URL, :mod:`gulfsec.services.hub.publish`). Given a
+``tiles_url``, a :class:`HubClient` takes its tiles from there, and from the hub only what the
+copy does not hold (yet). Nothing read from a copy is signed by the hub as an answer: the caller
+verifies it, as it does what the hub serves (the checkpoint against the pinned log key, the
+tiles against the checkpoint's root).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from typing import Any
 
@@ -23,13 +31,69 @@ from gulfsec.domain.request_auth import sign_request
 from gulfsec.errors import AnswerSignatureError, AttachmentError, RemoteError, TransportError
 from gulfsec.ledger.answers import SignedAnswer, answer_from_headers
 
+log = logging.getLogger("gulfsec.client")
+
+
+class MirrorError(TransportError):
+    """The log's copy could not be read: ``status`` is its HTTP answer (404: it has no such
+    file), None when it could not be reached."""
+
+    code = "mirror"
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class LogMirror:
+    """The log's static tlog-tiles where the hub publishes them: ``<base_url>/checkpoint``
+    and ``<base_url>/tile/...``, read over plain HTTP(S), signed by nobody as answers.
+    :class:`MirrorError` when they cannot be read (a missing file included)."""
+
+    def __init__(self, base_url: str, *, timeout: float = 30.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> LogMirror:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _get(self, path: str) -> bytes:
+        try:
+            response = self._http.get(f"/{path}")
+        except httpx.HTTPError as exc:
+            raise MirrorError(f"cannot reach the log's copy at {self.base_url}: "
+                              f"{exc.__class__.__name__}: {exc}") from exc
+        if response.status_code != 200:
+            raise MirrorError(f"the log's copy at {self.base_url} has no {path} "
+                              f"(HTTP {response.status_code})", status=response.status_code)
+        return response.content
+
+    def checkpoint(self) -> str:
+        """The latest checkpoint published (unverified)."""
+        try:
+            return self._get("checkpoint").decode("utf-8")
+        except UnicodeDecodeError:
+            raise MirrorError(f"the checkpoint at {self.base_url} is not UTF-8 text") from None
+
+    def tile(self, path: str) -> bytes:
+        """A hash tile or entry bundle, by its tlog-tiles path (``tile/...``; unverified)."""
+        return self._get(path)
+
 
 class HubClient:
     def __init__(self, base_url: str, *, party: str | None = None, key: SigningKey | None = None,
                  clock: Clock | None = None, timeout: float = 30.0,
                  transport: httpx.BaseTransport | None = None,
-                 log_key: VerifierKey | None = None) -> None:
-        """With ``log_key``, every answer must be signed by it (else AnswerSignatureError)."""
+                 log_key: VerifierKey | None = None, tiles_url: str | None = None) -> None:
+        """With ``log_key``, every answer must be signed by it (else AnswerSignatureError);
+        with ``tiles_url``, tiles are read from that copy of the log first (:class:`LogMirror`)."""
         self.base_url = base_url.rstrip("/")
         self.party = party
         self.key = key
@@ -38,6 +102,8 @@ class HubClient:
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
         self.timeout = timeout
         self._answers = threading.local()
+        self.mirror = None if tiles_url is None else LogMirror(tiles_url, timeout=timeout)
+        self._mirror_warned = False
 
     def last_answer(self) -> SignedAnswer | None:
         """The signed answer to this thread's last request (None if it was not signed, or no
@@ -61,6 +127,8 @@ class HubClient:
 
     def close(self) -> None:
         self._http.close()
+        if self.mirror is not None:
+            self.mirror.close()
 
     def __enter__(self) -> HubClient:
         return self
@@ -146,7 +214,24 @@ class HubClient:
         return list(self._json(self._request("GET", "/v1/keys")))
 
     def tile(self, path: str) -> bytes:
+        """A hash tile or entry bundle (unverified): from the log's copy at ``tiles_url`` if
+        it has it, else from the hub (the copy trails the hub by a publication or so)."""
+        if self.mirror is not None:
+            try:
+                data = self.mirror.tile(path)
+            except MirrorError as exc:
+                self._mirror_missed(exc)
+            else:
+                self._answers.last = None  # nothing the hub signed
+                return data
         return self._request("GET", f"/log/{path}").content
+
+    def _mirror_missed(self, exc: MirrorError) -> None:
+        if exc.status == 404 or self._mirror_warned:
+            log.debug("%s; asking the hub", exc.message)
+            return
+        self._mirror_warned = True  # once: a copy that fails goes on failing
+        log.warning("%s; the tiles come from the hub instead", exc.message)
 
     def submit(self, raw: bytes) -> dict[str, Any]:
         response = self._request("POST", "/v1/entries", content=raw,

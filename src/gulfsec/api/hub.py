@@ -8,6 +8,7 @@ The checkpoint, tiles and proofs reveal entry ids only, so they are public.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -40,6 +41,7 @@ from gulfsec.domain.encoding import (
 )
 from gulfsec.domain.forms import get_form, registry
 from gulfsec.errors import GulfsecError, NotFound
+from gulfsec.ledger.tiles import CHECKPOINT_CACHE, ENTRIES, TILE_CACHE
 from gulfsec.services.hub import Hub, ReadEntry, Receipt
 from gulfsec.services.hub.hotline import SecretariatHotline, SecretariatHotlineLoop
 from gulfsec.services.hub.hub import MAX_BATCH_ENTRIES
@@ -374,19 +376,56 @@ def form_schema(form_id: str) -> JSONResponse:
 
 
 tiles_router = APIRouter(prefix="/log")
+"""The tlog-tiles tree (https://c2sp.org/tlog-tiles), served with a static file server's
+manners: ``HEAD`` as ``GET``, long-lived caching for tiles, entry bundles gzipped for a client
+that accepts it. Each answer is signed by the log key (:mod:`gulfsec.api.signing`) over the
+content it carries, whichever coding carries it."""
+
+
+
+def _accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an ``Accept-Encoding`` header allows gzip (RFC 9110, 12.5.3): ``gzip`` (or
+    ``x-gzip``) with a weight above zero, or else ``*`` with one."""
+    weights: dict[str, float] = {}
+    for item in accept_encoding.split(","):
+        coding, _, params = item.partition(";")
+        weight = 1.0
+        for param in params.split(";"):
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value.strip())
+                except ValueError:
+                    weight = 0.0
+        weights.setdefault(coding.strip().lower(), weight)
+    for coding in ("gzip", "x-gzip", "*"):
+        if coding in weights:
+            return weights[coding] > 0
+    return False
 
 
 @tiles_router.get("/checkpoint", response_class=PlainTextResponse,
                   summary="tlog-tiles: the latest checkpoint")
+@tiles_router.head("/checkpoint", response_class=PlainTextResponse,
+                   summary="tlog-tiles: the latest checkpoint's headers")
 def tiles_checkpoint(hub: HubDep) -> PlainTextResponse:
-    return PlainTextResponse(hub.checkpoint().note, headers={"Cache-Control": "no-cache"})
+    return PlainTextResponse(hub.checkpoint().note, headers={"Cache-Control": CHECKPOINT_CACHE})
 
 
 @tiles_router.get("/tile/{path:path}", summary="tlog-tiles: hash tiles and entry bundles")
-def tile(path: str, hub: HubDep) -> Response:
+@tiles_router.head("/tile/{path:path}", summary="tlog-tiles: a tile's or bundle's headers")
+def tile(path: str, request: Request, hub: HubDep) -> Response:
+    """A hash tile or an entry bundle. A bundle is gzipped for a client that accepts gzip (as
+    tlog-tiles asks: "Entry bundles SHOULD be compressed at the HTTP layer"); hash tiles are
+    not (hashes do not compress), but every answer says ``Vary: Accept-Encoding``, as the
+    route's answers may vary with it. For ``HEAD`` the signing middleware sends no body."""
     body = hub.tile("tile/" + path)
-    return Response(body, media_type="application/octet-stream",
-                    headers={"Cache-Control": "public, max-age=31536000, immutable"})
+    headers = {"Cache-Control": TILE_CACHE, "Vary": "Accept-Encoding"}
+    if path.startswith(f"{ENTRIES}/") and _accepts_gzip(request.headers.get("accept-encoding", "")):
+        # mtime=0: the same bundle is the same bytes at every request, as from a file.
+        body = gzip.compress(body, mtime=0)
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, media_type="application/octet-stream", headers=headers)
 
 
 class _Pulse:
@@ -486,6 +525,6 @@ def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, Any]:
-        return {"ok": True, "size": hub.state.size}
+        return {"ok": True, "size": hub.state.size, "sequencing": hub.leading}
 
     return app

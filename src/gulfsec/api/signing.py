@@ -2,12 +2,18 @@
 
 An ASGI middleware: it holds the answer until its body is complete, signs the request it
 answers (method, target, the party the hub took the caller for), the status, the time and the
-body's SHA-256, and adds the signature's headers. The pages are not signed; everything under
-``/v1/`` and ``/log/`` is.
+SHA-256 of the content, and adds the signature's headers. The pages are not signed; everything
+under ``/v1/`` and ``/log/`` is.
+
+The content signed is what the client reads: the body with its content coding undone (a gzipped
+entry bundle is signed as the bundle, which is what httpx hands its caller and what a node keeps
+as evidence), and nothing for ``HEAD``, whose answer carries no body (this middleware sends
+none, whatever the route gave, and leaves ``Content-Length`` as ``GET`` would have it).
 """
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +32,18 @@ def target_of(scope: Scope) -> str:
     raw: bytes = scope.get("raw_path") or scope["path"].encode()
     query: bytes = scope.get("query_string") or b""
     return (raw + (b"?" + query if query else b"")).decode("latin-1")
+
+
+def content_of(body: bytes, headers: list[Any]) -> bytes:
+    """The content a body carries: the body with its ``Content-Encoding`` undone. Only gzip is
+    known; an answer in another coding cannot be signed for a client to check (ValueError)."""
+    coding = ",".join(value.decode("latin-1").strip().lower() for name, value in headers
+                      if name.lower() == b"content-encoding")
+    if coding in ("", "identity") or not body:
+        return body
+    if coding == "gzip":
+        return gzip.decompress(body)
+    raise ValueError(f"cannot sign an answer in content coding {coding!r}")
 
 
 class SignedAnswers:
@@ -55,12 +73,13 @@ class SignedAnswers:
             if message.get("more_body", False):
                 return
             assert start is not None
-            body = b"".join(chunks)
+            headers: list[Any] = list(start.get("headers", []))
+            body = b"" if scope["method"] == "HEAD" else b"".join(chunks)
             state = scope.get("state") or {}
             party = str(state.get(PARTY_STATE) or ANONYMOUS)
             answer = sign_answer(self.key, self.origin, scope["method"], target_of(scope),
-                                 party, int(start["status"]), self.now(), body)
-            headers: list[Any] = list(start.get("headers", []))
+                                 party, int(start["status"]), self.now(),
+                                 content_of(body, headers))
             headers.extend((name.lower().encode(), value.encode())
                            for name, value in answer_headers(answer).items())
             await send({**start, "headers": headers})

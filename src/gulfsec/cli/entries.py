@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import click
@@ -103,22 +104,40 @@ def verify_evidence_command(file: Path, log_key: str | None) -> None:
 @log_key_option
 @click.option("--state", type=click.Path(path_type=Path, dir_okay=False),
               help=_("File keeping the last verified checkpoint; the log must stay consistent."))
-def verify_log(hub_url: str, log_key: str | None, state: Path | None) -> None:
+@click.option("--tiles-url", envvar="GULFSEC_TILES_URL",
+              help=_("Read the checkpoint and tiles from this copy of the log (the public URL "
+                     "of the bucket the hub publishes to) instead of from the hub; they are "
+                     "verified alike."))
+def verify_log(hub_url: str, log_key: str | None, state: Path | None,
+               tiles_url: str | None) -> None:
+    from gulfsec.adapters.hubclient import LogMirror
     from gulfsec.services.participant import audit_log
 
     pinned = pinned_log_key(log_key)
+    if tiles_url is not None and not re.fullmatch(r"https?://\S+", tiles_url):
+        raise ConfigError(_("--tiles-url %(url)s: give an http:// or https:// address")
+                          % {"url": repr(tiles_url)})
     previous: Checkpoint | None = None
     if state is not None and state.exists():
         previous, _note = verify_checkpoint(read_file(state, _("state file")), pinned)
-    with hub_client(hub_url) as client:
-        report = audit_log(client, pinned, previous)
+    if tiles_url is not None:
+        with LogMirror(tiles_url) as mirror:
+            report = audit_log(mirror, pinned, previous)
         if state is not None:
-            state.write_text(client.checkpoint_at(report.size))
+            state.write_text(report.note)
+    else:
+        with hub_client(hub_url) as client:
+            report = audit_log(client, pinned, previous)
+            if state is not None:
+                state.write_text(client.checkpoint_at(report.size))
     click.echo(ngettext("log verified: %(count)d entries hash to the root signed by %(key)s",
                         "log verified: %(count)d entries hash to the root signed by %(key)s",
                         report.size) % {"count": report.size, "key": pinned.name})
     if report.checked_consistency_from is not None:
         click.echo(_("  and it is consistent with the checkpoint of size %(size)s seen before")
                    % {"size": report.checked_consistency_from})
+    if tiles_url is not None:
+        click.echo(_("  (the checkpoint and tiles as published at %(url)s)")
+                   % {"url": tiles_url.rstrip("/")})
 
 

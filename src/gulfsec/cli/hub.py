@@ -15,7 +15,7 @@ from gulfsec.cli.common import (
     read_file,
     settings_of,
 )
-from gulfsec.errors import LogVerificationError
+from gulfsec.errors import ConfigError, LogVerificationError
 from gulfsec.i18n import _, ngettext
 
 
@@ -45,29 +45,39 @@ def hub_init(ctx: click.Context) -> None:
 
 @hub.command("serve", help=_(
     "Serve the hub's HTTP API until interrupted; with the secretariat's key in the data "
-    "directory, also the secretariat's end of the hotline (receipts and hourly tests)."))
+    "directory, also the secretariat's end of the hotline (receipts and hourly tests).\n\n"
+    "On PostgreSQL any number of these processes, on one machine or several, may serve the same "
+    "database: each answers reads and takes in entries, and one of them at a time sequences."))
 @click.option("--host", default=None, help=_("Address to listen on (default 127.0.0.1)."))
 @click.option("--port", type=int, default=None, help=_("Port (default 8600)."))
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help=_("Processes serving this port (PostgreSQL only: one sequences, the others "
+                     "answer reads and pass entries on)."))
 @click.pass_context
-def hub_serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+def hub_serve(ctx: click.Context, host: str | None, port: int | None, workers: int) -> None:
+    import os
+
     import uvicorn
 
-    from gulfsec.bootstrap import (
-        build_hub_app,
-        news_store_from,
-        open_hub,
-        open_secretariat_hotline,
-    )
+    from gulfsec.bootstrap import serve_hub_app
 
     settings = settings_of(ctx)
-    service = open_hub(settings)
-    service.state.load(service.engine, service.log_key.verifier)
-    service.require_genesis()
-    app = build_hub_app(service, secure_cookies=settings.secure_cookies,
-                        hotline=open_secretariat_hotline(settings, service),
-                        news=news_store_from(settings))
-    uvicorn.run(app, host=host or settings.host, port=port or settings.port,
-                log_level=settings.log_level.lower(), access_log=False)
+    if workers > 1:
+        if not settings.effective_database_url().startswith("postgresql"):
+            raise ConfigError(_("--workers needs PostgreSQL (GULFSEC_DATABASE_URL): a SQLite "
+                                "database is served by one process"))
+        serve_hub_app(settings)  # fail here, once, if the hub cannot be served
+        # Each worker reads its settings from the environment, as this process did.
+        os.environ["GULFSEC_DATA_DIR"] = str(settings.data_dir.absolute())
+        if settings.regime_path is not None:
+            os.environ["GULFSEC_REGIME_PATH"] = str(settings.regime_path.absolute())
+        uvicorn.run("gulfsec.bootstrap:hub_app_from_environment", factory=True,
+                    workers=workers, host=host or settings.host, port=port or settings.port,
+                    log_level=settings.log_level.lower(), access_log=False)
+        return
+    uvicorn.run(serve_hub_app(settings), host=host or settings.host,
+                port=port or settings.port, log_level=settings.log_level.lower(),
+                access_log=False)
 
 
 @hub.command("admit", help=_(

@@ -51,6 +51,25 @@ ENTRIES: Literal["entries"] = "entries"
 ENTRY_ID_SIZE = 32
 """Length of the entry ids this log keeps in its bundles."""
 
+TILE_CACHE = "public, max-age=31536000, immutable"
+"""Every tile and entry bundle, full or partial: the bytes at a path never change.
+
+A partial tile (``.p/<W>``) is as immutable as a full one: its ``W`` hashes (or entries) are the
+first ``W`` of the full tile the log will have there, and the hub serves every width up to what
+the tree has there, never deleting one. tlog-tiles says of every ``tile/<L>/<N>[.p/<W>]`` path
+"This endpoint is immutable, so its caching headers SHOULD be long-lived", and Sunlight serves
+partial tiles with the same ``public, max-age=604800, immutable`` as full ones. A hub serving
+other bytes at a path would be forking its log, which a client catches against the checkpoint's
+root whether or not a cache kept the old tile. An answer that is not a tile (a 404 for a tile
+the tree does not have yet) carries no Cache-Control."""
+
+CHECKPOINT_CACHE = "public, max-age=2"
+"""The checkpoint changes with every commit. tlog-tiles: its headers "SHOULD prevent caching
+beyond a few seconds". Two seconds let a CDN or proxy in front of many readers answer most of
+them from one copy, while a reader is never shown a tree more than two seconds older than the
+hub's — far inside the regime's merge delay, and a node's long poll (``/v1/checkpoint``) is
+not cached at all."""
+
 _MAX_INDEX = 1 << 64
 """Tile indexes at or above this are refused when parsing: they bound the path's length."""
 _MAX_ENTRY = 0xFFFF

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from gulfsec.adapters.hubclient import HubClient
+from gulfsec.adapters.hubclient import HubClient, LogMirror
 from gulfsec.domain.encoding import b64decode, parse_json
 from gulfsec.domain.entry import (
     ALL,
@@ -184,13 +184,20 @@ class AuditReport:
     size: int
     root: bytes
     checked_consistency_from: int | None
+    note: str = ""
+    """The checkpoint verified, as it was served."""
 
 
-def audit_log(client: HubClient, log_key: VerifierKey,
+def audit_log(client: HubClient | LogMirror, log_key: VerifierKey,
               previous: Checkpoint | None = None) -> AuditReport:
     """Verify the whole log: the latest checkpoint's signature, every entry id in the entry
-    bundles recomputed into the root, and consistency with a checkpoint seen before."""
-    checkpoint, _ = verify_checkpoint(client.checkpoint(), log_key)
+    bundles recomputed into the root, and consistency with a checkpoint seen before.
+
+    ``client`` is the hub, or a copy of its tiles (:class:`LogMirror`, an object store the
+    hub publishes to), checked exactly alike; a copy serves no proofs, but the tree rebuilt
+    here from every leaf hashes to both roots, which is what a consistency proof shows."""
+    note = client.checkpoint()
+    checkpoint, _ = verify_checkpoint(note, log_key)
     tree = MerkleTree()
     index = 0
     while index < checkpoint.size:
@@ -215,14 +222,17 @@ def audit_log(client: HubClient, log_key: VerifierKey,
             raise LogVerificationError(
                 f"the log was rewritten: the entries served no longer hash to the root signed "
                 f"at size {previous.size}")
-        served = client.consistency(previous.size, checkpoint.size)
-        try:
-            proof = [b64decode(h, length=32) for h in served["proof"]]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise LogVerificationError(f"the hub's consistency proof is malformed: {exc}") from None
-        verify_consistency(previous.size, checkpoint.size, previous.root, checkpoint.root, proof)
+        if isinstance(client, HubClient):
+            served = client.consistency(previous.size, checkpoint.size)
+            try:
+                proof = [b64decode(h, length=32) for h in served["proof"]]
+            except (KeyError, TypeError, ValueError) as exc:
+                raise LogVerificationError(
+                    f"the hub's consistency proof is malformed: {exc}") from None
+            verify_consistency(previous.size, checkpoint.size, previous.root, checkpoint.root,
+                               proof)
     return AuditReport(checkpoint.size, checkpoint.root,
-                       None if previous is None else previous.size)
+                       None if previous is None else previous.size, note)
 
 
 

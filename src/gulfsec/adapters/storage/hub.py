@@ -100,9 +100,24 @@ blob_refs = sa.Table(
 )
 """Which entries name which file: filled by the sequencer with the entries themselves."""
 
+submissions = sa.Table(
+    "hub_submissions",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("raw", sa.LargeBinary, nullable=False),
+    sa.Column("received_at", sa.BigInteger, nullable=False),
+    sa.Column("outcome", sa.Text, nullable=True),
+    sa.Column("settled_at", sa.BigInteger, nullable=True),
+)
+"""Entries a hub front end took in while another process sequences (:mod:`gulfsec.services.hub
+.shared`): checked, waiting for the sequencer, and what became of each (a receipt or a
+refusal, as JSON), written in the sequencer's transaction with the entries themselves."""
+
 sa.Index("ix_entries_sender", entries.c.sender, entries.c.idx)
 sa.Index("ix_entries_all", entries.c.audience_all, entries.c.idx)
 sa.Index("ix_cosignatures_received", cosignatures.c.received_at)
+sa.Index("ix_hub_submissions_settled_at", submissions.c.settled_at)
 
 
 @dataclass(frozen=True)
@@ -437,6 +452,75 @@ class HubRepository:
                       forms: Collection[str] | None = None) -> list[StoredEntry]:
         """Every entry with index > ``after``, oldest first (of ``forms`` only, if given)."""
         return self._entries_where(after, limit, forms)
+
+    # -- several front ends, one sequencer (services.hub.shared) ----------------------------
+
+    def latest_size(self) -> int:
+        """The size of the latest stored checkpoint (0 if none)."""
+        size = self.conn.execute(sa.select(sa.func.max(checkpoints.c.size))).scalar()
+        return 0 if size is None else int(size)
+
+    def entry_heads(self, start: int, end: int) -> list[tuple[int, bytes, str, int, str]]:
+        """(index, entry id, sender, seq, form) of the entries with ``start <= index < end``,
+        in log order: what a front end that does not sequence needs to follow the log."""
+        rows = self.conn.execute(
+            sa.select(entries.c.idx, entries.c.entry_id, entries.c.sender, entries.c.seq,
+                      entries.c.form)
+            .where(entries.c.idx >= start, entries.c.idx < end).order_by(entries.c.idx))
+        return [(int(r.idx), bytes(r.entry_id), r.sender, int(r.seq), r.form) for r in rows]
+
+    def cosignature_times_since(self, since: int,
+                                limit: int) -> list[tuple[str, int, int, int]]:
+        """(party, size, timestamp, received_at) of the cosignatures received at or after
+        ``since`` (µs), oldest first: what makes entries final, for a front end to follow."""
+        rows = self.conn.execute(
+            sa.select(cosignatures.c.party, cosignatures.c.size, cosignatures.c.timestamp,
+                      cosignatures.c.received_at)
+            .where(cosignatures.c.received_at >= since)
+            .order_by(cosignatures.c.received_at, cosignatures.c.size, cosignatures.c.party)
+            .limit(limit))
+        return [(r.party, int(r.size), int(r.timestamp), int(r.received_at)) for r in rows]
+
+    def add_submissions(self, raws: Sequence[bytes], received_at: int) -> list[int]:
+        """Queue checked entries for the sequencer; their ids, in order."""
+        if not raws:
+            return []
+        result = self.conn.execute(
+            submissions.insert().returning(submissions.c.id, sort_by_parameter_order=True),
+            [{"raw": raw, "received_at": received_at} for raw in raws])
+        return [int(row[0]) for row in result]
+
+    def pending_submissions(self, limit: int) -> list[tuple[int, bytes]]:
+        """(id, raw) of the queued entries nothing became of yet, oldest first."""
+        rows = self.conn.execute(
+            sa.select(submissions.c.id, submissions.c.raw)
+            .where(submissions.c.settled_at.is_(None)).order_by(submissions.c.id).limit(limit))
+        return [(int(r.id), bytes(r.raw)) for r in rows]
+
+    def settle_submissions(self, outcomes: Sequence[tuple[int, str]], settled_at: int) -> None:
+        """Record what became of queued entries (in the sequencer's transaction)."""
+        if outcomes:
+            self.conn.execute(
+                submissions.update()
+                .where(submissions.c.id == sa.bindparam("sid"),
+                       submissions.c.settled_at.is_(None))
+                .values(outcome=sa.bindparam("what"), settled_at=settled_at),
+                [{"sid": sid, "what": what} for sid, what in outcomes])
+
+    def submission_outcomes(self, ids: Collection[int]) -> dict[int, str]:
+        """What became of those of the queued entries ``ids`` that are settled."""
+        if not ids:
+            return {}
+        rows = self.conn.execute(
+            sa.select(submissions.c.id, submissions.c.outcome)
+            .where(submissions.c.id.in_(list(ids)), submissions.c.settled_at.is_not(None)))
+        return {int(r.id): str(r.outcome) for r in rows}
+
+    def forget_submissions(self, settled_before: int) -> int:
+        """Drop the queued entries settled before a time (their senders have their answer)."""
+        result = self.conn.execute(
+            submissions.delete().where(submissions.c.settled_at < settled_before))
+        return int(result.rowcount or 0)
 
     # -- files carried with entries -----------------------------------------------------------
 

@@ -432,7 +432,10 @@ class SecretariatHotlineLoop:
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                self.service.run_once()
+                # Of several front ends on one database, the one that sequences keeps the
+                # line: one receipt for each message, one test for each party.
+                if self.service.hub.leading:
+                    self.service.run_once()
             except Exception:  # keep the line up: the next round may succeed
                 log.exception("the secretariat's hotline round failed")
             self._wake.wait(self.tick)

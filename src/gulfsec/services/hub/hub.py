@@ -15,7 +15,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
@@ -53,12 +53,16 @@ from gulfsec.ledger.note import Checkpoint
 from gulfsec.services.hub.blobs import Blobs
 from gulfsec.services.hub.registrations import Registrations
 from gulfsec.services.hub.sequencer import Sequencer
+from gulfsec.services.hub.shared import Relay, SharedLog
 from gulfsec.services.hub.state import HubState, ReadEntry, Receipt
 from gulfsec.services.hub.witnesses import Witnesses
 from gulfsec.services.shared.audit import AuditResult, audit_entries
 from gulfsec.services.shared.replays import ReplayGuard
 from gulfsec.services.shared.time import from_micros
 from gulfsec.services.shared.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from gulfsec.services.hub.publish import Publisher
 
 log = logging.getLogger("gulfsec.hub")
 
@@ -100,7 +104,10 @@ class Hub:
         batch = max_batch if max_batch is not None else regime.batching.max_batch
         delay = (max_delay_ms / 1000 if max_delay_ms is not None
                  else regime.batching.max_delay.total_seconds())
+        self._batching = (batch, delay)
         self.sequencer = Sequencer(engine, self.state, log_key, clock, batch, delay)
+        self.shared: SharedLog | None = None
+        """On PostgreSQL: the coordination with other front ends on the same database."""
         self.witnesses = Witnesses(regime, engine, self.state, clock)
         self.replays = ReplayGuard(regime.limits.clock_skew)
         self.registrations = Registrations(regime, engine, self.state, clock)
@@ -108,13 +115,44 @@ class Hub:
 
     # -- life cycle ------------------------------------------------------------------------
 
+    publisher: Publisher | None = None
+    """Publishes the log to an object store while the hub runs (:mod:`.publish`); set by
+    :func:`gulfsec.bootstrap.open_hub` when the settings name a bucket."""
+
     def start(self) -> None:
         self.state.load(self.engine, self.log_key.verifier)
-        self.sequencer.start()
-        log.info("hub started: log %s at size %d", self.regime.log_origin, self.state.size)
+        if self.engine.dialect.name == "postgresql":
+            # Any number of processes may serve one PostgreSQL database: one sequences.
+            self.shared = SharedLog(self)
+            self.shared.start()
+        else:
+            self.sequencer.start()
+        if self.publisher is not None:
+            self.publisher.start()
+        log.info("hub started: log %s at size %d%s", self.regime.log_origin, self.state.size,
+                 "" if self.leading else " (another process sequences)")
 
     def stop(self) -> None:
-        self.sequencer.stop()
+        if self.shared is not None:
+            self.shared.stop()
+            self.shared = None
+        else:
+            self.sequencer.stop()
+        if self.publisher is not None:
+            self.publisher.stop()
+
+    @property
+    def leading(self) -> bool:
+        """Whether this process sequences the log (always, unless several processes share a
+        PostgreSQL database and another one does)."""
+        return self.shared is None or self.shared.leading
+
+    def new_sequencer(self) -> Sequencer:
+        """A fresh sequencer (this process takes over sequencing)."""
+        batch, delay = self._batching
+        self.sequencer = Sequencer(self.engine, self.state, self.log_key, self.clock, batch,
+                                   delay)
+        return self.sequencer
 
     def bootstrap(self, secretariat_key: SigningKey) -> Receipt | None:
         """Sequence the secretariat's key registration as entry 0 of an empty log."""
@@ -276,8 +314,12 @@ class Hub:
             found = uow.repo.find_by_ids([entry_id])
         return bool(found) and found[entry_id] < self.state.size
 
+    def _intake(self) -> Sequencer | Relay:
+        shared = self.shared
+        return self.sequencer if shared is None else shared.intake()
+
     def enqueue(self, signed: SignedEntry) -> Future[Receipt]:
-        return self.sequencer.submit(signed)
+        return self._intake().submit(signed)
 
     def enqueue_many(self, prepared: Sequence[SignedEntry | GulfsecError]
                      ) -> Future[list[Receipt | GulfsecError]]:
@@ -285,7 +327,7 @@ class Hub:
         future for the outcome of each, in order (one wake-up for a waiting request, not one
         per entry)."""
         entries = [item for item in prepared if isinstance(item, SignedEntry)]
-        sequenced = self.sequencer.submit_many(entries)
+        sequenced = self._intake().submit_many(entries)
         if len(entries) == len(prepared):
             return sequenced
         merged: Future[list[Receipt | GulfsecError]] = Future()

@@ -17,6 +17,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
@@ -36,7 +37,7 @@ from gulfsec.errors import (
     UnknownReference,
 )
 from gulfsec.ledger.note import Checkpoint, sign_checkpoint
-from gulfsec.services.hub.state import HubState, Receipt
+from gulfsec.services.hub.state import HubState, Receipt, outcome_json
 from gulfsec.services.shared.time import micros
 from gulfsec.services.shared.unit_of_work import UnitOfWork
 
@@ -73,6 +74,9 @@ class _Pending:
     group: _Group | None = None
     slot: int = 0
     answered: bool = False
+    row: int | None = None
+    """Its id in the queue of entries another front end took in (``hub_submissions``): what
+    becomes of it is written there too, in the transaction that sequences it."""
 
     def answer(self, receipt: Receipt) -> None:
         self.answered = True
@@ -107,6 +111,10 @@ class Sequencer:
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
 
+    @property
+    def max_batch(self) -> int:
+        return self._max_batch
+
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="gulfsec-sequencer", daemon=True)
         self._thread.start()
@@ -126,8 +134,11 @@ class Sequencer:
         self._queue.put(_Pending(signed, future))
         return future
 
-    def submit_many(self, entries: Sequence[SignedEntry]) -> Future[list[Outcome]]:
-        """Hand in several entries, in order; one future for the outcome of each."""
+    def submit_many(self, entries: Sequence[SignedEntry],
+                    rows: Sequence[int] | None = None) -> Future[list[Outcome]]:
+        """Hand in several entries, in order; one future for the outcome of each. ``rows``:
+        their ids in the queue of entries other front ends took in, where the outcome of each
+        is also written, in the transaction that sequences it."""
         group = _Group(len(entries))
         if not entries:
             group.future.set_result([])
@@ -137,7 +148,8 @@ class Sequencer:
                 group.settle(slot, StorageError("the hub is not accepting entries (stopped)"))
             return group.future
         for slot, signed in enumerate(entries):
-            self._queue.put(_Pending(signed, group=group, slot=slot))
+            self._queue.put(_Pending(signed, group=group, slot=slot,
+                                     row=None if rows is None else rows[slot]))
         return group.future
 
     def _run(self) -> None:
@@ -188,8 +200,10 @@ class Sequencer:
             base = state.tree.size
         accepted: list[tuple[_Pending, int]] = []
         duplicates: list[tuple[_Pending, int]] = []
+        refused: list[tuple[_Pending, GulfsecError]] = []
         key_changes = False
         now = self._clock.now()
+        promise = now + state.regime.limits.max_merge
         with UnitOfWork(self._engine) as uow:
             wanted = {p.signed.id for p in batch}
             for p in batch:
@@ -206,7 +220,7 @@ class Sequencer:
                 try:
                     self._check_order(signed, next_seq, keyring, known, in_batch)
                 except GulfsecError as exc:
-                    p.refuse(exc)
+                    refused.append((p, exc))
                     continue
                 index = base + len(accepted)
                 accepted.append((p, index))
@@ -216,6 +230,12 @@ class Sequencer:
                     keyring.apply(signed, index)
                     key_changes = True
             if not accepted:
+                if any(p.row is not None for p, _ in [*duplicates, *refused]):
+                    uow.repo.settle_submissions(
+                        self._outcomes(duplicates, refused, [], base, promise), micros(now))
+                    uow.commit()
+                for p, why in refused:
+                    p.refuse(why)
                 self._answer_duplicates(duplicates)
                 return
             # the time of the checkpoint that covers them, to the second: signed
@@ -252,6 +272,9 @@ class Sequencer:
                                             record.key.encode(), record.registered_at,
                                             record.revoked_at)
                 uow.repo.insert_checkpoint(StoredCheckpoint(new_size, root, note, micros(now)))
+                uow.repo.settle_submissions(
+                    self._outcomes(duplicates, refused, accepted, new_size, promise),
+                    micros(now))
                 uow.commit()
             except BaseException:
                 # The tree was extended in memory but nothing was committed: rebuild it.
@@ -262,11 +285,26 @@ class Sequencer:
             state.next_seq = next_seq
             if key_changes:
                 state.keyring = keyring
-        promise = now + state.regime.limits.max_merge
         for p, index in accepted:
             p.answer(Receipt(p.signed.id_hex, index, new_size, promise))
+        for p, why in refused:
+            p.refuse(why)
         self._answer_duplicates(duplicates)
         state.notify_new_checkpoint()
+
+    @staticmethod
+    def _outcomes(duplicates: Sequence[tuple[_Pending, int]],
+                  refused: Sequence[tuple[_Pending, GulfsecError]],
+                  accepted: Sequence[tuple[_Pending, int]], size: int,
+                  promise: datetime) -> list[tuple[int, str]]:
+        """What becomes of the queued entries of a batch, to write with it."""
+        out = [(p.row, outcome_json(Receipt(p.signed.id_hex, index, size, promise)))
+               for p, index in accepted if p.row is not None]
+        out += [(p.row, outcome_json(Receipt(p.signed.id_hex, index, size, promise,
+                                             duplicate=True)))
+                for p, index in duplicates if p.row is not None]
+        out += [(p.row, outcome_json(exc)) for p, exc in refused if p.row is not None]
+        return out
 
     def _answer_duplicates(self, duplicates: Sequence[tuple[_Pending, int]]) -> None:
         size = self._state.size

@@ -3,10 +3,12 @@ the keyring, each sender's next sequence number, the latest checkpoint and what 
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -14,7 +16,7 @@ from gulfsec.adapters.storage.hub import StoredCheckpoint
 from gulfsec.domain.keyring import KeyRecord, Keyring
 from gulfsec.domain.keys import VerifierKey
 from gulfsec.domain.regime import Regime
-from gulfsec.errors import StorageError
+from gulfsec.errors import EntryError, GulfsecError, StorageError
 from gulfsec.ledger.finality import WitnessFinality
 from gulfsec.ledger.note import verify_checkpoint
 from gulfsec.ledger.tree import MerkleTree
@@ -42,6 +44,47 @@ class ReadEntry:
     sequenced_at: datetime
     final_at: datetime | None = None
 
+
+
+def outcome_json(outcome: Receipt | GulfsecError) -> str:
+    """What became of a queued entry (:mod:`.shared`), as the sequencer writes it down."""
+    if isinstance(outcome, Receipt):
+        return json.dumps({"receipt": {
+            "entry_id": outcome.entry_id, "index": outcome.index,
+            "checkpoint_size": outcome.checkpoint_size,
+            "promised_by": outcome.promised_by.isoformat(), "duplicate": outcome.duplicate}})
+    return json.dumps({"error": outcome.to_dict()})
+
+
+def outcome_from_json(text: str) -> Receipt | GulfsecError:
+    """The receipt or the refusal that :func:`outcome_json` wrote down (a refusal of the class
+    it had, with its details, so the API answers it as if it were sequenced here)."""
+    data = json.loads(text)
+    if "receipt" in data:
+        r = data["receipt"]
+        return Receipt(str(r["entry_id"]), int(r["index"]), int(r["checkpoint_size"]),
+                       datetime.fromisoformat(r["promised_by"]), bool(r["duplicate"]))
+    said: dict[str, Any] = dict(data["error"])
+    cls = _error_classes().get(str(said.pop("error", "")), StorageError)
+    exc = cls.__new__(cls)
+    message = str(said.pop("message", "refused"))
+    Exception.__init__(exc, message)
+    exc.message = message
+    if isinstance(exc, EntryError):
+        exc.entry_id = None
+    for name, value in said.items():
+        setattr(exc, name, value)
+    return exc
+
+
+def _error_classes() -> dict[str, type[GulfsecError]]:
+    found: dict[str, type[GulfsecError]] = {}
+    todo: list[type[GulfsecError]] = [GulfsecError]
+    while todo:
+        cls = todo.pop()
+        found.setdefault(cls.code, cls)
+        todo.extend(cls.__subclasses__())
+    return found
 
 
 class HubState:
