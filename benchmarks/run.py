@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 SUITES = ("bench_merkle", "bench_hub", "bench_nodes", "bench_compliance", "bench_pages",
-          "bench_event_coding", "bench_audit", "bench_reads", "bench_failover")
+          "bench_event_coding", "bench_audit", "bench_reads", "bench_failover", "bench_soak")
 
 
 def main() -> None:
