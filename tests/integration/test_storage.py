@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+import threading
 
+import sqlalchemy as sa
+from support.fakes import FakeHub
+
+from gulfsec.adapters.clock import ManualClock
 from gulfsec.adapters.storage.engine import create_db_engine
 from gulfsec.adapters.storage.migrate import migrate
 from gulfsec.adapters.storage.node import NodeEntry, NodeRepository
+from gulfsec.domain.entry import SignedEntry
+from gulfsec.domain.keys import SigningKey
+from gulfsec.domain.regime import default_regime
+from gulfsec.services.node import Node
 
 
 def test_a_transaction_writes_after_it_streamed_rows(database_url: str) -> None:
@@ -57,3 +65,49 @@ def test_an_outbox_entry_refused_for_good_moves_out_and_the_next_takes_its_place
             assert repo.max_outbox_seq() == 2
     finally:
         engine.dispose()
+
+
+def test_two_processes_of_one_node_signing_at_once_take_a_sequence_number_each(
+        database_url: str, party_keys: dict[str, SigningKey], clock: ManualClock,
+        log_key: SigningKey) -> None:
+    """``gulfsec node send`` beside the serving node: two processes, each with an engine of
+    its own on the node's database, sign the party's next entry at the same moment. The
+    second waits until the first has stored its entry, then takes the next number; it used to
+    read the same last number and fail on the outbox's key (a database error, nothing sent)."""
+    engines = [create_db_engine(database_url) for _ in range(2)]
+    try:
+        migrate(engines[0], "node")
+        serving, cli = (Node(default_regime(), engine, "IRN", party_keys["IRN"],
+                             FakeHub(log_key), log_key.verifier, clock)  # type: ignore[arg-type]
+                        for engine in engines)
+        serving.load()
+        cli.load()
+        body = {"subject": "Joint naval exercise", "text": "Dates and area attached."}
+        beside: dict[str, SignedEntry | Exception] = {}
+
+        def send_beside() -> None:
+            try:
+                beside["signed"] = cli.outbox.send("message@1", ("RUS",), body,
+                                                   deliver=False)[0]
+            except Exception as exc:
+                beside["error"] = exc
+
+        other = threading.Thread(target=send_beside)
+
+        def while_storing(_repo: NodeRepository, _signed: SignedEntry) -> None:
+            other.start()  # it reads the outbox, or waits to, before this commits
+            other.join(timeout=1.0)
+
+        first, _ = serving.outbox.send("message@1", ("RUS",), body, deliver=False,
+                                       within=while_storing)
+        other.join()
+        assert "error" not in beside, beside["error"]
+        second = beside["signed"]
+        assert isinstance(second, SignedEntry)
+        assert second.entry.seq == first.entry.seq + 1
+        with engines[0].connect() as conn:
+            seqs = conn.execute(sa.text("SELECT seq FROM node_outbox ORDER BY seq")).scalars()
+            assert list(seqs) == [first.entry.seq, second.entry.seq]
+    finally:
+        for engine in engines:
+            engine.dispose()

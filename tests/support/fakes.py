@@ -164,6 +164,9 @@ class FakeNodeRepository:
     def max_outbox_seq(self) -> int | None:
         return max(self.state.outbox, default=None)
 
+    def lock_outbox(self) -> None:
+        """One process, one store: nothing to hold."""
+
     def refuse_outbox(self, seq: int, error: str, at: int) -> None:
         item, token = self.state.outbox.pop(seq)
         self.state.refused.append((item, token, error, at))

@@ -149,6 +149,30 @@ def test_the_node_acknowledges_what_its_party_owes_and_nothing_else(
     assert node.acknowledgements.owed() == {}
 
 
+def test_an_acknowledgement_sent_but_not_yet_held_is_not_signed_again_after_a_restart(
+        store: FakeNodeStore, hub: FakeHub, party_keys: dict[str, SigningKey],
+        clock: ManualClock, log_key: SigningKey) -> None:
+    """The hub sequenced the acknowledgement (its receipt is kept in the outbox), but the node
+    died before a sync took the entry into its copy; or another process (``gulfsec node
+    send``, the pages) delivered it while a round checked an older checkpoint. What the node
+    owes, read again, must not list the entry a second time."""
+    now = clock.now()
+    for index, party in enumerate(("IRN", "RUS")):
+        held(store, index, registration_request(party_keys[party], party, now).countersigned(
+            party_keys["SEC"]))
+    to_irn = compose(party_keys["RUS"], "RUS", form="message@1", audience=("IRN",),
+                     body=MESSAGE, seq=1, now=now)
+    held(store, 2, to_irn)
+    node = make_node(store, hub, party_keys, clock, log_key)
+    assert node.acknowledgements.acknowledge() == 1
+    assert pending(store) == [] and len(hub.received) == 1  # sequenced, not held yet
+
+    restarted = make_node(store, hub, party_keys, clock, log_key)
+    assert restarted.acknowledgements.owed() == {}
+    assert restarted.acknowledgements.acknowledge() == 0
+    assert len(store.state.outbox) == 1 and len(hub.received) == 1
+
+
 def test_a_receipt_beyond_the_hubs_own_signed_tree_is_refused_with_an_alarm(
         node: Node, store: FakeNodeStore, hub: FakeHub, log_key: SigningKey) -> None:
     hub.lie_index = 1_000_035

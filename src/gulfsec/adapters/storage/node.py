@@ -25,6 +25,9 @@ from gulfsec.domain.search import entry_text
 
 metadata = sa.MetaData()
 
+OUTBOX_LOCK = "outbox_lock"
+"""The meta row a transaction that numbers the party's entries locks first."""
+
 meta = sa.Table(
     "node_meta", metadata,
     sa.Column("key", sa.String(64), primary_key=True),
@@ -532,6 +535,16 @@ class NodeRepository:
             self.conn.execute(witness.update().where(witness.c.id == 1).values(**values))
 
     # -- outbox ----------------------------------------------------------------------------
+
+    def lock_outbox(self) -> None:
+        """Hold the outbox until the transaction ends, against the other processes on this
+        database (``gulfsec node send`` beside the serving node): a write first — SQLite's
+        write lock, a PostgreSQL row lock — so that each reads the party's next sequence
+        number only once the one before was stored, never the same number as another."""
+        insert = postgresql.insert if self.conn.dialect.name == "postgresql" else sqlite.insert
+        self.conn.execute(insert(meta).values(key=OUTBOX_LOCK, value="")
+                          .on_conflict_do_update(index_elements=[meta.c.key],
+                                                 set_={"value": ""}))
 
     def add_outbox(self, seq: int, entry_id: bytes, raw: bytes, created_at: int,
                    confirmation: str | None = None) -> None:

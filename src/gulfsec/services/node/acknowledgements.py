@@ -80,8 +80,11 @@ class Acknowledgements:
                 elif self.duty.owes(core.party, item.sender, audience_of(item), item.form,
                                     item.index, joined):
                     owed[item.entry_id.hex()] = item.sender
-            for pending in uow.repo.outbox_items(pending_only=True):
-                acked.update(acknowledged_ids(parse_signed_entry(pending.raw,
+            # Every acknowledgement in the outbox, not only those waiting: one the hub has
+            # sequenced may not be in the copy yet (a crash before the sync that takes it in,
+            # or another process that delivered it while a round checked an older checkpoint).
+            for sent in uow.repo.outbox_items():
+                acked.update(acknowledged_ids(parse_signed_entry(sent.raw,
                                                                  max_bytes=1 << 22)))
         self._owed = {eid: sender for eid, sender in owed.items() if eid not in acked}
         return self._owed

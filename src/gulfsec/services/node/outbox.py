@@ -107,6 +107,7 @@ class Outbox:
         core = self.core
         with self.store_lock:
             with core.uow() as uow:
+                uow.repo.lock_outbox()  # another process of this node may be numbering too
                 if confirmation is not None:
                     done = uow.repo.outbox_confirmed(confirmation)
                     if done is not None:
@@ -256,6 +257,7 @@ class Outbox:
         core = self.core
         renamed: dict[str, str] = {}
         with self.store_lock, core.uow() as uow:
+            uow.repo.lock_outbox()
             uow.repo.refuse_outbox(item.seq, message, micros(core.clock.now()))
             for later in uow.repo.outbox_items(pending_only=True):
                 if later.seq <= item.seq:
