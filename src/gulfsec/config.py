@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     batch_max: int | None = Field(default=None, ge=1)
     batch_delay_ms: int | None = Field(default=None, ge=0)
     log_level: str = "info"
+    log_format: Literal["text", "json"] = "text"
+    """``json``: the served processes log JSON lines, each with its request id
+    (:mod:`gulfsec.logs`); ``text``: uvicorn's usual lines."""
     node_port: int = Field(default=8700, ge=1, le=65535)
     sync_interval_ms: int = Field(default=1000, ge=10, le=3_600_000)
     peers: str = ""

@@ -275,11 +275,13 @@ def test_an_outsider_gets_the_same_404_as_for_an_entry_that_does_not_exist(
 
         assert hidden.status_code == absent.status_code == 404
         assert hidden.text.replace(bilateral.id_hex, missing) == absent.text
-        # Every header the same; Server-Timing only says how long the server took, and the
-        # answer's signature covers the target asked for, which differs.
+        # Every header the same; Server-Timing only says how long the server took, the
+        # answer's signature covers the target asked for, which differs, and X-Request-Id is
+        # each request's own (random).
         def headers(response: Any) -> list[tuple[str, str]]:
             return sorted((k, v) for k, v in response.headers.items()
-                          if k not in ("server-timing", "gulfsec-answer-signature"))
+                          if k not in ("server-timing", "gulfsec-answer-signature",
+                                       "x-request-id"))
 
         assert headers(hidden) == headers(absent)
         assert signed_get("RUS", f"/v1/entries/{bilateral.id_hex}{suffix}").status_code == 200

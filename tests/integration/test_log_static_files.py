@@ -30,9 +30,9 @@ from gulfsec.services.participant import audit_log
 
 GENESIS = 6
 IMMUTABLE = "public, max-age=31536000, immutable"
-PER_ANSWER = {"date", "server-timing", H_TIME.lower(), H_SIGNATURE.lower()}
-"""Headers that differ from one answer to the next (when it was given, how long it took, its
-signature, which covers the method)."""
+PER_ANSWER = {"date", "server-timing", "x-request-id", H_TIME.lower(), H_SIGNATURE.lower()}
+"""Headers that differ from one answer to the next (when it was given, how long it took, the
+request's id, its signature, which covers the method)."""
 IDENTITY = {"Accept-Encoding": "identity"}
 GZIP = {"Accept-Encoding": "gzip"}
 

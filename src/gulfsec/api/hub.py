@@ -3,6 +3,10 @@
 Routes only translate: request in, one call into :class:`gulfsec.services.hub.Hub`, response out.
 Entry content goes only to the sender and the audience; an outsider gets 404 and learns nothing.
 The checkpoint, tiles and proofs reveal entry ids only, so they are public.
+
+For the operator: ``/healthz`` (the process answers), ``/readyz`` (it can do its job:
+:mod:`gulfsec.services.hub.health`) and ``/metrics`` (Prometheus: :func:`create_hub_app` says
+what it holds and why it is open to anyone).
 """
 
 from __future__ import annotations
@@ -21,12 +25,21 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from gulfsec import __version__
+from gulfsec.adapters.metrics import (
+    Gauge,
+    HttpInstruments,
+    HubInstruments,
+    Readings,
+    TimedRequests,
+    exposition,
+    new_registry,
+)
 from gulfsec.api.blobs import router as blobs_router
 from gulfsec.api.consultations import hub_router as consultations_router
 from gulfsec.api.decisions import hub_router as decisions_router
 from gulfsec.api.deps import MAX_INT, NO_OPENTELEMETRY, CurrentParty, CurrentReader, HubDep
 from gulfsec.api.docs import install_docs
-from gulfsec.api.errors import install_error_handlers, public_error
+from gulfsec.api.errors import ERROR_RESPONSES, install_error_handlers, public_error
 from gulfsec.api.hotline import hub_router as hotline_router
 from gulfsec.api.news import router as news_router
 from gulfsec.api.risk import hub_router as risk_router
@@ -42,7 +55,9 @@ from gulfsec.domain.encoding import (
 from gulfsec.domain.forms import get_form, registry
 from gulfsec.errors import GulfsecError, NotFound
 from gulfsec.ledger.tiles import CHECKPOINT_CACHE, ENTRIES, TILE_CACHE
+from gulfsec.logs import RequestIds
 from gulfsec.services.hub import Hub, ReadEntry, Receipt
+from gulfsec.services.hub.health import HubHealth, hub_health, watch
 from gulfsec.services.hub.hotline import SecretariatHotline, SecretariatHotlineLoop
 from gulfsec.services.hub.hub import MAX_BATCH_ENTRIES
 from gulfsec.services.hub.records import (
@@ -147,9 +162,15 @@ def log_info(hub: HubDep) -> LogInfo:
              summary="Submit a signed entry; answers once it is durably sequenced",
              responses={200: {"description": "the same entry was already in the log"}})
 async def submit_entry(request: Request, response: Response, hub: HubDep) -> ReceiptOut:
-    raw = await read_capped(request, hub.regime.limits.max_entry_bytes)
-    signed = await run_in_threadpool(hub.prepare, raw)
-    receipt = await asyncio.wrap_future(hub.enqueue(signed))
+    counts: HubInstruments = request.app.state.instruments
+    try:
+        raw = await read_capped(request, hub.regime.limits.max_entry_bytes)
+        signed = await run_in_threadpool(hub.prepare, raw)
+        receipt = await asyncio.wrap_future(hub.enqueue(signed))
+    except GulfsecError as exc:
+        counts.refused(exc.code)
+        raise
+    counts.accepted(duplicate=receipt.duplicate)
     if receipt.duplicate:
         response.status_code = 200
     return _receipt(receipt)
@@ -172,16 +193,23 @@ async def submit_batch(request: Request, hub: HubDep) -> Response:
     Each result is either a receipt or an error object; one entry's refusal does not refuse
     the others, but a refused entry usually makes the same sender's later entries gaps.
     """
+    counts: HubInstruments = request.app.state.instruments
     limit = hub.regime.limits.max_entry_bytes * MAX_BATCH_ENTRIES
-    raw = await read_capped(request, limit)
-    prepared = await run_in_threadpool(hub.prepare_batch, raw)
-    outcomes = await asyncio.wrap_future(hub.enqueue_many(prepared))
+    try:
+        raw = await read_capped(request, limit)
+        prepared = await run_in_threadpool(hub.prepare_batch, raw)
+        outcomes = await asyncio.wrap_future(hub.enqueue_many(prepared))
+    except GulfsecError as exc:
+        counts.refused(exc.code)
+        raise
     promised: dict[Any, str] = {}  # one batch's receipts share their promise
     results: list[dict[str, Any]] = []
     for outcome in outcomes:
         if isinstance(outcome, GulfsecError):
+            counts.refused(outcome.code)
             results.append({"ok": False, **public_error(outcome)})
             continue
+        counts.accepted(duplicate=outcome.duplicate)
         by = promised.get(outcome.promised_by)
         if by is None:
             by = promised[outcome.promised_by] = format_time(outcome.promised_by)
@@ -366,13 +394,18 @@ def list_forms() -> list[dict[str, str]]:
             for f in registry().values()]
 
 
-@router.get("/forms/{form_id}/schema", summary="The JSON Schema of a form's body")
-def form_schema(form_id: str) -> JSONResponse:
+class JSONSchemaResponse(JSONResponse):
+    media_type = "application/schema+json"
+
+
+@router.get("/forms/{form_id}/schema", response_class=JSONSchemaResponse,
+            summary="The JSON Schema of a form's body")
+def form_schema(form_id: str) -> JSONSchemaResponse:
     try:
         spec = get_form(form_id)
     except Exception as exc:
         raise NotFound(f"no form {form_id!r}") from exc
-    return JSONResponse(spec.json_schema(), media_type="application/schema+json")
+    return JSONSchemaResponse(spec.json_schema())
 
 
 tiles_router = APIRouter(prefix="/log")
@@ -460,6 +493,27 @@ class _Pulse:
                 return
 
 
+def hub_readings(hub: Hub) -> Readings[HubHealth]:
+    """The hub's gauges, read at each scrape from :func:`hub_health`."""
+    return Readings(lambda: hub_health(hub), [
+        (Gauge("gulfsec_hub_log_size", "Entries in the log (the latest checkpoint's size)."),
+         lambda h: h.size),
+        (Gauge("gulfsec_hub_final_size", "Entries final: covered by the cosignatures of the "
+               "regime's quorum of witnesses."), lambda h: h.final_size),
+        (Gauge("gulfsec_hub_finality_lag_entries", "Entries logged but not yet final (log "
+               "size minus final size)."), lambda h: h.finality_lag),
+        (Gauge("gulfsec_hub_sequencing", "1 if this process sequences the log, 0 if another "
+               "front end on the same database does."), lambda h: h.sequencing),
+        (Gauge("gulfsec_hub_ready", "1 if this process is ready (/readyz answers 200)."),
+         lambda h: h.ready),
+        (Gauge("gulfsec_hub_ready_check", "Each readiness check of this process: 1 passing, "
+               "0 failing.", ("check",)),
+         lambda h: {(name,): ok for name, ok in h.checks.items()}),
+        (Gauge("gulfsec_hub_cosigned_recently", "1 if a witness cosignature was received in "
+               "the last 15 minutes."), lambda h: h.cosigned_recently),
+    ])
+
+
 def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
                    decisions: DecisionsByViewer | None = None,
                    consultations: ConsultationsByViewer | None = None,
@@ -501,6 +555,7 @@ def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
         docs_url=None,
         redoc_url=None,
         telemetry=NO_OPENTELEMETRY,
+        responses=ERROR_RESPONSES,
     )
     install_docs(app, API_PREFIX)
     app.state.hub = hub
@@ -510,10 +565,22 @@ def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
     app.state.risk = risk or RiskByViewer(hub)
     app.state.pulse = pulse
     app.state.hotline = hotline
+    # Metrics in a registry of this app's own (never the library's global one). /metrics is
+    # open to anyone, as /healthz is: it holds nothing a party would keep to itself — the
+    # log's size and final size (in every checkpoint), which witnesses cosign (in
+    # /v1/cosignatures), submissions counted by outcome and error code, requests by route
+    # template; never a party of a bilateral entry, an entry id, a form or any content. Each
+    # front end process counts its own (`gulfsec_hub_sequencing` says which one sequences).
+    registry = new_registry()
+    registry.register(hub_readings(hub))
+    app.state.instruments = instruments = HubInstruments(registry)
+    watch(hub.state, instruments)
     install_error_handlers(app)
     app.add_middleware(ServerTiming)
     app.add_middleware(SignedAnswers, key=hub.log_key, origin=hub.regime.log_origin,
                        now=lambda: int(hub.clock.now().timestamp()))
+    app.add_middleware(TimedRequests, instruments=HttpInstruments(registry))
+    app.add_middleware(RequestIds)
     app.include_router(router)
     app.include_router(decisions_router)
     app.include_router(consultations_router)
@@ -525,6 +592,23 @@ def create_hub_app(hub: Hub, *, compliance: ComplianceByViewer | None = None,
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, Any]:
-        return {"ok": True, "size": hub.state.size, "sequencing": hub.leading}
+        """Liveness: the process answers (from memory; no database)."""
+        return {"ok": True, "size": hub.state.size, "sequencing": hub.leading,
+                "final_size": hub.state.finality.final_size}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        """Readiness (:mod:`gulfsec.services.hub.health`): 200 when the database answers,
+        the log is loaded and the process can take entries; 503 otherwise."""
+        health = hub_health(hub)
+        return JSONResponse({"ready": health.ready, "checks": health.checks,
+                             "sequencing": health.sequencing, "size": health.size,
+                             "final_size": health.final_size},
+                            status_code=200 if health.ready else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics(request: Request) -> Response:
+        body, content_type = exposition(registry, request.headers.get("accept", ""))
+        return Response(body, media_type=content_type)
 
     return app

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,8 +17,13 @@ from gulfsec.cli.common import (
     read_file,
     settings_of,
 )
-from gulfsec.errors import ConfigError, LogVerificationError
+from gulfsec.errors import ConfigError, LogVerificationError, TransportError
 from gulfsec.i18n import _, ngettext
+
+if TYPE_CHECKING:
+    from gulfsec.adapters.peers import PeerClient
+
+log = logging.getLogger("gulfsec.cli")
 
 
 @click.group(cls=GulfsecGroup, help=_(
@@ -60,6 +67,7 @@ def hub_serve(ctx: click.Context, host: str | None, port: int | None, workers: i
     import uvicorn
 
     from gulfsec.bootstrap import serve_hub_app
+    from gulfsec.logs import uvicorn_log_config
 
     settings = settings_of(ctx)
     if workers > 1:
@@ -73,11 +81,12 @@ def hub_serve(ctx: click.Context, host: str | None, port: int | None, workers: i
             os.environ["GULFSEC_REGIME_PATH"] = str(settings.regime_path.absolute())
         uvicorn.run("gulfsec.bootstrap:hub_app_from_environment", factory=True,
                     workers=workers, host=host or settings.host, port=port or settings.port,
-                    log_level=settings.log_level.lower(), access_log=False)
+                    log_level=settings.log_level.lower(), access_log=False,
+                    log_config=uvicorn_log_config(settings))
         return
     uvicorn.run(serve_hub_app(settings), host=host or settings.host,
                 port=port or settings.port, log_level=settings.log_level.lower(),
-                access_log=False)
+                access_log=False, log_config=uvicorn_log_config(settings))
 
 
 @hub.command("admit", help=_(
@@ -138,6 +147,89 @@ def hub_audit(ctx: click.Context) -> None:
                         "audit passed: %(count)d entries, signatures, sequences and keys check "
                         "out, and the tree matches the latest signed checkpoint", result.size)
                % {"count": result.size})
+
+
+@hub.command("backup", help=_(
+    "Back up the hub while it serves, into the new archive DEST (a tar file): its database, "
+    "consistent as of one commit, and the files of its data directory it needs to run again, "
+    "its keys included (encrypted under the passphrase, which is not in the backup).\n\n"
+    "On SQLite the database is copied with SQLite's online backup API; on PostgreSQL with "
+    "pg_dump --format=custom, which must be on PATH."))
+@click.argument("dest", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help=_("Replace DEST if it exists."))
+@click.pass_context
+def hub_backup(ctx: click.Context, dest: Path, force: bool) -> None:
+    from gulfsec.services.backup import back_up
+
+    done = back_up(settings_of(ctx), "hub", dest, force=force)
+    echo_backup(done.path, done.log_size, done.log_size_exact, done.files)
+
+
+def echo_backup(path: Path, size: int, exact: bool, files: list[str]) -> None:
+    """What ``gulfsec hub backup`` and ``gulfsec node backup`` say they wrote."""
+    click.echo(_("backup written to %(path)s") % {"path": path})
+    if exact:
+        click.echo(_("  log size %(size)s") % {"size": size})
+    else:
+        click.echo(_("  log size at least %(size)s (pg_dump took its snapshot after)")
+                   % {"size": size})
+    click.echo(_("  holds: %(files)s") % {"files": ", ".join(files)})
+    click.echo(_("  its keys are encrypted under the passphrase, which is not in it: keep the "
+                 "passphrase too, apart from the backup"))
+
+
+@hub.command("restore", help=_(
+    "Restore the hub backup SRC into an empty data directory and database, checked before "
+    "anything is put in place: every file against the manifest, every entry and checkpoint of "
+    "the log against the log key, and the log against the checkpoints the nodes hold (--peer). "
+    "A backup older than what a node holds is refused: serving it would fork the log."))
+@click.argument("src", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--peer", "peers", multiple=True, metavar="URL",
+              help=_("A node's base URL to compare the backup with (repeat it for every node "
+                     "you can reach; default GULFSEC_PEERS)."))
+@click.option("--force", is_flag=True,
+              help=_("Move what is in the data directory aside (never deleted) instead of "
+                     "refusing; stop the server first."))
+@click.option("--unsafe-no-peers", is_flag=True,
+              help=_("Restore without asking any node what it holds (unsafe: a backup older "
+                     "than the log would fork it)."))
+@click.pass_context
+def hub_restore(ctx: click.Context, src: Path, peers: tuple[str, ...], force: bool,
+                unsafe_no_peers: bool) -> None:
+    from gulfsec.adapters.peers import PeerClient
+    from gulfsec.bootstrap import open_hub
+    from gulfsec.services.backup import restore_hub
+
+    settings = settings_of(ctx)
+    urls = list(peers) or settings.peer_list()
+    if not urls and unsafe_no_peers:
+        log.warning(_("no node was asked what it holds (--unsafe-no-peers): if the hub signed "
+                      "more than this backup holds, serving it forks the log"))
+    client = PeerClient()
+    try:
+        done = restore_hub(settings, src, open_hub=open_hub, peers=urls,
+                           witness_of=lambda url: witness_view(client, url), force=force,
+                           unsafe_no_peers=unsafe_no_peers)
+    finally:
+        client.close()
+    click.echo(_("restored the hub from the backup of %(created)s: log size %(size)s, "
+                 "%(checkpoints)s signed checkpoints checked")
+               % {"created": done.created_at, "size": done.size,
+                  "checkpoints": done.checkpoints})
+    for peer in done.peers:
+        click.echo(_("  the node at %(url)s (%(party)s) holds size %(size)s: consistent")
+                   % {"url": peer.url, "party": peer.party, "size": peer.size})
+    if done.set_aside is not None:
+        click.echo(_("  what was in the data directory is now in %(path)s")
+                   % {"path": done.set_aside})
+
+
+def witness_view(client: PeerClient, url: str) -> dict[str, Any]:
+    """What the node at ``url`` answers on ``/v1/witness``."""
+    view = client.get(url, "/v1/witness")
+    if not isinstance(view, dict):
+        raise TransportError(f"the node at {url} answered no witness view")
+    return view
 
 
 @hub.command("pending", help=_(

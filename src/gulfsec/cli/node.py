@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,6 +21,9 @@ from gulfsec.cli.common import (
 )
 from gulfsec.errors import LogVerificationError, TransportError
 from gulfsec.i18n import _, ngettext
+
+if TYPE_CHECKING:
+    from gulfsec.services.node import SyncReport
 
 
 @click.group(cls=GulfsecGroup, help=_(
@@ -67,6 +71,7 @@ def node_serve(ctx: click.Context, host: str, port: int | None, workers: int | N
         open_node,
         open_notifications,
     )
+    from gulfsec.logs import uvicorn_log_config
     from gulfsec.web.workers import serve_with_workers, worker_count
 
     settings = settings_of(ctx)
@@ -80,12 +85,14 @@ def node_serve(ctx: click.Context, host: str, port: int | None, workers: int | N
     workers = worker_count(count()) if workers is None else workers
     if workers == 0:
         uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(),
-                    access_log=False, timeout_graceful_shutdown=10)
+                    access_log=False, timeout_graceful_shutdown=10,
+                    log_config=uvicorn_log_config(settings))
         return
     engine = service.engine
     serve_with_workers(app, node_page_workers(settings, app), host=host, port=port, workers=workers,
                        log_level=settings.log_level.lower(),
-                       before_fork=(lambda: None) if engine is None else engine.dispose)
+                       before_fork=(lambda: None) if engine is None else engine.dispose,
+                       log_config=uvicorn_log_config(settings))
 
 
 @node.command("sync", help=_(
@@ -180,6 +187,83 @@ def node_evidence(ctx: click.Context, alarm_id: int, out: Path | None) -> None:
     write_private(out, text.encode("utf-8"))  # it may hold bilateral content
     click.echo(_("evidence of alarm #%(alarm)s written to %(path)s") % {"alarm": alarm_id,
                                                                        "path": out})
+
+
+@node.command("backup", help=_(
+    "Back up the node while it serves, into the new archive DEST (a tar file): its database, "
+    "consistent as of one commit, and the files of its data directory it needs to run again, "
+    "its keys included (encrypted under the passphrase, which is not in the backup).\n\n"
+    "On SQLite the database is copied with SQLite's online backup API; on PostgreSQL with "
+    "pg_dump --format=custom, which must be on PATH."))
+@click.argument("dest", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help=_("Replace DEST if it exists."))
+@click.pass_context
+def node_backup(ctx: click.Context, dest: Path, force: bool) -> None:
+    from gulfsec.cli.hub import echo_backup
+    from gulfsec.services.backup import back_up
+
+    done = back_up(settings_of(ctx), "node", dest, force=force)
+    echo_backup(done.path, done.log_size, done.log_size_exact, done.files)
+
+
+@node.command("restore", help=_(
+    "Restore the node backup SRC into an empty data directory and database once everything "
+    "in it verifies, then sync once with the hub to catch up."))
+@click.argument("src", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True,
+              help=_("Move what is in the data directory aside (never deleted) instead of "
+                     "refusing; stop the server first."))
+@click.pass_context
+def node_restore(ctx: click.Context, src: Path, force: bool) -> None:
+    from gulfsec.bootstrap import open_node
+    from gulfsec.services.backup import restore_node
+
+    done = restore_node(settings_of(ctx), src, open_node=open_node, force=force)
+    click.echo(_("restored %(party)s's node from the backup of %(created)s: %(entries)s "
+                 "entries, %(leaves)s leaves, %(checkpoints)s checkpoints verified")
+               % {"party": done.party, "created": done.created_at, "entries": done.entries,
+                  "leaves": done.size, "checkpoints": done.checkpoints})
+    if done.set_aside is not None:
+        click.echo(_("  what was in the data directory is now in %(path)s")
+                   % {"path": done.set_aside})
+    echo_caught_up(done.caught_up, done.sync_error)
+
+
+def echo_caught_up(report: SyncReport | None, error: str | None) -> None:
+    """What the first sync round after a restore or a rebuild did."""
+    if report is not None and error is None:
+        click.echo(_("caught up with the hub: log size %(size)s, %(count)s new entries "
+                     "verified") % {"size": report.size, "count": report.new_entries})
+        for alarm in report.alarms:
+            click.echo(f"ALARM {alarm}", err=True)
+        return
+    click.echo(_("could not sync with the hub (%(error)s): run `gulfsec node sync` before "
+                 "anyone signs") % {"error": error}, err=True)
+
+
+@node.command("rebuild", help=_(
+    "Set up this party's node afresh from the hub, around the party's key already in the "
+    "data directory (keys/PARTY.key, with keys/PARTY.hotline/ if you kept it): no new "
+    "registration is sent; the node fetches and verifies the whole log again."))
+@click.option("--party", required=True, help=_("Party code, e.g. IRN, SAU, UNSC."))
+@hub_option
+@log_key_option
+@click.pass_context
+def node_rebuild(ctx: click.Context, party: str, hub_url: str, log_key: str | None) -> None:
+    from gulfsec.adapters.clock import SystemClock
+    from gulfsec.bootstrap import hotline_keys, open_engine, open_node, regime_from
+    from gulfsec.services.node.rebuild import rebuild_node
+
+    settings = settings_of(ctx)
+    done = rebuild_node(settings, regime_from(settings), party, hub_url,
+                        pinned_log_key(log_key),
+                        open_engine=lambda s: open_engine(s, "node"), open_node=open_node,
+                        hotline_keys=hotline_keys, clock=SystemClock())
+    click.echo(_("node for %(party)s rebuilt in %(dir)s around key %(key)s")
+               % {"party": party, "dir": settings.data_dir, "key": done.key.key_id_hex})
+    echo_caught_up(done.caught_up, done.sync_error)
+    if done.sync_error is not None:
+        raise TransportError(done.sync_error)
 
 
 @node.group("user", cls=GulfsecGroup, help=_(

@@ -40,6 +40,7 @@ from gulfsec.web.hub import pages as hub_pages
 from gulfsec.web.hub.news import NewsSource
 from gulfsec.web.hub.pages import HubSite
 from gulfsec.web.i18n import LanguageMiddleware
+from gulfsec.web.node import clock as node_clock
 from gulfsec.web.node import drafts as node_drafts
 from gulfsec.web.node import events as node_events
 from gulfsec.web.node import hotline as node_hotline
@@ -78,6 +79,7 @@ def install_node_pages(app: FastAPI, node: Node, *, accounts: Accounts, composer
                     secure_cookies=secure_cookies, drafts=drafts or Drafts(node))
     node_hotline.install(site)
     node_drafts.install(site)
+    node_clock.install(site)
     node_notifications.install(site, notifications or Notifications(node, None, None))
     _install(app, site)
     app.include_router(node_pages.router)

@@ -65,12 +65,17 @@ STARTUP_FAILURE: Final = 3
 """The exit status that tells uvicorn's supervisor a worker cannot start (not to restart it)."""
 
 
+NODE_PROCESS_PATHS: Final = frozenset({"/readyz", "/metrics"})
+"""Reads only the node's process answers: how its sync goes, which only it knows (a worker's
+own ``/healthz`` says the worker answers)."""
+
+
 def answered_here(scope: Scope) -> bool:
     """Whether a page worker answers ``scope`` itself: a page read (GET or HEAD) outside the
-    API under ``/v1``."""
+    API under ``/v1``, and not one of :data:`NODE_PROCESS_PATHS`."""
     path = str(scope.get("path", ""))
-    return scope.get("method") in ("GET", "HEAD") and not (path == "/v1"
-                                                           or path.startswith("/v1/"))
+    return scope.get("method") in ("GET", "HEAD") and not (
+        path == "/v1" or path.startswith("/v1/") or path in NODE_PROCESS_PATHS)
 
 
 class PageWorker(Generic[S]):
@@ -225,7 +230,8 @@ once."""
 
 def serve_with_workers(node_app: ASGIApp, worker_app: Callable[[str], Callable[[], Any]], *,
                        host: str, port: int, workers: int, log_level: str,
-                       before_fork: Callable[[], None] = lambda: None) -> None:
+                       before_fork: Callable[[], None] = lambda: None,
+                       log_config: dict[str, Any] | None = None) -> None:
     """Serve ``node_app`` (the node's whole app, with its sync loop) from this process on a
     private Unix socket, and ``workers`` page workers on ``host:port``, each built in its own
     process by ``worker_app(socket)`` (picklable: a factory the worker calls), until
@@ -242,13 +248,15 @@ def serve_with_workers(node_app: ASGIApp, worker_app: Callable[[str], Callable[[
 
     with tempfile.TemporaryDirectory(prefix="gulfsec-node-") as directory:  # 0700
         socket_path = os.path.join(directory, "node.sock")
-        listening = uvicorn.Config(node_app, host=host, port=port).bind_socket()
+        listening = uvicorn.Config(node_app, host=host, port=port,
+                                   **_logging(log_config)).bind_socket()
         alive_r, alive_w = multiprocessing.Pipe(duplex=False)
         pages = _Workers(worker_app(socket_path), listening, (alive_r, alive_w), workers,
-                         log_level)
+                         log_level, log_config)
         node_config = uvicorn.Config(node_app, uds=socket_path, log_level=log_level,
                                      access_log=False, proxy_headers=True,
-                                     forwarded_allow_ips="*")
+                                     forwarded_allow_ips="*",
+                                     **_logging(log_config))
         stop = _Stop()
         try:
             node_config.load()  # what serving imports, once for every worker forked
@@ -293,8 +301,8 @@ class _Workers:
 
     def __init__(self, build: Callable[[], Any], listening: socket.socket,
                  node_alive: tuple[Connection, Connection], count: int,
-                 log_level: str) -> None:
-        self.args = (build, listening, node_alive, log_level)
+                 log_level: str, log_config: dict[str, Any] | None = None) -> None:
+        self.args = (build, listening, node_alive, log_level, log_config)
         self.count = count
         self.processes: list[Any] = []
         self.failed = False
@@ -343,7 +351,8 @@ class _Workers:
 
 
 def serve_pages(build: Callable[[], Any], listening: socket.socket,
-                node_alive: tuple[Connection, Connection], log_level: str) -> None:
+                node_alive: tuple[Connection, Connection], log_level: str,
+                log_config: dict[str, Any] | None = None) -> None:
     """A page worker's process: ``build()``'s app on the shared ``listening`` socket, until
     told to stop (SIGTERM) or until the node's process ends (the pipe ``node_alive``, whose
     writing end only that process keeps open, then reads end of file)."""
@@ -354,8 +363,14 @@ def serve_pages(build: Callable[[], Any], listening: socket.socket,
     threading.Thread(target=_stop_with_node, args=(reading,), name="gulfsec-node-watch",
                      daemon=True).start()
     config = uvicorn.Config(build, factory=True, log_level=log_level, access_log=False,
-                            timeout_graceful_shutdown=10)
+                            timeout_graceful_shutdown=10, **_logging(log_config))
     uvicorn.Server(config).run(sockets=[listening])
+
+
+def _logging(log_config: dict[str, Any] | None) -> dict[str, Any]:
+    """uvicorn's ``log_config`` argument: the one given (:func:`gulfsec.logs.uvicorn_log_config`),
+    else uvicorn's own default."""
+    return {} if log_config is None else {"log_config": log_config}
 
 
 def _stop_with_node(node_alive: Connection) -> None:

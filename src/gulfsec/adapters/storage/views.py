@@ -110,6 +110,7 @@ class NodeState:
     cosigned: tuple[int, int]
     """The largest size with a verified cosignature, and how many it has."""
     alarms: int
+    """The alarms raised, but for a drifting clock's (which has a banner of its own)."""
     outbox: tuple[int, int]
     """The newest sequence number signed, and how many entries the hub refused for good (what
     waits to be sent is not counted: the outbox keeps every entry it sent, and telling which
@@ -130,7 +131,10 @@ def _node_state_query() -> sa.Select[Any]:
         sa.select(sa.func.count()).select_from(cosignatures)
         .where(cosignatures.c.size == cosigned, cosignatures.c.timestamp.is_not(None))
         .scalar_subquery(),
-        sa.select(sa.func.count()).select_from(node_db.alarms).scalar_subquery(),
+        # A drifting clock has a banner of its own (it is this machine's fault, not evidence
+        # against the hub): the alarms' banner counts the others.
+        sa.select(sa.func.count()).select_from(node_db.alarms)
+        .where(node_db.alarms.c.kind != "clock_drift").scalar_subquery(),
         sa.select(sa.func.max(outbox.c.seq)).scalar_subquery(),
         sa.select(sa.func.count()).select_from(node_db.outbox_refused).scalar_subquery(),
         sa.select(sa.func.length(node_db.meta.c.value))

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
@@ -37,6 +37,7 @@ from gulfsec.errors import (
     UnknownReference,
 )
 from gulfsec.ledger.note import Checkpoint, sign_checkpoint
+from gulfsec.services.hub.health import report_batch
 from gulfsec.services.hub.state import HubState, Receipt, outcome_json
 from gulfsec.services.shared.time import micros
 from gulfsec.services.shared.unit_of_work import UnitOfWork
@@ -77,6 +78,8 @@ class _Pending:
     row: int | None = None
     """Its id in the queue of entries another front end took in (``hub_submissions``): what
     becomes of it is written there too, in the transaction that sequences it."""
+    arrived: float = field(default_factory=time.monotonic)
+    """When it reached the sequencer (for the sequencing latency its watchers see)."""
 
     def answer(self, receipt: Receipt) -> None:
         self.answered = True
@@ -114,6 +117,11 @@ class Sequencer:
     @property
     def max_batch(self) -> int:
         return self._max_batch
+
+    @property
+    def running(self) -> bool:
+        """Whether it takes entries: started, and not stopped (by :meth:`stop` or a failure)."""
+        return self._thread is not None and not self._stopped.is_set()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="gulfsec-sequencer", daemon=True)
@@ -237,6 +245,7 @@ class Sequencer:
                 for p, why in refused:
                     p.refuse(why)
                 self._answer_duplicates(duplicates)
+                report_batch(state, len(batch), ())
                 return
             # the time of the checkpoint that covers them, to the second: signed
             sequenced_at = int(now.timestamp()) * 1_000_000
@@ -291,6 +300,7 @@ class Sequencer:
             p.refuse(why)
         self._answer_duplicates(duplicates)
         state.notify_new_checkpoint()
+        report_batch(state, len(batch), (p.arrived for p, _ in accepted))
 
     @staticmethod
     def _outcomes(duplicates: Sequence[tuple[_Pending, int]],

@@ -14,6 +14,7 @@ from gulfsec.errors import (
     NotFound,
 )
 from gulfsec.ledger.note import Checkpoint, parse_note, verify_cosignature
+from gulfsec.services.hub.health import report_cosignature
 from gulfsec.services.hub.state import HubState
 from gulfsec.services.shared.time import micros
 from gulfsec.services.shared.unit_of_work import UnitOfWork
@@ -64,6 +65,7 @@ class Witnesses:
         if added:
             with self.state.lock:
                 self.state.finality.add(sig.name, size, cosig.timestamp)
+            report_cosignature(self.state, sig.name)
         return added
 
     def cosignatures_since(self, since: int, limit: int = 1000) -> list[dict[str, object]]:

@@ -205,6 +205,7 @@ ALARM_WORDS: Final[Mapping[str, str]] = {
     "bad_entry": "An entry failed verification",
     "dropped_entry": "An entry the hub accepted is missing from the log",
     "bad_final_checkpoint": "A final checkpoint failed verification",
+    "clock_drift": "This node's clock is off",
 }
 EVIDENCE_LABELS: Final[Mapping[str, str]] = {
     "checkpoint": "Checkpoint the hub served",
@@ -217,6 +218,7 @@ EVIDENCE_LABELS: Final[Mapping[str, str]] = {
     "raw": "Entry as served",
     "index": "Log index",
     "entry_id": "Entry id",
+    "answers": "The hub's signed answers, with when this node asked and heard (by its clock)",
 }
 
 

@@ -5,6 +5,7 @@ each in its own module and all sharing one :class:`~.core.NodeCore`:
 
 - :mod:`.outbox`: sign, store, deliver (a confirmation is kept with the entry it made);
 - :mod:`.sync`: one round — checkpoint, leaves, split-view checks, then the parts below;
+- :mod:`.clock`: the node's clock against the hub's signed time, each round;
 - :mod:`.intake`: fetch and verify the entries addressed to this party;
 - :mod:`.witness`: cosign consistent checkpoints;
 - :mod:`.finality`: learn what is final from cosignatures verified against the node's tree;
@@ -34,6 +35,7 @@ from gulfsec.ledger.evidence import evidence_document
 from gulfsec.services.node.acknowledgements import Acknowledgements, Unacknowledged
 from gulfsec.services.node.attachments import HeldFile, NodeAttachments
 from gulfsec.services.node.audit import VerifyReport, verify_all
+from gulfsec.services.node.clock import ClockState, read_clock
 from gulfsec.services.node.core import NodeCore, PeerFetcher, SyncReport, UnitOfWorkFactory
 from gulfsec.services.node.finality import FinalityLearner
 from gulfsec.services.node.hotline import NodeHotline
@@ -234,6 +236,7 @@ class Node:
             entries = uow.repo.entry_count()
             pending = len(uow.repo.outbox_items(pending_only=True))
             refused = uow.repo.refused()
+            clock = read_clock(uow.repo)
         last_sync = self.sync.last_sync
         return {
             "party": self.party,
@@ -248,7 +251,20 @@ class Node:
             "last_sync": None if last_sync is None else format_time(last_sync),
             "last_error": self.last_error,
             "peers": self.sync.checks.peer_status(),
+            # The node's clock against the hub's signed time (:mod:`.clock`), as last judged;
+            # None before the first measurement.
+            "clock_ok": None if clock is None else clock.ok,
+            "clock_offset_s": None if clock is None else clock.offset_s,
+            "clock_offset_bounds_s": None if clock is None else [clock.low_s, clock.high_s],
+            "clock_allowance_s": int(self.regime.limits.clock_skew.total_seconds()),
         }
+
+    def clock_state(self) -> ClockState | None:
+        """The node's clock against the hub's, as the syncing process last judged it
+        (:mod:`.clock`; None before the first measurement). Read from the node's database,
+        so a page worker sees it too."""
+        with self.uow() as uow:
+            return read_clock(uow.repo)
 
     def public_status(self) -> dict[str, Any]:
         """What anyone may know of this node: whose it is and how far it follows the log."""

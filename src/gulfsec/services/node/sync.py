@@ -1,7 +1,9 @@
 """One sync round of a node (:meth:`Sync.once`):
 
 1. deliver the outbox (:mod:`.outbox`);
-2. take the hub's latest checkpoint; check the log key's signature and the hub's timestamp;
+2. take the hub's latest checkpoint, measuring the node's clock by the hub's signed answer
+   (:mod:`.clock`: ``clock_drift`` when it is beyond the regime's allowance); check the log
+   key's signature and the hub's timestamp;
 3. fetch the new leaves (entry ids, public) as tlog-tiles entry bundles, extend the node's own
    tree and require it to hash to the signed root — so the new checkpoint is consistent with
    every one the node accepted before, by construction;
@@ -38,6 +40,7 @@ from gulfsec.ledger.answers import SignedAnswer
 from gulfsec.ledger.note import Checkpoint, SignedNote, hub_timestamp, parse_note, verify_checkpoint
 from gulfsec.services.node.acknowledgements import Acknowledgements
 from gulfsec.services.node.checks import Checks
+from gulfsec.services.node.clock import ClockWatch
 from gulfsec.services.node.core import SHOWN_CHECKPOINT, NodeCore, PeerFetcher, SyncReport, log
 from gulfsec.services.node.finality import FinalityLearner
 from gulfsec.services.node.impersonation import check_keys_in_my_name
@@ -63,6 +66,8 @@ class Sync:
         self.finality = finality
         self.acknowledgements = acknowledgements
         self.checks = Checks(core, peers, peer_fetcher)
+        self.clock_watch = ClockWatch(core)
+        """The node's clock against the hub's signed answers (:mod:`.clock`)."""
         self.withheld = WithheldCheck(
             core, intake, peers,
             peer_fetcher if isinstance(peer_fetcher, PeerReader) else None)
@@ -82,9 +87,11 @@ class Sync:
             try:
                 with core.uow() as uow:
                     held = uow.repo.latest_checkpoint()
+                sent = core.clock.now()
                 note = core.client.checkpoint(wait_after=0 if held is None else held.size,
                                               wait_s=wait_s)
                 shown = note, core.client.last_answer()
+                self.clock_watch.observe(shown[1], sent, core.clock.now())
             except TransportError:
                 pass  # the round below reports it
         with core.lock:
@@ -112,7 +119,11 @@ class Sync:
         if core.copy.tree.size != held_size:
             core.load()  # an earlier round stopped between extending the tree and storing it
         if shown is None:
+            sent = core.clock.now()
             shown = core.client.checkpoint(), core.client.last_answer()
+            self.clock_watch.observe(shown[1], sent, core.clock.now())
+        # Before the checkpoint's time is judged: a clock that is off is named as the cause.
+        self.clock_watch.judge(report)
         note_text, answer = shown
         accepted = self._accept_checkpoint(note_text, answer, held, report)
         if accepted is None:
@@ -153,6 +164,12 @@ class Sync:
         self._remember_shown(checkpoint, note_text)
         now = core.clock.now()
         if hub_time > int(now.timestamp() + core.regime.limits.clock_skew.total_seconds()):
+            if self.clock_watch.drifting and answer is not None and hub_time <= answer.time:
+                # In this node's future only, not in the hub's (its signed answer is as late):
+                # the node's clock is behind, and clock_drift said so. Refused all the same.
+                log.warning("%s: checkpoint of size %d refused: dated after this node's "
+                            "clock, which is off", core.party, checkpoint.size)
+                return None
             core.raise_alarm(report, "future_checkpoint",
                              N_("checkpoint of size {size} is dated in the future").format(
                                  size=checkpoint.size),

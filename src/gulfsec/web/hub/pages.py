@@ -1,7 +1,8 @@
 """The hub's pages: the public log for anyone, and the secretariat's overview after sign-in.
 
 Public: the latest checkpoint and who cosigned it, the entries addressed to all, and how to
-verify the log yourself. Secretariat: participants and their nodes' health, the log, and
+verify the log yourself. Secretariat: participants and their nodes' health, the hub's own
+(:mod:`gulfsec.services.hub.health`: what ``/readyz`` says, in words), the log, and
 compliance across all participants. Nothing here shows an entry that is not addressed to all.
 The decision pages (:mod:`.decisions`) ride on the same router.
 """
@@ -18,6 +19,7 @@ from gulfsec.domain.forms import registry
 from gulfsec.i18n import _
 from gulfsec.services.hub import Hub
 from gulfsec.services.hub import views as hub_views
+from gulfsec.services.hub.health import hub_health
 from gulfsec.services.hub.hotline import SecretariatHotline
 from gulfsec.services.hub.records import ConsultationsByViewer, DecisionsByViewer, RiskByViewer
 from gulfsec.services.shared import scorecards as compliance_view
@@ -108,9 +110,10 @@ def verify(request: Request, site: SiteDep, session: MaybeSession) -> Response:
 
 @router.get("/secretariat")
 def secretariat(request: Request, site: SiteDep, session: SessionDep) -> Response:
-    overview = hub_views.secretariat_overview(_hub(site))
-    return render(request, site, "hub/secretariat.html", {"overview": overview},
-                  session=session)
+    hub = _hub(site)
+    overview = hub_views.secretariat_overview(hub)
+    return render(request, site, "hub/secretariat.html",
+                  {"overview": overview, "health": hub_health(hub)}, session=session)
 
 
 @router.get("/secretariat/compliance")
