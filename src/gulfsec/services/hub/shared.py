@@ -72,19 +72,48 @@ def lock_key(log_origin: str) -> int:
                                          ).digest()[:8], "big", signed=True)
 
 
-class Leadership:
+class _Background:
+    """A part that works in a thread of its own, from :meth:`start` until :meth:`stop`
+    (which sets ``_stop``, wakes it and waits up to ``join_s``)."""
+
+    thread_name = "gulfsec-background"
+    join_s = 10.0
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.join_s)
+            self._thread = None
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
+class Leadership(_Background):
     """Holds, or waits for, the log's advisory lock on a session of its own. ``lead`` is called
     when this process takes the lock, ``follow`` when it loses it (its session ended)."""
 
+    thread_name = "gulfsec-leadership"
+
     def __init__(self, engine: Engine, key: int, lead: Callable[[], None],
                  follow: Callable[[], None]) -> None:
+        super().__init__()
         self._engine = engine
         self._key = key
         self._lead = lead
         self._follow = follow
         self._conn: Connection | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.leading = False
 
     def try_once(self) -> bool:
@@ -94,16 +123,8 @@ class Leadership:
             self._lead()
         return self.leading
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="gulfsec-leadership",
-                                        daemon=True)
-        self._thread.start()
-
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        super().stop()
         if self.leading:
             self.leading = False
             self._follow()
@@ -169,28 +190,19 @@ class Leadership:
         self._drop()
 
 
-class Follow:
+class Follow(_Background):
     """Brings this process's copy of the log up to what the database holds: committed entries
     and checkpoints (unless this process sequences them itself) and cosignatures (always)."""
 
+    thread_name = "gulfsec-follow"
+
     def __init__(self, hub: Hub) -> None:
+        super().__init__()
         self.hub = hub
         self.entries = True
         """Whether to follow entries (off while this process sequences)."""
         self._lock = threading.Lock()
         self._cosigned_since = 0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="gulfsec-follow", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
 
     def _run(self) -> None:
         while not self._stop.wait(FOLLOW_S):
@@ -274,33 +286,25 @@ class Follow:
             self._cosigned_since = newest
 
 
-class Relay:
+class Relay(_Background):
     """How a front end that does not sequence hands entries in: queued in the database, each
     answered with what the sequencer wrote down for it. The same interface as the
     :class:`~.sequencer.Sequencer`'s ``submit`` and ``submit_many``, and as quick to call from
     an event loop: a thread of its own writes the queue (what arrived together, in one
     transaction) and reads the outcomes."""
 
+    thread_name = "gulfsec-relay"
+
     def __init__(self, hub: Hub, follow: Follow) -> None:
+        super().__init__()
         self.hub = hub
         self.follow = follow
         self._incoming: list[tuple[SignedEntry, Callable[[Outcome], None]]] = []
         self._waiting: dict[int, Callable[[Outcome], None]] = {}
         self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="gulfsec-relay", daemon=True)
-        self._thread.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        super().stop()
         with self._lock:
             settles = [settle for _, settle in self._incoming] + list(self._waiting.values())
             self._incoming, self._waiting = [], {}
@@ -400,26 +404,17 @@ class Relay:
             settle(outcome)
 
 
-class Drain:
+class Drain(_Background):
     """The sequencing process's side of the queue: hands what other front ends queued to the
     sequencer, a batch at a time, and forgets what was settled long ago."""
 
+    thread_name = "gulfsec-drain"
+    join_s = 30.0
+
     def __init__(self, hub: Hub) -> None:
+        super().__init__()
         self.hub = hub
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._forgot_at = 0.0
-
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="gulfsec-drain", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
 
     def _run(self) -> None:
         while not self._stop.is_set():
