@@ -176,7 +176,7 @@ class Settings(BaseSettings):
             raise ValueError("is empty; use true or false")
         return value
 
-    @field_validator("public_url")
+    @field_validator("public_url", "s3_endpoint", "tiles_url")
     @classmethod
     def _web_address(cls, url: str | None) -> str | None:
         if url is None:
@@ -202,16 +202,6 @@ class Settings(BaseSettings):
             raise ConfigError(f"{env_var('smtp_user')}: set both {env_var('smtp_user')} and "
                               f"{env_var('smtp_password')}, or neither")
         return self
-
-    @field_validator("s3_endpoint", "tiles_url")
-    @classmethod
-    def _object_store_address(cls, url: str | None) -> str | None:
-        if url is None:
-            return None
-        url = url.strip().rstrip("/")
-        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
-            raise ValueError("is not an http:// or https:// address")
-        return url
 
     @field_validator("s3_bucket")
     @classmethod

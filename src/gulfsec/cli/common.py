@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +15,9 @@ from gulfsec.config import Settings, load_settings
 from gulfsec.domain.keys import SigningKey, VerifierKey
 from gulfsec.errors import ConfigError, GulfsecError, KeyFormatError
 from gulfsec.i18n import _
+
+if TYPE_CHECKING:
+    from gulfsec.services.backup import BackupDone
 
 # The command line speaks the user's language (LANGUAGE, LC_ALL, LC_MESSAGES, LANG): set here,
 # where every command module first imports the CLI, before click builds any help text.
@@ -123,3 +126,16 @@ def utc_value(option: str, value: str | None) -> str | None:
         raise ConfigError(_("%(option)s %(value)s: give a UTC time like 2027-01-31T12:00:00Z")
                           % {"option": option, "value": repr(value)}) from None
     return value
+
+
+def echo_backup(done: BackupDone) -> None:
+    """What ``gulfsec hub backup`` and ``gulfsec node backup`` say they wrote."""
+    click.echo(_("backup written to %(path)s") % {"path": done.path})
+    if done.log_size_exact:
+        click.echo(_("  log size %(size)s") % {"size": done.log_size})
+    else:
+        click.echo(_("  log size at least %(size)s (pg_dump took its snapshot after)")
+                   % {"size": done.log_size})
+    click.echo(_("  holds: %(files)s") % {"files": ", ".join(done.files)})
+    click.echo(_("  its keys are encrypted under the passphrase, which is not in it: keep the "
+                 "passphrase too, apart from the backup"))

@@ -11,6 +11,7 @@ import click
 from gulfsec.cli.common import (
     GulfsecGroup,
     echo_accounts,
+    echo_backup,
     hub_client,
     hub_option,
     new_password,
@@ -162,20 +163,7 @@ def hub_backup(ctx: click.Context, dest: Path, force: bool) -> None:
     from gulfsec.services.backup import back_up
 
     done = back_up(settings_of(ctx), "hub", dest, force=force)
-    echo_backup(done.path, done.log_size, done.log_size_exact, done.files)
-
-
-def echo_backup(path: Path, size: int, exact: bool, files: list[str]) -> None:
-    """What ``gulfsec hub backup`` and ``gulfsec node backup`` say they wrote."""
-    click.echo(_("backup written to %(path)s") % {"path": path})
-    if exact:
-        click.echo(_("  log size %(size)s") % {"size": size})
-    else:
-        click.echo(_("  log size at least %(size)s (pg_dump took its snapshot after)")
-                   % {"size": size})
-    click.echo(_("  holds: %(files)s") % {"files": ", ".join(files)})
-    click.echo(_("  its keys are encrypted under the passphrase, which is not in it: keep the "
-                 "passphrase too, apart from the backup"))
+    echo_backup(done)
 
 
 @hub.command("restore", help=_(

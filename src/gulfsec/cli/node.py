@@ -12,6 +12,7 @@ from gulfsec.adapters.files import write_private
 from gulfsec.cli.common import (
     GulfsecGroup,
     echo_accounts,
+    echo_backup,
     hub_option,
     log_key_option,
     new_password,
@@ -199,11 +200,10 @@ def node_evidence(ctx: click.Context, alarm_id: int, out: Path | None) -> None:
 @click.option("--force", is_flag=True, help=_("Replace DEST if it exists."))
 @click.pass_context
 def node_backup(ctx: click.Context, dest: Path, force: bool) -> None:
-    from gulfsec.cli.hub import echo_backup
     from gulfsec.services.backup import back_up
 
     done = back_up(settings_of(ctx), "node", dest, force=force)
-    echo_backup(done.path, done.log_size, done.log_size_exact, done.files)
+    echo_backup(done)
 
 
 @node.command("restore", help=_(
