@@ -23,11 +23,11 @@ from gulfsec.domain.compliance import Finding, LogRecord
 from gulfsec.domain.encoding import parse_time
 from gulfsec.domain.entry import ALL
 from gulfsec.domain.forms.activity_notification import NOTIFICATION
-from gulfsec.domain.forms.risk import EVENT_WORDS
 from gulfsec.domain.procedures.risk import Incident, Step, UnusualCase
 from gulfsec.i18n import N_, _
 from gulfsec.web.map import Feature, GulfMap, area_words, degrees, draw
 from gulfsec.web.site import when
+from gulfsec.web.terms import EVENT_TERMS, term
 
 STAGE_WORDS: Final[Mapping[str, str]] = {
     "awaiting-reply": N_("awaiting the reply"),
@@ -59,7 +59,7 @@ STEP_WORDS: Final[Mapping[str, str]] = {
 }
 ACTIVITY_TYPES: Final[tuple[str, ...]] = ("land", "naval", "air", "missile", "other")
 UNIT_KINDS: Final[tuple[str, ...]] = ("ship", "submarine", "boat", "aircraft", "drone", "other")
-EVENTS: Final[Mapping[str, str]] = EVENT_WORDS
+EVENTS: Final[Mapping[str, str]] = EVENT_TERMS
 """Each event of the incidents-at-sea practice, in words (the form's own)."""
 STATUS_WORDS: Final[Mapping[str, str]] = {
     "met": N_("met"),
@@ -216,7 +216,7 @@ class Row:
 
 
 def _unit(unit: Mapping[str, Any]) -> str:
-    words = f"{unit.get('party')} {unit.get('kind')}"
+    words = f"{unit.get('party')} {term(unit.get('kind'))}"
     if unit.get("name"):
         words += f" {unit['name']}"
     extra = [_("hull number %(number)s") % {"number": unit["hull_number"]}
@@ -251,7 +251,8 @@ def _cells(body: Mapping[str, Any]) -> dict[str, tuple[tuple[str, ...], bool]]:
         "position": (_position(body), False),
         "units": (tuple(_unit(u) for u in body.get("units") or ()), False),
         "cpa_metres": ((() if cpa is None else (f"{cpa:,} m",)), False),
-        "events": (tuple(EVENTS.get(str(e), str(e)) for e in body.get("events") or ()), False),
+        "events": (tuple(_(EVENTS.get(str(e), str(e))) for e in body.get("events") or ()),
+                   False),
         "signals": (text("signals"), True),
         "damage": (text("damage"), True),
         "casualties": ((() if casualties is None else (str(casualties),)), False),
@@ -305,7 +306,8 @@ class IncidentShown:
 
     @property
     def events(self) -> str:
-        return ", ".join(EVENTS.get(str(e), str(e)) for e in self.report.body.get("events", ()))
+        return ", ".join(_(EVENTS.get(str(e), str(e)))
+                         for e in self.report.body.get("events", ()))
 
     @property
     def title(self) -> str:

@@ -39,6 +39,7 @@ from gulfsec.i18n import _
 from gulfsec.services.shared.accounts import Accounts, WebSession
 from gulfsec.services.shared.cache import StateCache
 from gulfsec.web import i18n
+from gulfsec.web.terms import term
 
 CSRF_FIELD: Final = "csrf_token"
 MAX_FORM_BYTES: Final = 4 << 20
@@ -78,6 +79,7 @@ def make_environment() -> jinja2.Environment:
     env.filters["number"] = lambda n: "" if n is None else words.format_number(n)
     env.filters["problem"] = words.translate_problem
     env.filters["short_id"] = short_id
+    env.filters["term"] = term
     env.filters["rfc3339"] = lambda m: "" if m is None else format_time(m)
     env.globals["query"] = query
     env.globals["entry_label"] = entry_label

@@ -174,10 +174,11 @@ def _leaf(ctx: _Build, w: Widget, node: Mapping[str, Any], value: Any, html_req:
         items = ctx.schema.resolve(node.get("items", {}))
         w.value = ("\n".join(_scalar_text(v) for v in value) if isinstance(value, list)
                    else _scalar_text(value))
-        extra = " One per line."
+        extra = ctx.t(N_("One per line."))
         if items.get("pattern"):
-            extra += f" Each must match {items['pattern']}."
-        w.attrs["data-lines"] = extra.strip()
+            extra += " " + ctx.t(N_("Each must match %(pattern)s.")) % {
+                "pattern": items["pattern"]}
+        w.attrs["data-lines"] = extra
         return
     if w.kind == "json":
         w.value = "" if value is None else (

@@ -696,7 +696,7 @@ def _meeting_page(request: Request, site: Site, session: WebSession, meeting_id:
     formats = _minute_formats(node, view)
     defaults = {"minutes-format": m.format if m.format in formats else
                 (formats[0] if formats else ""),
-                "minutes-title": f"Minutes: {m.title}"[:200],
+                "minutes-title": (_("Minutes: %(title)s") % {"title": m.title})[:200],
                 "minutes-closes": (now + timedelta(days=MINUTES_DAYS)).strftime(
                     "%Y-%m-%d %H:%M")}
     return _page(request, site, "node/meetings_meeting.html",

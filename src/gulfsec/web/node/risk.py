@@ -82,6 +82,7 @@ from gulfsec.web.site import (
     parties_in,
     read_form,
 )
+from gulfsec.web.terms import term
 
 router = APIRouter(include_in_schema=False)
 
@@ -354,8 +355,8 @@ class MeetingDefaults:
 def meeting_defaults(title: str, now: datetime) -> MeetingDefaults:
     starts = (now + timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
     return MeetingDefaults(title[:200], starts.strftime("%Y-%m-%d %H:%M"),
-                           "Opening\nThe facts, as each party saw them\n"
-                           "Measures to prevent a recurrence")
+                           "\n".join((_("Opening"), _("The facts, as each party saw them"),
+                                      _("Measures to prevent a recurrence"))))
 
 
 # -- the map and the lists -----------------------------------------------------------------------
@@ -528,7 +529,8 @@ def _incident_page(request: Request, site: Site, session: WebSession, report_id:
                   "respond_to": response_audience(report, node.party),
                   "levels": LEVELS, "events": EVENTS, "now": site.clock.now(),
                   "meeting": meeting_defaults(
-                      f"Meeting on the incident of {str(incident.report.body['occurred_at'])[:10]}",
+                      _("Meeting on the incident of %(day)s") % {
+                          "day": str(incident.report.body["occurred_at"])[:10]},
                       site.clock.now()),
                   "sent": request.query_params.get("sent")}, session, status)
 
@@ -745,8 +747,9 @@ def _case_page(request: Request, site: Site, session: WebSession, case_id: str,
                                    private_meetings=_in_case(node, case)),
                   "waiting": waiting, "levels": LEVELS, "now": site.clock.now(),
                   "meeting": meeting_defaults(
-                      f"Meeting on the unusual {case.request.body.get('activity_type')} "
-                      f"activity of {str(case.request.body.get('observed_from'))[:10]}",
+                      _("Meeting on the unusual activity (%(activity)s) of %(day)s") % {
+                          "activity": term(case.request.body.get("activity_type")),
+                          "day": str(case.request.body.get("observed_from"))[:10]},
                       site.clock.now()),
                   "sent": request.query_params.get("sent")}, session, status)
 

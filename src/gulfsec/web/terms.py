@@ -1,0 +1,67 @@
+"""Words for the codes the pages show: a level of representation, an activity's type, a unit's
+kind, an incident's events, an account's role, a participant's status in the default regime.
+
+Each code's English words are marked here for the catalogs; the pages translate them where they
+show them, with the ``term`` filter (:func:`term`). A code this table lacks is shown as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from gulfsec import i18n as words
+from gulfsec.domain.forms.risk import EVENT_WORDS
+from gulfsec.i18n import N_
+
+LEVEL_WORDS: Final[Mapping[str, str]] = {
+    "head-of-state": N_("head of state or government"),
+    "minister": N_("minister"),
+    "senior-official": N_("senior official"),
+    "expert": N_("expert"),
+    "scholar": N_("scholar (track two)"),
+}
+ACTIVITY_WORDS: Final[Mapping[str, str]] = {
+    "land": N_("land"), "naval": N_("naval"), "air": N_("air"), "missile": N_("missile"),
+    "other": N_("other"),
+}
+UNIT_WORDS: Final[Mapping[str, str]] = {
+    "ship": N_("ship"), "submarine": N_("submarine"), "boat": N_("boat"),
+    "aircraft": N_("aircraft"), "drone": N_("drone"), "other": N_("other"),
+}
+EVENT_TERMS: Final[Mapping[str, str]] = {
+    "simulated-attack": N_("simulated attack"),
+    "weapons-aimed": N_("weapons aimed"),
+    "fire-control-radar": N_("fire-control radar"),
+    "laser-illumination": N_("laser illumination"),
+    "unsafe-manoeuvre": N_("unsafe manoeuvre"),
+    "objects-dropped-or-launched": N_("objects dropped or launched"),
+    "seizure-or-boarding": N_("seizure or boarding"),
+    "collision": N_("collision"),
+    "shoot-down": N_("shoot-down"),
+    "other": N_("other"),
+}
+"""An incident's events, in the words of :data:`gulfsec.domain.forms.risk.EVENT_WORDS` (a test
+keeps the two the same)."""
+ROLE_WORDS: Final[Mapping[str, str]] = {
+    "officer": N_("officer"), "viewer": N_("viewer"), "secretariat": N_("secretariat"),
+}
+STATUS_WORDS: Final[Mapping[str, str]] = {
+    "participating state": N_("participating state"),
+    "associated state": N_("associated state"),
+    "observer organisation": N_("observer organisation"),
+}
+"""The statuses of the default regime, by the names it gives them."""
+
+TERMS: Final[Mapping[str, str]] = {
+    **LEVEL_WORDS, **ACTIVITY_WORDS, **UNIT_WORDS, **ROLE_WORDS, **STATUS_WORDS,
+    **{EVENT_WORDS.get(code, code): text for code, text in EVENT_TERMS.items()},
+    **EVENT_TERMS,
+}
+
+
+def term(code: object) -> str:
+    """``code`` in words, in the language in force (itself when it has none)."""
+    text = str(code)
+    found = TERMS.get(text)
+    return text if found is None else words.gettext(found)

@@ -1,0 +1,36 @@
+"""The codes the pages show (levels, activity types, unit kinds, events, roles, statuses) read
+in the reader's language."""
+
+from __future__ import annotations
+
+from typing import get_args
+
+import pytest
+
+from gulfsec import i18n
+from gulfsec.domain.forms._types import Level
+from gulfsec.domain.forms.risk import EVENT_WORDS, ActivityType
+from gulfsec.web.risk import ACTIVITY_TYPES, UNIT_KINDS
+from gulfsec.web.terms import (
+    ACTIVITY_WORDS,
+    EVENT_TERMS,
+    LEVEL_WORDS,
+    UNIT_WORDS,
+    term,
+)
+
+
+def test_the_pages_name_every_code_the_forms_allow() -> None:
+    assert set(LEVEL_WORDS) == set(get_args(Level))
+    assert set(ACTIVITY_WORDS) == set(get_args(ActivityType)) == set(ACTIVITY_TYPES)
+    assert set(UNIT_WORDS) == set(UNIT_KINDS)
+    assert dict(EVENT_TERMS) == dict(EVENT_WORDS)
+
+
+@pytest.mark.parametrize("code", [c for c in i18n.languages_in_catalogs()])
+def test_a_code_reads_in_each_language(code: str) -> None:
+    with i18n.use(code):
+        assert term("minister") != "minister"
+        assert term("unsafe-manoeuvre") == term("unsafe manoeuvre") != "unsafe manoeuvre"
+        assert term("officer") != "officer"
+    assert term("not-a-code") == "not-a-code"
