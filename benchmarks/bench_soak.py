@@ -169,6 +169,7 @@ def soak(minutes: float, rate: float, n_nodes: int, batch: int) -> None:
         memory: list[tuple[float, int, int]] = []  # (seconds into the run, hub, largest node)
         node_first: dict[str, int] = {}
         node_last: dict[str, int] = {}
+        half: dict[str, int] = {}  # each process's memory at the first sample of the second half
         begun = time.perf_counter()
         until = begun + minutes * 60
         threads = [threading.Thread(target=s.run, args=(hub.url, until), daemon=True)
@@ -184,6 +185,8 @@ def soak(minutes: float, rate: float, n_nodes: int, batch: int) -> None:
                 for name, kib in sizes.items():
                     node_first.setdefault(name, kib)
                     node_last[name] = kib
+                if now >= minutes * 30 and not half:
+                    half.update(sizes, hub=memory[-1][1])
                 time.sleep(5)
             for t in threads:
                 t.join()
@@ -198,6 +201,11 @@ def soak(minutes: float, rate: float, n_nodes: int, batch: int) -> None:
             stored = dict(db.execute("SELECT idx, entry_id FROM entries"))
         report(senders, watch, memory, node_first, node_last, begun, minutes, nodes,
                rate, n_nodes, quorum, stored)
+        if half:
+            last = {**node_last, "hub": memory[-1][1]}
+            print(f"   memory over the second half ({minutes / 2:g} min): "
+                  + ", ".join(f"{name.removeprefix('node ')} {(last[name] - kib) / 1024:+.1f} MiB"
+                              for name, kib in sorted(half.items())))
 
 
 def report(senders: list[Sender], watch: FinalityWatch, memory: list[tuple[float, int, int]],

@@ -35,6 +35,8 @@ from gulfsec.domain.keys import SigningKey
 from gulfsec.domain.regime import Regime
 from gulfsec.ledger import tiles
 from gulfsec.ledger.note import Checkpoint, hub_timestamp, sign_checkpoint, verify_checkpoint
+from gulfsec.ledger.proofs import verify_inclusion
+from gulfsec.ledger.tree import BLOCK, MerkleTree, leaf_hash
 from gulfsec.services.hub import Hub, Receipt
 from gulfsec.services.node import Node, intake
 from gulfsec.services.participant import compose
@@ -236,3 +238,17 @@ def test_a_log_of_several_entry_bundles_is_taken_in_whole(hub, writers, make_nod
     assert report.new_leaves == size and rus.core.copy.tree.root() == hub.state.tree.root()
     with rus.uow() as uow:
         assert uow.repo.leaf_count() == size
+        ids = list(uow.repo.all_leaves())
+    # Hub and node keep only the upper levels of the blocks they stored (their memory does not
+    # grow with the log) and read a block back from their database when a proof needs it.
+    whole = MerkleTree.from_entry_ids(ids)
+    rus.core.load()
+    for tree in (hub.state.tree, rus.core.copy.tree):
+        assert tree._snap[1] == size // BLOCK
+        assert len(tree._snap[0][0]) == (size % BLOCK) * 32
+        assert tree.hashes_at(0, 0, size) == whole.hashes_at(0, 0, size)
+        for index in (0, 300, size - 1):
+            proof = tree.inclusion_proof(index, size)
+            assert proof == whole.inclusion_proof(index, size)
+            verify_inclusion(leaf_hash(ids[index]), index, size, proof, whole.root())
+        assert tree.consistency_proof(257, size) == whole.consistency_proof(257, size)

@@ -509,5 +509,5 @@ class ProcessNetwork:
         size = int(wait_until(quiet_for_a_round, timeout, "the network to settle",
                               self.describe))
         for node in running:
-            assert node.get("/v1/alarms")["alarms"] == [], node.party
+            assert node.get("/v1/alarms")["alarms"] == [], (node.party, node.get("/v1/alarms"))
         return size

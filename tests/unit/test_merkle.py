@@ -17,9 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gulfsec.errors import ConsistencyProofError, InclusionProofError, NotFound
+from gulfsec.errors import ConsistencyProofError, InclusionProofError, NotFound, StorageError
 from gulfsec.ledger.proofs import root_from_inclusion_proof, verify_consistency, verify_inclusion
-from gulfsec.ledger.tree import EMPTY_ROOT, MerkleTree, leaf_hash, node_hash
+from gulfsec.ledger.tree import BLOCK, EMPTY_ROOT, MerkleTree, leaf_hash, node_hash
 
 VECTORS: dict[str, Any] = json.loads(
     (Path(__file__).parent.parent / "vectors" / "rfc6962_classic.json").read_text()
@@ -83,6 +83,39 @@ def ref_proof(m: int, n: int) -> list[bytes]:
 TREE = MerkleTree()
 for _entry in LEAVES:
     TREE.append(_entry)
+
+
+class Stored:
+    """The leaves a settled tree reads back, counting the reads; ``changed`` tampers with them."""
+
+    def __init__(self, leaves: list[bytes]) -> None:
+        self.leaves = list(leaves)
+        self.reads = 0
+
+    def __call__(self, start: int, end: int) -> list[bytes]:
+        self.reads += 1
+        return self.leaves[start:end]
+
+
+def settled_tree(leaves: list[bytes], steps: list[int]) -> MerkleTree:
+    """A tree over ``leaves`` grown in ``steps`` (bulk and one by one), settled after each."""
+    tree = MerkleTree(Stored(leaves))
+    done = 0
+    for n, step in enumerate(steps):
+        piece = leaves[done : done + step]
+        if n % 2:
+            for item in piece:
+                tree.append(item)
+        else:
+            tree.extend(piece)
+        done += len(piece)
+        tree.settle(done)
+    return tree
+
+
+SETTLED = settled_tree(LEAVES, [1, 300, 255, 2, 700, 1, 1000, MAX_SIZE])
+BOTH_TREES = [TREE, SETTLED]
+BOTH_IDS = ["in memory", "settled"]
 
 
 @st.composite
@@ -232,56 +265,70 @@ def test_tampered_classic_consistency_proofs_are_rejected(case: dict[str, Any]) 
 # -- against the reference ----------------------------------------------------------------------
 
 
-def test_roots_match_the_reference_for_every_size() -> None:
+@pytest.mark.parametrize("tree", BOTH_TREES, ids=BOTH_IDS)
+def test_roots_match_the_reference_for_every_size(tree: MerkleTree) -> None:
     for size in range(MAX_SIZE + 1):
-        assert TREE.root(size) == ref_mth(0, size)
+        assert tree.root(size) == ref_mth(0, size)
 
 
-def test_every_complete_subtree_hash_is_the_reference_hash_of_its_leaves() -> None:
+@pytest.mark.parametrize("tree", BOTH_TREES, ids=BOTH_IDS)
+def test_every_complete_subtree_hash_is_the_reference_hash_of_its_leaves(tree: MerkleTree) -> None:
     level = 0
     while (MAX_SIZE >> level) > 0:
         width = 1 << level
         for index in range(MAX_SIZE >> level):
-            assert TREE.hash_at(level, index) == ref_mth(index * width, (index + 1) * width)
+            assert tree.hash_at(level, index) == ref_mth(index * width, (index + 1) * width)
         level += 1
     with pytest.raises(NotFound):
-        TREE.hash_at(level, 0)
+        tree.hash_at(level, 0)
 
 
-def test_every_inclusion_proof_in_small_trees_matches_the_reference_and_verifies() -> None:
+@pytest.mark.parametrize("tree", BOTH_TREES, ids=BOTH_IDS)
+def test_every_inclusion_proof_in_small_trees_matches_the_reference_and_verifies(
+    tree: MerkleTree
+) -> None:
     for size in range(1, 130):
-        root = TREE.root(size)
+        root = tree.root(size)
         for index in range(size):
-            proof = TREE.inclusion_proof(index, size)
+            proof = tree.inclusion_proof(index, size)
             assert proof == ref_path(index, 0, size)
-            verify_inclusion(TREE.leaf_hash_at(index), index, size, proof, root)
+            verify_inclusion(tree.leaf_hash_at(index), index, size, proof, root)
 
 
-def test_every_consistency_proof_in_small_trees_matches_the_reference_and_verifies() -> None:
+@pytest.mark.parametrize("tree", BOTH_TREES, ids=BOTH_IDS)
+def test_every_consistency_proof_in_small_trees_matches_the_reference_and_verifies(
+    tree: MerkleTree
+) -> None:
     for new in range(1, 130):
-        new_root = TREE.root(new)
+        new_root = tree.root(new)
         for old in range(1, new + 1):
-            proof = TREE.consistency_proof(old, new)
+            proof = tree.consistency_proof(old, new)
             assert proof == ref_proof(old, new)
-            verify_consistency(old, new, TREE.root(old), new_root, proof)
+            verify_consistency(old, new, tree.root(old), new_root, proof)
 
 
 @settings(max_examples=400, deadline=None)
 @given(size_and_index())
-def test_inclusion_proofs_match_the_reference_and_verify(case: tuple[int, int]) -> None:
+@pytest.mark.parametrize("tree", BOTH_TREES, ids=BOTH_IDS)
+def test_inclusion_proofs_match_the_reference_and_verify(
+    tree: MerkleTree, case: tuple[int, int]
+) -> None:
     size, index = case
-    proof = TREE.inclusion_proof(index, size)
+    proof = tree.inclusion_proof(index, size)
     assert proof == ref_path(index, 0, size)
     leaf = leaf_hash(LEAVES[index])
     assert root_from_inclusion_proof(leaf, index, size, proof) == ref_mth(0, size)
-    verify_inclusion(leaf, index, size, proof, TREE.root(size))
+    verify_inclusion(leaf, index, size, proof, tree.root(size))
 
 
 @settings(max_examples=400, deadline=None)
 @given(two_sizes())
-def test_consistency_proofs_match_the_reference_and_verify(sizes: tuple[int, int]) -> None:
+@pytest.mark.parametrize("tree", BOTH_TREES, ids=BOTH_IDS)
+def test_consistency_proofs_match_the_reference_and_verify(
+    tree: MerkleTree, sizes: tuple[int, int]
+) -> None:
     old, new = sizes
-    proof = TREE.consistency_proof(old, new)
+    proof = tree.consistency_proof(old, new)
     assert proof == ref_proof(old, new)
     verify_consistency(old, new, ref_mth(0, old), ref_mth(0, new), proof)
 
@@ -345,6 +392,78 @@ def test_proofs_verify_in_a_tree_of_seventy_thousand_leaves() -> None:
             if old <= size:
                 proof = tree.consistency_proof(old, size)
                 verify_consistency(old, size, tree.root(old), root, proof)
+
+
+# -- a settled tree: blocks read back from storage ----------------------------------------------
+
+
+def test_a_settled_tree_lets_go_of_its_lower_levels_and_reads_them_back_when_asked() -> None:
+    stored = Stored(LEAVES)
+    tree = MerkleTree(stored)
+    tree.extend(LEAVES)
+    tree.settle(tree.size)
+    assert stored.reads == 0
+    levels, dropped = tree._snap
+    assert dropped == MAX_SIZE // BLOCK
+    assert len(levels[0]) == (MAX_SIZE % BLOCK) * 32  # only the block being filled
+    assert tree.root() == TREE.root() and tree.root(1000) == TREE.root(1000)
+    assert tree.inclusion_proof(5, 2999) == TREE.inclusion_proof(5, 2999)
+    reads = stored.reads
+    assert tree.inclusion_proof(6, 2999) == TREE.inclusion_proof(6, 2999)
+    assert stored.reads == reads  # the block is cached
+    # A tile that spans read-back blocks and the kept tail.
+    assert tree.hashes_at(0, 2000, 900) == TREE.hashes_at(0, 2000, 900)
+    assert tree.hashes_at(3, 10, 300) == TREE.hashes_at(3, 10, 300)
+
+
+def test_a_tree_without_a_loader_keeps_everything_when_told_to_settle() -> None:
+    tree = MerkleTree.from_entry_ids(LEAVES)
+    tree.settle(tree.size)
+    assert tree._snap[1] == 0 and tree.root() == TREE.root()
+
+
+def test_settling_beyond_the_tree_or_backwards_changes_nothing() -> None:
+    tree = MerkleTree(Stored(LEAVES))
+    tree.extend(LEAVES[:600])
+    tree.settle(10_000)
+    assert tree._snap[1] == 2
+    tree.settle(100)
+    assert tree._snap[1] == 2
+    tree.extend(LEAVES[600:])
+    assert tree.root() == TREE.root() and tree.size == MAX_SIZE
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 600), max_size=10), st.data())
+def test_a_tree_settled_as_it_grows_is_the_same_tree(steps: list[int], data: st.DataObject) -> None:
+    tree = settled_tree(LEAVES, steps)
+    size = tree.size
+    assert size == min(sum(steps), MAX_SIZE)
+    assert tree.root() == TREE.root(size)
+    if size:
+        index = data.draw(st.integers(0, size - 1))
+        assert tree.inclusion_proof(index, size) == TREE.inclusion_proof(index, size)
+        old = data.draw(st.integers(0, size))
+        assert tree.consistency_proof(old, size) == TREE.consistency_proof(old, size)
+        assert tree.leaf_hash_at(index) == leaf_hash(LEAVES[index])
+
+
+def test_stored_leaves_that_were_changed_or_lost_are_refused() -> None:
+    changed = Stored(LEAVES)
+    tree = MerkleTree(changed)
+    tree.extend(LEAVES[:1000])
+    tree.settle(1000)
+    changed.leaves[300] = hashlib.sha256(b"another entry").digest()
+    with pytest.raises(StorageError, match="block 1 do not hash"):
+        tree.inclusion_proof(300, 1000)
+    assert tree.inclusion_proof(5, 1000) == TREE.inclusion_proof(5, 1000)  # block 0 is fine
+    lost = Stored(LEAVES[:600])
+    tree = MerkleTree(lost)
+    tree.extend(LEAVES[:1000])
+    lost.leaves = LEAVES[:700]
+    tree.settle(1000)
+    with pytest.raises(StorageError, match="are 188, not 256"):
+        tree.leaf_hash_at(600)
 
 
 # -- tampering ----------------------------------------------------------------------------------

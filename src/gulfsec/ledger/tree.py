@@ -16,6 +16,13 @@ inclusion or consistency proof, needs O(log n) lookups and hashes only for the i
 subtrees on the right edge. An append costs two hashes amortised and the tree takes about
 64 bytes per leaf.
 
+A tree given a ``leaves`` loader can also let go of what its owner has stored: after
+``settle(size)`` it keeps only the hashes of subtrees of ``BLOCK`` leaves or more (half a byte
+per leaf) and the lower levels of the block still being filled, and reads the entry ids of an
+older block back through the loader when a proof or a tile needs them (checked against the
+block's kept hash; a few recent blocks are cached). Its memory then stays flat as the log grows,
+the way a tiled log keeps only its right edge in memory and its tiles in storage.
+
 The proofs it builds are checked by the pure verifiers in :mod:`gulfsec.ledger.proofs`, which
 know nothing of this class.
 """
@@ -23,12 +30,15 @@ know nothing of this class.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
 
-from gulfsec.errors import NotFound
+from gulfsec.errors import NotFound, StorageError
 
 __all__ = [
+    "BLOCK",
     "EMPTY_ROOT",
     "HASH_SIZE",
     "MAX_SIZE",
@@ -51,6 +61,15 @@ _BULK_CHUNK = 1 << 16
 """Entries hashed per batch by ``extend``: bounds the temporary memory for huge iterables."""
 _EDGE_CACHE_MAX = 4096
 """Right-edge subtree hashes remembered by a tree before the memo is cleared."""
+
+BLOCK_HEIGHT = 8
+BLOCK = 1 << BLOCK_HEIGHT
+"""Leaves in a block: what a settled tree reads back from storage at once (one level-0 tile)."""
+_BLOCKS_CACHED = 64
+"""Blocks read back that a settled tree keeps, most recently used first (about 16 KiB each)."""
+
+LeafLoader = Callable[[int, int], Sequence[bytes]]
+"""``loader(start, end)``: the leaves' data (entry ids) at ``start`` ≤ index < ``end``."""
 
 _sha256 = hashlib.sha256
 
@@ -80,14 +99,20 @@ class MerkleTree:
     The hashes of incomplete right-edge ranges (roots, the odd sibling in a proof) are
     memoised, so repeated proofs against one tree size do no hashing at all.
 
-    The tree is not locked: use it from one writer. Reads for a size already published are
-    safe alongside appends under the GIL, since written hashes never change.
+    The tree is not locked: use it from one writer (``settle`` included). Reads for a size
+    already published are safe alongside appends under the GIL, since written hashes never
+    change and each read works on one snapshot of the levels.
     """
 
-    __slots__ = ("_edge", "_levels")
+    __slots__ = ("_blocks", "_blocks_lock", "_edge", "_leaves", "_snap")
 
-    def __init__(self) -> None:
-        self._levels: list[bytearray] = [bytearray()]
+    def __init__(self, leaves: LeafLoader | None = None) -> None:
+        self._snap: tuple[list[bytearray], int] = ([bytearray()], 0)
+        """The levels, and how many blocks were settled and let go (the levels below
+        ``BLOCK_HEIGHT`` start after them): one value, so that a read sees both as one."""
+        self._leaves = leaves
+        self._blocks: OrderedDict[int, list[bytes]] = OrderedDict()
+        self._blocks_lock = threading.Lock()
         # MTH of incomplete ranges [start, end) (roots and right-edge siblings), which proofs
         # for the same tree size ask for again and again. Leaves never change, so entries never
         # go stale; the memo is only cleared to bound its size.
@@ -161,16 +186,17 @@ class MerkleTree:
 
     def _push(self, hash_: bytes) -> int:
         """Append a leaf hash and the complete subtrees it closes; return the leaf index."""
-        levels = self._levels
+        levels, dropped = self._snap
         level = levels[0]
-        index = len(level) >> 5
+        index = (dropped << BLOCK_HEIGHT) + (len(level) >> 5)
         level += hash_
         n = index
         k = 0
         sha = _sha256
         prefix = _NODE_PREFIX
         # The new node at level k has index n; while n is odd it closes a pair, and the pair
-        # is the last 64 bytes of level k (left sibling, then the new node).
+        # is the last 64 bytes of level k (left sibling, then the new node; a pair never spans
+        # two blocks, so both are kept).
         while n & 1:
             parent = sha(prefix + levels[k][-64:]).digest()
             k += 1
@@ -182,40 +208,58 @@ class MerkleTree:
 
     def _extend_level0(self, joined: bytes) -> None:
         """Append concatenated leaf hashes, then every complete subtree they close."""
-        levels = self._levels
+        levels, dropped = self._snap
         levels[0] += joined
         sha = _sha256
         prefix = _NODE_PREFIX
         k = 0
         while True:
             below = levels[k]
-            pairs = len(below) >> 6
+            below_from = _first_kept(k, dropped)
+            pairs = (below_from + (len(below) >> 5)) >> 1
             if pairs == 0:
                 return
             if k + 1 == len(levels):
                 levels.append(bytearray())
             above = levels[k + 1]
-            have = len(above) >> 5
+            have = _first_kept(k + 1, dropped) + (len(above) >> 5)
             if have == pairs:
                 return
             with memoryview(below) as view:
                 above += b"".join(
                     [
                         sha(prefix + view[i : i + 64]).digest()
-                        for i in range(have * 64, pairs * 64, 64)
+                        for i in range((2 * have - below_from) << 5,
+                                       (2 * pairs - below_from) << 5, 64)
                     ]
                 )
             k += 1
+
+    def settle(self, size: int) -> None:
+        """Say the first ``size`` leaves are stored where the loader reads them: the tree may
+        let go of the lower levels of every complete block among them. Without a loader this
+        does nothing. Call it from the writer, only once what the loader reads is committed."""
+        if self._leaves is None:
+            return
+        levels, dropped = self._snap
+        blocks = min(size, self.size) >> BLOCK_HEIGHT
+        if blocks <= dropped:
+            return
+        cut = blocks - dropped
+        kept = [bytearray(levels[lvl][(cut << (BLOCK_HEIGHT - lvl)) << 5:])
+                for lvl in range(BLOCK_HEIGHT)]
+        self._snap = ([*kept, *levels[BLOCK_HEIGHT:]], blocks)
 
     # -- reading ------------------------------------------------------------------------------
 
     @property
     def size(self) -> int:
         """Number of leaves in the tree."""
-        return len(self._levels[0]) >> 5
+        levels, dropped = self._snap
+        return (dropped << BLOCK_HEIGHT) + (len(levels[0]) >> 5)
 
     def __len__(self) -> int:
-        return len(self._levels[0]) >> 5
+        return self.size
 
     def leaf_hash_at(self, index: int) -> bytes:
         """Return the leaf hash at ``index``."""
@@ -233,28 +277,45 @@ class MerkleTree:
         at height ``level`` (32 bytes each), as tiles need them."""
         if level < 0 or start < 0 or count < 0:
             raise ValueError(f"level {level}, start {start} and count {count} must be >= 0")
-        have = len(self._levels[level]) >> 5 if level < len(self._levels) else 0
+        snap = self._snap
+        levels, dropped = snap
+        first = _first_kept(level, dropped)
+        have = first + (len(levels[level]) >> 5) if level < len(levels) else 0
         if start + count > have:
             raise NotFound(
                 f"the tree has {have} complete subtrees at level {level}, not {start} + {count}"
             )
-        return bytes(self._levels[level][start << 5 : (start + count) << 5])
+        if start >= first:
+            return bytes(levels[level][(start - first) << 5 : (start - first + count) << 5])
+        parts = []
+        at, end = start, start + count
+        per_block = 1 << (BLOCK_HEIGHT - level)
+        while at < end and at < first:
+            block, within = divmod(at, per_block)
+            upto = min(end, (block + 1) * per_block)
+            parts.append(self._block(snap, block)[level][within << 5 : (upto - at + within) << 5])
+            at = upto
+        if at < end:
+            parts.append(bytes(levels[level][(at - first) << 5 : (end - first) << 5]))
+        return b"".join(parts)
 
     def root(self, size: int | None = None) -> bytes:
         """Return the root hash of the tree of the first ``size`` leaves (default: all)."""
-        n = self._check_size(size)
+        snap = self._snap
+        n = self._check_size(snap, size)
         if n == 0:
             return EMPTY_ROOT
-        return self._range_hash(0, n)
+        return self._range_hash(snap, 0, n)
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         """Return PATH(index, D[size]) of RFC 9162 §2.1.3.1: the audit path, leaf side first."""
-        n = self._check_size(size)
+        snap = self._snap
+        n = self._check_size(snap, size)
         if index < 0:
             raise ValueError(f"leaf index must be >= 0, got {index}")
         if index >= n:
             raise NotFound(f"leaf {index} is not in the tree of size {n}")
-        levels = self._levels
+        node = self._node
         top: list[bytes] = []
         a, b = 0, n
         # While [a, b) is not a perfect subtree, split it at k = largest power of 2 < b - a.
@@ -262,18 +323,14 @@ class MerkleTree:
         while (b - a) & (b - a - 1):
             k = 1 << ((b - a).bit_length() - 1)
             if index < a + k:
-                top.append(self._range_hash(a + k, b))
+                top.append(self._range_hash(snap, a + k, b))
                 b = a + k
             else:
                 lvl = k.bit_length() - 1
-                i = a >> lvl
-                top.append(bytes(levels[lvl][i << 5 : (i + 1) << 5]))
+                top.append(node(snap, lvl, a >> lvl))
                 a += k
         # [a, b) is perfect: the rest of the path is the stored sibling at each level.
-        proof = []
-        for lvl in range((b - a).bit_length() - 1):
-            i = (index >> lvl) ^ 1
-            proof.append(bytes(levels[lvl][i << 5 : (i + 1) << 5]))
+        proof = [node(snap, lvl, (index >> lvl) ^ 1) for lvl in range((b - a).bit_length() - 1)]
         top.reverse()
         proof.extend(top)
         return proof
@@ -285,34 +342,35 @@ class MerkleTree:
         """
         if old_size < 0:
             raise ValueError(f"old size must be >= 0, got {old_size}")
-        n = self._check_size(new_size)
+        snap = self._snap
+        n = self._check_size(snap, new_size)
         if old_size > n:
             raise ValueError(f"old size {old_size} is larger than new size {n}")
         m = old_size
         if m == 0 or m == n:
             return []
-        levels = self._levels
         proof: list[bytes] = []
         complete = True  # the SUBPROOF flag "b": [a, b) is still the whole old tree's prefix
         a, b = 0, n
         while m != b:
             k = 1 << ((b - a - 1).bit_length() - 1)
             if m - a <= k:
-                proof.append(self._range_hash(a + k, b))
+                proof.append(self._range_hash(snap, a + k, b))
                 b = a + k
             else:
                 lvl = k.bit_length() - 1
-                i = a >> lvl
-                proof.append(bytes(levels[lvl][i << 5 : (i + 1) << 5]))
+                proof.append(self._node(snap, lvl, a >> lvl))
                 a += k
                 complete = False
         if not complete:
-            proof.append(self._range_hash(a, b))
+            proof.append(self._range_hash(snap, a, b))
         proof.reverse()
         return proof
 
-    def _check_size(self, size: int | None) -> int:
-        have = len(self._levels[0]) >> 5
+    @staticmethod
+    def _check_size(snap: tuple[list[bytearray], int], size: int | None) -> int:
+        levels, dropped = snap
+        have = (dropped << BLOCK_HEIGHT) + (len(levels[0]) >> 5)
         if size is None:
             return have
         if size < 0:
@@ -321,19 +379,60 @@ class MerkleTree:
             raise NotFound(f"the tree has {have} leaves, not {size}")
         return size
 
-    def _range_hash(self, start: int, end: int) -> bytes:
+    def _node(self, snap: tuple[list[bytearray], int], level: int, index: int) -> bytes:
+        """The stored hash of complete subtree ``index`` at ``level`` (which must exist),
+        read back from its block when the tree let go of it."""
+        levels, dropped = snap
+        at = index - _first_kept(level, dropped)
+        if at >= 0:
+            return bytes(levels[level][at << 5 : (at + 1) << 5])
+        block, within = divmod(index, 1 << (BLOCK_HEIGHT - level))
+        return self._block(snap, block)[level][within << 5 : (within + 1) << 5]
+
+    def _block(self, snap: tuple[list[bytearray], int], block: int) -> list[bytes]:
+        """The hashes of levels 0 .. BLOCK_HEIGHT - 1 of a settled block, read back through the
+        loader and checked against the block's kept hash."""
+        with self._blocks_lock:
+            found = self._blocks.get(block)
+            if found is not None:
+                self._blocks.move_to_end(block)
+                return found
+        loader = self._leaves
+        if loader is None:  # pragma: no cover - only a tree with a loader lets blocks go
+            raise NotFound(f"block {block} is not held")
+        ids = loader(block << BLOCK_HEIGHT, (block + 1) << BLOCK_HEIGHT)
+        if len(ids) != BLOCK:
+            raise StorageError(f"the stored leaves of block {block} (indexes "
+                               f"{block << BLOCK_HEIGHT} to {((block + 1) << BLOCK_HEIGHT) - 1})"
+                               f" are {len(ids)}, not {BLOCK}")
+        sha = _sha256
+        level = b"".join([sha(_LEAF_PREFIX + data).digest() for data in ids])
+        hashes = [level]
+        for _ in range(BLOCK_HEIGHT):
+            level = b"".join([sha(_NODE_PREFIX + level[i : i + 64]).digest()
+                              for i in range(0, len(level), 64)])
+            hashes.append(level)
+        if hashes.pop() != bytes(snap[0][BLOCK_HEIGHT][block << 5 : (block + 1) << 5]):
+            raise StorageError(f"the stored leaves of block {block} do not hash to the tree's "
+                               "hash of that block: the database was changed")
+        with self._blocks_lock:
+            self._blocks[block] = hashes
+            while len(self._blocks) > _BLOCKS_CACHED:
+                self._blocks.popitem(last=False)
+        return hashes
+
+    def _range_hash(self, snap: tuple[list[bytearray], int], start: int, end: int) -> bytes:
         """MTH(D[start:end]) for ``start < end`` with ``start`` a multiple of the smallest
         power of 2 >= ``end - start`` (true of every range the RFC's recursion visits).
 
         The range splits into complete subtrees, one per set bit of ``end - start``, largest
         first; they are folded right to left.
         """
-        levels = self._levels
+        node = self._node
         width = end - start
         if width & (width - 1) == 0:
             lvl = width.bit_length() - 1
-            i = start >> lvl
-            return bytes(levels[lvl][i << 5 : (i + 1) << 5])
+            return node(snap, lvl, start >> lvl)
         key = (start, end)
         memo = self._edge
         cached = memo.get(key)
@@ -344,17 +443,20 @@ class MerkleTree:
         low = width & -width
         lvl = low.bit_length() - 1
         pos = end - low
-        i = pos >> lvl
-        acc = bytes(levels[lvl][i << 5 : (i + 1) << 5])
+        acc = node(snap, lvl, pos >> lvl)
         width ^= low
         while width:
             low = width & -width
             lvl = low.bit_length() - 1
             pos -= low
-            i = pos >> lvl
-            acc = sha(prefix + levels[lvl][i << 5 : (i + 1) << 5] + acc).digest()
+            acc = sha(prefix + node(snap, lvl, pos >> lvl) + acc).digest()
             width ^= low
         if len(memo) >= _EDGE_CACHE_MAX:
             memo.clear()
         memo[key] = acc
         return acc
+
+
+def _first_kept(level: int, dropped: int) -> int:
+    """Index of the first hash a level keeps once ``dropped`` blocks were let go."""
+    return dropped << (BLOCK_HEIGHT - level) if level < BLOCK_HEIGHT else 0

@@ -357,6 +357,13 @@ class NodeRepository:
                 [(start + i, eid) for i, eid in enumerate(ids)],
             )
 
+    def leaves(self, start: int, end: int) -> list[bytes]:
+        """The leaves (entry ids) at ``start`` ≤ index < ``end``, in order."""
+        rows = self.conn.execute(sa.select(leaves.c.entry_id)
+                                 .where(leaves.c.idx >= start, leaves.c.idx < end)
+                                 .order_by(leaves.c.idx))
+        return [bytes(row.entry_id) for row in rows]
+
     def all_leaves(self) -> Iterator[bytes]:
         query = sa.select(leaves.c.entry_id).order_by(leaves.c.idx)
         result = stream(self.conn, query, 20_000)

@@ -290,6 +290,7 @@ class Sequencer:
                 self._recover()
                 raise
         with state.lock:
+            state.tree.settle(new_size)  # committed: the tree may read these leaves back
             state.checkpoint = StoredCheckpoint(new_size, root, note, micros(now))
             state.next_seq = next_seq
             if key_changes:

@@ -258,6 +258,7 @@ class Follow(_Background):
             if tree.root(size) != checkpoint.root:
                 raise StorageError(f"the stored entries do not hash to the checkpoint of size "
                                    f"{size}; reloading the log")
+            tree.settle(size)
             next_seq = dict(state.next_seq)
             for _, _, sender, seq, _ in heads:
                 next_seq[sender] = seq + 1

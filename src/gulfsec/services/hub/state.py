@@ -110,8 +110,12 @@ class HubState:
             listener(size)
 
     def load(self, engine: Engine, log_key: VerifierKey) -> None:
+        def stored(start: int, end: int) -> list[bytes]:
+            with UnitOfWork(engine) as uow:
+                return uow.repo.entry_ids_range(start, end)
+
         with UnitOfWork(engine) as uow:
-            tree = MerkleTree()
+            tree = MerkleTree(stored)
             tree.extend(uow.repo.entry_ids())
             latest = uow.repo.latest_checkpoint()
             keyring = Keyring(self.regime.secretariat.code, [
@@ -131,6 +135,7 @@ class HubState:
                     f"stored tree (size {tree.size}) does not match the latest signed "
                     f"checkpoint (size {checkpoint.size}); refusing to start"
                 )
+        tree.settle(tree.size)  # what was read is stored: keep only the tree's upper levels
         with self.lock:
             self.tree = tree
             self.checkpoint = latest

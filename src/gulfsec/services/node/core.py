@@ -79,7 +79,7 @@ class NodeCore:
         self.clock = clock
         self.lock = threading.RLock()
         """One sync or send at a time."""
-        self.copy = Copy(MerkleTree(), Keyring(regime.secretariat.code), {},
+        self.copy = Copy(MerkleTree(self.stored_leaves), Keyring(regime.secretariat.code), {},
                          WitnessFinality(regime.witness_quorum))
         self.on_load: list[Callable[[], None]] = []
         """Called after each :meth:`load`, for parts that keep derived state."""
@@ -96,7 +96,7 @@ class NodeCore:
             # latest checkpoint is the same before and after it.
             for _ in range(5):
                 latest = uow.repo.latest_checkpoint()
-                tree = MerkleTree()
+                tree = MerkleTree(self.stored_leaves)
                 tree.extend(uow.repo.all_leaves())
                 again = uow.repo.latest_checkpoint()
                 if (None if again is None else again.size) == (
@@ -116,9 +116,16 @@ class NodeCore:
             raise LogVerificationError(
                 f"the node's stored leaves ({tree.size}) do not match its latest checkpoint "
                 f"(size {latest.size}); run `gulfsec verify`")
+        tree.settle(tree.size)  # read from the database: keep only the tree's upper levels
         self.copy = Copy(tree, keyring, last_seq, finality)
         for hook in self.on_load:
             hook()
+
+    def stored_leaves(self, start: int, end: int) -> list[bytes]:
+        """The leaves (entry ids) the node's database holds at ``start`` ≤ index < ``end``:
+        what its tree reads back of the blocks it let go (:meth:`MerkleTree.settle`)."""
+        with self.uow() as uow:
+            return uow.repo.leaves(start, end)
 
     def alarm(self, repo: NodeRepository, kind: str, message: str,
               evidence: dict[str, Any]) -> None:

@@ -134,6 +134,7 @@ class Follower:
             if latest is None or tree.size != size or tree.root() != latest.root:
                 self._reload(state)  # what was stored does not add up: read it all again
                 return
+            tree.settle(size)
         for item in keys:  # applying a key entry again changes nothing
             copy.keyring.apply(parse_signed_entry(item.raw, max_bytes=1 << 20), item.index)
         self._entries_after = max([self._entries_after, state.latest_index,

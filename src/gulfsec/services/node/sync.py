@@ -144,6 +144,9 @@ class Sync:
         self._store_checkpoint(checkpoint, note_text, hub_time, start, new_ids)
         report.new_leaves = len(new_ids)
         self.intake.fetch(checkpoint, report)
+        # Stored, and the round's new entries checked against them: the tree may let go of
+        # what it would otherwise read back for each of them.
+        core.copy.tree.settle(checkpoint.size)
         report.new_entries += self.withheld.run(report)
         if self.cosign:
             report.cosigned = self.witness.cosign(checkpoint, note_text, hub_time)
