@@ -250,6 +250,9 @@ def test_a_message_to_the_secretariat_is_opened_and_answered_by_its_end_in_the_h
     again.run_once()
     assert line.hub.state.size == size
     assert [m["text"] for m in again.messages()] == [said["text"]]
+    # Each round reads on from the log's size, not from the last line entry it found: a log
+    # of other entries is not read again every round.
+    assert again._after == again._every_after == size - 1
 
 
 # -- what goes wrong ---------------------------------------------------------------------------

@@ -252,3 +252,38 @@ def test_a_log_of_several_entry_bundles_is_taken_in_whole(hub, writers, make_nod
             assert proof == whole.inclusion_proof(index, size)
             verify_inclusion(leaf_hash(ids[index]), index, size, proof, whole.root())
         assert tree.consistency_proof(257, size) == whole.consistency_proof(257, size)
+
+
+def test_a_round_reads_only_what_the_node_sent_since_it_last_found_its_entries_in_place(
+        hub, make_node, clock):
+    rus = make_node()
+    read: list[int] = []
+    import gulfsec.adapters.storage.node as storage
+    outbox_items = storage.NodeRepository.outbox_items
+
+    def counting(repo, *, pending_only=False, after_seq=None):  # type: ignore[no-untyped-def]
+        found = outbox_items(repo, pending_only=pending_only, after_seq=after_seq)
+        read.append(len(found))
+        return found
+
+    rus.sync_once()  # the node learns its party's sequence numbers so far
+    for n in range(5):
+        rus.send("message@1", ("USA",), {"subject": f"note {n}", "text": "in place"})
+    first = rus.sync_once()
+    second = rus.sync_once()
+    assert first.alarms == second.alarms == []
+    last = rus.send("message@1", ("USA",), {"subject": "note 5", "text": "in place"}).entry.seq
+    rus.sync_once()
+    rus.sync_once()
+    assert rus.sync.checks.own_checked_seq == last  # found in place in a stored tree: done
+    original = storage.NodeRepository.outbox_items
+    storage.NodeRepository.outbox_items = counting  # type: ignore[method-assign]
+    try:
+        rus.sync_once()
+        assert read and max(read) == 0  # nothing sent since: not the six, nor their bytes, again
+        rus.send("message@1", ("USA",), {"subject": "one more", "text": "in place"})
+        read.clear()
+        rus.sync_once()
+        assert read and max(read) <= 1
+    finally:
+        storage.NodeRepository.outbox_items = original  # type: ignore[method-assign]

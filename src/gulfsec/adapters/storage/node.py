@@ -565,10 +565,13 @@ class NodeRepository:
             sa.select(outbox).where(outbox.c.confirmation == confirmation)).first()
         return None if row is None else _outbox_item(row)
 
-    def outbox_items(self, *, pending_only: bool = False) -> list[OutboxItem]:
+    def outbox_items(self, *, pending_only: bool = False,
+                     after_seq: int | None = None) -> list[OutboxItem]:
         query = sa.select(outbox).order_by(outbox.c.seq)
         if pending_only:
             query = query.where(outbox.c.sequenced_idx.is_(None))
+        if after_seq is not None:
+            query = query.where(outbox.c.seq > after_seq)
         return [_outbox_item(r) for r in self.conn.execute(query)]
 
     def max_outbox_seq(self) -> int | None:

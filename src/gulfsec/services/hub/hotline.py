@@ -132,6 +132,7 @@ class SecretariatHotline:
             self._test()
 
     def _read(self) -> None:
+        size = self.hub.state.size  # the reads below see at least this much of the log
         for record in self._records.records_after(self._after):
             self._after = record.index
             signed, entry = record.entry, record.entry.entry
@@ -163,6 +164,10 @@ class SecretariatHotline:
                     self._between[signed.id_hex] = _Message(
                         signed.id_hex, record.index, entry.sender, recipients,
                         record.sequenced_at)
+        # Nothing more of these forms lies below that size: the next round reads on from it,
+        # not from the last one found (which would read the whole log again every round).
+        self._after = max(self._after, size - 1)
+        self._every_after = max(self._every_after, size - 1)
 
     def _keep_keys(self) -> None:
         newest, destroyed = keep_keys(self.keys, self.hub.regime, self.hub.clock.now())

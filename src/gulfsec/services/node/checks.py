@@ -70,6 +70,9 @@ class Checks:
         self.peer_fetcher = peer_fetcher
         self.seen: dict[str, PeerSeen] = {}
         self.started = core.clock.now()
+        self.own_checked_seq = 0
+        """Every entry this node sent up to this sequence number is in place in a stored tree
+        (:meth:`own_entries` reads only those after it)."""
         self.kept_behind: set[tuple[str, int]] = set()
         """(peer, size) of the newer trees already alarmed as kept from this node: one alarm
         for each, not one for every round the hub goes on keeping it."""
@@ -88,22 +91,36 @@ class Checks:
         return None if answer is None else answer.to_json()
 
     def own_entries(self, report: SyncReport, checkpoint: Checkpoint,
-                           answer: SignedAnswer | None) -> bool:
+                    answer: SignedAnswer | None, held: int) -> bool:
         """Every entry the hub gave this node a receipt for must be at its index once the tree
         passes it, and in a checkpoint published by the receipt's promise. False (the
-        checkpoint is refused) when a signed tree holds another entry at that index."""
+        checkpoint is refused) when a signed tree holds another entry at that index.
+
+        ``held``: the size of the tree the node had stored before this round. An entry found
+        in place below it is done with (the tree only grows, consistently), so a round reads
+        only what was sent since the oldest entry not yet found in a stored tree: never every
+        entry the node ever sent.
+        """
         core = self.core
         tree = core.copy.tree
         with core.uow() as uow:
-            sent = [o for o in uow.repo.outbox_items() if o.sequenced_idx is not None]
+            since = uow.repo.outbox_items(after_seq=self.own_checked_seq)
         ok = True
-        for item in sent:
+        done = True  # every entry so far is in place in a stored tree
+        for item in since:
             index = item.sequenced_idx
-            assert index is not None
+            if index is None:
+                done = False
+                continue
             receipt = None if item.receipt is None else json.loads(item.receipt)
+            if index >= held:
+                done = False  # not yet in a stored tree: checked again next round
             if index < tree.size:
                 if tree.leaf_hash_at(index) == leaf_hash(item.entry_id):
+                    if done:
+                        self.own_checked_seq = item.seq
                     continue
+                done = False
                 size = checkpoint.size
                 core.raise_alarm(
                     report, "dropped_entry",

@@ -137,7 +137,7 @@ class Sync:
             if extended is None:
                 return
             new_ids = extended
-        if not (self.checks.own_entries(report, checkpoint, answer)
+        if not (self.checks.own_entries(report, checkpoint, answer, start)
                 and self.checks.peer_views(checkpoint, note_text, report, answer)):
             core.load()  # refused: forget its leaves; the node stands on what it held
             return
