@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -43,6 +43,12 @@ from gulfsec.adapters.storage.migrate import migrate
 from gulfsec.adapters.storage.node import HotlineRow
 from gulfsec.adapters.storage.notifications import NotificationRepository
 from gulfsec.bootstrap import build_node_app
+from gulfsec.domain.encoding import format_time
+from gulfsec.domain.entry import ALL
+from gulfsec.domain.forms.decisions import DRAFT, POSITION
+from gulfsec.domain.forms.meetings import MEETING as MEETING_FORM
+from gulfsec.domain.forms.meetings import MEETING_REPLY
+from gulfsec.domain.procedures.meetings import step_audience
 from gulfsec.services.node import Node
 from gulfsec.services.node.core import SyncReport
 from gulfsec.services.node.notifications import Notifications, Notifier
@@ -253,6 +259,128 @@ def test_an_acknowledgement_the_node_signed_is_not_told(rus: Rus) -> None:
     rustam = account_id(rus.node, "rustam")
     rus.notes.save(rustam, {**EVERYTHING, "entries": ""})
     rus.send_from_irn()  # the node acknowledges it as it syncs
+    assert rus.notes.run_once() == (0, 0)
+
+
+# -- other obligations due soon: reports, replies, draft decisions closing ---------------------
+
+EXCHANGE = {"year": 2027, "command_organisation": [{"ref": "GS", "name": "General Staff"}],
+            "units": []}
+EXCHANGE_DUE = datetime(2026, 12, 15, 23, 59, 59, tzinfo=UTC)
+"""When RUS's annual exchange for 2027 is due (the regime's 15 December, at the day's end)."""
+MEETING = {"title": SECRET_SUBJECT, "level": "expert", "starts_at": "2026-12-01T09:00:00Z",
+           "timezone": "Asia/Tehran", "duration_minutes": 90, "place": "Bandar Abbas",
+           "agenda": ["Opening", SECRET_TEXT]}
+
+
+def only_due(rus: Rus) -> None:
+    rus.notes.save(account_id(rus.node, "rustam"), {**EVERYTHING, "entries": "",
+                                                    "alarms": ""})
+
+
+def test_a_report_falling_due_within_a_day_is_told_once(rus: Rus, clock: ManualClock) -> None:
+    only_due(rus)
+    clock.set(EXCHANGE_DUE - timedelta(hours=25))
+    assert rus.notes.run_once() == (0, 0)  # not within a day yet
+    clock.advance(timedelta(hours=2))
+    assert rus.notes.run_once() == (1, 1)  # RUS's own report: not IRN's, SAU's or QAT's
+    (mail,) = rus.box.to("rustam@mfa.example")
+    assert mail["Subject"] == ("gulfsec RUS: due by 15 Dec 2026 23:59:59 UTC: "
+                               "Annual exchange of military information")
+    body = mail.get_content()
+    assert "RUS owes this, and it is due by 15 Dec 2026 23:59:59 UTC" in body
+    assert "for the year 2027" in body and f"{PUBLIC}/compliance" in body
+    clock.advance(timedelta(hours=1))
+    assert rus.notes.run_once() == (0, 0)  # once per obligation
+    assert rus.box.to("oleg@mfa.example") == []  # oleg asked for alarms only
+    with rus.node.uow() as uow:
+        (kept,) = NotificationRepository(uow.repo.conn).mails()
+    assert kept.event == "owed:annual-exchange:2027"
+
+
+def test_a_report_already_filed_is_not_told(rus: Rus, clock: ManualClock) -> None:
+    only_due(rus)
+    rus.node.send("annual-exchange@1", ALL, EXCHANGE)
+    rus.net.settle()  # final: met
+    clock.set(EXCHANGE_DUE - timedelta(hours=2))
+    assert rus.notes.run_once() == (0, 0)
+    assert rus.box.got == []
+
+
+def test_a_reply_owed_to_a_meeting_is_told_once_and_not_once_given(
+        rus: Rus, clock: ManualClock) -> None:
+    only_due(rus)
+    irn = rus.net.nodes["IRN"]
+    owed = irn.send(MEETING_FORM, ("RUS",), MEETING).id_hex
+    second = irn.send(MEETING_FORM, ("RUS",), {**MEETING, "title": "Follow-up"})
+    answered = second.id_hex
+    rus.net.settle()
+    rus.node.send(MEETING_REPLY, step_audience(second, "RUS"),
+                  {"meeting": answered, "reply": "accept"}, refs=[answered])
+    rus.net.settle()
+    assert rus.notes.run_once() == (0, 0)  # due in two days
+    clock.advance(timedelta(hours=25))
+    assert rus.notes.run_once() == (1, 1)
+    (mail,) = rus.box.to("rustam@mfa.example")
+    subject = str(mail["Subject"]).strip()  # the stdlib folds this one after "Subject:"
+    assert subject.startswith("gulfsec RUS: due by ")
+    assert subject.endswith(": Reply to a meeting's invitation")
+    body = mail.get_content()
+    assert f"{PUBLIC}/meetings/{owed}" in body and "log index" in body
+    for secret in (SECRET_SUBJECT, SECRET_TEXT, "Bandar Abbas", answered):
+        assert secret not in body and secret not in str(mail["Subject"])
+    clock.advance(timedelta(hours=1))
+    assert rus.notes.run_once() == (0, 0)
+
+
+def _draft(clock: ManualClock, title: str, closes_in: timedelta) -> dict[str, str]:
+    return {"kind": "text", "title": title, "text": f"The parties agree: {SECRET_TEXT}",
+            "format": "all", "procedure": "consensus",
+            "closes_at": format_time(clock.now() + closes_in)}
+
+
+def test_a_draft_decision_closing_without_my_position_is_told_once(
+        rus: Rus, clock: ManualClock) -> None:
+    only_due(rus)
+    sau = rus.net.nodes["SAU"]
+    silent = sau.send(DRAFT, ALL, _draft(clock, SECRET_SUBJECT, timedelta(hours=30))).id_hex
+    joined = sau.send(DRAFT, ALL, _draft(clock, "Joined", timedelta(hours=30))).id_hex
+    rus.net.settle()
+    rus.node.send(POSITION, ALL, {"draft": joined, "position": "join"}, refs=[joined])
+    rus.net.settle()  # final: RUS's position on it counts
+    assert rus.notes.run_once() == (0, 0)  # closes in more than a day
+    clock.advance(timedelta(hours=7))
+    assert rus.notes.run_once() == (1, 1)
+    (mail,) = rus.box.to("rustam@mfa.example")
+    assert mail["Subject"].startswith("gulfsec RUS: a draft decision closes at ")
+    body = mail.get_content()
+    assert "proposed by Kingdom of Saudi Arabia (SAU)" in body
+    assert "RUS has taken no position on it yet" in body
+    assert f"{PUBLIC}/decisions/{silent}" in body and joined not in body
+    for secret in (SECRET_SUBJECT, SECRET_TEXT):
+        assert secret not in body and secret not in str(mail["Subject"])
+    clock.advance(timedelta(hours=1))
+    assert rus.notes.run_once() == (0, 0)  # once per draft
+    rus.node.send(POSITION, ALL, {"draft": silent, "position": "stand-aside"},
+                  refs=[silent])
+    rus.net.settle()
+    assert rus.notes.run_once() == (0, 0)
+    with rus.node.uow() as uow:
+        (kept,) = NotificationRepository(uow.repo.conn).mails()
+    assert kept.event == f"closing:{silent}"
+
+
+def test_a_position_sent_before_the_window_is_not_told_even_unfinal(
+        rus: Rus, clock: ManualClock) -> None:
+    only_due(rus)
+    draft = rus.net.nodes["SAU"].send(DRAFT, ALL, _draft(clock, "Soon", timedelta(hours=20)))
+    rus.net.settle()
+    rus.node.send(POSITION, ALL, {"draft": draft.id_hex, "position": "join"},
+                  refs=[draft.id_hex])
+    rus.node.sync_once()  # sequenced, not final yet
+    decision = rus.node.decisions.decision(draft.id_hex, clock.now())
+    assert "RUS" not in decision.positions  # no position that counts yet
+    assert [s.final_at for s in decision.steps if s.party == "RUS"] == [None]
     assert rus.notes.run_once() == (0, 0)
 
 

@@ -13,7 +13,10 @@ The three kinds a delegate may ask for:
 - ``entries``: an entry arrived for the party (verified by the node), except those that are
   only the log's machinery (:data:`QUIET_FORMS`: acknowledgements, keys, the hotline's
   sealed messages and receipts — a hotline message has a mail of its own);
-- ``due``: an acknowledgement the party owes falls due within :data:`DUE_SOON`;
+- ``due``: something the party owes falls due within :data:`DUE_SOON`, once per obligation:
+  an acknowledgement (:func:`due_mail`), a report or a reply the regime's commitments require
+  (:func:`owed_mail`, as the compliance engine finds it open), or a draft decision closing on
+  which the party, a member, has taken no position yet (:func:`closing_mail`);
 - ``alarms``: at once, for an alarm the node raised and a hotline message received.
 """
 
@@ -27,11 +30,12 @@ from typing import Final
 from gulfsec.i18n import LANGUAGES, N_, format_moment, gettext
 
 __all__ = ["DUE_SOON", "MAX_ADDRESS", "QUIET_FORMS", "Written", "address_problem",
-           "alarm_mail", "due_mail", "entry_mail", "hotline_mail", "language_problem"]
+           "alarm_mail", "closing_mail", "due_mail", "entry_mail", "hotline_mail",
+           "language_problem", "owed_mail"]
 
 MAX_ADDRESS: Final = 254
 DUE_SOON: Final = timedelta(hours=24)
-"""How long before an acknowledgement falls due a delegate is told of it."""
+"""How long before something the party owes falls due a delegate is told of it."""
 QUIET_FORMS: Final = frozenset({"acknowledgement@1", "encryption-key@1", "hotline@1",
                                 "hotline-receipt@1", "key-registration@1", "key-revocation@1",
                                 "key-rotation@1"})
@@ -117,6 +121,64 @@ def due_mail(*, party: str, sender: str, sender_name: str, form_title: str, inde
         "Log index: %(index)s\n"
         "\n"
         "The entry, and whether it is acknowledged yet:\n"
+        "%(link)s")) % values
+    return Written(subject, body + _footer(base))
+
+
+def owed_mail(*, party: str, obligation: str, due: datetime, path: str, base: str,
+              year: int | None = None, index: int | None = None,
+              form_title: str | None = None) -> Written:
+    """Something else ``party`` owes falls due soon (a report, a reply): ``obligation`` is
+    what the regime's commitment is called (translated), ``path`` the page to open; with
+    ``index`` and ``form_title``, the entry it concerns (never what it says), else with
+    ``year``, the year it is for."""
+    values = {"party": party, "obligation": obligation, "due": format_moment(due),
+              "year": year, "index": index, "form": form_title, "link": _link(base, path)}
+    subject = gettext(N_("gulfsec %(party)s: due by %(due)s: %(obligation)s")) % values
+    if index is not None and form_title is not None:
+        body = gettext(N_(
+            "%(party)s owes this, and it is due by %(due)s:\n"
+            "\n"
+            "%(obligation)s\n"
+            "It concerns an entry: %(form)s, log index %(index)s.\n"
+            "\n"
+            "Where it stands, and what to do, on the node's pages (sign in first):\n"
+            "%(link)s")) % values
+    elif year is not None:
+        body = gettext(N_(
+            "%(party)s owes this, and it is due by %(due)s:\n"
+            "\n"
+            "%(obligation)s, for the year %(year)s\n"
+            "\n"
+            "Where it stands, and what to do, on the node's pages (sign in first):\n"
+            "%(link)s")) % values
+    else:
+        body = gettext(N_(
+            "%(party)s owes this, and it is due by %(due)s:\n"
+            "\n"
+            "%(obligation)s\n"
+            "\n"
+            "Where it stands, and what to do, on the node's pages (sign in first):\n"
+            "%(link)s")) % values
+    return Written(subject, body + _footer(base))
+
+
+def closing_mail(*, party: str, proposer: str, proposer_name: str, index: int, draft_id: str,
+                 closes: datetime, base: str) -> Written:
+    """A draft decision closes soon and ``party``, a member, has taken no position on it: who
+    proposed it, its log index, when it closes and the link; never what it says."""
+    values = {"party": party, "proposer": proposer, "name": proposer_name, "index": index,
+              "due": format_moment(closes), "link": _link(base, f"/decisions/{draft_id}")}
+    subject = gettext(N_("gulfsec %(party)s: a draft decision closes at %(due)s without a "
+                         "position from %(party)s")) % values
+    body = gettext(N_(
+        "A draft decision proposed by %(name)s (%(proposer)s) closes at %(due)s, and "
+        "%(party)s has taken no position on it yet. A position counts only if it is final "
+        "in the log by then.\n"
+        "\n"
+        "Log index: %(index)s\n"
+        "\n"
+        "The draft, and the positions taken so far (sign in first):\n"
         "%(link)s")) % values
     return Written(subject, body + _footer(base))
 

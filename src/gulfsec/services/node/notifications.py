@@ -10,11 +10,15 @@ in the process that syncs; a page worker never runs it). Each tick — and at on
 round (:meth:`Notifier.wake`) — it runs :meth:`Notifications.run_once`:
 
 1. **notice**: in one transaction, what is new since the cursors kept in ``node_meta`` (the
-   entries held, the alarms raised, the hotline messages received), and which acknowledgements
-   the party owes fall due within a day; one mail per delegate who asked and event is written
-   into ``node_notify_mails`` (its unique key per account and event means an event is never
-   queued twice), and the cursors move on with it. The first time, the cursors start at what
-   the node holds then: nobody is sent the history.
+   entries held, the alarms raised, the hotline messages received), and what the party owes
+   that falls due within a day (:data:`~gulfsec.domain.notifications.DUE_SOON`): the
+   acknowledgements (event ``due:<entry id>``), the other obligations the compliance engine
+   finds open for the party — yearly reports, replies owed (``owed:<rule>:<year or digest>``,
+   :func:`owed_event`) — and the draft decisions closing on which the party, a member, has
+   taken no position (``closing:<draft id>``); one mail per delegate who asked and event is
+   written into ``node_notify_mails`` (its unique key per account and event means an event is
+   never queued twice), and the cursors move on with it. The first time, the cursors start at
+   what the node holds then: nobody is sent the history.
 2. **deliver**: the mails waiting are handed to the SMTP server (:mod:`gulfsec.adapters.mail`),
    each marked sent in a transaction of its own as soon as the server took it. A server that
    is down or busy leaves them waiting, tried again later (after 1, 2, 4… minutes, at most an
@@ -27,6 +31,8 @@ An SMTP failure is logged and never reaches the sync loop: the notifier is not i
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -43,15 +49,20 @@ from gulfsec.adapters.storage.notifications import (
     Preferences,
 )
 from gulfsec.domain import notifications as words
+from gulfsec.domain.compliance import Finding
+from gulfsec.domain.compliance.rules.acknowledgement import NAME as ACKNOWLEDGEMENT_RULE
 from gulfsec.errors import GulfsecError, MailError
 from gulfsec.i18n import LANGUAGES, current, gettext, use
 from gulfsec.services.node.core import log
 from gulfsec.services.node.detail import ALARM_WORDS
 from gulfsec.services.node.node import Node
+from gulfsec.services.node.records import NodeRecords
 from gulfsec.services.shared.describe import form_title, party_name
+from gulfsec.services.shared.records import Compliance
+from gulfsec.services.shared.scorecards import RULE_TITLES
 from gulfsec.services.shared.time import from_micros, micros
 
-__all__ = ["KINDS", "Notifications", "Notifier", "Problems"]
+__all__ = ["KINDS", "Notifications", "Notifier", "Problems", "owed_event"]
 
 KINDS: Final = ("entries", "due", "alarms")
 """What a delegate may ask to be told (see :mod:`gulfsec.domain.notifications`)."""
@@ -59,6 +70,19 @@ BATCH: Final = 500
 RETRY_S: Final = 60
 RETRY_MAX_S: Final = 3600
 LOCK_WAIT_S: Final = 2.0
+
+OPEN_OVERDUE: Final = frozenset({"missing", "breached"})
+"""What an open obligation (nothing answers it yet) becomes once its deadline has passed."""
+PAGES: Final[Mapping[str, str]] = {
+    "meeting-reply": "/meetings/",
+    "incident-response": "/incidents/",
+    "unusual-activity-reply": "/unusual/",
+    "unusual-activity-meeting": "/unusual/",
+}
+"""The page of the entry an obligation concerns (its first evidence), by rule; others open
+the entry's own page, or the scorecard when the obligation concerns no entry."""
+POSITIONS: Final = frozenset({"join", "stand-aside", "object", "amend"})
+"""The steps on a draft decision that are a member's position."""
 
 Problems = dict[str, str]
 """A problem with a field of the preferences' form: field name → message."""
@@ -72,16 +96,60 @@ class Queued:
     written: words.Written
 
 
+@dataclass(frozen=True)
+class Owed:
+    """An obligation of the party, open and due soon, as the compliance engine found it."""
+
+    event: str
+    rule: str
+    due: datetime
+    year: int | None
+    path: str
+    index: int | None = None
+    form: str | None = None
+
+
+@dataclass(frozen=True)
+class Closing:
+    """A draft decision closing soon, on which the party, a member, has taken no position."""
+
+    draft_id: str
+    index: int
+    proposer: str
+    closes_at: datetime
+
+
+def owed_event(finding: Finding) -> str:
+    """The event of the mail about an open obligation: one per obligation, whatever its
+    status becomes (``owed:<rule>:<year>`` for a yearly report, else a digest of the rule,
+    year, subject and the entry it concerns), at most 100 characters."""
+    rule = finding.rule[:40]
+    if finding.subject is None and not finding.evidence:
+        return f"owed:{rule}:{finding.year}"
+    named = json.dumps([finding.rule, finding.year, finding.subject, finding.evidence[:1]])
+    return f"owed:{rule}:{hashlib.sha256(named.encode()).hexdigest()[:40]}"
+
+
+def _identity(finding: Finding) -> tuple[object, ...]:
+    """A finding without its status: the same obligation before and after its deadline."""
+    return (finding.party, finding.rule, finding.due, finding.evidence, finding.detail,
+            finding.year, finding.subject)
+
+
 class Notifications:
     """A node's e-mail notifications (see the module's notes). ``mailer`` None: notifications
     are off (no SMTP server is set); preferences can still be kept."""
 
     def __init__(self, node: Node, mailer: Mailer | None, public_url: str | None, *,
-                 retry_s: int = RETRY_S) -> None:
+                 retry_s: int = RETRY_S, compliance: Compliance | None = None) -> None:
+        """``compliance``: the node's compliance findings to read what the party owes (those
+        of its scorecards, to share what they computed); made from the node's copy when
+        first needed if not given."""
         self.node = node
         self.mailer = mailer
         self.public_url = (public_url or "").rstrip("/")
         self.retry_s = retry_s
+        self._compliance = compliance
         self._lock = threading.Lock()
 
     @property
@@ -150,6 +218,10 @@ class Notifications:
         how many were queued."""
         node = self.node
         due = self._due_soon()
+        with node.uow() as uow:  # nobody asked: the compliance engine is not even started
+            told = any(p.due for p in NotificationRepository(uow.repo.conn).subscribers())
+        owed = self._owed_soon() if told else []
+        closing = self._closing_soon() if told else []
         with node.uow() as uow:
             repo = uow.repo
             mail = NotificationRepository(repo.conn)
@@ -159,6 +231,8 @@ class Notifications:
             found += self._alarms(repo, mail, subscribers)
             found += self._hotline(repo, mail, subscribers)
             found += self._due(mail, subscribers, due)
+            found += self._owed(subscribers, owed)
+            found += self._closing(subscribers, closing)
             at = micros(node.clock.now())
             count = sum(mail.queue(q.account_id, q.event, q.address, q.written.subject,
                                    q.written.body, at) for q in found)
@@ -354,6 +428,112 @@ class Notifications:
                                       entry_id=eid, due=when, base=self.public_url)
 
             out += self._each(subscribers, "due", f"due:{eid}", write)
+        return out
+
+    def _compliance_of(self) -> Compliance:
+        if self._compliance is None:
+            self._compliance = Compliance(self.node.regime, NodeRecords(self.node))
+        return self._compliance
+
+    def _owed_soon(self) -> list[Owed]:
+        """Each obligation of the party other than an acknowledgement (those are
+        :meth:`_due_soon`'s) that the compliance engine finds open — nothing answers it yet —
+        and due within :data:`~gulfsec.domain.notifications.DUE_SOON` (and not past). Open is
+        read from the engine itself: pending now, and overdue (``missing`` or ``breached``)
+        once the window has passed, if nothing answers it by then; an obligation answered by
+        an entry not final yet stays pending, and is not told. A failure here is logged and
+        tells nothing this time: it does not hold up the other notices."""
+        node = self.node
+        try:
+            now = node.clock.now()
+            later = now + words.DUE_SOON
+            compliance = self._compliance_of()
+
+            def soon(f: Finding) -> bool:
+                return (f.rule != ACKNOWLEDGEMENT_RULE and f.due is not None
+                        and now < f.due <= later)
+
+            pending = {_identity(f) for f in compliance.findings(now, party=node.party)
+                       if f.status == "pending" and soon(f)}
+            if not pending:
+                return []
+            found = [f for f in compliance.findings(later, party=node.party)
+                     if f.status in OPEN_OVERDUE and soon(f) and _identity(f) in pending]
+            out: list[Owed] = []
+            with node.uow() as uow:
+                for f in found:
+                    assert f.due is not None
+                    eid = f.evidence[0] if f.evidence else None
+                    item = None if eid is None else uow.repo.entry_by_id(bytes.fromhex(eid))
+                    if item is None:
+                        out.append(Owed(owed_event(f), f.rule, f.due, f.year, "/compliance"))
+                        continue
+                    out.append(Owed(owed_event(f), f.rule, f.due, f.year,
+                                    PAGES.get(f.rule, "/entries/") + str(eid), item.index,
+                                    item.form))
+            return out
+        except Exception:  # the other notices go on; the next tick tries again
+            log.exception("%s: obligations due soon not read", node.party)
+            return []
+
+    def _owed(self, subscribers: list[Preferences], owed: list[Owed]) -> list[Queued]:
+        node = self.node
+        out: list[Queued] = []
+        for item in owed:
+
+            def write(item: Owed = item) -> words.Written:
+                title = RULE_TITLES.get(item.rule)
+                return words.owed_mail(
+                    party=node.party,
+                    obligation=gettext(title) if title else item.rule,
+                    due=item.due, path=item.path, base=self.public_url, year=item.year,
+                    index=item.index,
+                    form_title=None if item.form is None else gettext(form_title(item.form)))
+
+            out += self._each(subscribers, "due", item.event, write)
+        return out
+
+    def _closing_soon(self) -> list[Closing]:
+        """Each open draft decision that closes within
+        :data:`~gulfsec.domain.notifications.DUE_SOON` (and not yet) on which the party,
+        one of its members, has taken no position: none that counts, nor one sent that is
+        not final yet (as the domain's rules judge the draft). A failure here is logged and
+        tells nothing this time."""
+        node = self.node
+        try:
+            now = node.clock.now()
+            later = now + words.DUE_SOON
+            party = node.party
+            out: list[Closing] = []
+            for decision in node.decisions.decisions(now):
+                if (decision.status != "open" or decision.awaiting_finality
+                        or party not in decision.members
+                        or not now < decision.closes_at <= later
+                        or party in decision.positions):
+                    continue
+                if any(step.party == party and step.kind in POSITIONS
+                       and step.final_at is None for step in decision.steps):
+                    continue  # taken, and not final yet
+                out.append(Closing(decision.id, decision.index, decision.proposer,
+                                   decision.closes_at))
+            return out
+        except Exception:  # the other notices go on; the next tick tries again
+            log.exception("%s: draft decisions closing soon not read", node.party)
+            return []
+
+    def _closing(self, subscribers: list[Preferences],
+                 closing: list[Closing]) -> list[Queued]:
+        node = self.node
+        out: list[Queued] = []
+        for item in closing:
+
+            def write(item: Closing = item) -> words.Written:
+                return words.closing_mail(party=node.party, proposer=item.proposer,
+                                          proposer_name=self._name(item.proposer),
+                                          index=item.index, draft_id=item.draft_id,
+                                          closes=item.closes_at, base=self.public_url)
+
+            out += self._each(subscribers, "due", f"closing:{item.draft_id}", write)
         return out
 
 

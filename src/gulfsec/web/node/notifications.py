@@ -1,8 +1,9 @@
 """A delegate's own e-mail notifications page (``/settings/notifications``).
 
 Each signed-in delegate (viewer or officer) says here where and in which language they want
-e-mails, and which: an entry arrived for the party, an acknowledgement the party owes falls due
-within a day, and — at once — an alarm the node raised or a hotline message received. The form
+e-mails, and which: an entry arrived for the party, something the party owes falls due within
+a day (an acknowledgement, a report or a reply, a draft decision closing without its position),
+and — at once — an alarm the node raised or a hotline message received. The form
 carries the session's CSRF token; a bad address is refused with a message beside the field and
 everything typed is shown again; saved, the page says so (post, then redirect). Without an SMTP
 server in the node's settings the page says that notifications are off (choices can still be
@@ -42,9 +43,11 @@ SHOWN_MAILS: Final = 10
 KIND_WORDS: Final[Mapping[str, tuple[str, str]]] = {
     "entries": (N_("An entry arrives for my party"),
                 N_("Who sent it, its form, its log index and the link: never what it says.")),
-    "due": (N_("An acknowledgement my party owes is due within a day"),
-            N_("Once per entry. The node acknowledges by itself as it syncs, so this comes "
-               "only when an acknowledgement is still owed.")),
+    "due": (N_("Something my party owes is due within a day"),
+            N_("Once per obligation: an acknowledgement, a report or a reply the regime's "
+               "commitments require, or a draft decision closing on which my party has taken "
+               "no position. The node acknowledges by itself as it syncs, so an "
+               "acknowledgement comes only when it is still owed.")),
     "alarms": (N_("At once: an alarm of the node, or a hotline message"),
                N_("The alarm's kind, or who wrote on the hotline, and the link: never the "
                   "message.")),
