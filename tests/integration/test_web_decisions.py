@@ -167,6 +167,11 @@ def test_an_officer_objects_with_a_reason_once_and_sees_the_silence_broken_at_cl
     assert "objects" in text_of(row.group(0)) and "The area is too wide." in row.group(0)
     assert "IRN objects (log #" in text_of(page.text)
     assert re.search(r'class="step step-counts"', page.text)
+    # A step's time reads as the page's other times do (the `when` filter), not as ISO; the
+    # format by its name.
+    assert re.search(r"counts \(final at 23 Nov 2026 \d\d:\d\d:\d\d UTC, by the closing time\)",
+                     text_of(page.text))
+    assert "regional states regional : members that decide" in text_of(page.text)
     assert "Not yet responded (no position that counts): SAU, QAT." in text_of(page.text)
 
     clock.advance(7 * HOUR)
@@ -357,7 +362,7 @@ def test_a_concept_version_and_a_designation_are_checked_field_by_field(
     assert sent.status_code == 303, text_of(sent.text)
     net.settle()
     shown = text_of(officer.get(sent.headers["location"].split("?")[0]).text)
-    assert "The meeting to convene" in shown and "2026-12-10T09:00:00Z" in shown
+    assert "The meeting to convene" in shown and "10 Dec 2026 09:00:00 UTC" in shown
     assert "Muscat" in shown and "Shipping" in shown
     designated = officer.get("/decisions").text
     assert "Designate" in designated
@@ -520,3 +525,59 @@ def test_every_decision_page_is_accessible_and_in_the_readers_language(
     assert '<html lang="fa" dir="rtl">' in persian
     assert '<h1>تصمیم‌ها</h1>' in persian
     assert "در انتظار موضع شما" in persian
+
+
+def test_an_arabic_page_names_kinds_formats_outcomes_and_times_through_the_catalogs(
+        net: NodeNet, officer: Browser, drafts: dict[str, str], clock: ManualClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Arabic as a pseudo-catalog that writes each message of the decisions' domain and web
+    modules as ``«message»`` (the real catalog for the rest): what shows bare did not go through
+    the catalogs."""
+    import gettext
+    from pathlib import Path
+
+    from babel.messages.extract import extract_from_file
+
+    import gulfsec
+    from gulfsec import i18n
+
+    src = Path(gulfsec.__file__).parent
+    files = [*sorted((src / "domain/procedures/kinds").glob("*.py")),
+             src / "domain/procedures/decisions.py", src / "web/decisions.py",
+             src / "web/terms.py"]
+    known = {str(m[1]) for f in files for m in extract_from_file(
+        "python", str(f), keywords={"_": None, "N_": None})}
+    real = i18n.catalog("ar")
+
+    class Pseudo(gettext.NullTranslations):
+        def __init__(self) -> None:
+            super().__init__()
+            self._catalog = {m: f"«{m}»" for m in known}
+            self.add_fallback(real)
+
+        def gettext(self, message: str) -> str:
+            found = self._catalog.get(message)
+            return real.gettext(message) if found is None else found
+
+    pseudo, original = Pseudo(), i18n.catalog
+    monkeypatch.setattr(i18n, "catalog", lambda code: pseudo if code == "ar" else original(code))
+    i18n._problem_patterns.cache_clear()
+    try:
+        assert officer.get("/language?lang=ar&next=/decisions").status_code == 303
+        new = text_of(officer.get("/decisions/new?kind=delisting").text)
+        assert "«Delisting of a designated entity»" in new and "«Decision»" in new
+        assert "«Removes an entity from the counter-terrorism designation list.»" in new
+        assert "«all participants»" in new
+        listing = text_of(officer.get("/decisions").text)
+        assert "«regional states»" in listing and "«Decision»" in listing
+        clock.advance(7 * HOUR)
+        net.settle()
+        officer.sign_in("leila")
+        shown = officer.get(f"/decisions/{drafts['hotline']}")
+        assert shown.status_code == 200, shown.headers
+        page = text_of(shown.text)
+        assert "«adopted: nobody broke silence before the expiry»" in page
+        assert "«regional states»" in page and "«silence procedure»" in page
+        assert "UTC" in page and not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", page)
+    finally:
+        i18n._problem_patterns.cache_clear()

@@ -206,7 +206,7 @@ def test_a_delegate_reports_an_incident_naming_each_mistake_previews_and_signs_i
     listing = officer.get("/incidents")
     row = re.search(rf'<tr id="incident-{report.id_hex[:12]}">.*?</tr>', listing.text, re.S)
     assert row is not None
-    assert "IRN and RUS: fire-control radar, unsafe manoeuvre" in text_of(row.group(0))
+    assert "IRN and RUS: fire-control radar and unsafe manoeuvre" in text_of(row.group(0))
     assert "26.52° N, 56.41° E; Strait of Hormuz" in text_of(row.group(0))
     assert "none yet" in text_of(row.group(0)) and "pending" in text_of(row.group(0))
 
@@ -328,7 +328,15 @@ def test_either_party_convenes_a_bilateral_meeting_on_an_incident_naming_it(
         "agenda": ["Opening", "The facts"], "case": incident}
     net.settle()
     shown = text_of(officer.get(url).text)
-    assert re.search(r"IRN convened “ ?Incident talks ?”, 2026-11-26 09:00 UTC", shown)
+    assert re.search(r"IRN convened “ ?Incident talks ?”, 26 Nov 2026 09:00:00 UTC", shown)
+    # On an Arabic page every time reads as the `when` filter writes it, in Arabic digits:
+    # the meeting's, the report's and each deadline's account; none is left in RFC 3339.
+    arabic = officer.get(url, headers={"Accept-Language": "ar"}).text
+    assert "26 Nov 2026" not in text_of(arabic)
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", text_of(arabic))
+    deadlines_ar = re.search(r'<ul class="deadline-list" id="deadlines">.*?</ul>', arabic, re.S)
+    assert deadlines_ar is not None and "UTC" in deadlines_ar.group(0)
+    assert re.search("[\u0660-\u0669]", deadlines_ar.group(0))
     roman = signed_in(net.nodes["RUS"], "roman")
     assert "Incident talks" in roman.get("/meetings").text
 
@@ -458,7 +466,7 @@ def test_the_map_draws_incidents_areas_and_notified_activities_and_lists_each_in
     assert f"/unusual/{case}" in areas and len(areas) == 2
     listed = text_of(re.search(r'<ul class="map-list" id="map-list-incident".*?</ul>',
                                page.text, re.S).group(0))  # type: ignore[union-attr]
-    assert listed.startswith("1 RUS and IRN: unsafe manoeuvre, 2026-11-23 10:00 UTC")
+    assert listed.startswith("1 RUS and IRN: unsafe manoeuvre, 23 Nov 2026 10:00:00 UTC")
     assert "26.90° N, 56.10° E" in listed
     cases = text_of(re.search(r'<ul class="map-list" id="map-list-unusual".*?</ul>',
                               page.text, re.S).group(0))  # type: ignore[union-attr]
@@ -466,7 +474,7 @@ def test_the_map_draws_incidents_areas_and_notified_activities_and_lists_each_in
     assert "within 90 km of 27.10° N, 51.40° E" in cases
     activities = text_of(re.search(r'<ul class="map-list" id="map-list-activity".*?</ul>',
                                    page.text, re.S).group(0))  # type: ignore[union-attr]
-    assert "N1 IRN: Maritime Security Belt (naval, 2026-12-10 to 2026-12-14)" in activities
+    assert "N1 IRN: Maritime Security Belt (naval, 10 Dec 2026 to 14 Dec 2026)" in activities
     assert re.search(r'<table id="incidents">.*?RUS and IRN', page.text, re.S)
     assert re.search(r'<table id="cases">.*?SAU asks IRN', page.text, re.S)
     # QAT's node holds the case (to all) but not the incident (to IRN and SAU)

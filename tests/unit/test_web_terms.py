@@ -34,3 +34,18 @@ def test_a_code_reads_in_each_language(code: str) -> None:
         assert term("unsafe-manoeuvre") == term("unsafe manoeuvre") != "unsafe manoeuvre"
         assert term("officer") != "officer"
     assert term("not-a-code") == "not-a-code"
+
+
+def test_the_pages_name_the_default_regimes_formats_decision_words_and_entity_types() -> None:
+    from gulfsec.domain.forms.decisions import Procedure
+    from gulfsec.domain.procedures.decisions import STATUSES
+    from gulfsec.domain.procedures.kinds.designation import EntityType
+    from gulfsec.domain.regime import default_regime
+    from gulfsec.web.decisions import ENTITY_TYPES
+    from gulfsec.web.terms import DECISION_WORDS, ENTITY_WORDS, FORMAT_WORDS
+
+    assert set(FORMAT_WORDS) == set(default_regime().formats)
+    assert set(ENTITY_WORDS) == set(ENTITY_TYPES) == set(get_args(EntityType))
+    assert set(DECISION_WORDS) == set(STATUSES) | set(get_args(Procedure))
+    assert term("p5+1+iran") == "P5+1 and Iran" and term("not-adopted") == "not adopted"
+    assert term("silence") == "silence procedure" and term("a-regimes-own") == "a-regimes-own"

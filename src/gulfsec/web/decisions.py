@@ -20,7 +20,7 @@ from typing import Final
 from gulfsec.domain.procedures import concept
 from gulfsec.domain.procedures.decisions import Decision, Step
 from gulfsec.domain.procedures.kinds import registry as kinds
-from gulfsec.i18n import N_, _, ngettext
+from gulfsec.i18n import N_, _, format_moment, ngettext
 
 STATUS_WORDS: Final[Mapping[str, str]] = {
     "open": N_("open"),
@@ -54,8 +54,10 @@ ENTITY_TYPES: Final[tuple[str, ...]] = ("organisation", "individual", "vessel", 
 
 
 def kind_title(name: str) -> str:
+    """The kind of decision ``name`` in words, in the language in force (the name itself for a
+    kind this gulfsec does not know)."""
     found = kinds().get(name)
-    return name if found is None else found.title
+    return name if found is None else _(found.title)
 
 
 def time_left(until: datetime, now: datetime) -> str:
@@ -133,7 +135,7 @@ class DraftView:
 
 
 def step_view(step: Step) -> StepView:
-    when = "" if step.final_at is None else step.final_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    when = "" if step.final_at is None else format_moment(step.final_at)
     if step.kind == "outcome":
         standing, words = "chair", _("checked against the positions")
     elif step.counts:

@@ -24,7 +24,8 @@ from gulfsec.domain.encoding import parse_time
 from gulfsec.domain.entry import ALL
 from gulfsec.domain.forms.activity_notification import NOTIFICATION
 from gulfsec.domain.procedures.risk import Incident, Step, UnusualCase
-from gulfsec.i18n import N_, _
+from gulfsec.i18n import N_, _, format_day, format_number
+from gulfsec.web.formats import finding_words, list_words
 from gulfsec.web.map import Feature, GulfMap, area_words, degrees, draw
 from gulfsec.web.site import when
 from gulfsec.web.terms import EVENT_TERMS, term
@@ -74,13 +75,24 @@ RISK_RULES: Final = frozenset({"incident-report", "incident-response",
 
 
 def moment_words(text: object) -> str:
-    """A time as the forms write it (RFC 3339, UTC) as a person reads it:
-    ``2026-11-23 09:30 UTC`` (seconds when there are any); as given when it is not one."""
+    """A time as the forms write it (RFC 3339, UTC) as a person reads it, in the language in
+    force and as the ``when`` filter writes every time: ``23 Nov 2026 09:30:00 UTC``,
+    ``٢٣ نوفمبر ٢٠٢٦ ٠٩:٣٠:٠٠ UTC``; as given when it is not one."""
     try:
         moment = parse_time(str(text))
     except ValueError:
         return str(text)
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC" if moment.second else "%Y-%m-%d %H:%M UTC")
+    return when(moment)
+
+
+def day_words(text: object) -> str:
+    """A calendar day as the forms write it (``2026-12-10``) as the ``day`` filter writes one
+    in the language in force (``10 Dec 2026``); as given when it is not one."""
+    try:
+        day = date.fromisoformat(str(text))
+    except ValueError:
+        return str(text)
+    return format_day(day)
 
 
 def when_final(step: Step) -> str:
@@ -115,15 +127,16 @@ class Deadline:
 
     @property
     def due_words(self) -> str:
-        """`` due by 2026-11-25 12:00:00 UTC``, or why there is no deadline yet."""
+        """`` due by 25 Nov 2026 12:00:00 UTC``, or why there is no deadline yet."""
         if self.due is None:
             return ": " + _("its deadline runs once the step that starts it is final")
         return " " + _("due by %(at)s") % {"at": when(self.due)}
 
     @property
     def sentence(self) -> str:
-        """``Reply by IRN due by 2026-11-25 12:00:00 UTC — met (reply log #12).``"""
-        return f"{self.what}{self.due_words} — {self.status_words} ({self.detail})."
+        """``Reply by IRN due by 25 Nov 2026 12:00:00 UTC — met (log #12 final …).``"""
+        return (f"{self.what}{self.due_words} — {self.status_words} "
+                f"({finding_words(self.detail)}).")
 
 
 def _meeting_kind(finding: Finding, case: UnusualCase | None) -> str:
@@ -237,6 +250,14 @@ def _position(body: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def _count(value: object) -> str:
+    """A number as the reader's locale writes it (its digits and grouping); as given when it
+    is not one."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return format_number(value)
+    return str(value)
+
+
 def _cells(body: Mapping[str, Any]) -> dict[str, tuple[tuple[str, ...], bool]]:
     """Every field of a report or a response as lines, and whether it is prose."""
     def text(name: str) -> tuple[str, ...]:
@@ -250,12 +271,12 @@ def _cells(body: Mapping[str, Any]) -> dict[str, tuple[tuple[str, ...], bool]]:
                         else (), False),
         "position": (_position(body), False),
         "units": (tuple(_unit(u) for u in body.get("units") or ()), False),
-        "cpa_metres": ((() if cpa is None else (f"{cpa:,} m",)), False),
+        "cpa_metres": ((() if cpa is None else (f"{_count(cpa)} m",)), False),
         "events": (tuple(_(EVENTS.get(str(e), str(e))) for e in body.get("events") or ()),
                    False),
         "signals": (text("signals"), True),
         "damage": (text("damage"), True),
-        "casualties": ((() if casualties is None else (str(casualties),)), False),
+        "casualties": ((() if casualties is None else (_count(casualties),)), False),
         "account": (text("account"), True),
         "disputed": (text("disputed"), True),
     }
@@ -306,8 +327,8 @@ class IncidentShown:
 
     @property
     def events(self) -> str:
-        return ", ".join(_(EVENTS.get(str(e), str(e)))
-                         for e in self.report.body.get("events", ()))
+        return list_words(_(EVENTS.get(str(e), str(e)))
+                          for e in self.report.body.get("events", ()))
 
     @property
     def title(self) -> str:
@@ -331,7 +352,7 @@ def incident_shown(incident: Incident) -> IncidentShown:
             cells.append(Cell(theirs, prose, differs))
         rows.append(Row(key, _(label), Cell(lines, prose), tuple(cells)))
     audience = incident.audience
-    words = _("all participants") if audience == ALL else ", ".join(audience)
+    words = _("all participants") if audience == ALL else list_words(audience)
     return IncidentShown(incident, rows, incident.responses, words)
 
 
@@ -415,7 +436,7 @@ class Activity:
     def title(self) -> str:
         return (_("%(sender)s: %(name)s (%(kind)s, %(start)s to %(end)s)")
                 % {"sender": self.sender, "name": self.name, "kind": self.kind,
-                   "start": self.start, "end": self.end})
+                   "start": day_words(self.start), "end": day_words(self.end)})
 
 
 def activities(records: Iterable[LogRecord], today: date) -> list[Activity]:

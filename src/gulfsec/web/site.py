@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any, Final, Literal
 from urllib.parse import urlencode, urlsplit
 
+import babel.lists
 import jinja2
 from markupsafe import Markup
 from starlette.datastructures import FormData
@@ -33,12 +34,15 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from gulfsec import i18n as words
 from gulfsec.adapters.clock import Clock
 from gulfsec.domain.encoding import format_time
+from gulfsec.domain.forms._summary import Summary, Words
 from gulfsec.domain.regime import Regime
 from gulfsec.errors import Forbidden
 from gulfsec.i18n import _
 from gulfsec.services.shared.accounts import Accounts, WebSession
 from gulfsec.services.shared.cache import StateCache
 from gulfsec.web import i18n
+from gulfsec.web.formats import finding_words, list_words, shown_value
+from gulfsec.web.terms import TERMS as TERM_WORDS
 from gulfsec.web.terms import term
 
 CSRF_FIELD: Final = "csrf_token"
@@ -77,7 +81,13 @@ def make_environment() -> jinja2.Environment:
     env.filters["when"] = when
     env.filters["day"] = lambda d: "" if d is None else words.format_day(d)
     env.filters["number"] = lambda n: "" if n is None else words.format_number(n)
-    env.filters["problem"] = words.translate_problem
+    # An identifier's number (a log index, a sequence number): the language's digits, never
+    # grouped.
+    env.filters["digits"] = lambda n: "" if n is None else words.native_digits(str(n))
+    env.filters["problem"] = summary_words  # a problem, or an entry's summary line
+    env.filters["moment"] = shown_value  # a time written in RFC 3339 (UTC), as `when` writes it
+    env.filters["finding"] = finding_words  # a finding's account, its times as `when` writes them
+    env.filters["list_words"] = list_words  # words or codes joined as the locale joins a list
     env.filters["short_id"] = short_id
     env.filters["term"] = term
     env.filters["rfc3339"] = lambda m: "" if m is None else format_time(m)
@@ -94,6 +104,34 @@ def when(moment: datetime | None) -> str:
     return words.format_moment(moment)
 
 
+def summary_words(text: str) -> str:
+    """An entry's summary line, or a problem found in some input, in the language in force.
+
+    A summary line that keeps its message and values
+    (:class:`~gulfsec.domain.forms._summary.Summary`) is said again: its message through the
+    catalogs, and each value that stands for words of a fixed vocabulary (an incident's events,
+    an activity's kind, a level) word by word through them (a code through the words
+    :data:`~gulfsec.web.terms.TERMS` has for it), several joined as the reader's language joins
+    a list; other values as they are. Any other text is matched back to its message
+    (:func:`gulfsec.i18n.translate_problem`). English is shown as it is."""
+    lang = words.current()
+    if lang == words.SOURCE or not isinstance(text, Summary):
+        return words.translate_problem(text)
+    catalog = words.catalog(lang)
+    values: dict[str, str] = {}
+    for name, value in text.values.items():
+        if isinstance(value, Words):
+            items = [catalog.gettext(TERM_WORDS.get(item, item)) if value.translate else item
+                     for item in value.items]
+            values[name] = babel.lists.format_list(items, locale=words.locale(lang))
+        else:
+            values[name] = str(value)
+    try:
+        return catalog.gettext(text.message).format(**values)
+    except (KeyError, IndexError, ValueError):  # a translation with other placeholders
+        return words.translate_problem(text)
+
+
 def entry_label(row: Any) -> str:
     """A short, readable name for an entry that has no summary line: its form and its place
     in the log (``Acknowledgement of receipt, log #84``), or its sender's sequence number while
@@ -101,7 +139,8 @@ def entry_label(row: Any) -> str:
     title = words.gettext(str(getattr(row, "form_title", "") or getattr(row, "form", "")))
     index = getattr(row, "index", None)
     if index is not None:
-        return words.gettext("%(form)s, log #%(index)s") % {"form": title, "index": index}
+        return words.gettext("%(form)s, log #%(index)s") % {
+            "form": title, "index": words.native_digits(str(index))}
     return words.gettext("%(form)s, not yet in the log") % {"form": title}
 
 

@@ -13,6 +13,8 @@ from typing import Final
 from gulfsec import i18n as words
 from gulfsec.domain.forms.risk import EVENT_WORDS
 from gulfsec.i18n import N_
+from gulfsec.web.decisions import PROCEDURE_WORDS
+from gulfsec.web.decisions import STATUS_WORDS as STATUS_WORDS_OF_DECISIONS
 
 LEVEL_WORDS: Final[Mapping[str, str]] = {
     "head-of-state": N_("head of state or government"),
@@ -52,11 +54,34 @@ STATUS_WORDS: Final[Mapping[str, str]] = {
     "observer organisation": N_("observer organisation"),
 }
 """The statuses of the default regime, by the names it gives them."""
+FORMAT_WORDS: Final[Mapping[str, str]] = {
+    # TRANSLATORS: the name of a format of the regime: the group of participants that decides.
+    "all": N_("all participants"),
+    # TRANSLATORS: a format of the regime: the eight states of the region.
+    "regional": N_("regional states"),
+    # TRANSLATORS: a format of the regime: the six states of the Gulf Cooperation Council.
+    "gcc": N_("GCC states"),
+    # TRANSLATORS: a format of the regime: the five permanent members of the Security Council.
+    "p5": N_("P5"),
+    # TRANSLATORS: a format of the regime: the P5 and Germany.
+    "p5+1": N_("P5+1"),
+    # TRANSLATORS: a format of the regime: the P5, Germany and Iran.
+    "p5+1+iran": N_("P5+1 and Iran"),
+}
+"""The formats of the default regime, by their ids (``all``: every participant); a regime's
+own formats the table lacks are shown by their ids."""
+ENTITY_WORDS: Final[Mapping[str, str]] = {
+    "organisation": N_("organisation"), "individual": N_("individual"),
+    "vessel": N_("vessel"), "other": N_("other"),
+}
+"""The types of an entity on the designation list."""
+DECISION_WORDS: Final[Mapping[str, str]] = {**STATUS_WORDS_OF_DECISIONS, **PROCEDURE_WORDS}
+"""A decision's status and outcome (``adopted``, ``not-adopted``…) and its procedure."""
 
 TERMS: Final[Mapping[str, str]] = {
     **LEVEL_WORDS, **ACTIVITY_WORDS, **UNIT_WORDS, **ROLE_WORDS, **STATUS_WORDS,
     **{EVENT_WORDS.get(code, code): text for code, text in EVENT_TERMS.items()},
-    **EVENT_TERMS,
+    **EVENT_TERMS, **FORMAT_WORDS, **ENTITY_WORDS, **DECISION_WORDS,
 }
 
 

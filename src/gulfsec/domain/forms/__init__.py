@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from gulfsec.domain.forms._summary import Summary
 from gulfsec.errors import InvalidFormBody, UnknownForm
 
 SUMMARY_MAX = 120
@@ -40,7 +41,9 @@ class FormSpec:
     """The right (``regime.RIGHTS``) the sender's status must carry: the hub refuses an entry
     of this form from a sender without it, and every node refuses it again."""
     summary: Callable[[Mapping[str, Any]], str] = field(compare=False)
-    """The line that says what an entry is about, from its (valid) body."""
+    """The line that says what an entry is about, from its (valid) body: English text, or a
+    :class:`~._summary.Summary` (made with :func:`~._summary.line`) where it names words of a
+    fixed vocabulary that the pages say in the reader's language."""
     acknowledge: bool = True
     """Whether each addressee owes an ``acknowledgement@1`` of an entry of this form."""
     year: str | None = None
@@ -77,7 +80,8 @@ class FormSpec:
         """The summary line of an entry with ``body``, on one line of at most 120 characters;
         empty if the body does not have what the summary needs."""
         try:
-            text = " ".join(self.summary(body).split())
+            said = self.summary(body)
+            text = said.one_line() if isinstance(said, Summary) else " ".join(said.split())
         except (KeyError, TypeError, ValueError, AttributeError):
             return ""
         return text if len(text) <= SUMMARY_MAX else text[: SUMMARY_MAX - 1] + "…"

@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BeforeValidator, Field, StringConstraints, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from gulfsec.domain.forms._types import Body, PartyCode
 from gulfsec.domain.forms._types import MediumText as MediumText  # shared with the forms here
+from gulfsec.i18n import N_
 
 # --- JSON-exact scalars --------------------------------------------------------------------
 
@@ -81,6 +82,12 @@ RefId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0
 """A reference the notifying state gives an item (an activity, a unit, a command)."""
 
 ActivityKind = Literal["land", "naval", "air", "amphibious", "airborne"]
+ACTIVITY_KIND_WORDS: Final[Mapping[str, str]] = {
+    "land": N_("land"), "naval": N_("naval"), "air": N_("air"), "amphibious": N_("amphibious"),
+    "airborne": N_("airborne"),
+}
+"""An activity's kind in words, as a summary line says it (marked for the catalogs: the pages
+translate them)."""
 WeaponCategory = Literal[
     "battle_tanks",
     "acv",

@@ -13,6 +13,7 @@ from pydantic import Field, field_validator
 
 from gulfsec.domain.forms import FormSpec
 from gulfsec.domain.forms._military import (
+    ACTIVITY_KIND_WORDS,
     ActivityKind,
     Area,
     Day,
@@ -23,6 +24,7 @@ from gulfsec.domain.forms._military import (
     not_before,
     unique,
 )
+from gulfsec.domain.forms._summary import Words, line
 from gulfsec.domain.forms._types import Body, PartyCode, ShortText
 from gulfsec.i18n import N_
 
@@ -77,7 +79,9 @@ FORMS = (
         "Notice of a land, naval, air, amphibious or airborne activity: when, where, which "
         "forces, and any live firing.",
         right="send",
-        summary=lambda body: N_("{name} ({kind}, {start} to {end})").format(
-            name=body["name"], kind=body["kind"], start=body["start"], end=body["end"]),
+        summary=lambda body: line(
+            N_("{name} ({kind}, {start} to {end})"), name=body["name"],
+            kind=Words((ACTIVITY_KIND_WORDS.get(str(body["kind"]), str(body["kind"])),)),
+            start=body["start"], end=body["end"]),
     ),
 )

@@ -39,8 +39,10 @@ class TransferRow(Body):
     quantity: Int = Field(
         ge=1, le=1_000_000, title="Quantity", description="Number of items (1 to 1,000,000)."
     )
+    # Marked here too: a field named ``description`` is passed over by the forms' extraction
+    # from the JSON Schema (gulfsec.web.forms.messages), which reads the key as a schema keyword.
     description: ShortText | None = Field(
-        default=None, title="Description", description="Type or model of the items."
+        default=None, title=N_("Description"), description=N_("Type or model of the items.")
     )
     remarks: ShortText | None = Field(default=None, title="Remarks", description="Anything to add.")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from gulfsec.domain.forms import FormSpec
+from gulfsec.domain.forms._summary import Words, line
 from gulfsec.domain.forms._types import (
     Attachments,
     Body,
@@ -20,6 +21,7 @@ from gulfsec.domain.forms._types import (
     ShortText,
 )
 from gulfsec.domain.forms.decisions import FormatName
+from gulfsec.i18n import N_
 
 THREAD = "thread@1"
 REPLY = "reply@1"
@@ -48,7 +50,8 @@ FORMS = (
     FormSpec(THREAD, "Consultation thread", Thread,
              "Opens a consultation between the parties in the audience, at a level.",
              right="send", composed=False,
-             summary=lambda body: f"{body['subject']} ({body.get('level', 'expert')})"),
+             summary=lambda body: line(N_("{subject} ({level})"), subject=body["subject"],
+                                       level=Words((str(body.get("level", "expert")),)))),
     FormSpec(REPLY, "Reply in a consultation", Reply,
              "A reply in a consultation thread, to every party of the thread.",
              right="send", composed=False, refs=("thread",),

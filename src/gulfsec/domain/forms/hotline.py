@@ -24,6 +24,7 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from gulfsec.domain.forms import FormSpec
+from gulfsec.domain.forms._summary import Words, line
 from gulfsec.domain.forms._types import Body, EntryIdHex, KeyIdHex, Moment, PartyCode
 from gulfsec.domain.hotline import encryption_key_id, public_key_from, unb64url
 from gulfsec.i18n import N_
@@ -115,8 +116,8 @@ FORMS = (
     FormSpec(HOTLINE, "Hotline message", HotlineMessage,
              "A message sealed for each recipient: only they read it.",
              right="send", acknowledge=False, composed=False,
-             summary=lambda body: N_("hotline message to {recipients}").format(
-                 recipients=", ".join(recipients_of(body)))),
+             summary=lambda body: line(N_("hotline message to {recipients}"),
+                                       recipients=Words(recipients_of(body), translate=False))),
     FormSpec(RECEIPT, "Hotline receipt", Receipt,
              "The recipient's node holds and opened the hotline message.",
              right="receive", acknowledge=False, composed=False, refs=("message",),

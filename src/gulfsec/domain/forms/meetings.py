@@ -20,6 +20,7 @@ from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from gulfsec.domain.forms import FormSpec
+from gulfsec.domain.forms._summary import Words, line
 from gulfsec.domain.forms._types import Body, EntryIdHex, Level, MediumText, Moment, ShortText
 from gulfsec.domain.forms.decisions import FormatName
 from gulfsec.i18n import N_
@@ -118,14 +119,18 @@ class MeetingUpdate(Body):
     _zone = field_validator("timezone")(classmethod(lambda cls, v: _known_zone(v)))
 
 
+_CHANGES = {"starts_at": N_("starts at"), "place": N_("place"), "agenda": N_("agenda"),
+            "timezone": N_("timezone"), "duration_minutes": N_("duration minutes")}
+"""What a change to a meeting may change, in the words its summary line names them with."""
+
+
 def _update_summary(body: Any) -> str:
     if body.get("cancelled"):
         return N_("cancels the meeting")
-    changed = [name.replace("_", " ") for name in ("starts_at", "place", "agenda", "timezone",
-                                                   "duration_minutes") if body.get(name)]
+    changed = tuple(word for name, word in _CHANGES.items() if body.get(name))
     if not changed:
         return N_("a note on the meeting")
-    return N_("changes the meeting: {changes}").format(changes=", ".join(changed))
+    return line(N_("changes the meeting: {changes}"), changes=Words(changed))
 
 
 _REPLIES = {"accept": N_("accepts the invitation"), "decline": N_("declines the invitation"),

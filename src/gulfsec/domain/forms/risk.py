@@ -24,6 +24,7 @@ from pydantic_core import PydanticCustomError
 
 from gulfsec.domain.forms import FormSpec
 from gulfsec.domain.forms._military import Area, Int, Point
+from gulfsec.domain.forms._summary import Words, line
 from gulfsec.domain.forms._types import (
     Body,
     EntryIdHex,
@@ -45,12 +46,14 @@ ActivityType = Literal["land", "naval", "air", "missile", "other"]
 Event = Literal["simulated-attack", "weapons-aimed", "fire-control-radar", "laser-illumination",
                 "unsafe-manoeuvre", "objects-dropped-or-launched", "seizure-or-boarding",
                 "collision", "shoot-down", "other"]
-EVENT_WORDS = {"simulated-attack": "simulated attack", "weapons-aimed": "weapons aimed",
-               "fire-control-radar": "fire-control radar", "laser-illumination": "laser "
-               "illumination", "unsafe-manoeuvre": "unsafe manoeuvre",
-               "objects-dropped-or-launched": "objects dropped or launched",
-               "seizure-or-boarding": "seizure or boarding", "collision": "collision",
-               "shoot-down": "shoot-down", "other": "other"}
+EVENT_WORDS = {"simulated-attack": N_("simulated attack"), "weapons-aimed": N_("weapons aimed"),
+               "fire-control-radar": N_("fire-control radar"),
+               "laser-illumination": N_("laser illumination"),
+               "unsafe-manoeuvre": N_("unsafe manoeuvre"),
+               "objects-dropped-or-launched": N_("objects dropped or launched"),
+               "seizure-or-boarding": N_("seizure or boarding"), "collision": N_("collision"),
+               "shoot-down": N_("shoot-down"), "other": N_("other")}
+"""An incident's events in words (marked for the catalogs: the pages translate them)."""
 UnitKind = Literal["ship", "submarine", "boat", "aircraft", "drone", "other"]
 
 
@@ -147,9 +150,9 @@ class IncidentResponse(Body):
 
 
 def _incident_summary(body: Any) -> str:
-    events = ", ".join(EVENT_WORDS.get(str(e), str(e)) for e in body["events"])
-    return N_("incident with {other_party}: {events}").format(other_party=body["other_party"],
-                                                              events=events)
+    events = Words(tuple(EVENT_WORDS.get(str(e), str(e)) for e in body["events"]))
+    return line(N_("incident with {other_party}: {events}"), other_party=body["other_party"],
+                events=events)
 
 
 
@@ -157,9 +160,9 @@ FORMS = (
     FormSpec(UNUSUAL, "Request for explanation of unusual military activity", UnusualActivity,
              "Asks a participant to explain an unusual, unscheduled military activity; sent "
              "to all participants.", right="send", composed=False,
-             summary=lambda b: N_("asks {addressee} to explain unusual {activity_type} "
-                                  "activity").format(addressee=b["addressee"],
-                                                     activity_type=b["activity_type"])),
+             summary=lambda b: line(N_("asks {addressee} to explain unusual {activity_type} "
+                                       "activity"), addressee=b["addressee"],
+                                    activity_type=Words((str(b["activity_type"]),)))),
     FormSpec(UNUSUAL_REPLY, "Reply on unusual military activity", UnusualReply,
              "The participant asked explains the activity.", right="send", composed=False,
              refs=("request",), summary=lambda b: N_("explains the activity")),

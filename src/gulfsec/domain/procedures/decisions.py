@@ -52,6 +52,7 @@ from gulfsec.domain.forms.decisions import AMENDMENT, DRAFT, OUTCOME, POSITION, 
 from gulfsec.domain.forms.keys import REGISTRATION
 from gulfsec.domain.regime import Regime
 from gulfsec.errors import AudienceError, ProcedureError
+from gulfsec.i18n import N_
 
 Status = Literal["open", "adopted", "not-adopted", "withdrawn", "replaced"]
 STATUSES: tuple[Status, ...] = ("open", "adopted", "not-adopted", "withdrawn", "replaced")
@@ -129,7 +130,9 @@ class Decision:
     members: tuple[str, ...]
     status: Status
     why: str
-    """One line saying why the status is what it is."""
+    """One line saying why the status is what it is: in English, a message marked for the
+    catalogs (``N_``, named placeholders) once formatted; a page shows it through the
+    ``problem`` filter, which puts the values into the translation."""
     sequenced_at: datetime
     final_at: datetime | None
     positions: Mapping[str, Step] = field(default_factory=dict)
@@ -142,7 +145,8 @@ class Decision:
     withdrawn_by: str | None = None
     chair: ChairOutcome | None = None
     contradiction: str | None = None
-    """Set when the chair's signed outcome disagrees with this result."""
+    """Set when the chair's signed outcome disagrees with this result (in English, as
+    ``why``)."""
     awaiting_finality: bool = False
 
     @property
@@ -250,10 +254,11 @@ def judge(regime: Regime, draft: LogRecord, records: Iterable[LogRecord], now: d
         audience = draft_audience(regime, base["format"])
     except AudienceError:
         return Decision(**base, members=(), status="not-adopted",
-                        why=f"the regime has no format {base['format']!r}")
+                        why=N_("the regime has no format {format}").format(
+                            format=repr(base["format"])))
     if entry.audience != audience:
         return Decision(**base, members=voters, status="not-adopted",
-                        why="the draft is not addressed to exactly its format")
+                        why=N_("the draft is not addressed to exactly its format"))
     ordered = sorted((r for r in records if _audience(r) == audience), key=lambda r: r.index)
     steps = tuple(s for s in (_step(regime, r, draft, voters, closes_at) for r in ordered)
                   if s is not None)
@@ -262,51 +267,60 @@ def judge(regime: Regime, draft: LogRecord, records: Iterable[LogRecord], now: d
 
     if draft.final_at is not None and draft.final_at > closes_at:
         return _with_chair(Decision(**base, status="not-adopted",
-                                    why="the draft became final only after it closed"))
+                                    why=N_("the draft became final only after it closed")))
     ends = sorted((s for s in steps if s.kind in ("withdraw", "revise") and s.counts),
                   key=lambda s: (s.final_at, s.index))
     if ends:
         end = ends[0]
         if end.kind == "withdraw":
             return _with_chair(Decision(**base, status="withdrawn", withdrawn_by=end.entry_id,
-                                        why=f"withdrawn by {end.party} (log #{end.index})"))
+                                        why=N_("withdrawn by {party} (log #{index})").format(
+                                            party=end.party, index=end.index)))
         return _with_chair(Decision(**base, status="replaced", replaced_by=end.entry_id,
-                                    why=f"replaced by the revised draft log #{end.index}"))
+                                    why=N_("replaced by the revised draft log #{index}").format(
+                                        index=end.index)))
     positions = _positions(steps)
     if now < closes_at:
         return Decision(**base, positions=positions, status="open",
-                        why=f"open until {format_time(closes_at)}")
+                        why=N_("open until {time}").format(time=format_time(closes_at)))
     unfinal = [s for s in steps if s.final_at is None and s.sequenced_at <= closes_at
                and s.kind != "outcome"]
     if draft.final_at is None or unfinal:
         return Decision(**base, positions=positions, status="open", awaiting_finality=True,
-                        why="closed; waiting for entries sequenced before closing to become "
-                            "final")
+                        why=N_("closed; waiting for entries sequenced before closing to become "
+                               "final"))
     if base["procedure"] == "silence":
         breaking = tuple(s.entry_id for s in steps
                          if s.counts and s.kind in ("object", "amend"))
         if breaking:
             first = next(s for s in steps if s.entry_id == breaking[0])
-            verb = "objected" if first.kind == "object" else "proposed an amendment"
+            broken = (N_("silence broken: {party} objected (log #{index}, final {time})")
+                      if first.kind == "object" else
+                      N_("silence broken: {party} proposed an amendment (log #{index}, final "
+                         "{time})"))
             return _with_chair(Decision(
                 **base, positions=positions, status="not-adopted", breaking=breaking,
-                why=f"silence broken: {first.party} {verb} (log #{first.index}, final "
-                    f"{format_time(first.final_at or closes_at)})"))
+                why=broken.format(party=first.party, index=first.index,
+                                  time=format_time(first.final_at or closes_at))))
         return _with_chair(Decision(**base, positions=positions, status="adopted",
-                                    why="adopted: nobody broke silence before the expiry"))
+                                    why=N_("adopted: nobody broke silence before the expiry")))
     against = tuple(p.entry_id for p in positions.values() if p.kind in ("object", "amend"))
     missing = [m for m in voters if m not in positions]
     if against or missing:
-        parts = []
-        if against:
-            parts.append("objected: " + ", ".join(
-                p.party for p in positions.values() if p.kind in ("object", "amend")))
-        if missing:
-            parts.append("no position: " + ", ".join(missing))
+        objected = ", ".join(p.party for p in positions.values()
+                             if p.kind in ("object", "amend"))
+        if against and missing:
+            why = N_("no consensus — objected: {objected}; no position: {missing}")
+        elif against:
+            why = N_("no consensus — objected: {objected}")
+        else:
+            why = N_("no consensus — no position: {missing}")
         return _with_chair(Decision(**base, positions=positions, status="not-adopted",
-                                    breaking=against, why="no consensus — " + "; ".join(parts)))
+                                    breaking=against, why=why.format(
+                                        objected=objected, missing=", ".join(missing))))
     return _with_chair(Decision(**base, positions=positions, status="adopted",
-                                why="adopted by consensus: every member joined or stood aside"))
+                                why=N_("adopted by consensus: every member joined or stood "
+                                       "aside")))
 
 
 def _step(regime: Regime, record: LogRecord, draft: LogRecord, voters: tuple[str, ...],
@@ -368,11 +382,13 @@ def _with_chair(decision: Decision) -> Decision:
     why: str | None = None
     if chair.sequenced_at <= decision.closes_at and decision.status in ("adopted",
                                                                        "not-adopted"):
-        why = (f"the chair declared the draft {chair.outcome} (log #{chair.index}) before it "
-               f"closed at {format_time(decision.closes_at)}")
+        why = N_("the chair declared the draft {outcome} (log #{index}) before it closed at "
+                 "{time}").format(outcome=chair.outcome, index=chair.index,
+                                  time=format_time(decision.closes_at))
     elif chair.outcome != decision.status:
-        why = (f"the chair declared the draft {chair.outcome} (log #{chair.index}), but the "
-               f"positions make it {decision.status}: {decision.why}")
+        why = N_("the chair declared the draft {outcome} (log #{index}), but the positions make "
+                 "it {status}: {why}").format(outcome=chair.outcome, index=chair.index,
+                                              status=decision.status, why=decision.why)
     if why is None:
         return decision
     return replace(decision, contradiction=why)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
@@ -16,6 +16,7 @@ from gulfsec.domain.encoding import b64encode, format_time
 from gulfsec.domain.entry import SignedEntry
 from gulfsec.domain.forms import FormSpec, registry
 from gulfsec.errors import GulfsecError, MalformedCheckpoint
+from gulfsec.i18n import N_, gettext, ngettext, translate_problem
 from gulfsec.ledger.note import Checkpoint, parse_note
 from gulfsec.services.node.node import Node
 from gulfsec.services.node.views import EntryRow, context, entry_row, outbox_row, parse_raw
@@ -27,10 +28,17 @@ from gulfsec.services.shared.time import from_micros
 
 @dataclass(frozen=True)
 class Check:
-    """One verification, in plain words; ``ok`` False is shown as a failure."""
+    """One verification, in plain words; ``ok`` False is shown as a failure.
+
+    ``words`` writes it: one whole message of the catalogs with its named values, put in the
+    language in force when the page reads :attr:`text` (the English is the message itself)."""
 
     ok: bool
-    text: str
+    words: Callable[[], str] = field(compare=False, repr=False)
+
+    @property
+    def text(self) -> str:
+        return self.words()
 
 
 @dataclass(frozen=True)
@@ -94,8 +102,9 @@ def entry_detail(node: Node, entry_id: str) -> EntryDetail | None:
         assert outbox is not None
         signed = parse_raw(outbox.raw)
         row = outbox_row(node, outbox)
-        checks = [Check(True, "Signed by this node with the party's key "
-                              f"{signed.entry.key}."),
+        own_key = signed.entry.key
+        checks = [Check(True, lambda: gettext("Signed by this node with the party's key {key}.")
+                        .format(key=own_key)),
                   _pending_check(outbox)]
         return EntryDetail(row, signed, registry().get(signed.entry.form),
                            _pretty(signed), checks, [], _refs(node, signed), outbox,
@@ -117,50 +126,79 @@ def _pretty(signed: SignedEntry) -> str:
 
 
 def _pending_check(outbox: OutboxItem) -> Check:
-    if outbox.sequenced_idx is not None:
-        return Check(True, f"Sequenced by the hub at index {outbox.sequenced_idx}; the node "
-                           "verifies it on its next sync.")
-    if outbox.last_error:
-        return Check(False, f"Not yet sequenced: the hub refused it ({outbox.last_error}).")
-    return Check(True, "Waiting in the outbox: the node sends it as soon as the hub answers.")
+    index, error = outbox.sequenced_idx, outbox.last_error
+    if index is not None:
+        return Check(True, lambda: gettext("Sequenced by the hub at index {index}; the node "
+                                           "verifies it on its next sync.").format(index=index))
+    if error:
+        return Check(False, lambda: gettext("Not yet sequenced: the hub refused it ({error}).")
+                     .format(error=translate_problem(error)))
+    return Check(True, lambda: gettext("Waiting in the outbox: the node sends it as soon as the "
+                                       "hub answers."))
 
 
 def _checks(node: Node, item: NodeEntry, signed: SignedEntry, leaf: bytes | None,
             covering: NodeCheckpoint | None, latest_cp: NodeCheckpoint | None) -> list[Check]:
     entry = signed.entry
-    verified = format_time(from_micros(item.verified_at))
-    keys = ", ".join(s.key for s in signed.signatures)
-    checks = [Check(True, f"Signature valid: {entry.sender}'s key {entry.key} signed it"
-                          + (f" (signatures by keys {keys})" if len(signed.signatures) > 1
-                             else "")
-                          + f"; checked by this node against the keys in the log on {verified}.")]
-    content_ok = hashlib.sha256(item.raw).digest() == item.entry_id
-    checks.append(Check(content_ok, "Its id is the SHA-256 of its content (re-checked now)."
-                        if content_ok else "Its stored content does not hash to its id: "
-                        "run `gulfsec verify`."))
-    if leaf is None or leaf != item.entry_id:
-        checks.append(Check(False, f"The node's copy of the log does not hold this entry at "
-                                   f"index {item.index}: run `gulfsec verify`."))
-    elif covering is None:
-        checks.append(Check(False, f"At index {item.index} in the node's copy of the log, but "
-                                   "no checkpoint the node holds covers it yet."))
+    signer = {"sender": entry.sender, "key": entry.key,
+              "keys": ", ".join(s.key for s in signed.signatures),
+              "verified": format_time(from_micros(item.verified_at))}
+    if len(signed.signatures) > 1:
+        checks = [Check(True, lambda: gettext(
+            "Signature valid: {sender}'s key {key} signed it (signatures by keys {keys}); "
+            "checked by this node against the keys in the log on {verified}.").format(**signer))]
     else:
-        latest = "" if latest_cp is None or latest_cp.size == covering.size else (
-            f"; the node's latest checkpoint has size {latest_cp.size}")
-        checks.append(Check(True, f"Included at index {item.index} in checkpoint of size "
-                                  f"{covering.size}, signed by the pinned log key{latest}."))
+        checks = [Check(True, lambda: gettext(
+            "Signature valid: {sender}'s key {key} signed it; checked by this node against the "
+            "keys in the log on {verified}.").format(**signer))]
+    if hashlib.sha256(item.raw).digest() == item.entry_id:
+        checks.append(Check(True, lambda: gettext(
+            "Its id is the SHA-256 of its content (re-checked now).")))
+    else:
+        checks.append(Check(False, lambda: gettext(
+            "Its stored content does not hash to its id: run `gulfsec verify`.")))
+    index = item.index
+    if leaf is None or leaf != item.entry_id:
+        checks.append(Check(False, lambda: gettext(
+            "The node's copy of the log does not hold this entry at index {index}: run "
+            "`gulfsec verify`.").format(index=index)))
+    elif covering is None:
+        checks.append(Check(False, lambda: gettext(
+            "At index {index} in the node's copy of the log, but no checkpoint the node holds "
+            "covers it yet.").format(index=index)))
+    elif latest_cp is None or latest_cp.size == covering.size:
+        size = covering.size
+        checks.append(Check(True, lambda: gettext(
+            "Included at index {index} in checkpoint of size {size}, signed by the pinned log "
+            "key.").format(index=index, size=size)))
+    else:
+        size, latest = covering.size, latest_cp.size
+        checks.append(Check(True, lambda: gettext(
+            "Included at index {index} in checkpoint of size {size}, signed by the pinned log "
+            "key; the node's latest checkpoint has size {latest}.").format(
+                index=index, size=size, latest=latest)))
     quorum = node.regime.witness_quorum
     vouchers = node.core.copy.finality.vouchers(item.index)
-    names = ", ".join(sorted(vouchers))
+    count, names = len(vouchers), ", ".join(sorted(vouchers))
     final_at = node.final_at(item.index)
     if final_at is not None:
-        checks.append(Check(True, f"Cosigned by {len(vouchers)} witnesses ({names}) on "
-                                  "checkpoints that include it, each verified by this node: "
-                                  f"final at {format_time(final_at)} (quorum {quorum})."))
+        at = format_time(final_at)
+        checks.append(Check(True, lambda: ngettext(
+            "Cosigned by {count} witness ({names}) on checkpoints that include it, each "
+            "verified by this node: final at {at} (quorum {quorum}).",
+            "Cosigned by {count} witnesses ({names}) on checkpoints that include it, each "
+            "verified by this node: final at {at} (quorum {quorum}).", count).format(
+                count=count, names=names, at=at, quorum=quorum)))
+    elif vouchers:
+        checks.append(Check(True, lambda: ngettext(
+            "Not final yet: cosigned by {count} ({names}) of the {quorum} witness needed.",
+            "Not final yet: cosigned by {count} ({names}) of the {quorum} witnesses needed.",
+            quorum).format(count=count, names=names, quorum=quorum)))
     else:
-        so_far = f" ({names})" if vouchers else ""
-        checks.append(Check(True, f"Not final yet: cosigned by {len(vouchers)}{so_far} of the "
-                                  f"{quorum} witnesses needed."))
+        checks.append(Check(True, lambda: ngettext(
+            "Not final yet: cosigned by {count} of the {quorum} witness needed.",
+            "Not final yet: cosigned by {count} of the {quorum} witnesses needed.",
+            quorum).format(count=count, quorum=quorum)))
     return checks
 
 
@@ -198,28 +236,41 @@ def _refs(node: Node, signed: SignedEntry) -> list[RefView]:
 # -- alarms ------------------------------------------------------------------------------------
 
 ALARM_WORDS: Final[Mapping[str, str]] = {
-    "split_view": "Split view: the hub showed different logs",
-    "inconsistent_log": "The hub's log does not match its own checkpoint",
-    "backdated_checkpoint": "A back-dated checkpoint",
-    "future_checkpoint": "A checkpoint dated in the future",
-    "bad_entry": "An entry failed verification",
-    "dropped_entry": "An entry the hub accepted is missing from the log",
-    "bad_final_checkpoint": "A final checkpoint failed verification",
-    "clock_drift": "This node's clock is off",
+    "split_view": N_("Split view: the hub showed different logs"),
+    "inconsistent_log": N_("The hub's log does not match its own checkpoint"),
+    "backdated_checkpoint": N_("A back-dated checkpoint"),
+    "future_checkpoint": N_("A checkpoint dated in the future"),
+    "bad_entry": N_("An entry failed verification"),
+    "dropped_entry": N_("An entry the hub accepted is missing from the log"),
+    "bad_final_checkpoint": N_("A final checkpoint failed verification"),
+    "clock_drift": N_("This node's clock is off"),
+    "stale_view": N_("The hub keeps this node behind the log its peers see"),
+    "peers_silent": N_("No peer node answers: the hub's view cannot be compared"),
+    "bad_cosignature": N_("A cosignature the witness did not make"),
+    "bad_receipt": N_("A receipt the hub signed does not hold"),
+    "bad_outcome": N_("A decision's stated outcome contradicts the entries"),
+    "forged_entry": N_("An entry forged in a party's name"),
+    "impersonation": N_("A key registered in this node's name that it did not register"),
+    "withheld_entry": N_("The hub withholds an entry addressed to this node"),
+    "hotline_no_receipt": N_("A hotline message was not received in time"),
+    "hotline_bad_message": N_("A hotline message could not be opened"),
 }
+"""Each kind of alarm's title, in English, marked for the catalogs: translated where shown."""
 EVIDENCE_LABELS: Final[Mapping[str, str]] = {
-    "checkpoint": "Checkpoint the hub served",
-    "conflicting_checkpoint": "Conflicting checkpoint",
-    "cosigned_checkpoint": "Checkpoint this node cosigned before",
-    "earlier_checkpoint": "Earlier checkpoint the node holds",
-    "held_checkpoint": "Checkpoint the node held",
-    "peer": "Peer node",
-    "entry": "Entry",
-    "raw": "Entry as served",
-    "index": "Log index",
-    "entry_id": "Entry id",
-    "answers": "The hub's signed answers, with when this node asked and heard (by its clock)",
+    "checkpoint": N_("Checkpoint the hub served"),
+    "conflicting_checkpoint": N_("Conflicting checkpoint"),
+    "cosigned_checkpoint": N_("Checkpoint this node cosigned before"),
+    "earlier_checkpoint": N_("Earlier checkpoint the node holds"),
+    "held_checkpoint": N_("Checkpoint the node held"),
+    "peer": N_("Peer node"),
+    "entry": N_("Entry"),
+    "raw": N_("Entry as served"),
+    "index": N_("Log index"),
+    "entry_id": N_("Entry id"),
+    "answers": N_("The hub's signed answers, with when this node asked and heard (by its clock)"),
 }
+"""What each piece of an alarm's evidence is, in English, marked for the catalogs: translated
+where shown."""
 
 
 @dataclass(frozen=True)
@@ -233,16 +284,20 @@ class CheckpointView:
 @dataclass(frozen=True)
 class Evidence:
     key: str
-    label: str
     text: str
     checkpoint: CheckpointView | None = None
+
+    @property
+    def label(self) -> str:
+        """What it is, in the language in force."""
+        known = EVIDENCE_LABELS.get(self.key)
+        return self.key.replace("_", " ").capitalize() if known is None else gettext(known)
 
 
 @dataclass(frozen=True)
 class AlarmView:
     id: int
     kind: str
-    title: str
     message: str
     at: datetime
     evidence: list[Evidence]
@@ -250,6 +305,12 @@ class AlarmView:
     """The evidence that is a checkpoint (two of them for a split view), shown side by side."""
     differs: frozenset[str] = frozenset()
     """Which of origin, size and root differ between the checkpoints."""
+
+    @property
+    def title(self) -> str:
+        """The alarm's kind in words, in the language in force."""
+        known = ALARM_WORDS.get(self.kind)
+        return self.kind.replace("_", " ") if known is None else gettext(known)
 
 
 def checkpoint_view(note: str) -> CheckpointView | None:
@@ -274,16 +335,13 @@ def alarms(node: Node) -> list[AlarmView]:
             if value is None or value == "":
                 continue
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-            label = EVIDENCE_LABELS.get(key, key.replace("_", " ").capitalize())
             view = checkpoint_view(text) if "checkpoint" in key else None
-            item = Evidence(key, label, text, view)
+            item = Evidence(key, text, view)
             (checkpoints if view is not None else evidence).append(item)
         views = [c.checkpoint for c in checkpoints if c.checkpoint is not None]
         differs = frozenset(
             name for name in ("origin", "size", "root")
             if len({getattr(v, name) for v in views}) > 1)
-        out.append(AlarmView(alarm.id, alarm.kind,
-                             ALARM_WORDS.get(alarm.kind, alarm.kind.replace("_", " ")),
-                             alarm.message, from_micros(alarm.created_at), evidence,
-                             checkpoints, differs))
+        out.append(AlarmView(alarm.id, alarm.kind, alarm.message, from_micros(alarm.created_at),
+                             evidence, checkpoints, differs))
     return out

@@ -65,8 +65,16 @@ def _schema_texts(node: Any) -> Iterator[str]:
     if isinstance(const, str) and is_word(const):
         yield _pretty(const)
     for key, value in node.items():
-        if key not in ("title", "description", "enum", "const", "pattern", "format", "$id"):
+        if key in _NAMED_SCHEMAS:
+            # Keyed by field or definition names, which may be "title" or "description"
+            # themselves: every value is a schema.
+            for child in value.values() if isinstance(value, Mapping) else ():
+                yield from _schema_texts(child)
+        elif key not in ("title", "description", "enum", "const", "pattern", "format", "$id"):
             yield from _schema_texts(value)
+
+
+_NAMED_SCHEMAS = frozenset({"properties", "$defs", "definitions", "patternProperties"})
 
 
 def extract_with_python(fileobj: IO[bytes], keywords: Mapping[str, Any],

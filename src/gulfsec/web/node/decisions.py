@@ -47,7 +47,7 @@ from gulfsec.errors import (
     NotFound,
     ProcedureError,
 )
-from gulfsec.i18n import _, format_moment, ngettext
+from gulfsec.i18n import _, format_moment, ngettext, translate_problem
 from gulfsec.services.node import Node, views
 from gulfsec.services.node import detail as details
 from gulfsec.services.node.outbox import MAX_CONFIRMATION
@@ -55,6 +55,7 @@ from gulfsec.services.shared.accounts import OFFICER, WebSession
 from gulfsec.web.consultations import MeetingShown, meeting_shown
 from gulfsec.web.decisions import (
     ENTITY_TYPES,
+    STATUS_WORDS,
     STEP_WORDS,
     concept_pair,
     draft_view,
@@ -65,6 +66,7 @@ from gulfsec.web.decisions import (
 )
 from gulfsec.web.deps import SessionDep, SiteDep
 from gulfsec.web.site import Site, check_csrf, error_page, read_form, redirect, render
+from gulfsec.web.terms import term
 
 router = APIRouter(include_in_schema=False)
 
@@ -130,11 +132,12 @@ def standing(decision: Decision, party: str, now: datetime) -> Standing:
                                         "not count.") % {"time": _when(decision.closes_at)})
     if not _is_open(decision, now):
         return Standing(False, False, _("The draft is %(status)s: %(why)s.")
-                        % {"status": decision.status, "why": decision.why})
+                        % {"status": _(STATUS_WORDS.get(decision.status, decision.status)),
+                           "why": translate_problem(decision.why)})
     member = party in decision.members
     why = None if member else (_("%(party)s is not a member of %(format)s that decides on this "
                                  "draft: it takes no position.")
-                               % {"party": party, "format": decision.format})
+                               % {"party": party, "format": term(decision.format)})
     return Standing(member, party == decision.proposer, why)
 
 
@@ -352,14 +355,14 @@ def read_proposal(regime: Regime, proposal: Proposal, now: datetime) -> dict[str
     try:
         if not members(regime, fmt):
             errors["format"] = (_("no member of %(format)s takes part in decisions")
-                                % {"format": fmt})
+                                % {"format": term(fmt)})
     except AudienceError as exc:
         errors["format"] = exc.message
     allowed = get_kind(kind).procedures
     if v["procedure"].strip() not in allowed:
         errors["procedure"] = (
             _("a draft of kind %(kind)s is decided by %(procedure)s only")
-            % {"kind": kind, "procedure": " or ".join(allowed)}
+            % {"kind": kind, "procedure": term(allowed[0])}
             if len(allowed) == 1 else _("choose consensus or silence procedure"))
     content = read_content(kind, v, errors)
     if content is not None:

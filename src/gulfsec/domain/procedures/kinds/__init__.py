@@ -24,9 +24,12 @@ from gulfsec.errors import InvalidFormBody
 class DecisionKind:
     name: str
     title: str
+    """The kind in words, in English, marked for the catalogs (``N_``): the pages translate it
+    where they show it."""
     content: type[BaseModel]
     """The model of the draft's ``content`` for this kind."""
     description: str = ""
+    """What a draft of the kind decides, in English, marked for the catalogs like ``title``."""
     _: KW_ONLY
     summary: Callable[[Mapping[str, Any]], str] = field(compare=False,
                                                         default=lambda content: "")

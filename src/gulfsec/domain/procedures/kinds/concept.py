@@ -15,6 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from gulfsec.domain.forms._types import Body, LongText, ShortText
 from gulfsec.domain.procedures.kinds import DecisionKind
+from gulfsec.i18n import N_
 
 SectionNumber = Annotated[
     str, StringConstraints(pattern=r"^[1-9][0-9]{0,2}(\.[1-9][0-9]{0,2}){0,3}$")]
@@ -49,6 +50,7 @@ def _summary(content: Mapping[str, Any]) -> str:
     return f"a new version of the Concept ({count} section{'s' * (count != 1)})"
 
 
-KINDS = (DecisionKind("concept", "New version of the Concept", ConceptVersion,
-                      "The full text of a new version of the Concept of collective security.",
+KINDS = (DecisionKind("concept", N_("New version of the Concept"), ConceptVersion,
+                      N_("The full text of a new version of the Concept of collective "
+                         "security."),
                       summary=_summary),)

@@ -7,6 +7,7 @@ from pydantic import Field
 
 from gulfsec.domain.forms._types import Body, Moment, ShortText
 from gulfsec.domain.procedures.kinds import DecisionKind
+from gulfsec.i18n import N_
 
 
 class Convening(Body):
@@ -14,6 +15,6 @@ class Convening(Body):
     place: ShortText = Field(title="Place", description="A city, or 'video conference'.")
     agenda: list[ShortText] = Field(min_length=1, max_length=50, title="Agenda")
 
-KINDS = (DecisionKind("convene", "Convening of a meeting", Convening,
-                      "Convenes a meeting of the format: time, place and agenda.",
+KINDS = (DecisionKind("convene", N_("Convening of a meeting"), Convening,
+                      N_("Convenes a meeting of the format: time, place and agenda."),
                       summary=lambda c: f"convenes a meeting at {c['place']}"),)

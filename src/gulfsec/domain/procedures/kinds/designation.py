@@ -16,6 +16,7 @@ from pydantic import Field, StringConstraints
 
 from gulfsec.domain.forms._types import Body, EntryIdHex, MediumText, ShortText
 from gulfsec.domain.procedures.kinds import DecisionKind
+from gulfsec.i18n import N_
 
 Script = Annotated[str, StringConstraints(pattern=r"^[A-Z][a-z]{3}$")]
 """An ISO 15924 script code: ``Latn``, ``Arab``, ``Cyrl``, ``Hans``…"""
@@ -45,11 +46,11 @@ class Delisting(Body):
 
 
 KINDS = (
-    DecisionKind("designation", "Designation of a terrorist entity", Designation,
-                 "Adds an entity to the counter-terrorism designation list.",
+    DecisionKind("designation", N_("Designation of a terrorist entity"), Designation,
+                 N_("Adds an entity to the counter-terrorism designation list."),
                  summary=lambda c: f"designates {c['name']}", procedures=("consensus",)),
-    DecisionKind("delisting", "Delisting of a designated entity", Delisting,
-                 "Removes an entity from the counter-terrorism designation list.",
+    DecisionKind("delisting", N_("Delisting of a designated entity"), Delisting,
+                 N_("Removes an entity from the counter-terrorism designation list."),
                  summary=lambda c: "delists a designated entity", procedures=("consensus",)),
 )
 

@@ -7,13 +7,15 @@ from pydantic import Field
 
 from gulfsec.domain.forms._types import Body, EntryIdHex
 from gulfsec.domain.procedures.kinds import DecisionKind
+from gulfsec.i18n import N_
 
 
 class Minutes(Body):
     meeting: EntryIdHex = Field(title="Meeting", description="The meeting these minutes are of.")
 
 
-KINDS = (DecisionKind("minutes", "Minutes of a meeting", Minutes,
-                      "The record of a meeting, adopted by silence unless a member objects.",
+KINDS = (DecisionKind("minutes", N_("Minutes of a meeting"), Minutes,
+                      N_("The record of a meeting, adopted by silence unless a member "
+                         "objects."),
                       summary=lambda c: f"minutes of meeting {str(c['meeting'])[:12]}",
                       procedures=("silence",)),)
