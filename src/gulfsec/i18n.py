@@ -23,7 +23,7 @@ import gettext as _gettext
 import os
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
@@ -233,12 +233,14 @@ def _problem_patterns(code: str) -> tuple[tuple[re.Pattern[str], str], ...]:
     return tuple(found)
 
 
-def translate_problem(message: str, code: str | None = None) -> str:
+def translate_problem(message: str, code: str | None = None,
+                      shown: Callable[[str, str], str] | None = None) -> str:
     """A problem found in some input (a validation message), in the language in force.
 
     Messages are written in English with ``{name}`` placeholders (pydantic's and ours, marked
     with :func:`N_`) and come here already formatted: the English text is matched back to its
-    message and the values put into the translation. A message the catalogs lack stays
+    message and the values put into the translation, each as ``shown(name, value)`` gives it
+    where ``shown`` is given (as it is otherwise). A message the catalogs lack stays
     English."""
     lang = code or current()
     if lang == SOURCE:
@@ -251,7 +253,10 @@ def translate_problem(message: str, code: str | None = None) -> str:
         matched = pattern.match(text)
         if matched is not None:
             try:
-                return translated.format(**matched.groupdict())
+                values = matched.groupdict()
+                if shown is not None:
+                    values = {name: shown(name, value) for name, value in values.items()}
+                return translated.format(**values)
             except (KeyError, IndexError, ValueError):
                 return message
     return message

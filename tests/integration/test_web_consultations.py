@@ -119,7 +119,7 @@ def test_a_delegate_reads_a_thread_once_unread_then_replies_to_every_party_once(
     row = re.search(rf'<tr id="thread-{thread[:12]}" class="thread-row unread">.*?</tr>',
                     listing.text, re.S)
     assert row is not None
-    assert "Naval incidents at sea" in row.group(0) and "IRN, RUS, SAU" in text_of(row.group(0))
+    assert "Naval incidents at sea" in row.group(0) and "IRN, RUS and SAU" in text_of(row.group(0))
     assert "1 unread." in text_of(listing.text)
 
     url = f"/threads/{thread}"

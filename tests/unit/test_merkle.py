@@ -668,3 +668,13 @@ def test_trivial_consistency_proofs_are_empty() -> None:
     assert TREE.consistency_proof(0, 100) == []
     assert TREE.consistency_proof(100, 100) == []
     assert TREE.consistency_proof(0, 0) == []
+
+
+def test_leaves_loaded_from_storage_are_let_go_of_as_they_come() -> None:
+    stored = Stored(LEAVES)
+    tree = MerkleTree(stored)
+    assert tree.extend_stored(iter(LEAVES[:1000])) == 0
+    assert tree.extend_stored(LEAVES[1000:]) == 1000
+    assert tree._snap[1] == MAX_SIZE // BLOCK and tree.size == MAX_SIZE
+    assert tree.root() == TREE.root()
+    assert tree.inclusion_proof(7, 2500) == TREE.inclusion_proof(7, 2500)

@@ -22,6 +22,7 @@ from gulfsec.domain.forms._summary import Summary, Words
 from gulfsec.domain.forms._types import Level
 from gulfsec.domain.forms.meetings import _CHANGES
 from gulfsec.domain.forms.risk import ActivityType, Event
+from gulfsec.web.formats import shown_value
 from gulfsec.web.site import make_environment, summary_words
 from gulfsec.web.terms import TERMS
 
@@ -129,6 +130,8 @@ def test_each_word_is_asked_of_the_readers_catalog(fake: Fake, form: str,
             items = [f"«{TERMS.get(item, item)}»" if value.translate else item
                      for item in value.items]
             expected[name] = babel.lists.format_list(items, locale="ar_SA")
+        elif isinstance(value, str):  # a day as the `day` filter writes it
+            expected[name] = shown_value(value, "ar")
         else:
             expected[name] = str(value)
     assert shown == f"«{text.message}»".format(**expected)

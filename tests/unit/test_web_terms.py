@@ -49,3 +49,25 @@ def test_the_pages_name_the_default_regimes_formats_decision_words_and_entity_ty
     assert set(DECISION_WORDS) == set(STATUSES) | set(get_args(Procedure))
     assert term("p5+1+iran") == "P5+1 and Iran" and term("not-adopted") == "not adopted"
     assert term("silence") == "silence procedure" and term("a-regimes-own") == "a-regimes-own"
+
+
+def test_the_designation_lists_entity_types_and_actions_have_marked_words() -> None:
+    from pathlib import Path
+    from typing import get_type_hints
+
+    from babel.messages.extract import extract_from_file
+
+    from gulfsec.domain.procedures.designations import Event
+    from gulfsec.domain.procedures.kinds.designation import EntityType
+    from gulfsec.web import terms
+    from gulfsec.web.terms import ACTION_WORDS, ENTITY_WORDS, TERMS
+
+    actions = get_args(get_type_hints(Event)["action"])
+    assert actions and set(ACTION_WORDS) == set(actions)
+    assert set(ENTITY_WORDS) == set(get_args(EntityType))
+    marked = {str(found[1]) for found in extract_from_file(
+        "python", str(Path(terms.__file__)), keywords={"_": None, "N_": None})}
+    for group in (ENTITY_WORDS, ACTION_WORDS):
+        for code, words in group.items():
+            assert words in marked, code
+            assert TERMS[code] == words and term(code) == words

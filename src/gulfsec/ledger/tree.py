@@ -164,6 +164,19 @@ class MerkleTree:
                 return first
             self._extend_level0(b"".join(chunk))
 
+    def extend_stored(self, entry_ids: Iterable[bytes]) -> int:
+        """As :meth:`extend`, for leaves already stored where the loader reads them: each
+        complete block is let go of as the leaves come (:meth:`settle`), so that loading a
+        long log never holds its lower levels whole. Returns the first new index."""
+        first = self.size
+        it = iter(entry_ids)
+        while True:
+            chunk = list(islice(it, _BULK_CHUNK))
+            if not chunk:
+                return first
+            self.extend(chunk)
+            self.settle(self.size)
+
     def extend_leaf_hashes(self, hashes: bytes | bytearray | Iterable[bytes]) -> int:
         """Append many leaves given their leaf hashes; return the first new index.
 

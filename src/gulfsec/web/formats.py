@@ -6,9 +6,12 @@ filled in by the domain (:func:`gulfsec.domain.compliance.rule.describe`): a tim
 RFC 3339 in UTC, as the API, the CSV and the log write it. :func:`finding_words` (the
 templates' ``finding`` filter) puts such a message into the reader's language as the
 ``problem`` filter does (:func:`gulfsec.i18n.translate_problem`), and writes each value that is
-a time as the ``when`` filter does (``1 Dec 2026 08:00:49 UTC``, ``١ ديسمبر ٢٠٢٦ ٠٨:٠٠:٤٩ UTC``)
-and each whole number in the language's digits. :func:`list_words` (the ``list_words`` filter)
-joins words or party codes as the locale joins a list (``IRN and OMN``, ``IRN وOMN``).
+a time as the ``when`` filter does (``1 Dec 2026 08:00:49 UTC``, ``١ ديسمبر ٢٠٢٦ ٠٨:٠٠:٤٩ UTC``),
+each day (``2026-12-01``) as the ``day`` filter does, each duration as
+:func:`gulfsec.domain.compliance.rule.span` writes it (``3 d 4 h``) in the language's units
+(``٣ أيام و٤ س``), and each whole number in the language's digits. :func:`list_words` (the
+``list_words`` filter) joins words or party codes as the locale joins a list (``IRN and OMN``,
+``IRN وOMN``).
 """
 
 from __future__ import annotations
@@ -16,17 +19,31 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Final
 
 import babel.lists
+import babel.units
 from markupsafe import Markup, escape
 
 from gulfsec import i18n as words
 from gulfsec.domain.encoding import parse_time
+from gulfsec.web.terms import term
 
 _PLACEHOLDER: Final = re.compile(r"\{(\w+)\}")
 _TIME_IN: Final = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 """What a message with a time in it has somewhere (the cheap test before matching)."""
+_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}\Z", re.ASCII)
+_SPAN: Final = re.compile(r"(?:(?P<d>\d+) d(?: (?P<dh>\d+) h)?|(?P<h>\d+) h(?: (?P<hm>\d+) min)?"
+                          r"|(?P<m>\d+) min|(?P<s>\d+) s)\Z", re.ASCII)
+"""The shapes :func:`gulfsec.domain.compliance.rule.span` writes a duration in."""
+_UNITS: Final[Mapping[str, str]] = {
+    "d": "duration-day", "dh": "duration-hour", "h": "duration-hour", "hm": "duration-minute",
+    "m": "duration-minute", "s": "duration-second",
+}
+_CODED: Final = frozenset({"status", "outcome"})
+"""Placeholders whose values are codes the pages have words for (a decision's status and
+outcome)."""
 
 
 def _translated(code: str) -> Mapping[str, str]:
@@ -61,10 +78,45 @@ def _patterns(code: str) -> tuple[tuple[re.Pattern[str], str], ...]:
     return tuple(found)
 
 
+def _joined_units(parts: list[str], code: str) -> str:
+    """Two or more amounts of units joined as the locale joins such a list where it is short
+    (``3 روز 4 ساعت``, ``3 أيام و4 س``, ``3天4小时``). Babel's own :func:`babel.lists.format_list`
+    repeats the last item of two where the locale has no pattern for two (Arabic)."""
+    patterns = words.locale(code).list_patterns
+    style = next((name for name in ("unit-narrow", "unit-short", "unit") if name in patterns),
+                 None)
+    if style is None:
+        return " ".join(parts)
+    found = patterns[style]
+    joined = parts[0]
+    for i, part in enumerate(parts[1:], start=2):
+        pattern = found["2"] if len(parts) == 2 and "2" in found else (
+            found["end"] if i == len(parts) else found["middle"])
+        joined = pattern.format(joined, part)
+    return joined
+
+
+def span_words(value: str, code: str | None = None) -> str | None:
+    """A duration as :func:`gulfsec.domain.compliance.rule.span` writes it (``3 d 4 h``,
+    ``5 h 10 min``, ``1 s``) in the language's units and digits (``٣ أيام و٤ س``); ``None``
+    where ``value`` is not one. English keeps span's own short words."""
+    matched = _SPAN.match(value)
+    if matched is None:
+        return None
+    lang = code or words.current()
+    if lang == words.SOURCE:
+        return value
+    where = words.locale(lang)
+    parts = [babel.units.format_unit(int(amount), _UNITS[name], length="short", locale=where)
+             for name, amount in matched.groupdict().items() if amount is not None]
+    return words.native_digits(_joined_units(parts, lang), lang)
+
+
 def shown_value(value: str, code: str | None = None) -> str:
     """A value of a message as the reader reads it: a time (exactly RFC 3339 in UTC) as the
-    ``when`` filter writes it, a whole number in the language's digits, anything else as
-    given."""
+    ``when`` filter writes it, a day (exactly ``YYYY-MM-DD``) as the ``day`` filter does, a
+    duration as :func:`span_words` says it, a whole number in the language's digits, anything
+    else as given."""
     lang = code or words.current()
     try:
         moment = parse_time(value)
@@ -72,9 +124,23 @@ def shown_value(value: str, code: str | None = None) -> str:
         pass
     else:
         return words.format_moment(moment, lang)
+    if _DAY.match(value):
+        try:
+            return words.format_day(date.fromisoformat(value), lang)
+        except ValueError:
+            return value
     if value.isascii() and value.isdigit():
         return words.native_digits(value, lang)
-    return value
+    duration = span_words(value, lang)
+    return value if duration is None else duration
+
+
+def coded_value(name: str, value: str) -> str:
+    """A value put back into a message the ``problem`` filter translates again
+    (:func:`gulfsec.i18n.translate_problem`'s ``shown``): a decision's status or outcome
+    (``{status}``, ``{outcome}``: ``adopted``, ``not-adopted``…) as the words the pages have for
+    it in the language in force; any other value as it is."""
+    return term(value) if name in _CODED else value
 
 
 def finding_words(message: str, code: str | None = None) -> str:

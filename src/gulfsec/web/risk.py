@@ -232,12 +232,19 @@ def _unit(unit: Mapping[str, Any]) -> str:
     words = f"{unit.get('party')} {term(unit.get('kind'))}"
     if unit.get("name"):
         words += f" {unit['name']}"
-    extra = [_("hull number %(number)s") % {"number": unit["hull_number"]}
-             if unit.get("hull_number") else "",
-             _("type %(type)s") % {"type": unit["aircraft_type"]}
-             if unit.get("aircraft_type") else ""]
-    extra = [e for e in extra if e]
-    return words + (f" ({', '.join(extra)})" if extra else "")
+    number, kind = unit.get("hull_number"), unit.get("aircraft_type")
+    if number and kind:
+        # TRANSLATORS: a unit in an incident (its party, kind and name), its hull number and
+        # its aircraft type.
+        return _("%(unit)s (hull number %(number)s, type %(type)s)") % {
+            "unit": words, "number": number, "type": kind}
+    if number:
+        # TRANSLATORS: a unit in an incident (its party, kind and name) and its hull number.
+        return _("%(unit)s (hull number %(number)s)") % {"unit": words, "number": number}
+    if kind:
+        # TRANSLATORS: a unit in an incident (its party, kind and name) and its aircraft type.
+        return _("%(unit)s (type %(type)s)") % {"unit": words, "type": kind}
+    return words
 
 
 def _position(body: Mapping[str, Any]) -> tuple[str, ...]:
@@ -408,8 +415,11 @@ def case_shown(case: UnusualCase) -> CaseShown:
         elif step.kind in ("bilateral-requested", "all-requested"):
             said = step.body.get("reason")
         elif step.kind in ("bilateral-convened", "all-convened"):
-            said = (f"{step.body.get('title')}, {moment_words(step.body.get('starts_at'))}, "
-                    f"{step.body.get('place')}")
+            # TRANSLATORS: a meeting convened on an unusual activity: its title, when it
+            # starts and where.
+            said = _("%(title)s, %(at)s, %(place)s") % {
+                "title": step.body.get("title"), "at": moment_words(step.body.get("starts_at")),
+                "place": step.body.get("place")}
         steps.append(StepShown(step, _(STEP_WORDS.get(step.kind, step.kind)), said))
     return CaseShown(case, _(STAGE_WORDS.get(case.stage, case.stage)),
                      STAGE_BADGES.get(case.stage, "state-pending"),

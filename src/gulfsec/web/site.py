@@ -41,7 +41,7 @@ from gulfsec.i18n import _
 from gulfsec.services.shared.accounts import Accounts, WebSession
 from gulfsec.services.shared.cache import StateCache
 from gulfsec.web import i18n
-from gulfsec.web.formats import finding_words, list_words, shown_value
+from gulfsec.web.formats import coded_value, finding_words, list_words, shown_value
 from gulfsec.web.terms import TERMS as TERM_WORDS
 from gulfsec.web.terms import term
 
@@ -112,11 +112,13 @@ def summary_words(text: str) -> str:
     catalogs, and each value that stands for words of a fixed vocabulary (an incident's events,
     an activity's kind, a level) word by word through them (a code through the words
     :data:`~gulfsec.web.terms.TERMS` has for it), several joined as the reader's language joins
-    a list; other values as they are. Any other text is matched back to its message
-    (:func:`gulfsec.i18n.translate_problem`). English is shown as it is."""
+    a list; other values as :func:`~gulfsec.web.formats.shown_value` shows them (a day as the
+    ``day`` filter writes it). Any other text is matched back to its message
+    (:func:`gulfsec.i18n.translate_problem`), a decision's status or outcome put into it in
+    words (:func:`~gulfsec.web.formats.coded_value`). English is shown as it is."""
     lang = words.current()
     if lang == words.SOURCE or not isinstance(text, Summary):
-        return words.translate_problem(text)
+        return words.translate_problem(text, shown=coded_value)
     catalog = words.catalog(lang)
     values: dict[str, str] = {}
     for name, value in text.values.items():
@@ -124,12 +126,14 @@ def summary_words(text: str) -> str:
             items = [catalog.gettext(TERM_WORDS.get(item, item)) if value.translate else item
                      for item in value.items]
             values[name] = babel.lists.format_list(items, locale=words.locale(lang))
+        elif isinstance(value, str):
+            values[name] = shown_value(value, lang)
         else:
             values[name] = str(value)
     try:
         return catalog.gettext(text.message).format(**values)
     except (KeyError, IndexError, ValueError):  # a translation with other placeholders
-        return words.translate_problem(text)
+        return words.translate_problem(text, shown=coded_value)
 
 
 def entry_label(row: Any) -> str:

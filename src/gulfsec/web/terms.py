@@ -77,11 +77,19 @@ ENTITY_WORDS: Final[Mapping[str, str]] = {
 """The types of an entity on the designation list."""
 DECISION_WORDS: Final[Mapping[str, str]] = {**STATUS_WORDS_OF_DECISIONS, **PROCEDURE_WORDS}
 """A decision's status and outcome (``adopted``, ``not-adopted``…) and its procedure."""
+ACTION_WORDS: Final[Mapping[str, str]] = {
+    # TRANSLATORS: an event in the history of the designation list: an entity was put on it.
+    "designated": N_("designated"),
+    # TRANSLATORS: an event in the history of the designation list: an entity was taken off it.
+    "delisted": N_("delisted"),
+}
+"""The events in the history of the designation list, by their actions
+(:class:`gulfsec.domain.procedures.designations.Event`)."""
 
 TERMS: Final[Mapping[str, str]] = {
     **LEVEL_WORDS, **ACTIVITY_WORDS, **UNIT_WORDS, **ROLE_WORDS, **STATUS_WORDS,
     **{EVENT_WORDS.get(code, code): text for code, text in EVENT_TERMS.items()},
-    **EVENT_TERMS, **FORMAT_WORDS, **ENTITY_WORDS, **DECISION_WORDS,
+    **EVENT_TERMS, **FORMAT_WORDS, **ENTITY_WORDS, **DECISION_WORDS, **ACTION_WORDS,
 }
 
 

@@ -116,7 +116,7 @@ class HubState:
 
         with UnitOfWork(engine) as uow:
             tree = MerkleTree(stored)
-            tree.extend(uow.repo.entry_ids())
+            tree.extend_stored(uow.repo.entry_ids())
             latest = uow.repo.latest_checkpoint()
             keyring = Keyring(self.regime.secretariat.code, [
                 KeyRecord(row.party, VerifierKey.parse(row.vkey), row.registered_at,

@@ -97,7 +97,7 @@ class NodeCore:
             for _ in range(5):
                 latest = uow.repo.latest_checkpoint()
                 tree = MerkleTree(self.stored_leaves)
-                tree.extend(uow.repo.all_leaves())
+                tree.extend_stored(uow.repo.all_leaves())
                 again = uow.repo.latest_checkpoint()
                 if (None if again is None else again.size) == (
                         None if latest is None else latest.size):
