@@ -1,7 +1,8 @@
 """The pages of a served node (``gulfsec node serve``, real processes): the sync loop in the
 node's process, the pages in page workers apart from it (``--workers``), or all in one process
 (``--workers 0``). Either way a delegate signs in, reads the inbox and the compliance page, and
-an officer's entry is signed once, sent, and reaches its addressee's node.
+an officer's entry is signed once, sent, and reaches its addressee's node; the node's
+``/metrics`` counts the pages, wherever they were answered.
 
 Personas: IRN's officer uses IRN's node; RUS is addressed and writes back.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from support.processes import NodeProcess, ProcessNetwork, wait_until
 
 pytestmark = pytest.mark.slow
@@ -67,6 +69,16 @@ def _signed_in(url: str) -> httpx.Client:
     return client
 
 
+def _timed(browser: httpx.Client, method: str, route: str) -> float:
+    """How many requests for ``route`` the node's ``/metrics`` says were timed."""
+    answer = browser.get("/metrics")
+    assert answer.status_code == 200, answer.text
+    return sum(sample.value for family in text_string_to_metric_families(answer.text)
+               for sample in family.samples
+               if sample.name == "gulfsec_http_request_duration_seconds_count"
+               and sample.labels.get("method") == method and sample.labels.get("route") == route)
+
+
 def test_a_delegate_reads_and_sends_through_a_served_node(network: ProcessNetwork) -> None:
     irn = network.nodes["IRN"]
     draft = network.root / "to-iran.json"
@@ -98,6 +110,10 @@ def test_a_delegate_reads_and_sends_through_a_served_node(network: ProcessNetwor
         entry_id = sent.headers["location"].split("/entries/")[1].split("?")[0]
         wait_until(lambda: entry_id in browser.get("/inbox?direction=sent").text, 45,
                    "the entry sent in IRN's inbox")
+        # /metrics (the node's process) counts the pages the workers answered, by route.
+        wait_until(lambda: _timed(browser, "GET", "/inbox") >= 3
+                   and _timed(browser, "GET", "/compliance") >= 1, 10,
+                   "the pages' timings in /metrics")
     finally:
         browser.close()
     wait_until(lambda: entry_id in {e["entry_id"] for e in network.nodes["RUS"].entries()},

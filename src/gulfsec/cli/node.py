@@ -93,7 +93,8 @@ def node_serve(ctx: click.Context, host: str, port: int | None, workers: int | N
     serve_with_workers(app, node_page_workers(settings, app), host=host, port=port, workers=workers,
                        log_level=settings.log_level.lower(),
                        before_fork=(lambda: None) if engine is None else engine.dispose,
-                       log_config=uvicorn_log_config(settings))
+                       log_config=uvicorn_log_config(settings),
+                       observe=app.state.http_instruments.observe)
 
 
 @node.command("sync", help=_(

@@ -13,6 +13,10 @@ GIL with the sync loop, and one process still does every write that must happen 
 
 The node's process trusts the ``X-Forwarded-For`` and ``X-Forwarded-Proto`` that the workers
 set: its socket lies in a directory only the node's user can enter.
+
+The node's process alone answers ``/metrics``: each worker tells it how long each page it
+answered took (method, route template, status, seconds), in batches over a pipe of its own
+(:class:`Timings`), and the node's process counts them with its own requests.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from typing import Any, Final, Generic, TypeVar
 
 import anyio.to_thread
@@ -37,6 +41,7 @@ import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gulfsec import i18n as words
+from gulfsec.adapters.metrics import route_template
 from gulfsec.errors import ConfigError
 from gulfsec.i18n import _
 from gulfsec.web import i18n
@@ -63,6 +68,82 @@ THREADS: Final = 4
 open and close its own; beyond a few, they only wait for the GIL in turn."""
 STARTUP_FAILURE: Final = 3
 """The exit status that tells uvicorn's supervisor a worker cannot start (not to restart it)."""
+
+
+REPORT_S: Final = 0.5
+"""How often a worker hands the timings of the pages it answered to the node's process."""
+REPORT_MAX: Final = 10_000
+"""Timings a worker keeps for the node's process at most, when that process does not read
+them (the oldest are let go of: pages never wait on the report)."""
+
+Observe = Callable[[str, str, int, float], None]
+"""Takes one request's timing: method, route template, status, seconds."""
+
+
+class Timings:
+    """A worker's timings of the pages it answered, handed to the node's process in batches
+    (every :data:`REPORT_S`) by a thread of their own, so that no page waits on the pipe."""
+
+    def __init__(self, pipe: Connection, every_s: float = REPORT_S,
+                 most: int = REPORT_MAX) -> None:
+        self.pipe = pipe
+        self.every_s = every_s
+        self.most = most
+        self._held: list[tuple[str, str, int, float]] = []
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._hand_on, name="gulfsec-page-timings",
+                                        daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        with self._lock:
+            if len(self._held) >= self.most:
+                del self._held[: len(self._held) - self.most + 1]
+            self._held.append((method, route, status, seconds))
+
+    def flush(self) -> bool:
+        """Hand on what is held; False once the node's process no longer reads."""
+        with self._lock:
+            batch, self._held = self._held, []
+        if not batch:
+            return True
+        try:
+            self.pipe.send(batch)
+        except (OSError, ValueError):
+            return False
+        return True
+
+    def _hand_on(self) -> None:
+        while True:
+            time.sleep(self.every_s)
+            if not self.flush():
+                return
+
+
+_timings: Timings | None = None
+"""In a worker's process: where its pages' timings go (:func:`serve_pages` sets it)."""
+
+
+def take_timings(pipe: Connection, observe: Observe) -> bool:
+    """In the node's process: count the batch of timings a worker sent on ``pipe`` with
+    ``observe``; False when the worker has gone (its end closed). Anything but a batch of
+    timings is ignored."""
+    try:
+        batch = pipe.recv()
+    except (EOFError, OSError):
+        return False
+    except Exception:  # noqa: BLE001 -- what could not be unpickled: nothing to count
+        log.warning("a page worker sent timings that could not be read")
+        return True
+    if isinstance(batch, list):
+        for item in batch:
+            if (isinstance(item, tuple) and len(item) == 4 and isinstance(item[0], str)
+                    and isinstance(item[1], str) and type(item[2]) is int
+                    and isinstance(item[3], float)):
+                observe(item[0], item[1], item[2], item[3])
+    return True
 
 
 NODE_PROCESS_PATHS: Final = frozenset({"/readyz", "/metrics"})
@@ -107,12 +188,32 @@ class PageWorker(Generic[S]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(scope, receive, send)
-        elif scope["type"] != "http" or answered_here(scope):
-            if not str(scope.get("path", "")).startswith("/static/"):
-                self.pin(await anyio.to_thread.run_sync(self.follow))
+        elif scope["type"] != "http":
             await self.app(scope, receive, send)
+        elif answered_here(scope):
+            await self._answer(scope, receive, send)
         else:
             await self.forward(scope, receive, send)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A page read, answered here, its timing handed to the node's process."""
+        started = time.perf_counter()
+        status = 500  # what the client gets if the app fails before answering
+
+        async def observed(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            if not str(scope.get("path", "")).startswith("/static/"):
+                self.pin(await anyio.to_thread.run_sync(self.follow))
+            await self.app(scope, receive, observed)
+        finally:
+            if _timings is not None:
+                _timings.observe(str(scope["method"]), route_template(scope), status,
+                                 time.perf_counter() - started)
 
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def warmed_receive() -> Message:
@@ -231,7 +332,8 @@ once."""
 def serve_with_workers(node_app: ASGIApp, worker_app: Callable[[str], Callable[[], Any]], *,
                        host: str, port: int, workers: int, log_level: str,
                        before_fork: Callable[[], None] = lambda: None,
-                       log_config: dict[str, Any] | None = None) -> None:
+                       log_config: dict[str, Any] | None = None,
+                       observe: Observe | None = None) -> None:
     """Serve ``node_app`` (the node's whole app, with its sync loop) from this process on a
     private Unix socket, and ``workers`` page workers on ``host:port``, each built in its own
     process by ``worker_app(socket)`` (picklable: a factory the worker calls), until
@@ -242,7 +344,8 @@ def serve_with_workers(node_app: ASGIApp, worker_app: Callable[[str], Callable[[
     connections), so that they start at once, with everything imported; a worker that exits
     later is replaced by one forked from a fork server, this process having threads by then.
     A worker that cannot start stops everything. Each worker ends when this process ends,
-    however it ends, so that none holds the address after it.
+    however it ends, so that none holds the address after it. ``observe`` takes the timing of
+    each page a worker answered (this process's ``/metrics`` counts them).
     """
     import uvicorn
 
@@ -252,7 +355,7 @@ def serve_with_workers(node_app: ASGIApp, worker_app: Callable[[str], Callable[[
                                    **_logging(log_config)).bind_socket()
         alive_r, alive_w = multiprocessing.Pipe(duplex=False)
         pages = _Workers(worker_app(socket_path), listening, (alive_r, alive_w), workers,
-                         log_level, log_config)
+                         log_level, log_config, observe)
         node_config = uvicorn.Config(node_app, uds=socket_path, log_level=log_level,
                                      access_log=False, proxy_headers=True,
                                      forwarded_allow_ips="*",
@@ -301,10 +404,14 @@ class _Workers:
 
     def __init__(self, build: Callable[[], Any], listening: socket.socket,
                  node_alive: tuple[Connection, Connection], count: int,
-                 log_level: str, log_config: dict[str, Any] | None = None) -> None:
+                 log_level: str, log_config: dict[str, Any] | None = None,
+                 observe: Observe | None = None) -> None:
         self.args = (build, listening, node_alive, log_level, log_config)
         self.count = count
+        self.observe = observe
         self.processes: list[Any] = []
+        self.timings: list[Connection] = []
+        """The reading ends of the workers' pipes of timings."""
         self.failed = False
         self._stop = threading.Event()
         self._watch = threading.Thread(target=self._supervise, name="gulfsec-page-workers",
@@ -317,14 +424,32 @@ class _Workers:
         self._watch.start()
 
     def _start_one(self, context: Any) -> Any:
-        process = context.Process(target=serve_pages, args=self.args, name="gulfsec-pages")
+        timings: Connection | None = None
+        if self.observe is not None:
+            reading, timings = multiprocessing.Pipe(duplex=False)
+        process = context.Process(target=serve_pages, args=(*self.args, timings),
+                                  name="gulfsec-pages")
         process.start()
+        if timings is not None:
+            timings.close()  # the worker's now: a pipe it leaves reads end of file
+            self.timings.append(reading)
         return process
+
+    def _wait(self, seconds: float) -> bool:
+        """Count the timings the workers send for ``seconds``; whether to stop."""
+        if self.observe is None or not self.timings:
+            return self._stop.wait(seconds)
+        for pipe in wait(self.timings, timeout=seconds):
+            assert isinstance(pipe, Connection)
+            if not take_timings(pipe, self.observe):
+                pipe.close()
+                self.timings.remove(pipe)
+        return self._stop.is_set()
 
     def _supervise(self) -> None:
         replacements = multiprocessing.get_context("forkserver")
         replacements.set_forkserver_preload(list(PRELOAD))
-        while not self._stop.wait(0.5):
+        while not self._wait(0.5):
             for i, process in enumerate(self.processes):
                 if process.is_alive() or self._stop.is_set():
                     continue
@@ -352,14 +477,20 @@ class _Workers:
 
 def serve_pages(build: Callable[[], Any], listening: socket.socket,
                 node_alive: tuple[Connection, Connection], log_level: str,
-                log_config: dict[str, Any] | None = None) -> None:
+                log_config: dict[str, Any] | None = None,
+                timings: Connection | None = None) -> None:
     """A page worker's process: ``build()``'s app on the shared ``listening`` socket, until
     told to stop (SIGTERM) or until the node's process ends (the pipe ``node_alive``, whose
-    writing end only that process keeps open, then reads end of file)."""
+    writing end only that process keeps open, then reads end of file); the timings of the
+    pages it answers go to the node's process on ``timings``."""
     import uvicorn
 
+    global _timings
     reading, writing = node_alive
     writing.close()
+    if timings is not None:
+        _timings = Timings(timings)
+        _timings.start()
     threading.Thread(target=_stop_with_node, args=(reading,), name="gulfsec-node-watch",
                      daemon=True).start()
     config = uvicorn.Config(build, factory=True, log_level=log_level, access_log=False,
