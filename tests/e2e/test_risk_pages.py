@@ -51,6 +51,11 @@ def reports(node: Node) -> list[str]:
     return [i.id for i in node.risk.incidents()]
 
 
+def final_reports(node: Node) -> list[str]:
+    """The incident reports the node holds, final (a response's deadline runs from then)."""
+    return [i.id for i in node.risk.incidents() if i.report.final_at is not None]
+
+
 def final_responses(node: Node, report: str) -> int:
     """How many responses to ``report`` the node holds, final."""
     found = [i for i in node.risk.incidents() if i.id == report]
@@ -89,6 +94,7 @@ def test_a_delegate_reports_an_incident_the_other_party_responds_both_on_one_pag
     assert "Signed and handed to the outbox" in page.inner_text("#sent-notice")
     assert network.wait(lambda: bool(reports(irn)) and bool(reports(sau)), 45)
     report = reports(irn)[0]
+    assert network.wait(lambda: report in final_reports(irn), 45)
 
     sign_in(page, f"{irn_url}/incidents")
     page.locator("#incidents a", has_text="SAU and IRN").click()
