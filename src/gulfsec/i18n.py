@@ -212,6 +212,18 @@ def party_name(english: str, names: Mapping[str, str], *, code: str, state: bool
 _PLACEHOLDER: Final = re.compile(r"\{(\w+)\}")
 
 
+def formatted_pattern(message: str) -> re.Pattern[str] | None:
+    """A pattern that matches ``message`` (with ``{name}`` placeholders) once formatted, each
+    value in a group of its placeholder's name; None when a name comes twice."""
+    parts = _PLACEHOLDER.split(message)
+    names = parts[1::2]
+    if len(set(names)) != len(names):
+        return None
+    pattern = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)"
+                      for i, part in enumerate(parts))
+    return re.compile(pattern + r"\Z", re.DOTALL)
+
+
 @functools.cache
 def _problem_patterns(code: str) -> tuple[tuple[re.Pattern[str], str], ...]:
     """For each message with ``{name}`` placeholders in the catalog: a pattern matching the
@@ -222,13 +234,9 @@ def _problem_patterns(code: str) -> tuple[tuple[re.Pattern[str], str], ...]:
     for key, translated in messages.items():
         if not isinstance(key, str) or "{" not in key or not isinstance(translated, str):
             continue
-        parts = _PLACEHOLDER.split(key)
-        names = parts[1::2]
-        if len(set(names)) != len(names):
-            continue
-        pattern = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)"
-                          for i, part in enumerate(parts))
-        found.append((re.compile(pattern + r"\Z", re.DOTALL), translated))
+        pattern = formatted_pattern(key)
+        if pattern is not None:
+            found.append((pattern, translated))
     found.sort(key=lambda item: -len(item[0].pattern))
     return tuple(found)
 

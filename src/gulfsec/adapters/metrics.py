@@ -181,17 +181,25 @@ class TimedRequests:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
-        status = 500  # what the client gets if the app fails before answering
+        await answer_timed(self.app, scope, receive, send, self.instruments.observe)
 
-        async def observed(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
 
-        try:
-            await self.app(scope, receive, observed)
-        finally:
-            self.instruments.observe(str(scope.get("method", "")), route_template(scope),
-                                     status, time.perf_counter() - started)
+async def answer_timed(app: ASGIApp, scope: Scope, receive: Receive, send: Send,
+                       observe: Callable[[str, str, int, float], None]) -> None:
+    """Let ``app`` answer the HTTP request ``scope``, then tell ``observe`` its method, route
+    template, status and the seconds it took (500: the app failed before answering)."""
+    started = time.perf_counter()
+    status = 500
+
+    async def observed(message: Message) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = int(message["status"])
+        await send(message)
+
+    try:
+        await app(scope, receive, observed)
+    finally:
+        method = str(scope.get("method", ""))
+        observe(method if method in METHODS else "other", route_template(scope), status,
+                time.perf_counter() - started)

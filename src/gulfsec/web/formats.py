@@ -30,7 +30,6 @@ from gulfsec import i18n as words
 from gulfsec.domain.encoding import parse_time
 from gulfsec.web.terms import term
 
-_PLACEHOLDER: Final = re.compile(r"\{(\w+)\}")
 _TIME_IN: Final = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 """What a message with a time in it has somewhere (the cheap test before matching)."""
 _DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}\Z", re.ASCII)
@@ -67,13 +66,9 @@ def _patterns(code: str) -> tuple[tuple[re.Pattern[str], str], ...]:
     (longest first: the most particular message wins), and the message to format instead."""
     found: list[tuple[re.Pattern[str], str]] = []
     for key, translated in _messages(code).items():
-        parts = _PLACEHOLDER.split(key)
-        names = parts[1::2]
-        if len(set(names)) != len(names):
-            continue
-        pattern = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)"
-                          for i, part in enumerate(parts))
-        found.append((re.compile(pattern + r"\Z", re.DOTALL), translated))
+        pattern = words.formatted_pattern(key)
+        if pattern is not None:
+            found.append((pattern, translated))
     found.sort(key=lambda item: -len(item[0].pattern))
     return tuple(found)
 

@@ -41,7 +41,7 @@ import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gulfsec import i18n as words
-from gulfsec.adapters.metrics import route_template
+from gulfsec.adapters.metrics import answer_timed
 from gulfsec.errors import ConfigError
 from gulfsec.i18n import _
 from gulfsec.web import i18n
@@ -197,23 +197,16 @@ class PageWorker(Generic[S]):
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A page read, answered here, its timing handed to the node's process."""
-        started = time.perf_counter()
-        status = 500  # what the client gets if the app fails before answering
 
-        async def observed(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
+        async def followed(scope: Scope, receive: Receive, send: Send) -> None:
             if not str(scope.get("path", "")).startswith("/static/"):
                 self.pin(await anyio.to_thread.run_sync(self.follow))
-            await self.app(scope, receive, observed)
-        finally:
-            if _timings is not None:
-                _timings.observe(str(scope["method"]), route_template(scope), status,
-                                 time.perf_counter() - started)
+            await self.app(scope, receive, send)
+
+        if _timings is None:
+            await followed(scope, receive, send)
+        else:
+            await answer_timed(followed, scope, receive, send, _timings.observe)
 
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def warmed_receive() -> Message:
