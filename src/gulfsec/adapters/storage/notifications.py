@@ -5,8 +5,10 @@ Tables (declared in :mod:`.node`, revision ``n0011``):
 - ``node_notify_prefs``: one row per delegate's account: the address, which notifications
   (``entries`` arrived, ``due`` soon, ``alarms`` and hotline messages) and the language;
 - ``node_notify_mails``: each e-mail to send, written (subject and body) when the event was
-  noticed, one per account and event (``entry:<id>``, ``due:<id>``, ``alarm:<n>``,
-  ``hotline:<id>``): the unique key means an event is never queued twice. A mail stays until
+  noticed, one per account and event (``entry:<id>``, ``due:<id>`` for an acknowledgement
+  owed, ``owed:<rule>:<year or digest>`` for a report or reply owed, ``closing:<draft id>`` for a
+  draft decision closing without the party's position, ``alarm:<n>``, ``hotline:<id>``): the
+  unique key means an event is never queued twice. A mail stays until
   the SMTP server took it (``sent_at``) or refused it for good (``failed_at``).
 
 Where the noticing has got to (the last entry, alarm and hotline message looked at) is kept in
