@@ -32,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from typing import Any, Final, Generic, TypeVar
@@ -88,8 +89,7 @@ class Timings:
                  most: int = REPORT_MAX) -> None:
         self.pipe = pipe
         self.every_s = every_s
-        self.most = most
-        self._held: list[tuple[str, str, int, float]] = []
+        self._held: deque[tuple[str, str, int, float]] = deque(maxlen=most)
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._hand_on, name="gulfsec-page-timings",
                                         daemon=True)
@@ -99,14 +99,13 @@ class Timings:
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         with self._lock:
-            if len(self._held) >= self.most:
-                del self._held[: len(self._held) - self.most + 1]
             self._held.append((method, route, status, seconds))
 
     def flush(self) -> bool:
         """Hand on what is held; False once the node's process no longer reads."""
         with self._lock:
-            batch, self._held = self._held, []
+            batch = list(self._held)
+            self._held.clear()
         if not batch:
             return True
         try:
