@@ -23,9 +23,9 @@ $(AXE): tests/e2e/package.json tests/e2e/package-lock.json
 	npm ci --prefix tests/e2e --no-audit --no-fund --silent
 	touch $(AXE)
 
-test: $(STAMP) $(AXE)           ## the whole test suite, on SQLite and PostgreSQL
+test: $(STAMP) $(AXE)           ## the whole test suite, on SQLite and PostgreSQL, one worker per core
 	scripts/ensure-postgres
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 test-fast: $(STAMP)             ## unit tests only (seconds)
 	$(BIN)/pytest tests/unit -q
