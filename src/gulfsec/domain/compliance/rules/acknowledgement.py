@@ -20,6 +20,7 @@ from gulfsec.domain.forms.keys import REGISTRATION
 from gulfsec.errors import InvalidFormBody
 from gulfsec.i18n import N_
 
+from ..model import Finding
 from ..rule import Outcome, Window, fixed, judge, open_obligation, span
 from ..view import Index, Parser, Rec, View, by_index, put
 
@@ -32,6 +33,9 @@ _MAX_LISTED = min(
     default=0,
 )
 
+
+_make = tuple.__new__
+_ACKNOWLEDGED_BY = N_("acknowledged by log #{index}")
 
 Acknowledged = tuple[tuple[str, ...], tuple[str, ...]]
 """The body of an ``acknowledgement@1``, as the view keeps it: (the entries it lists, those of
@@ -158,10 +162,14 @@ def _acknowledged_once(party: str, ack: Rec | None, key: str, due: datetime, yea
     if ack is None:
         return open_obligation(party, NAME, due, (key,), N_("not acknowledged"), year=year,
                                subject=subject)
-    if ack.final_at is not None and ack.final_at <= due:
-        return fixed(party, NAME, "met", due, (key, ack.id),
-                     N_("acknowledged by log #{index}").format(index=ack.index),
-                     year=year, subject=subject)
+    final = ack.final_at
+    if final is not None and final <= due:
+        # Nearly every outcome of a long log: made here, as ``fixed`` would make it.
+        evidence = (key, ack.id)
+        detail = _ACKNOWLEDGED_BY.format(index=ack.index)
+        finding = _make(Finding, (party, NAME, "met", due, evidence, detail, year, subject))
+        order = (due, party, NAME, year, subject, "met", evidence, detail)
+        return _make(Outcome, (finding, None, False, order))
     return _acknowledged(party, [ack], key, due, year, subject)
 
 
@@ -187,7 +195,7 @@ def _acknowledged(party: str, acks: list[Rec], key: str, due: datetime, year: in
     assert verdict is not None  # there are acknowledgements
     ack = verdict.rec
     if verdict.status == "met":
-        detail = N_("acknowledged by log #{index}").format(index=ack.index)
+        detail = _ACKNOWLEDGED_BY.format(index=ack.index)
     elif verdict.status == "late":
         assert ack.final_at is not None
         detail = N_("acknowledged by log #{index}, {late} late").format(
