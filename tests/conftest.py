@@ -42,15 +42,20 @@ PERSONAS = ("IRN", "RUS", "QAT", "SAU", "USA")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The files holding a case marked ``slow`` first, then the others; each file's cases
-    stay in their order.
+    """The files holding a case marked ``slow`` first, the longest first (by the minutes their
+    ``slow(minutes=...)`` marks say, where they say), then the others; each file's cases stay
+    in their order.
 
     ``make test`` hands whole files to one worker per core in this order: the long files start
     first and the many short ones fill in after them, so that no worker is left running a long
     file alone at the end of the run.
     """
-    slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
-    items.sort(key=lambda item: item.path not in slow)
+    minutes: dict[Path, float] = {}
+    for item in items:
+        mark = item.get_closest_marker("slow")
+        if mark is not None:
+            minutes[item.path] = minutes.get(item.path, 0.0) + mark.kwargs.get("minutes", 0.0)
+    items.sort(key=lambda item: (item.path not in minutes, -minutes.get(item.path, 0.0)))
 
 
 @pytest.fixture

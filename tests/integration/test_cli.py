@@ -423,7 +423,7 @@ def test_the_installed_command_reports_a_mistake_without_a_traceback(tmp_path: P
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.slow
+@pytest.mark.slow(minutes=2)
 def test_demo_plays_its_scenario_to_the_end_on_sqlite(tmp_path: Path) -> None:
     demo_dir = tmp_path / "demo"
     # A database URL meant for a real hub must not pull the demo off its own SQLite file.

@@ -48,7 +48,7 @@ from gulfsec.domain.regime import default_regime
 from gulfsec.ledger.note import Checkpoint, parse_note, verify_cosignature
 from gulfsec.ledger.tree import MerkleTree
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(minutes=3)  # each case, on a busy two-core machine
 
 PARTIES = ("IRN", "RUS", "SAU", "QAT")
 VICTIM = "QAT"
