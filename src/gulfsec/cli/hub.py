@@ -134,6 +134,7 @@ def hub_audit(ctx: click.Context) -> None:
     from gulfsec.bootstrap import open_hub
 
     service = open_hub(settings_of(ctx))
+    ctx.call_on_close(service.engine.dispose)
     service.state.load(service.engine, service.log_key.verifier)
     result = service.audit()
     for line in result.problems:
