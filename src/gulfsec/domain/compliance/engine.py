@@ -85,19 +85,16 @@ def evaluate(
     groups: dict[tuple[int, int], list[Outcome]] = {group: [] for group in _GROUPS}
     answered = {status: groups[(rank, 1)].append for status, rank in _CLASS.items()}
     overdue, waiting = groups[(0, 0)].append, groups[(1, 0)].append
-    since, until_year = window.since, window.until_year
+    shows = window.shows
     for rule in rules:
         for key in rule.keys(view, window):
             for outcome in rule.assess(view, key):
-                finding = outcome.finding
-                due = finding.due
-                # Window.shows, inline: it is asked of every outcome of the log.
-                if due is not None and ((due < since and not finding.evidence)
-                                        or (outcome.yearly and due.year > until_year)):
+                if not shows(outcome):
                     continue
+                finding = outcome.finding
                 if outcome.overdue is None:
                     answered[finding.status](outcome)
-                elif now > due:  # type: ignore[operator]
+                elif now > finding.due:  # type: ignore[operator]
                     overdue(outcome)
                 else:
                     waiting(outcome)

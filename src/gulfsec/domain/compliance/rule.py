@@ -53,8 +53,6 @@ class Window:
         return range(self.since.year - 2, self.until_year + 3)
 
     def shows(self, outcome: Outcome) -> bool:
-        """Whether ``outcome`` is in the window (:func:`.engine.evaluate` asks the same inline,
-        once per outcome of the log: a change here is a change there)."""
         due = outcome.finding.due
         if due is None:
             return True

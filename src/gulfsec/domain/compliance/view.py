@@ -163,18 +163,6 @@ class View:
         """
         held, by_id, routes, every = self.records, self.by_id, self._routes, self._every_add
         changed: list[Rec] = []
-        try:
-            self._take(records, held, by_id, routes, every, changed)
-        finally:
-            if changed:
-                earliest = min(rec.sequenced_at for rec in changed)
-                if self.start is None or earliest < self.start:
-                    self.start = earliest
-        return changed
-
-    def _take(self, records: Iterable[LogRecord], held: dict[int, Rec], by_id: dict[str, Rec],
-              routes: dict[str, tuple[Parser | None, tuple[Callable[[Rec], None], ...]]],
-              every: tuple[Callable[[Rec], None], ...], changed: list[Rec]) -> None:
         for record in records:
             signed = record.entry
             entry_id = signed.id.hex()
@@ -194,6 +182,8 @@ class View:
             rec = Rec(at, entry_id, signed, record.sequenced_at, record.final_at, body)
             held[at] = rec
             by_id[entry_id] = rec
+            if self.start is None or rec.sequenced_at < self.start:
+                self.start = rec.sequenced_at
             if form == REGISTRATION:
                 self._join(rec)
             for add in every:
@@ -202,6 +192,7 @@ class View:
                 for take in takers:
                     take(rec)
             changed.append(rec)
+        return changed
 
     def _join(self, rec: Rec) -> None:
         """A key registration: the party's first one is when it joined."""

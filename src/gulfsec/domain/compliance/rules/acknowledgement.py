@@ -20,7 +20,6 @@ from gulfsec.domain.forms.keys import REGISTRATION
 from gulfsec.errors import InvalidFormBody
 from gulfsec.i18n import N_
 
-from ..model import Finding
 from ..rule import Outcome, Window, fixed, judge, open_obligation, span
 from ..view import Index, Parser, Rec, View, by_index, put
 
@@ -34,7 +33,6 @@ _MAX_LISTED = min(
 )
 
 
-_make = tuple.__new__
 _ACKNOWLEDGED_BY = N_("acknowledged by log #{index}")
 
 Acknowledged = tuple[tuple[str, ...], tuple[str, ...]]
@@ -162,14 +160,9 @@ def _acknowledged_once(party: str, ack: Rec | None, key: str, due: datetime, yea
     if ack is None:
         return open_obligation(party, NAME, due, (key,), N_("not acknowledged"), year=year,
                                subject=subject)
-    final = ack.final_at
-    if final is not None and final <= due:
-        # Nearly every outcome of a long log: made here, as ``fixed`` would make it.
-        evidence = (key, ack.id)
-        detail = _ACKNOWLEDGED_BY.format(index=ack.index)
-        finding = _make(Finding, (party, NAME, "met", due, evidence, detail, year, subject))
-        order = (due, party, NAME, year, subject, "met", evidence, detail)
-        return _make(Outcome, (finding, None, False, order))
+    if ack.final_at is not None and ack.final_at <= due:
+        return fixed(party, NAME, "met", due, (key, ack.id),
+                     _ACKNOWLEDGED_BY.format(index=ack.index), year=year, subject=subject)
     return _acknowledged(party, [ack], key, due, year, subject)
 
 
