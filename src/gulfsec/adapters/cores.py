@@ -53,12 +53,21 @@ def map_chunks(work: Callable[[Sequence[T]], list[R]], items: Sequence[T],
     """``work`` applied to ``items`` in chunks on every core; the results in order.
 
     ``work`` takes a chunk and returns one result per item. Fewer items than two chunks, one
-    core, or a call from inside the pool: done here, in this thread.
+    core, or a call from inside the pool: done here, in this thread. Otherwise this thread
+    takes the last chunk itself while the pool takes the others, instead of only waiting.
     """
     if len(items) < 2 * chunk or count() == 1 or getattr(_inside, "worker", False):
         return work(items)
     parts = [items[i : i + chunk] for i in range(0, len(items), chunk)]
+    futures = [_shared_pool().submit(work, part) for part in parts[:-1]]
+    try:
+        last = work(parts[-1])
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
     out: list[R] = []
-    for result in _shared_pool().map(work, parts):
-        out.extend(result)
+    for future in futures:
+        out.extend(future.result())
+    out.extend(last)
     return out

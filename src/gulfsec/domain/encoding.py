@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import rfc8785
 
 _MAX_SAFE_INT = 2**53 - 1
@@ -66,11 +67,22 @@ def _fast_path_applies(value: Any) -> bool:
     return True
 
 
+def _sorted_compact(value: Any) -> bytes:
+    """Sorted, compact JSON of ``value``, in UTF-8: ``orjson``'s, which for the values
+    :func:`_fast_path_applies` to is byte for byte Python's own (and so RFC 8785); whatever
+    ``orjson`` refuses (a lone surrogate, deep nesting) is left to Python's encoder, which
+    says why in its own words."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return _fast_encoder.encode(value).encode("utf-8")
+
+
 def canonical(value: Any) -> bytes:
     """The RFC 8785 canonical encoding of a JSON value."""
     try:
         if _fast_path_applies(value):
-            return _fast_encoder.encode(value).encode("utf-8")
+            return _sorted_compact(value)
         return rfc8785.dumps(value)
     except UnicodeEncodeError as exc:
         raise JSONError("cannot be canonicalised: a string holds a lone surrogate") from exc
@@ -80,42 +92,40 @@ def canonical(value: Any) -> bytes:
         raise JSONError(f"cannot be canonicalised: {exc}") from exc
 
 
-class _HasFloat(Exception):
-    pass
-
-
-def _no_float(_text: str) -> Any:
-    raise _HasFloat
-
-
-def _plain_int(text: str) -> int:
-    if len(text) > 16:  # 2**53 has 16 digits: let the general path decide
-        raise _HasFloat
-    return int(text)
-
-
 _BEYOND_BMP = re.compile(rb"[\xf0-\xff]")
 """A byte that starts a character outside the Basic Multilingual Plane (or is no UTF-8)."""
+
+
+def _plain(data: bytes) -> Any | None:
+    """``data`` parsed, if it may be canonical JSON of the plain kind (see
+    :func:`parse_if_canonical`); else None."""
+    if not data or not data.isascii() and _BEYOND_BMP.search(data):
+        return None
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError:  # also invalid UTF-8, a lone surrogate, deep nesting
+        return None
+    return value if _fast_path_applies(value) else None
 
 
 def parse_if_canonical(data: bytes) -> Any | None:
     """Parse ``data`` if it is already RFC 8785 canonical JSON of the plain kind; else None.
 
-    "Plain": no floats (their formatting is ECMAScript's), no integer of 17 or more digits (the
-    range check), and no character outside the Basic Multilingual Plane (the only case where
-    RFC 8785's UTF-16 key order differs from Python's; in UTF-8 such characters, and only they,
-    start with a byte of 0xF0 or more). For such values Python's sorted, compact encoder *is*
-    RFC 8785, so one C-speed encode and a byte comparison decide. A None answer means only
-    "take the general path", never "invalid".
+    "Plain": no floats (their formatting is ECMAScript's), no integer beyond 2**53 (the range
+    check), and no character outside the Basic Multilingual Plane (the only case where RFC
+    8785's UTF-16 key order differs from Python's; in UTF-8 such characters, and only they,
+    start with a byte of 0xF0 or more). For such values sorted, compact JSON *is* RFC 8785, so
+    one C-speed parse, one C-speed encode and a byte comparison decide (a duplicate key, a
+    stray space, an escape that need not be, another order or spelling cannot survive it). A
+    None answer means only "take the general path", never "invalid".
     """
-    if not data or not data.isascii() and _BEYOND_BMP.search(data):
+    value = _plain(data)
+    if value is None:
         return None
     try:
-        value = _PLAIN_DECODER.decode(data.decode("utf-8"))
-        encoded = _fast_encoder.encode(value).encode("utf-8")
-    except (_HasFloat, ValueError, RecursionError, UnicodeError, JSONError):
+        return value if _sorted_compact(value) == data else None
+    except (ValueError, RecursionError, UnicodeError):
         return None
-    return value if encoded == data else None
 
 
 def split_if_canonical(data: bytes) -> list[tuple[Any, bytes]] | None:
@@ -127,14 +137,12 @@ def split_if_canonical(data: bytes) -> list[tuple[Any, bytes]] | None:
     concatenation with ``data`` proves every item canonical (a duplicate key, stray space or
     other ordering cannot survive it).
     """
-    if not data or not data.isascii() and _BEYOND_BMP.search(data):
+    value = _plain(data)
+    if not isinstance(value, list):
         return None
     try:
-        value = _PLAIN_DECODER.decode(data.decode("utf-8"))
-        if not isinstance(value, list):
-            return None
-        encoded = [_fast_encoder.encode(item).encode("utf-8") for item in value]
-    except (_HasFloat, ValueError, RecursionError, UnicodeError, JSONError):
+        encoded = [_sorted_compact(item) for item in value]
+    except (ValueError, RecursionError, UnicodeError):
         return None
     if b"[" + b",".join(encoded) + b"]" != data:
         return None
@@ -144,12 +152,14 @@ def split_if_canonical(data: bytes) -> list[tuple[Any, bytes]] | None:
 def parse_json_fast(data: bytes) -> Any:
     """Parse JSON without the strict checks of :func:`parse_json`.
 
-    Only for input whose canonical re-encoding is then compared byte for byte with ``data``:
-    a duplicate key, a NaN or an out-of-range integer cannot survive that comparison.
+    Only for input whose canonical re-encoding is then compared byte for byte with ``data``,
+    or whose every value is checked after: a duplicate key (the last one is kept) or an
+    integer beyond 64 bits (read as a float) cannot survive that comparison. NaN and Infinity,
+    invalid UTF-8 and lone surrogates are refused.
     """
     try:
-        return _FAST_DECODER.decode(data.decode("utf-8"))
-    except (ValueError, RecursionError) as exc:  # ValueError: also int() over 4300 digits
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:  # also nesting beyond orjson's limit
         raise JSONError(str(exc)) from exc
 
 
@@ -182,12 +192,6 @@ def _checked_float(text: str) -> float:
 
 
 _parse_constant: Callable[[str], Any] = _refuse_constant
-
-# Decoders made once: ``json.loads`` with any option builds a new decoder on every call, which
-# costs more than parsing an entry.
-_PLAIN_DECODER = json.JSONDecoder(parse_float=_no_float, parse_int=_plain_int,
-                                  parse_constant=_refuse_constant)
-_FAST_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 
 
 def parse_json(data: bytes | str) -> Any:

@@ -135,7 +135,7 @@ class SignedEntry:
     def id(self) -> bytes:
         return hashlib.sha256(self.raw).digest()
 
-    @property
+    @cached_property
     def id_hex(self) -> str:
         return self.id.hex()
 

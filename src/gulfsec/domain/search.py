@@ -11,11 +11,12 @@ words, anywhere (so that Chinese, written without spaces, is found too).
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Iterator
 from typing import Any, Final
+
+import orjson
 
 MAX_QUERY_WORDS: Final = 8
 MAX_QUERY_CHARS: Final = 200
@@ -29,14 +30,14 @@ _SAME: Final = str.maketrans({
     "ـ": None,  # tatweel
 })
 _MARKS: Final = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
-_SPACES: Final = re.compile(r"\s+")
 
 
 def fold(text: str) -> str:
-    """``text`` as search compares it."""
+    """``text`` as search compares it: words separated by one space, none at either end."""
+    if text.isascii():  # NFKC leaves ASCII as it is; no mark, no letter of _SAME is ASCII
+        return " ".join(text.lower().split())
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = _MARKS.sub("", text).translate(_SAME)
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(_MARKS.sub("", text).translate(_SAME).split())
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -53,8 +54,8 @@ def _strings(value: Any) -> Iterator[str]:
 def entry_text(raw: bytes) -> str:
     """The folded words of a signed entry (its JSON as the log holds it)."""
     try:
-        entry = json.loads(raw)["entry"]
-    except (ValueError, KeyError, TypeError):
+        entry = orjson.loads(raw)["entry"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
         return ""
     if not isinstance(entry, dict):
         return ""

@@ -165,7 +165,7 @@ class View:
         changed: list[Rec] = []
         for record in records:
             signed = record.entry
-            entry_id = signed.id.hex()
+            entry_id = signed.id_hex
             at = record.index
             if at in held:
                 again = self._again(held[at], record, entry_id)
