@@ -151,7 +151,15 @@ def native_digits(text: str, code: str | None = None) -> str:
 def format_number(value: int | float, code: str | None = None) -> str:
     """``value`` with the locale's grouping, decimal sign and digits."""
     lang = code or current()
+    return (_counted if type(value) is int else _decimal)(value, lang)
+
+
+def _decimal(value: int | float, lang: str) -> str:
     return native_digits(babel.numbers.format_decimal(value, locale=locale(lang)), lang)
+
+
+_counted = functools.lru_cache(maxsize=4096)(_decimal)
+"""Whole numbers (counts: few values, shown again and again on every page) formatted once."""
 
 
 def format_day(value: date, code: str | None = None) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -376,6 +377,7 @@ def test_the_hourly_tests_go_both_ways_and_the_secretariat_sees_each_line(line: 
 
     health = {h["party"]: h for h in line.secretariat.line_health()}
     assert health["IRN"]["status"] == "ok" and health["IRN"]["alarms"] == []
+    assert line.secretariat.lines_in_alarm() == []
     assert health["IRN"]["receipt"] == "received" and health["IRN"]["receipt_sent"] is True
     assert health["IRN"]["last_test_received"] is not None
     assert health["SAU"]["receipt"] == "received" and health["SAU"]["last_test_received"] is None
@@ -391,6 +393,33 @@ def test_the_hourly_tests_go_both_ways_and_the_secretariat_sees_each_line(line: 
     assert any("no receipt from SAU" in a for a in health["SAU"]["alarms"])
     assert any("no test from SAU" in a for a in health["SAU"]["alarms"])
     assert health["QAT"]["receipt"] == "received"
+    in_alarm = [party for party, h in health.items() if h["status"] == "alarm"]
+    assert "SAU" in in_alarm and line.secretariat.lines_in_alarm() == in_alarm
+
+
+def test_every_pages_alarm_lines_never_wait_for_a_round_in_progress(line: Line) -> None:
+    sec = line.secretariat
+    assert sec.lines_in_alarm() == []
+    line.clock.advance(3 * HOUR)  # nobody tested anybody: every line on the hotline in alarm
+    held = threading.Event()
+    release = threading.Event()
+
+    def round_holding_the_lock() -> None:
+        with sec._lock:  # as a round waiting for the hub to sequence its test does
+            held.set()
+            release.wait(10)
+
+    busy = threading.Thread(target=round_holding_the_lock)
+    busy.start()
+    try:
+        assert held.wait(10)
+        # What the last look found: had it waited for the round, it would have looked again.
+        assert sec.lines_in_alarm() == []
+    finally:
+        release.set()
+        busy.join()
+    in_alarm = [h["party"] for h in sec.line_health() if h["status"] == "alarm"]
+    assert in_alarm and sec.lines_in_alarm() == in_alarm  # the round over: looked again
 
 
 def test_the_scheduler_sends_the_test_in_a_thread_of_its_own(line: Line) -> None:

@@ -142,3 +142,23 @@ def test_the_secretariats_compliance_is_grouped_filtered_and_summarises_parties_
     assert _rows(met) and {status for status, _ in _rows(met)} == {"met"}
     odd = staff.get("/secretariat/compliance?status=nonsense&rule=nonsense&party=XYZ")
     assert odd.status_code == 200 and _rows(odd.text) == listed
+
+
+def _counts(page: str) -> str:
+    found = re.search(r'<p class="summary-counts" id="compliance-counts">(.*?)</p>', page, re.S)
+    assert found is not None
+    return text_of(found.group(1))
+
+
+def test_the_secretariats_counts_follow_the_log_and_the_readers_language(
+        staff: Browser, entries: dict[str, str], net: NodeNet) -> None:
+    before = _counts(staff.get("/secretariat/compliance").text)
+    assert re.search(r"[0-9]+ met", before)
+    assert _counts(staff.get("/secretariat/compliance").text) == before  # kept, the same
+    net.nodes["SAU"].send("message@1", ALL, {"subject": "Another", "text": "To all."})
+    net.settle()
+    after = _counts(staff.get("/secretariat/compliance").text)
+    assert after != before  # the log changed: counted again, not the kept counts
+    assert staff.get("/language?lang=ar&next=/secretariat/compliance").status_code == 303
+    arabic = _counts(staff.get("/secretariat/compliance").text)
+    assert re.search("[٠-٩]", arabic) and not re.search("[0-9]", arabic.replace("UTC", ""))

@@ -35,7 +35,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -118,6 +118,8 @@ class SecretariatHotline:
         """When each party's first encryption key was sequenced (its first test is due an
         interval later)."""
         self._registering: set[str] = set()
+        self._alarm_lines: tuple[Hashable, list[str]] | None = None
+        """What :meth:`lines_in_alarm` last found, and of what."""
 
     # -- one round ---------------------------------------------------------------------------
 
@@ -343,6 +345,24 @@ class SecretariatHotline:
         with self._lock:
             return [self._party_health(p, now or self.hub.clock.now())
                     for p in self.hub.regime.participants]
+
+    def lines_in_alarm(self) -> list[str]:
+        """The parties whose line is in :meth:`line_health`'s alarm, for every page's
+        navigation: worked out at most once per second of the clock and change of what the
+        secretariat's end has read, and never waiting for a round in progress (which may be
+        waiting for the hub to sequence a test): then what the last look found."""
+        if not self._lock.acquire(blocking=self._alarm_lines is None):
+            return list(self._alarm_lines[1]) if self._alarm_lines is not None else []
+        try:
+            now = self.hub.clock.now()
+            seen = (int(now.timestamp()), self._after, self._every_after, len(self._receipts),
+                    len(self._unopened))
+            if self._alarm_lines is None or self._alarm_lines[0] != seen:
+                self._alarm_lines = (seen, [line["party"] for line in self.line_health(now)
+                                            if line["status"] == "alarm"])
+            return list(self._alarm_lines[1])
+        finally:
+            self._lock.release()
 
     def _party_health(self, party: str, now: datetime) -> dict[str, Any]:
         hotline = self.hub.regime.commitments.hotline

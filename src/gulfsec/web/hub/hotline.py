@@ -49,7 +49,7 @@ def lines_in_alarm(site: Site) -> list[str]:
     service = _service(site)
     if service is None:
         return []
-    return [line["party"] for line in service.line_health() if line["status"] == "alarm"]
+    return service.lines_in_alarm()
 
 
 def _precedence(priority: str | None) -> str | None:

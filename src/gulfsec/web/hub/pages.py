@@ -134,11 +134,14 @@ def secretariat_compliance(request: Request, site: SiteDep, session: SessionDep)
         site, "_findings.html", ("findings", card.selection, lang), card,
         lambda: {"card": card, "chosen": chosen, "entry_link": "/published/",
                  "public_ids": _public_ids(site, card)})
+    counts = site.fragments.render(
+        site, "hub/_compliance_counts.html", ("counts", card.selection, lang), card,
+        lambda: {"card": card, "statuses": STATUS_WORDS, "summarised": card.summarised})
     return render(request, site, "hub/compliance.html",
                   {"card": card, "chosen": chosen, "parties": parties,
-                   "findings_html": findings, "status": status or "", "rule": rule or "",
-                   "statuses": STATUS_WORDS, "rules": RULE_TITLES,
-                   "summarised": card.summarised}, session=session)
+                   "counts_html": counts, "findings_html": findings, "status": status or "",
+                   "rule": rule or "", "statuses": STATUS_WORDS, "rules": RULE_TITLES},
+                  session=session)
 
 
 def _public_ids(site: Site, card: compliance_view.Scorecard) -> set[str]:
